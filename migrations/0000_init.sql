@@ -77,6 +77,8 @@ CREATE TABLE `lead_buyers` (
 	`buyer_lead_id` text,
 	`price` real,
 	`reason` text,
+	`error_class` text,
+	`round` integer DEFAULT 0 NOT NULL,
 	`ack_expires_at` text,
 	`created_at` text NOT NULL,
 	`updated_at` text NOT NULL
@@ -112,6 +114,9 @@ CREATE TABLE `leads` (
 	`buyer_lead_id` text,
 	`outcome_reasons` text DEFAULT '[]' NOT NULL,
 	`expires_at` text NOT NULL,
+	`lease_owner` text,
+	`lease_until` text,
+	`rounds` integer DEFAULT 0 NOT NULL,
 	`created_at` text NOT NULL,
 	`updated_at` text NOT NULL,
 	`finalized_at` text,

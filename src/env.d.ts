@@ -8,6 +8,14 @@ interface Env {
   MOCK_BUYER_ORIGIN: string;
   ADMIN_TOKEN: string;
   REQUEST_ENCRYPTION_KEYS: string;
+  /** "1" only in the vitest worker project: lets tests move the BuyerGate clock. */
+  ALLOW_TEST_CLOCK?: string;
+  /** Hours a lead may wait for a buyer before it expires (default 24, at most 48). */
+  LEAD_MAX_AGE_HOURS?: string;
+  /** Total deadline for ?mode=sync in ms (default 15000). */
+  SYNC_DEADLINE_MS?: string;
+  /** JSON array of buyer configs replacing buyers/*.json (tests, staging). */
+  BUYER_CONFIGS?: string;
   TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
 }
 declare namespace Cloudflare { interface Env extends globalThis.Env {} }

@@ -33,6 +33,7 @@ export default defineConfig({
                   TEST_MIGRATIONS: migrations,
                   MOCK_BUYER_ORIGIN: inject<string>("mockBuyerOrigin"),
                   ADMIN_TOKEN: "test-admin-token",
+                  ALLOW_TEST_CLOCK: "1",
                   REQUEST_ENCRYPTION_KEYS: "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
                 },
               },

@@ -50,6 +50,11 @@ export const leads = sqliteTable(
     outcomeReasons: text("outcome_reasons").notNull().default("[]"),
     /** After this instant the lead is expired instead of retried. */
     expiresAt: text("expires_at").notNull(),
+    /** Lease on the waterfall: one worker at a time routes a lead (queue delivery is at-least-once). */
+    leaseOwner: text("lease_owner"),
+    leaseUntil: text("lease_until"),
+    /** Waterfall rounds run so far (a long retry starts a new round). */
+    rounds: integer("rounds").notNull().default(0),
     createdAt: createdAt(),
     updatedAt: text("updated_at").notNull(),
     finalizedAt: text("finalized_at"),
@@ -77,6 +82,10 @@ export const leadBuyers = sqliteTable(
     buyerLeadId: text("buyer_lead_id"),
     price: real("price"),
     reason: text("reason"),
+    /** Class of the last failure; transient/server failures are tried again in a long-retry round. */
+    errorClass: text("error_class"),
+    /** The long-retry round this claim belongs to. */
+    round: integer("round").notNull().default(0),
     /** For buyers that acknowledge first: the callback must arrive before this. */
     ackExpiresAt: text("ack_expires_at"),
     createdAt: createdAt(),

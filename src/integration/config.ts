@@ -83,6 +83,8 @@ export const EndpointSchema = z
     /** How long an async acknowledgement may wait for the buyer's callback. */
     ackTimeoutSeconds: z.number().int().positive().default(3600),
     followRedirects: z.boolean().default(false),
+    /** GET target for the circuit breaker's probe when the cool-down ends with no lead waiting. */
+    probeUrl: z.string().optional(),
   })
   .strict();
 
@@ -130,9 +132,9 @@ export const BuyerConfigSchema = z
     verticals: z.array(z.string()).min(1),
     price: z.number().nonnegative(),
     priority: z.number().int().default(0),
-    filters: FiltersSchema.default({}),
+    filters: FiltersSchema.prefault({}),
     schedule: ScheduleSchema.optional(),
-    caps: CapsSchema.default({ timezone: "America/New_York" }),
+    caps: CapsSchema.prefault({}),
     /** Durable Object location hint nearest the buyer's endpoint. */
     region: z.enum(["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"]).default("enam"),
     endpoint: EndpointSchema,
@@ -140,9 +142,9 @@ export const BuyerConfigSchema = z
     auth: AuthConfigSchema.default({ type: "none" }),
     mapping: MappingConfigSchema,
     response: ResponseRulesSchema,
-    retry: RetrySchema.default({}),
-    circuit: CircuitSchema.default({}),
-    returns: ReturnsSchema.default({}),
+    retry: RetrySchema.prefault({}),
+    circuit: CircuitSchema.prefault({}),
+    returns: ReturnsSchema.prefault({}),
     webhook: WebhookConfigSchema.optional(),
     /** What the buyer's API requires; validateMapping checks the mapping against it. */
     spec: SpecSchema.optional(),

@@ -1,0 +1,77 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { HTTPException } from "hono/http-exception";
+import { systemClock, type Clock } from "./clock";
+import type { AppEnv } from "./context";
+import { ApiError, errorBody, zodIssues } from "./errors";
+import { log } from "./observability/log";
+import { adminRouter } from "./routes/admin";
+import { buyersRouter } from "./routes/buyers";
+import { dashboardRouter } from "./routes/dashboard";
+import { docsRouter } from "./routes/docs";
+import { leadsRouter } from "./routes/leads";
+import { metricsRouter } from "./routes/metrics";
+import { webhooksRouter } from "./routes/webhooks";
+
+export interface AppOptions {
+  clock?: Clock;
+}
+
+/** Builds the Hono app: request ids, one error handler, a router per resource. */
+export function createApp(options: AppOptions = {}) {
+  const clock = options.clock ?? systemClock;
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const requestId = c.get("requestId");
+        return c.json(errorBody("validation_failed", "The request is not valid.", requestId, zodIssues(result.error)), 400);
+      }
+      return undefined;
+    },
+  });
+
+  app.use("*", async (c, next) => {
+    const incoming = c.req.header("cf-ray") ?? c.req.header("x-request-id");
+    const requestId = incoming && /^[\w-]{1,64}$/.test(incoming) ? incoming : crypto.randomUUID();
+    c.set("requestId", requestId);
+    c.set("clock", clock);
+    await next();
+    c.header("X-Request-Id", requestId);
+  });
+
+  app.get("/health", (c) => c.json({ status: "ok", service: "leadwire", time: new Date(clock.now()).toISOString() }));
+
+  app.route("/v1/leads", leadsRouter);
+  app.route("/v1/webhooks", webhooksRouter);
+  app.route("/v1/buyers", buyersRouter);
+  app.route("/v1/metrics", metricsRouter);
+  app.route("/v1/admin", adminRouter);
+  app.route("/dashboard", dashboardRouter);
+  app.route("/", docsRouter(app));
+
+  app.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}.`, c.get("requestId")), 404));
+
+  app.onError((err, c) => {
+    const requestId = c.get("requestId") ?? crypto.randomUUID();
+    if (err instanceof ApiError) {
+      for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
+      return c.json(errorBody(err.code, err.message, requestId, err.issues), err.status as 400);
+    }
+    if (err instanceof HTTPException) {
+      const status = err.status;
+      const code = status === 400 ? "bad_request" : status === 401 ? "unauthorized" : status === 413 ? "payload_too_large" : "bad_request";
+      if (status < 500) return c.json(errorBody(code, err.message || "Bad request.", requestId), status);
+    }
+    log("error", "unhandled error", {
+      requestId,
+      path: c.req.path,
+      method: c.req.method,
+      error: err instanceof Error ? err.message : String(err),
+      stack: err instanceof Error ? err.stack : undefined,
+    });
+    return c.json(errorBody("internal", "Something went wrong on our side. Quote the request id when you contact us.", requestId), 500);
+  });
+
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,90 @@
+const enc = new TextEncoder();
+
+/** Lower-case hex SHA-256 of a string. */
+export async function sha256Hex(s: string): Promise<string> {
+  const d = await crypto.subtle.digest("SHA-256", enc.encode(s));
+  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Constant-time string comparison (lengths leak, contents do not). */
+export function timingSafeEqual(a: string, b: string): boolean {
+  const x = enc.encode(a);
+  const y = enc.encode(b);
+  if (x.length !== y.length) return false;
+  let diff = 0;
+  for (let i = 0; i < x.length; i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
+  return diff === 0;
+}
+
+const B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/** `lw_` + 40 base62 characters (~238 bits). */
+export function newApiKey(): string {
+  const bytes = new Uint8Array(40);
+  crypto.getRandomValues(bytes);
+  let out = "lw_";
+  for (const b of bytes) out += B62[b % 62];
+  return out;
+}
+
+function b64(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s);
+}
+
+function unb64(s: string): Uint8Array {
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+export interface EncryptionKeys {
+  current: { id: string; key: CryptoKey };
+  all: Map<string, CryptoKey>;
+}
+
+const keyCache = new Map<string, Promise<EncryptionKeys>>();
+
+/**
+ * Parses `REQUEST_ENCRYPTION_KEYS` = `id:base64key[,id:base64key…]`; the first encrypts, all
+ * decrypt, so a key can be rotated without losing access to older attempts.
+ */
+export function loadEncryptionKeys(spec: string | undefined): Promise<EncryptionKeys> | undefined {
+  if (!spec) return undefined;
+  let cached = keyCache.get(spec);
+  if (!cached) {
+    cached = (async () => {
+      const all = new Map<string, CryptoKey>();
+      let current: { id: string; key: CryptoKey } | undefined;
+      for (const part of spec.split(",")) {
+        const [id, raw] = part.trim().split(":");
+        if (!id || !raw) throw new Error("REQUEST_ENCRYPTION_KEYS must be id:base64key[,id:base64key]");
+        const key = await crypto.subtle.importKey("raw", unb64(raw), "AES-GCM", false, ["encrypt", "decrypt"]);
+        all.set(id, key);
+        current ??= { id, key };
+      }
+      if (!current) throw new Error("REQUEST_ENCRYPTION_KEYS is empty");
+      return { current, all };
+    })();
+    keyCache.set(spec, cached);
+  }
+  return cached;
+}
+
+/** AES-GCM encrypts `plain`; returns `base64(iv).base64(ciphertext)` and the key id. */
+export async function encrypt(keys: EncryptionKeys, plain: string): Promise<{ keyId: string; data: string }> {
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv }, keys.current.key, enc.encode(plain));
+  return { keyId: keys.current.id, data: `${b64(iv)}.${b64(new Uint8Array(ct))}` };
+}
+
+export async function decrypt(keys: EncryptionKeys, keyId: string, data: string): Promise<string> {
+  const key = keys.all.get(keyId);
+  if (!key) throw new Error(`unknown encryption key id ${keyId}`);
+  const [iv, ct] = data.split(".");
+  if (!iv || !ct) throw new Error("malformed ciphertext");
+  const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: unb64(iv) }, key, unb64(ct));
+  return new TextDecoder().decode(plain);
+}

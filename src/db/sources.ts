@@ -1,0 +1,48 @@
+import { and, eq } from "drizzle-orm";
+import { newApiKey, sha256Hex } from "../crypto";
+import { newId } from "../ids";
+import type { SourceIdentity } from "../context";
+import { db, schema } from "./client";
+
+/** Creates a source and returns its API key — the only time the key is ever visible. */
+export async function createSource(
+  env: { DB: D1Database },
+  input: { name: string; webhookUrl?: string; excludedBuyers?: string[] },
+  nowMs: number,
+): Promise<{ id: string; name: string; apiKey: string; webhookSecret?: string }> {
+  const apiKey = newApiKey();
+  const id = newId("src", nowMs);
+  const webhookSecret = input.webhookUrl ? `whsec_${btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(24))))}` : undefined;
+  await db(env).insert(schema.sources).values({
+    id,
+    name: input.name,
+    keyHash: await sha256Hex(apiKey),
+    keyPrefix: apiKey.slice(0, 12),
+    excludedBuyers: JSON.stringify(input.excludedBuyers ?? []),
+    webhookUrl: input.webhookUrl ?? null,
+    webhookSecret: webhookSecret ?? null,
+    createdAt: new Date(nowMs).toISOString(),
+  });
+  return { id, name: input.name, apiKey, ...(webhookSecret ? { webhookSecret } : {}) };
+}
+
+/** Revokes a source's key; its leads stay. Returns false when there is no such active source. */
+export async function revokeSource(env: { DB: D1Database }, id: string, nowMs: number): Promise<boolean> {
+  const res = await db(env)
+    .update(schema.sources)
+    .set({ status: "revoked", revokedAt: new Date(nowMs).toISOString() })
+    .where(and(eq(schema.sources.id, id), eq(schema.sources.status, "active")))
+    .returning({ id: schema.sources.id });
+  return res.length > 0;
+}
+
+/** The active source owning this API key, or undefined. */
+export async function findSourceByKey(env: { DB: D1Database }, apiKey: string): Promise<SourceIdentity | undefined> {
+  const row = await db(env)
+    .select({ id: schema.sources.id, name: schema.sources.name, status: schema.sources.status, excluded: schema.sources.excludedBuyers })
+    .from(schema.sources)
+    .where(eq(schema.sources.keyHash, await sha256Hex(apiKey)))
+    .get();
+  if (!row || row.status !== "active") return undefined;
+  return { id: row.id, name: row.name, excludedBuyers: JSON.parse(row.excluded) as string[] };
+}

@@ -1,0 +1,82 @@
+import type { ParsedResponse } from "../integration/types";
+
+export type ErrorClass = "transient" | "client" | "server" | "rejected" | "deferred" | "config";
+
+export interface ClassifyInput {
+  /** What `fetch` threw (connection refused, reset, DNS, invalid URL). */
+  error?: unknown;
+  /** Our abort timeout fired before the buyer answered. */
+  timedOut?: boolean;
+  /** HTTP status of the buyer's answer. */
+  status?: number;
+  /** The answer read by the buyer's response rules. */
+  parsed?: ParsedResponse;
+}
+
+export interface Classification {
+  outcome: "accepted" | "rejected" | "pending" | "failed";
+  /** Absent for accepted and pending. */
+  errorClass?: ErrorClass;
+  reason?: string;
+}
+
+const CLIENT_STATUS_REASON: Record<number, string> = {
+  400: "bad request (400)",
+  401: "unauthorized (401)",
+  403: "forbidden (403)",
+  404: "endpoint not found (404)",
+  410: "endpoint gone (410)",
+};
+
+/**
+ * Maps one attempt to the error-class table of ARCHITECTURE.md:
+ *
+ * | input | class |
+ * |---|---|
+ * | timeout, connection refused / reset, 503, 429 (and 408) | transient |
+ * | 3xx (redirects not followed), 400, 401, 403, 404, 410, other 4xx; an invalid URL | client |
+ * | 500, 502, 504, other 5xx; a 2xx the rules cannot read; a 2xx the rules call an error | server |
+ * | 2xx read as rejected | rejected |
+ *
+ * A non-2xx status decides by itself: error pages are not reliable input for response rules.
+ * A 2xx we cannot read is a server error, not a rejection, on purpose: the buyer may have
+ * taken the lead, so cascading at once risks selling it twice; a limited retry with the same
+ * idempotency key lets the buyer drop the duplicate, and counting it in the circuit breaker
+ * makes a buyer whose response format changed trip its circuit instead of eating leads.
+ * The 401 here is final: the BuyerGate has already refreshed the token and resent once.
+ */
+export function classify(input: ClassifyInput): Classification {
+  if (input.timedOut) return { outcome: "failed", errorClass: "transient", reason: "timeout: the buyer did not answer in time" };
+  if (input.error !== undefined) {
+    const message = input.error instanceof Error ? input.error.message : String(input.error);
+    // A URL fetch cannot even try is a config fault: retrying it would fail the same way.
+    if (/invalid url|unsupported protocol|fetch api cannot load/i.test(message)) {
+      return { outcome: "failed", errorClass: "client", reason: `invalid endpoint: ${message}` };
+    }
+    return { outcome: "failed", errorClass: "transient", reason: `network error: ${message}` };
+  }
+  const status = input.status;
+  if (status === undefined) return { outcome: "failed", errorClass: "transient", reason: "no response" };
+
+  if (status === 429) return { outcome: "failed", errorClass: "transient", reason: "rate limited by the buyer (429)" };
+  if (status === 503) return { outcome: "failed", errorClass: "transient", reason: "service unavailable (503)" };
+  if (status === 408) return { outcome: "failed", errorClass: "transient", reason: "request timeout (408)" };
+  if (status >= 300 && status < 400) return { outcome: "failed", errorClass: "client", reason: `redirect (${status}) not followed` };
+  if (status >= 400 && status < 500) return { outcome: "failed", errorClass: "client", reason: CLIENT_STATUS_REASON[status] ?? `client error (${status})` };
+  if (status >= 500) return { outcome: "failed", errorClass: "server", reason: `server error (${status})` };
+  if (status < 200) return { outcome: "failed", errorClass: "server", reason: `unexpected status ${status}` };
+
+  const parsed = input.parsed;
+  if (!parsed) return { outcome: "failed", errorClass: "server", reason: "unrecognized response" };
+  if (parsed.pending) return { outcome: "pending", ...(parsed.reason ? { reason: parsed.reason } : {}) };
+  switch (parsed.outcome) {
+    case "accepted":
+      return { outcome: "accepted" };
+    case "rejected":
+      return { outcome: "rejected", errorClass: "rejected", reason: parsed.reason ?? "rejected by the buyer" };
+    case "error":
+      return { outcome: "failed", errorClass: "server", reason: parsed.reason ? `buyer error: ${parsed.reason}` : "buyer reported an error" };
+    case "unrecognized":
+      return { outcome: "failed", errorClass: "server", reason: "unrecognized response" };
+  }
+}

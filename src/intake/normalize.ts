@@ -1,0 +1,212 @@
+import type { FieldIssue } from "../errors";
+import { formatPath } from "../errors";
+import type { NormalizedLead } from "./lead";
+import {
+  ageOn,
+  normalizeBoolean,
+  normalizeDate,
+  normalizeEmail,
+  normalizeInstant,
+  normalizeJornayaLeadId,
+  normalizeMoney,
+  normalizeMoneyOrRange,
+  normalizePhone,
+  normalizeState,
+  normalizeTrustedFormUrl,
+  normalizeZip,
+} from "./normalizers";
+import { LeadInputSchema, type LeadInput } from "./schema";
+
+type FieldValue = string | number | boolean | null;
+type FieldRule = (v: FieldValue) => { value: FieldValue } | { error: string };
+
+const str = (max = 200): FieldRule => (v) =>
+  typeof v === "string" || typeof v === "number" ? { value: String(v).trim().slice(0, max) } : { error: "must be text" };
+const money: FieldRule = (v) => {
+  const n = normalizeMoney(v);
+  return n === undefined ? { error: "must be an amount such as 250000 or \"$250,000\"" } : { value: n };
+};
+const moneyOrRange: FieldRule = (v) => {
+  const n = normalizeMoneyOrRange(v);
+  return n === undefined ? { error: "must be an amount or a range such as \"100-150\"" } : { value: n };
+};
+const bool: FieldRule = (v) => {
+  const b = normalizeBoolean(v);
+  return b === undefined ? { error: "must be yes/no, true/false, Y/N or 1/0" } : { value: b };
+};
+const int = (min: number, max: number): FieldRule => (v) => {
+  const n = typeof v === "number" ? v : typeof v === "string" && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
+  return Number.isInteger(n) && n >= min && n <= max ? { value: n } : { error: `must be a whole number from ${min} to ${max}` };
+};
+const date: FieldRule = (v) => {
+  const d = typeof v === "string" ? normalizeDate(v) : undefined;
+  return d === undefined ? { error: "must be a date (YYYY-MM-DD or MM/DD/YYYY)" } : { value: d };
+};
+const oneOf = (options: Record<string, string>): FieldRule => (v) => {
+  const key = typeof v === "string" ? v.trim().toLowerCase().replace(/[\s-]+/g, "_") : "";
+  const out = options[key];
+  return out === undefined ? { error: `must be one of ${[...new Set(Object.values(options))].join(", ")}` } : { value: out };
+};
+
+/** Vertical-specific fields: how each is read. Unknown extra fields are kept trimmed. */
+const VERTICAL_FIELDS: Record<string, Record<string, FieldRule>> = {
+  auto_insurance: {
+    vehicle_year: int(1950, 2100),
+    vehicle_make: str(60),
+    vehicle_model: str(60),
+    incidents: int(0, 50),
+    currently_insured: bool,
+  },
+  mortgage: {
+    loan_amount: money,
+    property_value: money,
+    loan_purpose: oneOf({ purchase: "purchase", refinance: "refinance", refi: "refinance", cash_out: "cash_out", heloc: "heloc" }),
+    credit_rating: oneOf({ excellent: "excellent", good: "good", fair: "fair", poor: "poor" }),
+  },
+  solar: {
+    monthly_electric_bill: moneyOrRange,
+    roof_shade: oneOf({ none: "none", no_shade: "none", partial: "partial", partial_shade: "partial", full: "full", full_shade: "full" }),
+  },
+  legal: {
+    case_type: str(100),
+    incident_date: date,
+    description: str(2000),
+  },
+};
+
+export interface NormalizeOptions {
+  id: string;
+  sourceId: string;
+  nowMs: number;
+}
+
+export type NormalizeResult =
+  | { ok: true; lead: NormalizedLead; input: LeadInput }
+  | { ok: false; issues: FieldIssue[] };
+
+/**
+ * Validates a raw lead (zod) and normalizes it into the canonical form. Every problem is
+ * reported with its field path, all at once, so a source can fix a lead in one round trip.
+ */
+export function normalizeLead(raw: unknown, opts: NormalizeOptions): NormalizeResult {
+  const parsed = LeadInputSchema.safeParse(raw);
+  if (!parsed.success) {
+    return { ok: false, issues: parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) };
+  }
+  const input = parsed.data;
+  const issues: FieldIssue[] = [];
+  const bad = (path: string, message: string) => issues.push({ path, message });
+
+  const email = normalizeEmail(input.email);
+  if (!email) bad("email", "is not a valid email address");
+  const phone = normalizePhone(input.phone);
+  if (!phone) bad("phone", "is not a valid US phone number (10 digits with area code)");
+  let phone2: { e164: string; national: string } | undefined;
+  if (input.phone_secondary !== undefined && input.phone_secondary !== null && String(input.phone_secondary).trim() !== "") {
+    phone2 = normalizePhone(input.phone_secondary);
+    if (!phone2) bad("phone_secondary", "is not a valid US phone number (10 digits with area code)");
+  }
+  const state = normalizeState(input.address.state);
+  if (!state) bad("address.state", "is not a US state code or name");
+  const zip = normalizeZip(input.address.zip);
+  if (!zip) bad("address.zip", "must be a 5-digit ZIP or ZIP+4");
+
+  let dob: string | undefined;
+  if (input.dob) {
+    dob = normalizeDate(input.dob);
+    if (!dob) bad("dob", "is not a date (YYYY-MM-DD or MM/DD/YYYY)");
+    else {
+      const age = ageOn(dob, opts.nowMs);
+      if (age < 18) bad("dob", "the consumer must be at least 18");
+      else if (age > 120) bad("dob", "is not a plausible date of birth");
+    }
+  }
+  let homeowner: boolean | undefined;
+  if (input.homeowner !== undefined && input.homeowner !== null) {
+    homeowner = normalizeBoolean(input.homeowner);
+    if (homeowner === undefined) bad("homeowner", "must be yes/no, true/false, Y/N or 1/0");
+  }
+  if (input.ip_address && !/^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]{2,39})$/.test(input.ip_address.trim())) {
+    bad("ip_address", "is not an IPv4 or IPv6 address");
+  }
+
+  const consent: NormalizedLead["consent"] = {};
+  if (input.consent) {
+    const c = input.consent;
+    if (c.trustedform_cert_url) {
+      const tf = normalizeTrustedFormUrl(c.trustedform_cert_url);
+      if (!tf) bad("consent.trustedform_cert_url", "must be a TrustedForm certificate URL: https://cert.trustedform.com/<40 hex characters>");
+      else consent.trustedform_cert_url = tf;
+    }
+    if (c.jornaya_leadid) {
+      const j = normalizeJornayaLeadId(c.jornaya_leadid);
+      if (!j) bad("consent.jornaya_leadid", "must be a Jornaya LeadiD token (8-4-4-4-12 hexadecimal)");
+      else consent.jornaya_leadid = j;
+    }
+    if (c.tcpa_text) consent.tcpa_text = c.tcpa_text.trim();
+    if (c.consented_at !== undefined && c.consented_at !== null) {
+      const at = normalizeInstant(c.consented_at);
+      if (!at) bad("consent.consented_at", "must be an ISO 8601 time with a zone, e.g. 2026-11-25T05:33:00Z");
+      else if (Date.parse(at) > opts.nowMs + 5 * 60_000) bad("consent.consented_at", "is in the future");
+      else consent.consented_at = at;
+    }
+  }
+
+  const fields: Record<string, FieldValue> = {};
+  const rules = VERTICAL_FIELDS[input.vertical] ?? {};
+  for (const [key, value] of Object.entries(input.fields ?? {})) {
+    if (value === null || value === "") {
+      fields[key] = null;
+      continue;
+    }
+    const rule = rules[key];
+    if (!rule) {
+      fields[key] = typeof value === "string" ? value.trim() : value;
+      continue;
+    }
+    const r = rule(value);
+    if ("error" in r) bad(`fields.${key}`, r.error);
+    else fields[key] = r.value;
+  }
+
+  let test = false;
+  if (input.test !== undefined) {
+    const t = normalizeBoolean(input.test);
+    if (t === undefined) bad("test", "must be a boolean");
+    else test = t;
+  }
+
+  if (issues.length > 0 || !email || !phone || !state || !zip) return { ok: false, issues };
+
+  const lead: NormalizedLead = {
+    id: opts.id,
+    source_id: opts.sourceId,
+    vertical: input.vertical,
+    first_name: input.first_name,
+    last_name: input.last_name,
+    email,
+    phone: phone.e164,
+    phone_national: phone.national,
+    address: {
+      street: input.address.street,
+      city: input.address.city,
+      state,
+      zip: zip.zip,
+      ...(zip.zip4 ? { zip4: zip.zip4 } : {}),
+    },
+    consent,
+    fields,
+    test,
+    received_at: new Date(opts.nowMs).toISOString(),
+  };
+  if (input.external_id) lead.external_id = input.external_id.trim();
+  if (phone2) {
+    lead.phone_secondary = phone2.e164;
+    lead.phone_secondary_national = phone2.national;
+  }
+  if (dob) lead.dob = dob;
+  if (homeowner !== undefined) lead.homeowner = homeowner;
+  if (input.ip_address) lead.ip_address = input.ip_address.trim();
+  if (input.user_agent) lead.user_agent = input.user_agent.trim();
+  return { ok: true, lead, input };
+}

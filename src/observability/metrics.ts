@@ -1,0 +1,145 @@
+/** Nearest-rank percentile of an ascending array. */
+export function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))] ?? null;
+}
+
+export interface BuyerMetrics {
+  buyerId: string;
+  attempts: number;
+  accepted: number;
+  rejected: number;
+  failed: number;
+  pending: number;
+  retries: number;
+  successRate: number | null;
+  latencyMs: { p50: number | null; p95: number | null; p99: number | null };
+  errorsByClass: Record<string, number>;
+  revenue: number;
+}
+
+export interface Metrics {
+  window: { from: string; to: string };
+  leads: { byStatus: Record<string, number>; total: number };
+  attempts: number;
+  successRate: number | null;
+  latencyMs: { p50: number | null; p95: number | null; p99: number | null };
+  errorsByClass: Record<string, number>;
+  retries: number;
+  revenue: { sold: number; credited: number; net: number; conversions: number; conversionRevenue: number };
+  buyers: BuyerMetrics[];
+  sources: { sourceId: string; name: string; leads: number; sold: number; revenue: number; returns: number; conversions: number; qualityScore: number }[];
+}
+
+interface AttemptRow {
+  buyer_id: string;
+  outcome: string;
+  error_class: string | null;
+  elapsed_ms: number;
+  attempt: number;
+  price: number | null;
+}
+
+const MAX_ROWS = 50_000;
+
+/**
+ * Delivery metrics over a window, from the D1 attempt history: success rate (accepted over
+ * attempts that reached a decision), latency percentiles, errors by class, retries, revenue —
+ * overall and per buyer — and per-source attribution (sales, returns, conversions).
+ */
+export async function computeMetrics(env: Env, fromMs: number, toMs: number): Promise<Metrics> {
+  const from = new Date(fromMs).toISOString();
+  const to = new Date(toMs).toISOString();
+  const [attempts, statuses, revenue, credits, conv, sources] = await env.DB.batch([
+    env.DB.prepare(
+      `SELECT buyer_id, outcome, error_class, elapsed_ms, attempt, price FROM delivery_attempts WHERE created_at >= ? AND created_at < ? ORDER BY created_at DESC LIMIT ${MAX_ROWS}`,
+    ).bind(from, to),
+    env.DB.prepare(`SELECT status, COUNT(*) AS n FROM leads WHERE created_at >= ? AND created_at < ? GROUP BY status`).bind(from, to),
+    env.DB.prepare(`SELECT sold_buyer_id AS buyer_id, COALESCE(SUM(sold_price),0) AS revenue FROM leads WHERE status = 'sold' AND test = 0 AND finalized_at >= ? AND finalized_at < ? GROUP BY sold_buyer_id`).bind(from, to),
+    env.DB.prepare(`SELECT COALESCE(SUM(credit),0) AS credited FROM returns WHERE created_at >= ? AND created_at < ?`).bind(from, to),
+    env.DB.prepare(`SELECT COUNT(*) AS n, COALESCE(SUM(revenue),0) AS revenue FROM conversions WHERE created_at >= ? AND created_at < ?`).bind(from, to),
+    env.DB.prepare(
+      `SELECT s.id AS source_id, s.name, s.quality_score,
+         (SELECT COUNT(*) FROM leads l WHERE l.source_id = s.id AND l.created_at >= ?1 AND l.created_at < ?2) AS leads,
+         (SELECT COUNT(*) FROM leads l WHERE l.source_id = s.id AND l.status = 'sold' AND l.created_at >= ?1 AND l.created_at < ?2) AS sold,
+         (SELECT COALESCE(SUM(sold_price),0) FROM leads l WHERE l.source_id = s.id AND l.status = 'sold' AND l.test = 0 AND l.created_at >= ?1 AND l.created_at < ?2) AS revenue,
+         (SELECT COUNT(*) FROM returns r WHERE r.source_id = s.id AND r.created_at >= ?1 AND r.created_at < ?2) AS returns,
+         (SELECT COUNT(*) FROM conversions v WHERE v.source_id = s.id AND v.created_at >= ?1 AND v.created_at < ?2) AS conversions
+       FROM sources s ORDER BY s.created_at`,
+    ).bind(from, to),
+  ]);
+  const rows = (attempts?.results ?? []) as AttemptRow[];
+  const byBuyer = new Map<string, AttemptRow[]>();
+  for (const r of rows) {
+    const list = byBuyer.get(r.buyer_id) ?? [];
+    list.push(r);
+    byBuyer.set(r.buyer_id, list);
+  }
+  const revenueByBuyer = new Map(((revenue?.results ?? []) as { buyer_id: string; revenue: number }[]).map((r) => [r.buyer_id, r.revenue]));
+
+  const summarize = (list: AttemptRow[]) => {
+    const lat = list.map((r) => r.elapsed_ms).sort((a, b) => a - b);
+    const errorsByClass: Record<string, number> = {};
+    let accepted = 0;
+    let rejected = 0;
+    let failed = 0;
+    let pending = 0;
+    let retries = 0;
+    for (const r of list) {
+      if (r.outcome === "accepted") accepted++;
+      else if (r.outcome === "rejected") rejected++;
+      else if (r.outcome === "pending") pending++;
+      else failed++;
+      if (r.error_class && r.outcome !== "rejected") errorsByClass[r.error_class] = (errorsByClass[r.error_class] ?? 0) + 1;
+      if (r.attempt > 1) retries++;
+    }
+    const decided = list.length;
+    return {
+      attempts: list.length,
+      accepted,
+      rejected,
+      failed,
+      pending,
+      retries,
+      successRate: decided === 0 ? null : Math.round((accepted / decided) * 10_000) / 10_000,
+      latencyMs: { p50: percentile(lat, 50), p95: percentile(lat, 95), p99: percentile(lat, 99) },
+      errorsByClass,
+    };
+  };
+
+  const all = summarize(rows);
+  const byStatus: Record<string, number> = {};
+  let total = 0;
+  for (const r of (statuses?.results ?? []) as { status: string; n: number }[]) {
+    byStatus[r.status] = r.n;
+    total += r.n;
+  }
+  const sold = [...revenueByBuyer.values()].reduce((a, b) => a + b, 0);
+  const credited = ((credits?.results ?? [])[0] as { credited: number } | undefined)?.credited ?? 0;
+  const convRow = ((conv?.results ?? [])[0] as { n: number; revenue: number } | undefined) ?? { n: 0, revenue: 0 };
+  return {
+    window: { from, to },
+    leads: { byStatus, total },
+    attempts: all.attempts,
+    successRate: all.successRate,
+    latencyMs: all.latencyMs,
+    errorsByClass: all.errorsByClass,
+    retries: all.retries,
+    revenue: { sold, credited, net: sold - credited, conversions: convRow.n, conversionRevenue: convRow.revenue },
+    buyers: [...byBuyer.entries()].map(([buyerId, list]) => ({ buyerId, ...summarize(list), revenue: revenueByBuyer.get(buyerId) ?? 0 })),
+    sources: ((sources?.results ?? []) as { source_id: string; name: string; quality_score: number; leads: number; sold: number; revenue: number; returns: number; conversions: number }[]).map(
+      (s) => ({ sourceId: s.source_id, name: s.name, leads: s.leads, sold: s.sold, revenue: s.revenue, returns: s.returns, conversions: s.conversions, qualityScore: s.quality_score }),
+    ),
+  };
+}
+
+/** "24h", "7d", "90m" → milliseconds; undefined when malformed. */
+export function parseWindow(s: string | undefined): number | undefined {
+  if (s === undefined) return 24 * 3_600_000;
+  const m = /^(\d{1,4})(m|h|d)$/.exec(s);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const unit = m[2] === "m" ? 60_000 : m[2] === "h" ? 3_600_000 : 86_400_000;
+  return n * unit > 0 && n * unit <= 90 * 86_400_000 ? n * unit : undefined;
+}

@@ -1,0 +1,39 @@
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../context";
+import { timingSafeEqual } from "../crypto";
+import { findSourceByKey } from "../db/sources";
+import { ApiError } from "../errors";
+
+function bearer(header: string | undefined): string | undefined {
+  const m = header ? /^Bearer\s+(\S+)$/i.exec(header.trim()) : null;
+  return m?.[1];
+}
+
+function isAdminToken(env: Env, token: string): boolean {
+  return typeof env.ADMIN_TOKEN === "string" && env.ADMIN_TOKEN.length >= 16 && timingSafeEqual(token, env.ADMIN_TOKEN);
+}
+
+/** Admin routes: `Authorization: Bearer <ADMIN_TOKEN>` (a Worker secret). */
+export const adminAuth = createMiddleware<AppEnv>(async (c, next) => {
+  const token = bearer(c.req.header("authorization"));
+  if (!token || !isAdminToken(c.env, token)) {
+    throw new ApiError("unauthorized", "An admin token is required: Authorization: Bearer <admin token>.", [], { "WWW-Authenticate": "Bearer" });
+  }
+  c.set("isAdmin", true);
+  await next();
+});
+
+/** Source routes: `Authorization: Bearer <source API key>`; the admin token is accepted for reads. */
+export const sourceAuth = createMiddleware<AppEnv>(async (c, next) => {
+  const token = bearer(c.req.header("authorization"));
+  if (!token) throw new ApiError("unauthorized", "An API key is required: Authorization: Bearer <source key>.", [], { "WWW-Authenticate": "Bearer" });
+  if (c.req.method === "GET" && isAdminToken(c.env, token)) {
+    c.set("isAdmin", true);
+    await next();
+    return;
+  }
+  const source = await findSourceByKey(c.env, token);
+  if (!source) throw new ApiError("unauthorized", "The API key is unknown or revoked.", [], { "WWW-Authenticate": "Bearer" });
+  c.set("source", source);
+  await next();
+});
