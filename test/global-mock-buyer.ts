@@ -1,6 +1,19 @@
 import type { TestProject } from "vitest/node";
+import { startMockBuyer } from "./mock-buyer/server";
 
-/** Starts nothing yet — placeholder replaced by the mock buyer global setup. */
-export default function setup(project: TestProject) {
-  project.provide("mockBuyerOrigin", "http://127.0.0.1:1");
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** `http://127.0.0.1:<port>` of the mock buyer the worker tests deliver to. */
+    mockBuyerOrigin: string;
+  }
+}
+
+/**
+ * vitest globalSetup for the `worker` project: one mock buyer on a random loopback port for the
+ * whole run. Workers tests reach it as `${env.MOCK_BUYER_ORIGIN}` and reset it via `/_control/reset`.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const mock = await startMockBuyer({ port: 0, host: "127.0.0.1" });
+  project.provide("mockBuyerOrigin", mock.origin);
+  return () => mock.close();
 }

@@ -1,8 +1,13 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+// @ts-expect-error — a plain .mjs CLI module without type declarations
+import { bundleBuyers } from "../src/cli/bundle-buyers.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
+
+// buyers/*.json are bundled into the Worker (it has no file system); do it before any project loads.
+bundleBuyers(root);
 
 /**
  * Three projects:
@@ -34,6 +39,11 @@ export default defineConfig({
                   MOCK_BUYER_ORIGIN: inject<string>("mockBuyerOrigin"),
                   ADMIN_TOKEN: "test-admin-token",
                   ALLOW_TEST_CLOCK: "1",
+                  // The demo buyers' secrets (values as in .dev.vars.example).
+                  ACME_API_KEY: "acme-demo-key",
+                  SUNRISE_PASSWORD: "sunrise-demo-password",
+                  MERIDIAN_CLIENT_SECRET: "meridian-demo-client-secret",
+                  LEXLINK_HMAC_SECRET: "lexlink-demo-signing-secret",
                   REQUEST_ENCRYPTION_KEYS: "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
                 },
               },

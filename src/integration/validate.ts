@@ -1,10 +1,10 @@
 import { XMLParser } from "fast-xml-parser";
-import { compileBuyer } from "./build";
+import { compileBuyer } from "./mapping/request";
 import { getComputed } from "./computed";
 import type { BuyerConfig } from "./config";
 import { booleanOutputs } from "./mapping/formatters";
 import { MappingConfigError } from "./mapping/compile";
-import { MappingError } from "./mapping/errors";
+import { ConfigError } from "./auth/errors";
 import { ALWAYS_PRESENT, LEAD_PATH_MAX, LEAD_PATH_TYPES, sampleLead } from "./mapping/sample-lead";
 import type { FieldRule } from "./mapping/schema";
 import { formatPath, parseLeadPath, parsePath } from "./path";
@@ -143,6 +143,9 @@ function ruleFacts(rule: FieldRule): RuleFacts {
   let srcPath: string | undefined;
   if (rule.value !== undefined) {
     outputs = [rule.value];
+    const t = typeOfScalar(rule.value);
+    if (t) facts.types.add(t);
+    facts.maxLen = String(rule.value).length;
     facts.alwaysPresent = rule.when === undefined;
   } else if (rule.from !== undefined) {
     srcPath = formatPath(parseLeadPath(rule.from));
@@ -260,9 +263,13 @@ function staticChecks(buyer: BuyerConfig, spec: Spec, rules: FieldRule[], out: V
     const to = formatPath(segs);
     if (seen.has(to) && rule.when === undefined) out.push({ path: at, message: `"${to}" is already mapped by mapping.fields[${seen.get(to)}]` });
     seen.set(to, i);
-    mapped.add(to);
     const facts = ruleFacts(rule);
-    if (facts.alwaysPresent) always.add(to);
+    // A required object or array is satisfied by any child that is mapped (always present).
+    for (let k = 1; k <= segs.length; k++) {
+      const prefix = formatPath(segs.slice(0, k));
+      mapped.add(prefix);
+      if (facts.alwaysPresent) always.add(prefix);
+    }
     if (rule.compute && !getComputed(rule.compute.fn)) out.push({ path: at, message: `unknown computed function "${rule.compute.fn}"` });
     if (rule.from !== undefined) {
       const p = formatPath(parseLeadPath(rule.from));
@@ -358,7 +365,7 @@ export function validateMapping(buyer: BuyerConfig, now: () => number = () => Da
     try {
       r = c.render(lead, { now }, () => "secret-value");
     } catch (e) {
-      if (e instanceof MappingError) continue; // missing secrets are the config check's business
+      if (e instanceof ConfigError) continue; // missing secrets are the config check's business
       throw e;
     }
     const where = `sample ${vertical} lead`;

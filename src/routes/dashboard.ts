@@ -5,6 +5,7 @@ import { html, raw } from "hono/html";
 import type { AppEnv } from "../context";
 import { sha256Hex, timingSafeEqual } from "../crypto";
 import { computeMetrics, parseWindow } from "../observability/metrics";
+import type { GateStatus } from "../buyer-gate/types";
 import { circuitStates } from "./metrics";
 
 export const dashboardRouter = new OpenAPIHono<AppEnv>();
@@ -69,18 +70,20 @@ dashboardRouter.get("/", async (c) => {
 
   if (view === "operations") {
     const rows = Object.entries(circuits).map(([id, s]) => {
-      const st = (s ?? {}) as Record<string, unknown>;
+      const st = (s ?? {}) as Partial<GateStatus>;
       const bm = m.buyers.find((b) => b.buyerId === id);
-      const circuit = String(st.circuit ?? (st as { state?: unknown }).state ?? "unknown");
+      const circuit = st.circuit?.state ?? "unknown";
+      const day = st.caps?.day;
       return html`<tr data-buyer="${id}"><td>${id}</td><td class="${circuit === "closed" ? "ok" : "bad"}">${circuit}</td>
         <td>${bm?.attempts ?? 0}</td><td>${pct(bm?.successRate ?? null)}</td><td>${ms(bm?.latencyMs.p50 ?? null)}</td><td>${ms(bm?.latencyMs.p95 ?? null)}</td>
-        <td>${ms(bm?.latencyMs.p99 ?? null)}</td><td>${bm?.retries ?? 0}</td><td>${String(st.inFlight ?? "—")}</td></tr>`;
+        <td>${ms(bm?.latencyMs.p99 ?? null)}</td><td>${bm?.retries ?? 0}</td><td>${st.inFlight ? `${st.inFlight.count}${st.inFlight.limit ? ` / ${st.inFlight.limit}` : ""}` : "—"}</td>
+        <td>${day && day.limit !== null ? `${day.used} / ${day.limit}` : day ? String(day.used) : "—"}</td><td>${st.lastSuccessAt ?? "—"}</td></tr>`;
     });
     return c.html(
       page(
         "Operations",
         html`<h2>Buyers (last ${Math.round(windowMs / 3_600_000)} h)</h2>
-        <table id="buyers"><thead><tr><th>Buyer</th><th>Circuit</th><th>Attempts</th><th>Success</th><th>p50</th><th>p95</th><th>p99</th><th>Retries</th><th>In flight</th></tr></thead>
+        <table id="buyers"><thead><tr><th>Buyer</th><th>Circuit</th><th>Attempts</th><th>Success</th><th>p50</th><th>p95</th><th>p99</th><th>Retries</th><th>In flight</th><th>Cap today</th><th>Last success</th></tr></thead>
         <tbody>${rows}</tbody></table>
         <h2>Errors by class</h2><table><tbody>${Object.entries(m.errorsByClass).map(([k, v]) => html`<tr><td>${k}</td><td>${v}</td></tr>`)}</tbody></table>`,
         view,

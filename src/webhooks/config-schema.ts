@@ -1,4 +1,115 @@
+import ipaddr from "ipaddr.js";
 import { z } from "zod";
-// PLACEHOLDER — owned by the webhooks helper, who replaces it.
-export const WebhookConfigSchema = z.object({}).passthrough();
+import type { SecretRef } from "../integration/config";
+import { SelectorSchema } from "./select";
+
+/**
+ * Same shape as `SecretRefSchema` in integration/config.ts. It is repeated here because
+ * config.ts imports this file: importing back from it is a module cycle, and whichever
+ * module loads second would see the other's schema still uninitialised (a TDZ error).
+ */
+export const WebhookSecretRefSchema = z
+  .object({ secret: z.string().regex(/^[A-Z][A-Z0-9_]*$/, "secret names are UPPER_SNAKE_CASE") })
+  .strict();
+// Compile-time guard that the copy stays assignable to the shared type.
+const _sameShape: (x: z.infer<typeof WebhookSecretRefSchema>) => SecretRef = (x) => x;
+void _sameShape;
+
+/** Our canonical event types; each buyer's own type values map onto these. */
+export const CANONICAL_TYPES = ["decision", "status", "return", "conversion", "feedback"] as const;
+export type CanonicalType = (typeof CANONICAL_TYPES)[number];
+export const LEAD_STATUSES = ["contacted", "qualified", "converted", "closed_lost"] as const;
+export type LeadStatus = (typeof LEAD_STATUSES)[number];
+export const FEEDBACK_KINDS = ["answered", "wrong_number", "not_interested", "excellent_prospect"] as const;
+export type FeedbackKind = (typeof FEEDBACK_KINDS)[number];
+
+const Cidr = z.string().refine((s) => ipaddr.isValidCIDR(s) || ipaddr.isValid(s), "an IPv4 or IPv6 address or CIDR, e.g. 203.0.113.0/24 or 2001:db8::/32");
+const HeaderName = z.string().regex(/^[A-Za-z0-9-]+$/, "an HTTP header name");
+/** A value table: the buyer's value (as text) → ours. Values not listed keep their own text. */
+const valueTable = <T extends readonly [string, ...string[]]>(ours: T) => z.record(z.string(), z.enum(ours));
+
+/** Where the lead is named in the callback: our delivery id and/or the buyer's lead id. */
+const LeadRef = {
+  deliveryId: SelectorSchema.optional(),
+  buyerLeadId: SelectorSchema.optional(),
+};
+
+export const WebhookEventRulesSchema = z
+  .object({
+    /** The event's id in the body; falls back to the scheme's id header (webhook-id, X-GitHub-Delivery, idHeader). */
+    id: SelectorSchema.optional(),
+    /** The event's type in the body; omitted when the buyer sends one kind only (`defaultType`). */
+    type: SelectorSchema.optional(),
+    /** Buyer's type value → canonical type. A type not listed is stored and ignored. */
+    types: z.record(z.string(), z.enum(CANONICAL_TYPES)).default({}),
+    /** Used when there is no `type` selector or it finds nothing. */
+    defaultType: z.enum(CANONICAL_TYPES).optional(),
+    decision: z
+      .object({
+        ...LeadRef,
+        decision: SelectorSchema,
+        /** e.g. {"approved":"accepted","declined":"rejected"}; "accepted"/"rejected" pass as they are. */
+        values: valueTable(["accepted", "rejected"] as const).default({}),
+        price: SelectorSchema.optional(),
+        reason: SelectorSchema.optional(),
+      })
+      .strict()
+      .optional(),
+    status: z
+      .object({ ...LeadRef, status: SelectorSchema, values: valueTable(LEAD_STATUSES).default({}) })
+      .strict()
+      .optional(),
+    return: z
+      .object({
+        ...LeadRef,
+        reasonCode: SelectorSchema,
+        /** Buyer's reason wording → our reason code (checked against `returns.reasons`). */
+        values: z.record(z.string(), z.string()).default({}),
+      })
+      .strict()
+      .optional(),
+    conversion: z.object({ ...LeadRef, revenue: SelectorSchema.optional() }).strict().optional(),
+    feedback: z
+      .object({ ...LeadRef, kind: SelectorSchema, values: valueTable(FEEDBACK_KINDS).default({}) })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .refine((r) => r.type !== undefined || r.defaultType !== undefined, { message: "give a type selector or a defaultType", path: ["type"] });
+export type WebhookEventRules = z.infer<typeof WebhookEventRulesSchema>;
+
+/**
+ * How a buyer's callbacks are authenticated and read. Schemes:
+ * - standard_webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64> …`; secret `whsec_<base64>`.
+ * - stripe: `<header>: t=<ts>,v1=<hex>[,v1=<hex>]`, signed `t.body` (header default Stripe-Signature).
+ * - github: `X-Hub-Signature-256: sha256=<hex>`, id from `X-GitHub-Delivery`.
+ * - header: HMAC-SHA256 of the body in `<header>` as hex or base64, after an optional prefix.
+ */
+export const WebhookConfigSchema = z
+  .object({
+    scheme: z.enum(["standard_webhooks", "stripe", "github", "header"]),
+    /** Several during a rotation: a signature made with any of them passes. */
+    secrets: z.array(WebhookSecretRefSchema).min(1),
+    /** Signature header for stripe / header schemes. */
+    header: HeaderName.optional(),
+    encoding: z.enum(["hex", "base64"]).default("hex"),
+    /** Text before the signature in the header, e.g. "sha256=". */
+    prefix: z.string().optional(),
+    /** Delivery id header for github (default X-GitHub-Delivery) and header schemes. */
+    idHeader: HeaderName.optional(),
+    toleranceSeconds: z.number().int().positive().max(86_400).default(300),
+    /** CIDRs the buyer calls from (CF-Connecting-IP); omitted or empty = any address. */
+    ipAllowlist: z.array(Cidr).optional(),
+    maxBodyBytes: z
+      .number()
+      .int()
+      .positive()
+      .max(1024 * 1024)
+      .default(256 * 1024),
+    events: WebhookEventRulesSchema,
+  })
+  .strict()
+  .refine((w) => w.scheme !== "header" || w.header !== undefined, { message: "the header scheme needs `header`", path: ["header"] });
+
+export type WebhookConfigInput = z.input<typeof WebhookConfigSchema>;
 export type WebhookConfig = z.infer<typeof WebhookConfigSchema>;

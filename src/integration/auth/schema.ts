@@ -1,4 +1,137 @@
 import { z } from "zod";
-// PLACEHOLDER — owned by the auth/response helper, who replaces it.
-export const AuthConfigSchema = z.object({ type: z.string() }).passthrough();
+import { SelectorSchema } from "../extract";
+import { SecretRefSchema } from "../config";
+
+/*
+ * config.ts imports this file and this file needs config.ts's SecretRefSchema: a cycle. The
+ * lazy reference means nothing from config.ts is touched while this module evaluates, so the
+ * cycle is safe as long as config.ts is loaded first — which holds because the runtime auth
+ * code (auth/index.ts and the scheme modules) imports this file for types only.
+ * (Moving SecretRefSchema to a leaf module would remove the cycle; see the helper's report.)
+ */
+const SecretRef = z.lazy(() => SecretRefSchema);
+const StringOrSecret = z.union([z.string().min(1), SecretRef]);
+
+export const NoAuthSchema = z.object({ type: z.literal("none") }).strict();
+
+export const ApiKeyAuthSchema = z
+  .object({
+    type: z.literal("api_key"),
+    in: z.enum(["header", "query"]).default("header"),
+    /** Header or query parameter name, e.g. `X-API-Key` or `api_key`. */
+    name: z.string().min(1),
+    value: SecretRef,
+  })
+  .strict();
+
+export const BasicAuthSchema = z
+  .object({ type: z.literal("basic"), username: StringOrSecret, password: SecretRef })
+  .strict();
+
+export const BearerAuthSchema = z.object({ type: z.literal("bearer"), token: SecretRef }).strict();
+
+const skew = z.number().int().min(0).max(3600).default(60);
+
+export const OAuth2ClientCredentialsSchema = z
+  .object({
+    type: z.literal("oauth2_client_credentials"),
+    tokenUrl: z.string().min(1),
+    clientId: StringOrSecret,
+    clientSecret: SecretRef,
+    scope: z.string().optional(),
+    audience: z.string().optional(),
+    /** basic: client id/secret in an Authorization: Basic header (RFC 6749 §2.3.1); body: as form fields. */
+    authStyle: z.enum(["body", "basic"]).default("basic"),
+    /** The token is refreshed this long before it expires. */
+    refreshSkewSeconds: skew,
+    /** Lifetime assumed when the token response has no `expires_in` (Salesforce omits it). */
+    defaultTtlSeconds: z.number().int().positive().default(3600),
+  })
+  .strict();
+
+export const OAuth2RefreshTokenSchema = z
+  .object({
+    type: z.literal("oauth2_refresh_token"),
+    tokenUrl: z.string().min(1),
+    clientId: StringOrSecret,
+    clientSecret: SecretRef.optional(),
+    refreshToken: SecretRef,
+    scope: z.string().optional(),
+    authStyle: z.enum(["body", "basic"]).default("body"),
+    refreshSkewSeconds: skew,
+    defaultTtlSeconds: z.number().int().positive().default(3600),
+  })
+  .strict();
+
+/** Placeholders allowed in an HMAC content template. */
+export const HMAC_PLACEHOLDERS = ["method", "path", "url", "query", "timestamp", "body"] as const;
+
+export const HmacAuthSchema = z
+  .object({
+    type: z.literal("hmac"),
+    secret: SecretRef,
+    header: z.string().min(1).default("X-Signature"),
+    algorithm: z.enum(["sha256", "sha512"]).default("sha256"),
+    encoding: z.enum(["hex", "base64"]).default("hex"),
+    /**
+     * What is signed: `body`, `timestamp.body` (`{timestamp}.{body}`), or a template with
+     * `{method}` `{path}` (path + query) `{url}` `{query}` `{timestamp}` `{body}`, e.g.
+     * `{method}\n{path}\n{timestamp}\n{body}`.
+     */
+    content: z.string().min(1).default("body"),
+    /** Header carrying the timestamp the signature covers. */
+    timestampHeader: z.string().min(1).optional(),
+    timestampUnit: z.enum(["s", "ms"]).default("s"),
+    /** Put before the digest, e.g. `sha256=`. */
+    prefix: z.string().default(""),
+  })
+  .strict()
+  .refine(
+    (h) => {
+      for (const m of h.content.matchAll(/\{(\w+)\}/g)) if (!(HMAC_PLACEHOLDERS as readonly string[]).includes(m[1] ?? "")) return false;
+      return true;
+    },
+    { message: `content placeholders: ${HMAC_PLACEHOLDERS.map((p) => `{${p}}`).join(" ")}`, path: ["content"] },
+  )
+  .refine((h) => !(h.content === "timestamp.body" || h.content.includes("{timestamp}")) || h.timestampHeader !== undefined, {
+    message: "a signature over the timestamp needs `timestampHeader` so the buyer can verify it",
+    path: ["timestampHeader"],
+  });
+
+export const LoginTokenSchema = z
+  .object({
+    type: z.literal("login_token"),
+    loginUrl: z.string().min(1),
+    username: StringOrSecret,
+    password: SecretRef,
+    /** How the credentials are posted. */
+    loginFormat: z.enum(["json", "form"]).default("json"),
+    usernameField: z.string().min(1).default("username"),
+    passwordField: z.string().min(1).default("password"),
+    /** Where the token is in the login response: a JSON path string or any selector. */
+    tokenPath: z.union([z.string().min(1), SelectorSchema]),
+    /** Where the lifetime (seconds) is, when the login response says; otherwise `ttlSeconds`. */
+    expiresInPath: z.string().min(1).optional(),
+    header: z.string().min(1).default("Authorization"),
+    /** Put before the token in the header; "" sends the bare token. */
+    scheme: z.string().default("Bearer"),
+    ttlSeconds: z.number().int().positive().default(3600),
+    refreshSkewSeconds: skew,
+  })
+  .strict();
+
+export const AuthConfigSchema = z.discriminatedUnion("type", [
+  NoAuthSchema,
+  ApiKeyAuthSchema,
+  BasicAuthSchema,
+  BearerAuthSchema,
+  OAuth2ClientCredentialsSchema,
+  OAuth2RefreshTokenSchema,
+  HmacAuthSchema,
+  LoginTokenSchema,
+]);
 export type AuthConfig = z.infer<typeof AuthConfigSchema>;
+export type AuthConfigInput = z.input<typeof AuthConfigSchema>;
+export type AuthType = AuthConfig["type"];
+/** The config of one scheme. */
+export type AuthOf<T extends AuthType> = Extract<AuthConfig, { type: T }>;

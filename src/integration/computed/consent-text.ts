@@ -14,10 +14,9 @@ export const consent_text: ComputedFunction = {
   fn([text, url, ts], options) {
     if (typeof text !== "string" || text.trim() === "") return undefined;
     const tpl = typeof options.template === "string" ? options.template : DEFAULT_TEMPLATE;
-    const str = (v: unknown): string => (typeof v === "string" ? v : "");
-    return tpl
-      .replace(/\{text\}/g, text.trim())
-      .replace(/\{url\}/g, str(url) || "n/a")
-      .replace(/\{timestamp\}/g, str(ts) || "n/a");
+    const str = (v: unknown): string => (typeof v === "string" && v !== "" ? v : "n/a");
+    const values: Record<string, string> = { text: text.trim(), url: str(url), timestamp: str(ts) };
+    // One pass, so a value that itself contains "{url}" is never substituted again.
+    return tpl.replace(/\{(text|url|timestamp)\}/g, (_m, k: string) => values[k] ?? "");
   },
 };

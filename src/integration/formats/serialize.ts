@@ -1,6 +1,7 @@
 import { XMLBuilder } from "fast-xml-parser";
-import { MappingError } from "../mapping/errors";
+import { ConfigError } from "../auth/errors";
 import type { CsvFormat, FormatConfig, SoapFormat, XmlFormat } from "./schema";
+import { writeXml, xmlAttributes } from "./xml-writer";
 
 /** Turns a mapped payload into the bytes of one wire format. Compiled once per buyer. */
 export interface Serializer {
@@ -80,8 +81,50 @@ export function flatten(payload: Record<string, unknown>, nesting: "dot" | "brac
   return out;
 }
 
-function formEncode(pairs: [string, string][]): string {
-  return new URLSearchParams(pairs).toString();
+const FORM_SAFE = /^[A-Za-z0-9*._-]*$/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * application/x-www-form-urlencoded per the URL standard (same bytes as URLSearchParams:
+ * space → "+", everything but `*-._` and alphanumerics percent-encoded as UTF-8), without
+ * building a URLSearchParams object per lead.
+ */
+export function formComponent(s: string): string {
+  if (FORM_SAFE.test(s)) return s;
+  // A lone surrogate makes encodeURIComponent throw; URLSearchParams sends U+FFFD instead.
+  const wellFormed = s.replace(LONE_SURROGATE, "\uFFFD");
+  return encodeURIComponent(wellFormed)
+    .replace(/%20/g, "+")
+    .replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+// Payload keys repeat on every lead of a buyer: encode each once.
+const encodedKeys = new Map<string, string>();
+function formKey(k: string): string {
+  let e = encodedKeys.get(k);
+  if (e === undefined) {
+    e = formComponent(k);
+    if (encodedKeys.size > 10_000) encodedKeys.clear();
+    encodedKeys.set(k, e);
+  }
+  return e;
+}
+
+/** Flattens and form-encodes in one walk (same output as URLSearchParams over `flatten`). */
+export function formEncodePayload(payload: Record<string, unknown>, nesting: "dot" | "bracket"): string {
+  let out = "";
+  const walk = (v: unknown, key: string): void => {
+    if (v === undefined) return;
+    if (v !== null && typeof v === "object") {
+      if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${key}[${i}]`));
+      else for (const k in v) walk((v as Record<string, unknown>)[k], nesting === "dot" ? `${key}.${k}` : `${key}[${k}]`);
+      return;
+    }
+    const t = typeof v === "string" ? v : v === null ? "" : String(v);
+    out += `${out === "" ? "" : "&"}${formKey(key)}=${formComponent(t)}`;
+  };
+  for (const k in payload) walk(payload[k], k);
+  return out;
 }
 
 /** Appends a query string to a URL that may already have one (and maybe a #fragment). */
@@ -101,7 +144,7 @@ function resolveSecrets(v: unknown, secret: (name: string) => string | undefined
     const keys = Object.keys(o);
     if (keys.length === 1 && keys[0] === "secret" && typeof o.secret === "string") {
       const s = secret(o.secret);
-      if (s === undefined) throw new MappingError([{ field: path, message: `secret ${o.secret} is not set` }], "config");
+      if (s === undefined) throw new ConfigError(`secret ${o.secret} is not set`, path, o.secret);
       return s;
     }
     const out: Record<string, unknown> = {};
@@ -128,12 +171,14 @@ function xmlSerializer(f: XmlFormat): Serializer {
   const rootAttrs: Record<string, string> = {};
   for (const [k, v] of Object.entries(f.rootAttributes ?? {})) rootAttrs[f.attributePrefix + k] = v;
   const decl = f.declaration ? XML_DECL + (f.pretty ? "\n" : "") : "";
+  const rootAttrText = xmlAttributes(f.rootAttributes);
   return {
     contentType: `${f.contentType}; charset=${f.charset}`,
     headers: {},
     inUrl: false,
     escape: escapeXml,
     serialize(payload) {
+      if (!f.pretty) return decl + writeXml(f.root, payload, f.attributePrefix, rootAttrText);
       const body = { ...rootAttrs, ...(stripInvalidXml(payload) as Record<string, unknown>) };
       return decl + (builder.build({ [f.root]: body }) as string);
     },
@@ -157,12 +202,33 @@ function soapSerializer(f: SoapFormat): Serializer {
   } else {
     contentType = `application/soap+xml; charset=${f.charset}${f.action ? `; action="${f.action}"` : ""}`;
   }
+  const envOpen = `${XML_DECL}<${p}:Envelope xmlns:${p}="${SOAP_NS[f.type]}">`;
+  const opAttrs = ` xmlns="${escapeXml(f.namespace)}"`;
+  const bodyClose = `</${p}:Body></${p}:Envelope>`;
+  const headerHasSecrets = secretNamesIn(f.header);
+  const headerXml = (secret: (name: string) => string | undefined): string => {
+    if (!f.header) return "";
+    let inner = "";
+    for (const [name, content] of Object.entries(f.header)) {
+      const resolved = resolveSecrets(content, secret, `format.header.${name}`);
+      inner += resolved !== null && typeof resolved === "object" && !Array.isArray(resolved)
+        ? writeXml(name, resolved as Record<string, unknown>, "@_", opAttrs)
+        : writeXml(name, { "#text": resolved }, "@_", opAttrs);
+    }
+    return `<${p}:Header>${inner}</${p}:Header>`;
+  };
+  // Headers without secrets are the same for every lead: render them once.
+  const staticHeader = headerHasSecrets ? undefined : headerXml(() => undefined);
   return {
     contentType,
     headers,
     inUrl: false,
     escape: escapeXml,
     serialize(payload, secret) {
+      if (!f.pretty) {
+        const header = staticHeader ?? headerXml(secret);
+        return `${envOpen}${header}<${p}:Body>${writeXml(f.operation, payload, "@_", opAttrs)}${bodyClose}`;
+      }
       const envelope: Record<string, unknown> = { [`@_xmlns:${p}`]: SOAP_NS[f.type] };
       if (f.header) {
         const h: Record<string, unknown> = {};
@@ -177,9 +243,19 @@ function soapSerializer(f: SoapFormat): Serializer {
       envelope[`${p}:Body`] = {
         [f.operation]: { "@_xmlns": f.namespace, ...(stripInvalidXml(payload) as Record<string, unknown>) },
       };
-      return XML_DECL + (f.pretty ? "\n" : "") + (builder.build({ [`${p}:Envelope`]: envelope }) as string);
+      return XML_DECL + "\n" + (builder.build({ [`${p}:Envelope`]: envelope }) as string);
     },
   };
+}
+
+function secretNamesIn(v: unknown): boolean {
+  if (Array.isArray(v)) return v.some(secretNamesIn);
+  if (v !== null && typeof v === "object") {
+    const o = v as Record<string, unknown>;
+    if (typeof o.secret === "string" && Object.keys(o).length === 1) return true;
+    return Object.values(o).some(secretNamesIn);
+  }
+  return false;
 }
 
 /** Rows → RFC 4180 CSV (CRLF line ends) with an optional header row; also used for batch files. */
@@ -228,13 +304,13 @@ export function compileSerializer(f: FormatConfig): Serializer {
         contentType: `application/x-www-form-urlencoded; charset=${f.charset}`,
         headers: {},
         inUrl: false,
-        escape: encodeURIComponent,
-        serialize: (payload) => formEncode(flatten(payload, nesting)),
+        escape: formComponent,
+        serialize: (payload) => formEncodePayload(payload, nesting),
       };
     }
     case "query": {
       const nesting = f.nesting;
-      return { headers: {}, inUrl: true, escape: encodeURIComponent, serialize: (payload) => formEncode(flatten(payload, nesting)) };
+      return { headers: {}, inUrl: true, escape: formComponent, serialize: (payload) => formEncodePayload(payload, nesting) };
     }
     case "soap11":
     case "soap12":

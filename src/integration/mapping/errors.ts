@@ -6,15 +6,13 @@ export interface MappingErrorIssue {
 
 /**
  * The lead cannot be sent to this buyer: a required field is missing or invalid after
- * mapping (`kind: "lead"`), or the buyer config can't produce a request — a missing secret
- * or `${VAR}` (`kind: "config"`). Raised before any HTTP call.
+ * mapping. Raised before any HTTP call; the lead cascades to the next buyer. (A config that
+ * cannot work — a secret or `${VAR}` not set — raises auth's ConfigError instead, so the
+ * delivery layer has one class for config faults.)
  */
 export class MappingError extends Error {
-  constructor(
-    readonly issues: MappingErrorIssue[],
-    readonly kind: "lead" | "config" = "lead",
-  ) {
-    super(`${kind === "lead" ? "lead cannot be mapped" : "buyer config error"}: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`);
+  constructor(readonly issues: MappingErrorIssue[]) {
+    super(`lead cannot be mapped: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`);
     this.name = "MappingError";
   }
 }

@@ -13,7 +13,11 @@ export class FormatFailure {
   constructor(readonly message: string) {}
 }
 
+const E164_US = /^\+1\d{10}$/;
+
 function digitsOf(v: unknown): string | undefined {
+  // Canonical leads carry E.164: skip the general digit scrub for them.
+  if (typeof v === "string" && E164_US.test(v)) return v.slice(2);
   if (typeof v !== "string" && typeof v !== "number") return undefined;
   const d = String(v).replace(/\D/g, "");
   if (d.length === 11 && d.startsWith("1")) return d.slice(1);
@@ -40,8 +44,18 @@ interface DateParts { y: number; mo: number; d: number; h: number; mi: number; s
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const tzFormatters = new Map<string, Intl.DateTimeFormat>();
+const tzOffsets = new Map<string, number>();
+const QUARTER_HOUR = 15 * 60_000;
 
-function tzParts(ms: number, tz: string): DateParts {
+/**
+ * The zone's UTC offset at `ms`. Intl is slow (µs per call), so offsets are cached per zone and
+ * quarter hour: every zone's offset changes only on quarter-hour UTC boundaries.
+ */
+function tzOffsetMs(ms: number, tz: string): number {
+  const bucket = Math.floor(ms / QUARTER_HOUR);
+  const key = `${tz}|${bucket}`;
+  const hit = tzOffsets.get(key);
+  if (hit !== undefined) return hit;
   let f = tzFormatters.get(tz);
   if (!f) {
     f = new Intl.DateTimeFormat("en-US", {
@@ -50,9 +64,22 @@ function tzParts(ms: number, tz: string): DateParts {
     });
     tzFormatters.set(tz, f);
   }
+  const at = bucket * QUARTER_HOUR;
   const p: Record<string, number> = {};
-  for (const part of f.formatToParts(ms)) if (part.type !== "literal") p[part.type] = Number(part.value);
-  return { y: p.year ?? 0, mo: p.month ?? 0, d: p.day ?? 0, h: p.hour ?? 0, mi: p.minute ?? 0, s: p.second ?? 0, ms: ms % 1000 };
+  for (const part of f.formatToParts(at)) if (part.type !== "literal") p[part.type] = Number(part.value);
+  const local = Date.UTC(p.year ?? 1970, (p.month ?? 1) - 1, p.day ?? 1, p.hour ?? 0, p.minute ?? 0, p.second ?? 0);
+  const offset = local - at;
+  if (tzOffsets.size > 50_000) tzOffsets.clear();
+  tzOffsets.set(key, offset);
+  return offset;
+}
+
+function tzParts(ms: number, tz: string): DateParts {
+  const x = new Date(ms + tzOffsetMs(ms, tz));
+  return {
+    y: x.getUTCFullYear(), mo: x.getUTCMonth() + 1, d: x.getUTCDate(),
+    h: x.getUTCHours(), mi: x.getUTCMinutes(), s: x.getUTCSeconds(), ms: x.getUTCMilliseconds(),
+  };
 }
 
 /**

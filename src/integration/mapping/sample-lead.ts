@@ -60,6 +60,8 @@ export const ALWAYS_PRESENT = new Set([
 
 /** Known maximum lengths of canonical values (state code, ZIP …). */
 export const LEAD_PATH_MAX: Readonly<Record<string, number>> = {
+  // Our ids are newId("lead"): "lead_" + 26 characters.
+  id: 31,
   "address.state": 2, "address.zip": 5, "address.zip4": 4, phone: 12, phone_national: 10,
   phone_secondary: 12, phone_secondary_national: 10, dob: 10, "consent.jornaya_leadid": 36,
 };

@@ -1,0 +1,14 @@
+import { readFileSync } from "node:fs";
+import { BuyerConfigSchema } from "./src/integration/config";
+import { compileBuyer } from "./src/integration/mapping/request";
+import { normalizeLead } from "./src/intake/normalize";
+const NOW = Date.parse("2026-11-28T15:00:00Z");
+const leads = readFileSync("/work/shared/data/leads-sample.jsonl", "utf8").trim().split("\n").map((l, i) => normalizeLead(JSON.parse(l).lead, { id: `lead_${i}`, sourceId: "s", nowMs: NOW })).flatMap((r) => (r.ok ? [r.lead] : []));
+const b = BuyerConfigSchema.parse(JSON.parse(readFileSync(`buyers/${process.argv[2]}.json`, "utf8")));
+const c = compileBuyer(b);
+const env = { now: () => NOW };
+const ls = leads.filter((l) => b.verticals.includes(l.vertical));
+let x = 0;
+const t = performance.now();
+for (let i = 0; i < 300000; i++) x += c.render(ls[i % ls.length]!, env, () => undefined).body.length;
+console.log(((300000 / (performance.now() - t)) * 1000) | 0, "/s", x);

@@ -1,0 +1,89 @@
+import type { TokenProvider } from "../integration/types";
+import type { SqlLike } from "./breaker";
+
+/** A token as the buyer's token endpoint issued it. */
+export interface IssuedToken {
+  token: string;
+  /** When to replace it (ms since epoch, gate clock): the issuer already took its refresh skew off. */
+  expiresAtMs: number;
+  /** A rotated refresh token, kept for the next refresh. */
+  refreshToken?: string;
+}
+
+/**
+ * OAuth / login tokens cached in the gate's SQLite storage, one row per auth config. Only one
+ * refresh runs at a time: concurrent callers share the in-flight promise (it lives on the
+ * object, so it is shared by every request the object is serving).
+ */
+export class TokenCache {
+  #inflight = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly sql: SqlLike,
+    private readonly now: () => number,
+  ) {}
+
+  /** The last rotated refresh token for `key`, if the server issued one. */
+  refreshToken(key: string): string | undefined {
+    const row = this.sql.exec<{ refresh_token: string | null }>("SELECT refresh_token FROM tokens WHERE key = ?", key).toArray()[0];
+    return row?.refresh_token ?? undefined;
+  }
+
+  /** The cached token for `key` while it is still good. */
+  cached(key: string): string | undefined {
+    const row = this.sql.exec<{ token: string; expires_at: number }>("SELECT token, expires_at FROM tokens WHERE key = ?", key).toArray()[0];
+    if (!row) return undefined;
+    return row.expires_at > this.now() ? row.token : undefined;
+  }
+
+  /**
+   * A TokenProvider for one attempt. `forceRefresh` (after a 401) fetches a new token unless
+   * another request already replaced the one this attempt used — ten leads that all got a 401
+   * with the same stale token cause one refresh, not ten.
+   */
+  provider(key: string, issue: () => Promise<IssuedToken>): TokenProvider {
+    let lastIssued: string | undefined;
+    const self = this;
+    return {
+      async getToken(forceRefresh = false): Promise<string> {
+        const cached = self.cached(key);
+        if (cached !== undefined && (!forceRefresh || (lastIssued !== undefined && cached !== lastIssued))) {
+          lastIssued = cached;
+          return cached;
+        }
+        lastIssued = await self.#refresh(key, issue);
+        return lastIssued;
+      },
+    };
+  }
+
+  /** Drops the cached token (the auth config changed). */
+  forget(key: string): void {
+    this.sql.exec("DELETE FROM tokens WHERE key = ?", key);
+  }
+
+  #refresh(key: string, issue: () => Promise<IssuedToken>): Promise<string> {
+    const running = this.#inflight.get(key);
+    if (running) return running;
+    const p = (async () => {
+      try {
+        const t = await issue();
+        this.sql.exec(
+          `INSERT INTO tokens (key, token, expires_at, fetched_at, refresh_token) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT(key) DO UPDATE SET token = excluded.token, expires_at = excluded.expires_at, fetched_at = excluded.fetched_at,
+             refresh_token = COALESCE(excluded.refresh_token, tokens.refresh_token)`,
+          key,
+          t.token,
+          t.expiresAtMs,
+          this.now(),
+          t.refreshToken ?? null,
+        );
+        return t.token;
+      } finally {
+        this.#inflight.delete(key);
+      }
+    })();
+    this.#inflight.set(key, p);
+    return p;
+  }
+}

@@ -1,0 +1,79 @@
+import type { ErrorClass } from "../delivery/classify";
+import type { NormalizedLead } from "../intake/lead";
+import type { BuyerConfig } from "../integration/config";
+import type { BuyerResponse, MappingWarning, OutboundRequest } from "../integration/types";
+import type { CircuitState } from "./breaker";
+import type { CapUsage } from "./caps";
+import type { CapWindow } from "./time";
+
+export type { CircuitState } from "./breaker";
+export type { ErrorClass } from "../delivery/classify";
+
+/** One delivery attempt handed to a buyer's gate. */
+export interface DeliverInput {
+  buyer: BuyerConfig;
+  lead: NormalizedLead;
+  /** Our delivery id (lead × buyer); also the reservation id, so a retry reuses its slot. */
+  deliveryId: string;
+  /** Stable per lead and buyer; sent as the Idempotency-Key header. */
+  idempotencyKey: string;
+  /** 1-based attempt number for this delivery. */
+  attempt: number;
+  /** Send to the sandbox URL (only a sandbox-status buyer accepts it). */
+  sandbox?: boolean;
+  /** Overrides the buyer's timeout (sync mode passes what is left of its deadline). */
+  timeoutMs?: number;
+}
+
+export type AttemptOutcome = "accepted" | "rejected" | "pending" | "failed" | "deferred";
+
+/** What one attempt came to. */
+export interface AttemptResult {
+  outcome: AttemptOutcome;
+  errorClass?: ErrorClass;
+  reason?: string;
+  statusCode?: number;
+  /** When to come back: Retry-After from the buyer, or the gate's own hint for a deferral. */
+  retryAfterSeconds?: number;
+  buyerLeadId?: string;
+  price?: number;
+  redirectUrl?: string;
+  /** The request exactly as sent (the last one, when a 401 made us resend). */
+  request?: OutboundRequest;
+  /** The buyer's answer, body truncated to 20 KB. */
+  response?: BuyerResponse;
+  elapsedMs: number;
+  warnings: MappingWarning[];
+  /** Whether a request left for the buyer. */
+  sent: boolean;
+  /** Timed out (or the connection dropped) after sending: the buyer may have the lead. */
+  ambiguous?: boolean;
+  /** Circuit state after this attempt. */
+  circuit: CircuitState;
+}
+
+/** A buyer's health and capacity, for `GET /v1/buyers`. */
+export interface GateStatus {
+  buyerId: string;
+  now: string;
+  circuit: {
+    state: CircuitState;
+    openedAt?: string;
+    nextProbeAt?: string;
+    consecutiveFailedProbes: number;
+    opens: number;
+    closes: number;
+    /** Calls and failures counted in the current breaker window (closed state). */
+    windowCalls: number;
+    windowFailures: number;
+  };
+  caps: Record<CapWindow, CapUsage>;
+  inFlight: { count: number; limit: number | null };
+  /** Async acknowledgements awaiting the buyer's decision. */
+  pending: number;
+  rateLimit: { ratePerSecond: number | null; tokens: number | null };
+  /** A 429/503 Retry-After holds every send to this buyer until then. */
+  throttledUntil?: string;
+  lastSuccessAt?: string;
+  lastFailureAt?: string;
+}

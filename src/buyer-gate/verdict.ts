@@ -1,0 +1,24 @@
+import type { Classification } from "../delivery/classify";
+import type { Verdict } from "./breaker";
+
+/**
+ * How an attempt counts for the breaker. Failures are the transient and server classes — with
+ * one exception: a 429 means the buyer is healthy and wants us slower, so it is honoured
+ * through Retry-After (the gate holds all sends) instead of opening the circuit. Client
+ * faults and rejections prove the buyer answered: neutral.
+ */
+export function verdictOf(c: Classification, status: number | undefined): Verdict {
+  if (c.outcome === "accepted" || c.outcome === "pending") return "success";
+  if (status === 429) return "neutral";
+  return c.errorClass === "transient" || c.errorClass === "server" ? "failure" : "neutral";
+}
+
+/** Retry-After as seconds from `nowMs`: delta-seconds or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v);
+  const at = Date.parse(v);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, Math.ceil((at - nowMs) / 1000));
+}

@@ -1,0 +1,173 @@
+#!/usr/bin/env node
+// `npm run dev`: Leadwire locally on a fresh clone. Prepares .dev.vars, bundles buyer configs,
+// applies D1 migrations, re-keys the demo source, then runs the mock buyer (:8788) beside
+// `wrangler dev` (:8787) until Ctrl-C.
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { spawn } from "node:child_process";
+import { signalGroup, spawnGroup, stopGroup } from "./lib/proc.mjs";
+import { createSourceSql } from "./lib/sql.mjs";
+import { ROOT, WRANGLER, applyMigrations, d1Execute, waitForHttp, wranglerEnv } from "./lib/wrangler.mjs";
+
+const WORKER_PORT = Number(process.env.LEADWIRE_PORT ?? 8787);
+const MOCK_PORT = Number(process.env.MOCK_BUYER_PORT ?? 8788);
+const WORKER_ORIGIN = `http://127.0.0.1:${WORKER_PORT}`;
+const MOCK_ORIGIN = `http://127.0.0.1:${MOCK_PORT}`;
+
+/** @param {string} s */
+const bold = (s) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
+/** @param {string} s */
+const step = (s) => process.stdout.write(`\n${bold(`▸ ${s}`)}\n`);
+
+/** @param {string} script */
+function runNode(script) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script], { cwd: ROOT, stdio: "inherit" });
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve(undefined) : reject(new Error(`${script} exited with ${code}`))));
+  });
+}
+
+/**
+ * Prefixes every line of a child's output so the two servers stay distinguishable.
+ * @param {import("node:stream").Readable | null} stream
+ * @param {string} prefix
+ * @param {NodeJS.WriteStream} out
+ */
+function forward(stream, prefix, out) {
+  if (!stream) return;
+  let buf = "";
+  stream.setEncoding("utf8");
+  stream.on("data", (/** @type {string} */ chunk) => {
+    buf += chunk;
+    let i;
+    while ((i = buf.indexOf("\n")) >= 0) {
+      out.write(`${prefix}${buf.slice(0, i)}\n`);
+      buf = buf.slice(i + 1);
+    }
+  });
+  stream.on("end", () => {
+    if (buf) out.write(`${prefix}${buf}\n`);
+  });
+}
+
+/** Children lead their own process groups, so stopping them also stops workerd under wrangler. */
+/** @type {import("node:child_process").ChildProcess[]} */
+const children = [];
+let stopping = false;
+/** @param {number} code */
+async function stopAll(code) {
+  if (stopping) return;
+  stopping = true;
+  if (children.length) process.stdout.write("\nStopping…\n");
+  await Promise.all(children.map((c) => stopGroup(c, 5000)));
+  process.exit(code);
+}
+// Last resort if we die some other way: never leave the servers running without us.
+process.on("exit", () => {
+  for (const c of children) signalGroup(c, "SIGTERM");
+});
+
+async function main() {
+  step("Preparing .dev.vars");
+  const devVars = join(ROOT, ".dev.vars");
+  if (!existsSync(devVars)) {
+    copyFileSync(join(ROOT, ".dev.vars.example"), devVars);
+    console.log("  created .dev.vars from .dev.vars.example (local secrets; never committed)");
+  } else {
+    console.log("  .dev.vars exists, kept");
+  }
+
+  const bundler = join(ROOT, "src", "cli", "bundle-buyers.mjs");
+  if (existsSync(bundler)) {
+    step("Bundling buyer configs");
+    await runNode(bundler);
+  }
+
+  step("Applying D1 migrations (local)");
+  await applyMigrations({});
+
+  step("Seeding the demo source");
+  const demo = createSourceSql({ id: "src_demo", name: "Demo source" });
+  const seeded = await d1Execute(demo.sql, {});
+  if (seeded.length !== 1) throw new Error("the demo source was not stored");
+  const keyFile = join(ROOT, ".wrangler", "demo-source-key");
+  mkdirSync(join(ROOT, ".wrangler"), { recursive: true });
+  writeFileSync(keyFile, `${demo.apiKey}\n`, { mode: 0o600 });
+
+  step("Starting the mock buyer and wrangler dev");
+  process.on("SIGINT", () => void stopAll(0));
+  process.on("SIGTERM", () => void stopAll(0));
+  process.on("SIGHUP", () => void stopAll(0));
+
+  const tsx = join(ROOT, "node_modules", ".bin", "tsx");
+  const mock = spawnGroup(tsx, [join(ROOT, "test", "mock-buyer", "server.ts")], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(MOCK_PORT), LEADWIRE_ORIGIN: WORKER_ORIGIN },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push(mock);
+  // Ctrl-C reaches us, not the children (they lead their own groups): stdin is not theirs.
+  const worker = spawnGroup(
+    WRANGLER,
+    ["dev", "--port", String(WORKER_PORT), "--ip", "127.0.0.1", "--var", `MOCK_BUYER_ORIGIN:${MOCK_ORIGIN}`],
+    { cwd: ROOT, env: wranglerEnv(), stdio: ["ignore", "pipe", "pipe"] },
+  );
+  children.push(worker);
+  for (const [child, name] of /** @type {const} */ ([
+    [mock, "mock-buyer"],
+    [worker, "wrangler"],
+  ])) {
+    forward(child.stdout, `[${name}] `, process.stdout);
+    forward(child.stderr, `[${name}] `, process.stderr);
+    child.on("exit", (code, signal) => {
+      if (stopping) return;
+      console.error(`\n${name} exited (${signal ?? code}); stopping the rest.`);
+      void stopAll(code === 0 ? 0 : 1);
+    });
+  }
+
+  await waitForHttp(`${MOCK_ORIGIN}/_control/health`, { timeoutMs: 30_000, isAlive: () => mock.exitCode === null });
+  await waitForHttp(`${WORKER_ORIGIN}/health`, { timeoutMs: 120_000, okStatuses: [200, 404], isAlive: () => worker.exitCode === null });
+
+  const sample = JSON.stringify({
+    external_id: `demo-${Date.now()}`,
+    vertical: "solar",
+    first_name: "Liam",
+    last_name: "Martinez",
+    email: "liam.martinez@example.com",
+    phone: "(602) 980-7364",
+    address: { street: "6220 Sunset Blvd", city: "Dallas", state: "TX", zip: "75201" },
+    dob: "1989-07-20",
+    homeowner: "yes",
+    ip_address: "185.117.52.231",
+    consent: {
+      trustedform_cert_url: "https://cert.trustedform.com/a0000c6d07ef7b77e90d3593ad699fc1f7cd5bb2",
+      jornaya_leadid: "1BA16215-8228-3D15-A9EC-0806705FCA16",
+      tcpa_text: "By clicking Submit I agree to be contacted.",
+      consented_at: "2026-01-05T15:04:00Z",
+    },
+    fields: { monthly_electric_bill: 220, roof_shade: "partial" },
+  });
+  const line = "─".repeat(72);
+  console.log(`\n${line}`);
+  console.log(bold("Leadwire is running"));
+  console.log(`  API           ${WORKER_ORIGIN}   (docs: ${WORKER_ORIGIN}/docs)`);
+  console.log(`  Mock buyer    ${MOCK_ORIGIN}   (what it received: ${MOCK_ORIGIN}/_control/requests)`);
+  console.log(`  Demo source   src_demo`);
+  console.log(`  Source key    ${bold(demo.apiKey)}`);
+  console.log(`                (new on every run; also in .wrangler/demo-source-key)`);
+  console.log("\nPost a lead:");
+  console.log(
+    `  curl -sS -X POST ${WORKER_ORIGIN}/v1/leads -H "Authorization: Bearer $(cat .wrangler/demo-source-key)" -H "Content-Type: application/json" -d '${sample}'`,
+  );
+  console.log("\nCtrl-C stops both servers.");
+  console.log(line);
+}
+
+main().catch((err) => {
+  // A child that exits because we are stopping is not a failure worth reporting.
+  if (stopping) return;
+  console.error(`\nnpm run dev failed: ${err instanceof Error ? err.message : String(err)}`);
+  void stopAll(1);
+});

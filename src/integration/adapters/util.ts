@@ -1,0 +1,34 @@
+/** Small readers for preset checks over the untyped merged config. */
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/** `get(cfg, "endpoint", "url")`; undefined when any step is missing. */
+export function get(obj: unknown, ...path: string[]): unknown {
+  let cur = obj;
+  for (const k of path) {
+    if (!isPlainObject(cur)) return undefined;
+    cur = cur[k];
+  }
+  return cur;
+}
+
+/** The `to` targets of a field-list mapping (empty for templates or malformed mappings). */
+export function mappedTargets(cfg: unknown): string[] {
+  const fields = get(cfg, "mapping", "fields");
+  if (!Array.isArray(fields)) return [];
+  const out: string[] = [];
+  for (const f of fields as unknown[]) {
+    const to = get(f, "to");
+    if (typeof to === "string") out.push(to);
+  }
+  return out;
+}
+
+/** The buyer must give its own endpoint URL (its instance, portal or account is in it). */
+export function requireUrl(cfg: unknown, pattern: RegExp, example: string): string[] {
+  const url = get(cfg, "endpoint", "url");
+  if (typeof url !== "string" || url === "") return [`endpoint.url is required, e.g. ${example}`];
+  return pattern.test(url) ? [] : [`endpoint.url should look like ${example}`];
+}

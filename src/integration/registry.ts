@@ -1,0 +1,70 @@
+import { bundledBuyers } from "../buyers.generated";
+import { BuyerConfigSchema } from "./config";
+import type { BuyerConfig } from "./config";
+import { log } from "../observability/log";
+
+export interface BuyerLoadError {
+  /** Index in the input list and the id when readable. */
+  index: number;
+  id?: string;
+  issues: { path: string; message: string }[];
+}
+
+function idOf(raw: unknown): string | undefined {
+  return raw !== null && typeof raw === "object" && typeof (raw as { id?: unknown }).id === "string" ? (raw as { id: string }).id : undefined;
+}
+
+/**
+ * Parses raw buyer configs with the schema. Invalid configs and duplicate ids are reported,
+ * never thrown: one broken buyer file must not take the others down.
+ */
+export function loadBuyers(raw: unknown[]): { buyers: BuyerConfig[]; errors: BuyerLoadError[] } {
+  const buyers: BuyerConfig[] = [];
+  const errors: BuyerLoadError[] = [];
+  const ids = new Set<string>();
+  raw.forEach((input, index) => {
+    const id = idOf(input);
+    const parsed = BuyerConfigSchema.safeParse(input);
+    if (!parsed.success) {
+      errors.push({
+        index,
+        ...(id ? { id } : {}),
+        issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message })),
+      });
+      return;
+    }
+    if (ids.has(parsed.data.id)) {
+      errors.push({ index, id: parsed.data.id, issues: [{ path: "id", message: `duplicate buyer id "${parsed.data.id}"` }] });
+      return;
+    }
+    ids.add(parsed.data.id);
+    buyers.push(parsed.data);
+  });
+  return { buyers, errors };
+}
+
+let memo: { key: string | undefined; map: Map<string, BuyerConfig> } | undefined;
+
+/**
+ * Buyers by id: the configs bundled from buyers/*.json, or the JSON array in BUYER_CONFIGS
+ * (tests, staging). Parsed once per distinct source. Invalid configs are left out (and
+ * reported by `npm run buyers:check`); a malformed BUYER_CONFIGS throws, since every buyer
+ * would silently vanish otherwise.
+ */
+export function getBuyerRegistry(env: { BUYER_CONFIGS?: string }): Map<string, BuyerConfig> {
+  const key = env.BUYER_CONFIGS;
+  if (memo && memo.key === key) return memo.map;
+  let raw: unknown[];
+  if (key !== undefined && key.trim() !== "") {
+    const parsed: unknown = JSON.parse(key);
+    if (!Array.isArray(parsed)) throw new Error("BUYER_CONFIGS must be a JSON array of buyer configs");
+    raw = parsed;
+  } else {
+    raw = bundledBuyers;
+  }
+  const { buyers, errors } = loadBuyers(raw);
+  for (const e of errors) log("error", "buyer config rejected", { buyer: e.id ?? `#${e.index}`, issues: e.issues });
+  const map = new Map(buyers.map((b) => [b.id, b]));
+  memo = { key, map };
+  return map;
+}

@@ -1,0 +1,51 @@
+import { env } from "cloudflare:workers";
+import type { Clock } from "../../../src/clock";
+import { acceptLead, type DeliveryJob } from "../../../src/intake/accept";
+import type { BuyerConfigInput } from "../../../src/integration/config";
+import { newSource, recordingQueue, sampleLead } from "./sources";
+
+/** A settable clock: tests move time instead of sleeping. */
+export function testClock(start = Date.now()): Clock & { set(ms: number): void; advance(ms: number): void } {
+  let t = start;
+  return { now: () => t, set: (ms) => (t = ms), advance: (ms) => (t += ms) };
+}
+
+/**
+ * An env whose buyers are the given configs and whose deliveries queue records instead of
+ * delivering, so a test drives every queue step itself (no background consumer, no sleeping).
+ */
+export function harness(buyers: BuyerConfigInput[]) {
+  const queue = recordingQueue();
+  const testEnv = { ...env, BUYER_CONFIGS: JSON.stringify(buyers), DELIVERIES: queue } as unknown as Env;
+  return { env: testEnv, queue };
+}
+
+/** Stores a lead for a fresh source (nothing enqueued to the real queue) and returns its id. */
+export async function storeLead(testEnv: Env, clock: Clock, over: Record<string, unknown> = {}, source?: { id: string; name: string }) {
+  const src = source ?? (await newSource());
+  const r = await acceptLead(testEnv, clock, { id: src.id, name: src.name, excludedBuyers: [] }, sampleLead(over), { mode: "async" });
+  return r.lead.id;
+}
+
+export interface MockRequest {
+  buyerId: string;
+  behavior: string;
+  method: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** What the mock buyer received for a buyer id. */
+export async function mockRequests(buyerId: string): Promise<MockRequest[]> {
+  const res = await fetch(`${env.MOCK_BUYER_ORIGIN}/_control/requests?buyer=${encodeURIComponent(buyerId)}`);
+  const body = (await res.json()) as MockRequest[] | { requests: MockRequest[] };
+  return Array.isArray(body) ? body : body.requests;
+}
+
+export function deliverJobs(sent: { body: unknown; delaySeconds?: number }[]) {
+  return sent.filter((m) => (m.body as DeliveryJob).kind === "deliver") as { body: Extract<DeliveryJob, { kind: "deliver" }>; delaySeconds?: number }[];
+}
+
+export async function leadRow(id: string) {
+  return env.DB.prepare("SELECT * FROM leads WHERE id = ?").bind(id).first<Record<string, unknown>>();
+}
