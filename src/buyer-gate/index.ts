@@ -1,6 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
 import { classify } from "../delivery/classify";
-import type { NormalizedLead } from "../intake/lead";
 import { fetchToken, usesTokens } from "../integration/auth";
 import { prepareRequest } from "../integration/build";
 import type { BuyerConfig } from "../integration/config";
@@ -188,7 +187,8 @@ export class BuyerGate extends DurableObject<Env> {
     if (this.env.ALLOW_TEST_CLOCK !== "1") throw new Error("the test clock is disabled");
     this.#clockOffset = ms;
     this.#setMeta("clock_offset", String(ms));
-    this.#armAlarm();
+    // The alarm is not re-armed here: tests run it with runDurableObjectAlarm, and a real alarm
+    // firing on its own in the middle of a test would race with it.
   }
 
   /** Runs due schedule entries: the breaker's cool-down end (and its probe when the buyer has a probe URL). */
@@ -350,7 +350,7 @@ export class BuyerGate extends DurableObject<Env> {
     });
   }
 
-  #buildContext(input: DeliverInput, tokens: BuildContext["tokens"]): BuildContext {
+  #buildContext(input: Pick<DeliverInput, "deliveryId" | "idempotencyKey" | "sandbox">, tokens: BuildContext["tokens"]): BuildContext {
     const env = this.env as unknown as Record<string, unknown>;
     const read = (name: string) => {
       const v = env[name];
@@ -381,7 +381,7 @@ export class BuyerGate extends DurableObject<Env> {
   }
 
   async #issueToken(buyer: BuyerConfig, key: string): Promise<IssuedToken> {
-    const ctx = this.#buildContext({ buyer, lead: {} as NormalizedLead, deliveryId: "", idempotencyKey: "", attempt: 0 }, undefined);
+    const ctx = this.#buildContext({ deliveryId: "", idempotencyKey: "" }, undefined);
     const refreshToken = this.#tokens.refreshToken(key);
     const t = await fetchToken(
       buyer.auth,

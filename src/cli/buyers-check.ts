@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { expandPreset, PresetError } from "../integration/adapters";
 import { BuyerConfigSchema } from "../integration/config";
 import { secretNames } from "../integration/mapping/secrets";
 import { validateMapping } from "../integration/validate";
@@ -50,7 +51,15 @@ export function checkBuyers(rootDir: string): { files: string[]; problems: Buyer
       problems.push({ file: at, path: "", message: `not valid JSON: ${(e as Error).message}` });
       continue;
     }
-    const parsed = BuyerConfigSchema.safeParse(raw);
+    let expanded: unknown;
+    try {
+      expanded = expandPreset(raw);
+    } catch (e) {
+      if (!(e instanceof PresetError)) throw e;
+      for (const message of e.problems) problems.push({ file: at, path: "preset", message });
+      continue;
+    }
+    const parsed = BuyerConfigSchema.safeParse(expanded);
     if (!parsed.success) {
       for (const i of parsed.error.issues) problems.push({ file: at, path: i.path.map(String).join("."), message: i.message });
       continue;

@@ -3,17 +3,11 @@ import { AuthConfigSchema } from "./auth/schema";
 import { FormatConfigSchema } from "./formats/schema";
 import { MappingConfigSchema } from "./mapping/schema";
 import { ResponseRulesSchema } from "./response/schema";
+import { SecretRefSchema } from "./secret-ref";
 import { SpecSchema } from "./spec-schema";
 import { WebhookConfigSchema } from "../webhooks/config-schema";
 
-/**
- * A secret is never written in a buyer file: it is referenced by the name of a Worker
- * secret (`wrangler secret put NAME`) and resolved at send time.
- */
-export const SecretRefSchema = z
-  .object({ secret: z.string().regex(/^[A-Z][A-Z0-9_]*$/, "secret names are UPPER_SNAKE_CASE") })
-  .strict();
-export type SecretRef = z.infer<typeof SecretRefSchema>;
+export { SecretRefSchema, type SecretRef } from "./secret-ref";
 
 const Hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "HH:MM, 24-hour");
 const Weekday = z.enum(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);

@@ -1,4 +1,5 @@
 import { bundledBuyers } from "../buyers.generated";
+import { expandPreset, PresetError } from "./adapters";
 import { BuyerConfigSchema } from "./config";
 import type { BuyerConfig } from "./config";
 import { log } from "../observability/log";
@@ -15,8 +16,9 @@ function idOf(raw: unknown): string | undefined {
 }
 
 /**
- * Parses raw buyer configs with the schema. Invalid configs and duplicate ids are reported,
- * never thrown: one broken buyer file must not take the others down.
+ * Expands CRM presets (`"preset": "salesforce-web-to-lead"`) and parses raw buyer configs with
+ * the schema. Invalid configs and duplicate ids are reported, never thrown: one broken buyer
+ * file must not take the others down.
  */
 export function loadBuyers(raw: unknown[]): { buyers: BuyerConfig[]; errors: BuyerLoadError[] } {
   const buyers: BuyerConfig[] = [];
@@ -24,7 +26,15 @@ export function loadBuyers(raw: unknown[]): { buyers: BuyerConfig[]; errors: Buy
   const ids = new Set<string>();
   raw.forEach((input, index) => {
     const id = idOf(input);
-    const parsed = BuyerConfigSchema.safeParse(input);
+    let expanded: unknown;
+    try {
+      expanded = expandPreset(input);
+    } catch (e) {
+      if (!(e instanceof PresetError)) throw e;
+      errors.push({ index, ...(id ? { id } : {}), issues: e.problems.map((message) => ({ path: "preset", message })) });
+      return;
+    }
+    const parsed = BuyerConfigSchema.safeParse(expanded);
     if (!parsed.success) {
       errors.push({
         index,

@@ -247,7 +247,7 @@ function requiredLeaves(fields: Record<string, SpecField>, prefix: string, out: 
   }
 }
 
-function staticChecks(buyer: BuyerConfig, spec: Spec, rules: FieldRule[], out: ValidationProblem[]): void {
+function staticChecks(spec: Spec, rules: FieldRule[], out: ValidationProblem[]): void {
   const seen = new Map<string, number>();
   const always = new Set<string>();
   const mapped = new Set<string>();
@@ -303,7 +303,6 @@ function staticChecks(buyer: BuyerConfig, spec: Spec, rules: FieldRule[], out: V
     if (!mapped.has(path)) out.push({ path: `spec.${path}`, message: "required by the buyer but not mapped" });
     else if (!always.has(path)) out.push({ path: `spec.${path}`, message: "required by the buyer but may be missing: mark the rule required or give it a default" });
   }
-  void buyer;
 }
 
 function unflatten(pairs: Iterable<[string, string]>): Record<string, unknown> {
@@ -356,7 +355,7 @@ export function validateMapping(buyer: BuyerConfig, now: () => number = () => Da
   const spec = buyer.spec;
   if (!spec) return { ok: true, problems };
   const m = buyer.mapping;
-  if ("fields" in m) staticChecks(buyer, spec, m.fields, problems);
+  if ("fields" in m) staticChecks(spec, m.fields, problems);
 
   const c = compileBuyer(buyer);
   for (const vertical of buyer.verticals) {

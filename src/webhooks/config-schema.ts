@@ -1,7 +1,8 @@
 import ipaddr from "ipaddr.js";
 import { z } from "zod";
 import type { SecretRef } from "../integration/config";
-import { SelectorSchema } from "./select";
+// The same selector machinery as buyer response parsing, so a callback shape needs no code.
+import { SelectorSchema } from "../integration/extract";
 
 /**
  * Same shape as `SecretRefSchema` in integration/config.ts. It is repeated here because

@@ -38,9 +38,11 @@ const UNAUTHENTICATED = "The webhook could not be authenticated.";
 const MAX_STORED_BODY_CHARS = 64 * 1024;
 
 function reject(buyerId: string, reason: RejectReason, code: ErrorCode, message: string, issues: { path: string; message: string }[] = []): never {
-  const key = `${buyerId}:${reason}`;
-  rejections.set(key, (rejections.get(key) ?? 0) + 1);
-  log("warn", "webhook refused", { buyerId, reason, code });
+  // The path segment is caller-chosen: an unknown one must not grow the map or the log line.
+  const who = reason === "unknown_buyer" ? "(unknown)" : buyerId;
+  const key = `${who}:${reason}`;
+  if (rejections.has(key) || rejections.size < 1_000) rejections.set(key, (rejections.get(key) ?? 0) + 1);
+  log("warn", "webhook refused", { buyerId: who === "(unknown)" ? buyerId.slice(0, 64) : who, reason, code });
   throw new ApiError(code, message, issues);
 }
 
@@ -114,7 +116,8 @@ export async function receiveWebhook(env: Env, clock: Clock, buyerId: string, re
     return reject(buyerId, "malformed_json", "malformed_json", "The body is not valid JSON.");
   }
 
-  const mapped = mapEvent(w.events, json, raw, verified.headerEventId);
+  // Already parsed (and refused when malformed), so the body is handed over as JSON, not re-sniffed.
+  const mapped = mapEvent(w.events, { kind: "json", raw, data: json }, verified.headerEventId);
   if (mapped.kind === "invalid") return reject(buyerId, "unmappable", "validation_failed", "The event could not be read.", mapped.issues);
 
   const nowIso = new Date(nowMs).toISOString();

@@ -1,6 +1,6 @@
 import type { FieldIssue } from "../errors";
 import { FEEDBACK_KINDS, LEAD_STATUSES, type CanonicalType, type FeedbackKind, type LeadStatus, type WebhookEventRules } from "./config-schema";
-import { selectValue, type Selector } from "./select";
+import { select, type ParsedBody, type Selector } from "../integration/extract";
 
 /** How a callback names the lead: by our delivery id, the buyer's lead id, or both. */
 export interface LeadRef {
@@ -24,16 +24,11 @@ export type MapResult =
   /** The body cannot be read as an event (no id, no lead reference, a value outside the tables). */
   | { kind: "invalid"; issues: FieldIssue[] };
 
-function asText(v: string | number | boolean | undefined): string | undefined {
+/** "1,250.75", "$42", "42" → number; anything else undefined. */
+function asNumber(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
-  const s = String(v).trim();
-  return s === "" ? undefined : s;
-}
-
-function asNumber(v: string | number | boolean | undefined): number | undefined {
-  if (typeof v === "number") return Number.isFinite(v) ? v : undefined;
-  if (typeof v === "string" && /^\s*-?\d+(\.\d+)?\s*$/.test(v.replace(/[$,]/g, ""))) return Number(v.replace(/[$,]/g, ""));
-  return undefined;
+  const t = v.replace(/[$,\s]/g, "");
+  return /^-?\d+(\.\d+)?$/.test(t) ? Number(t) : undefined;
 }
 
 function pick<T extends string>(raw: string | undefined, table: Record<string, T>, allowed: readonly T[]): T | undefined {
@@ -48,8 +43,8 @@ function pick<T extends string>(raw: string | undefined, table: Record<string, T
  * Maps a verified callback body to a canonical event with the buyer's rules. Pure; never
  * throws on an unexpected shape — that becomes an `invalid` result with the field and why.
  */
-export function mapEvent(rules: WebhookEventRules, json: unknown, raw: string, headerEventId: string | undefined): MapResult {
-  const read = (s: Selector | undefined) => (s ? asText(selectValue(s, json, raw)) : undefined);
+export function mapEvent(rules: WebhookEventRules, body: ParsedBody, headerEventId: string | undefined): MapResult {
+  const read = (s: Selector | undefined) => (s ? select(body, s) : undefined);
   const issues: FieldIssue[] = [];
 
   const eventId = read(rules.id) ?? headerEventId;
@@ -75,7 +70,7 @@ export function mapEvent(rules: WebhookEventRules, json: unknown, raw: string, h
     const raw1 = read(r.decision);
     const decision = pick(raw1, r.values, ["accepted", "rejected"] as const);
     if (!decision) issues.push({ path: "events.decision.decision", message: raw1 === undefined ? "no decision found" : `decision "${raw1}" is not in the value table` });
-    const price = r.price ? asNumber(selectValue(r.price, json, raw)) : undefined;
+    const price = asNumber(read(r.price));
     const reason = read(r.reason);
     if (decision) event = { type, decision, ...ref, ...(price !== undefined ? { price } : {}), ...(reason ? { reason: reason.slice(0, 500) } : {}) };
   } else if (type === "status" && rules.status) {
@@ -92,7 +87,7 @@ export function mapEvent(rules: WebhookEventRules, json: unknown, raw: string, h
     else event = { type, reasonCode: (r.values[raw1] ?? raw1).slice(0, 100), ...ref };
   } else if (type === "conversion" && rules.conversion) {
     const r = rules.conversion;
-    const value = r.revenue ? selectValue(r.revenue, json, raw) : undefined;
+    const value = read(r.revenue);
     const revenue = value === undefined ? 0 : asNumber(value);
     if (revenue === undefined || revenue < 0) issues.push({ path: "events.conversion.revenue", message: "revenue is not a non-negative number" });
     else event = { type, revenue, ...ref };

@@ -1,15 +1,8 @@
 import { z } from "zod";
 import { SelectorSchema } from "../extract";
-import { SecretRefSchema } from "../config";
+import { SecretRefSchema } from "../secret-ref";
 
-/*
- * config.ts imports this file and this file needs config.ts's SecretRefSchema: a cycle. The
- * lazy reference means nothing from config.ts is touched while this module evaluates, so the
- * cycle is safe as long as config.ts is loaded first — which holds because the runtime auth
- * code (auth/index.ts and the scheme modules) imports this file for types only.
- * (Moving SecretRefSchema to a leaf module would remove the cycle; see the helper's report.)
- */
-const SecretRef = z.lazy(() => SecretRefSchema);
+const SecretRef = SecretRefSchema;
 const StringOrSecret = z.union([z.string().min(1), SecretRef]);
 
 export const NoAuthSchema = z.object({ type: z.literal("none") }).strict();

@@ -43,7 +43,7 @@ export function csvCell(v: string, delimiter = ","): string {
 }
 
 function stripInvalidXml(v: unknown): unknown {
-  if (typeof v === "string") return XML_INVALID.test(v) ? v.replace(XML_INVALID, "") : v;
+  if (typeof v === "string") return v.replace(XML_INVALID, "");
   if (Array.isArray(v)) return v.map(stripInvalidXml);
   if (v !== null && typeof v === "object") {
     const out: Record<string, unknown> = {};
@@ -82,6 +82,12 @@ export function flatten(payload: Record<string, unknown>, nesting: "dot" | "brac
 }
 
 const FORM_SAFE = /^[A-Za-z0-9*._-]*$/;
+// Where encodeURIComponent and the form encoding differ.
+const SPACE = /%20/g;
+const HAS_FIXUP = /[!'()~]/;
+const FORM_FIXUP = /[!'()~]/g;
+const FORM_FIXES: Record<string, string> = { "!": "%21", "'": "%27", "(": "%28", ")": "%29", "~": "%7E" };
+const HAS_LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /**
@@ -92,10 +98,9 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 export function formComponent(s: string): string {
   if (FORM_SAFE.test(s)) return s;
   // A lone surrogate makes encodeURIComponent throw; URLSearchParams sends U+FFFD instead.
-  const wellFormed = s.replace(LONE_SURROGATE, "\uFFFD");
-  return encodeURIComponent(wellFormed)
-    .replace(/%20/g, "+")
-    .replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const wellFormed = HAS_LONE_SURROGATE.test(s) ? s.replace(LONE_SURROGATE, "\uFFFD") : s;
+  const e = encodeURIComponent(wellFormed).replace(SPACE, "+");
+  return HAS_FIXUP.test(e) ? e.replace(FORM_FIXUP, (m) => FORM_FIXES[m] ?? m) : e;
 }
 
 // Payload keys repeat on every lead of a buyer: encode each once.

@@ -166,3 +166,13 @@ describe("XML buyers: the fast writer's output equals XMLBuilder's for every sam
     expect(n).toBe(1793 + 425);
   });
 });
+
+describe("registry presets", () => {
+  it("an unknown preset is reported with the buyer, not thrown", () => {
+    const good = JSON.parse(readFileSync(`${root}/buyers/acme-auto.json`, "utf8")) as Record<string, unknown>;
+    const { buyers, errors } = loadBuyers([{ ...good, id: "p-1", preset: "no-such-crm" }, good]);
+    expect(buyers.map((b) => b.id)).toEqual(["acme-auto"]);
+    expect(errors[0]).toMatchObject({ index: 0, id: "p-1", issues: [{ path: "preset" }] });
+    expect(errors[0]?.issues[0]?.message).toMatch(/unknown preset/);
+  });
+});

@@ -1,5 +1,7 @@
+import { z } from "zod";
 import { describe, expect, it } from "vitest";
 import { WebhookConfigSchema, type WebhookConfigInput } from "../../../src/webhooks/config-schema";
+import { parseBody } from "../../../src/integration/extract";
 import { mapEvent } from "../../../src/webhooks/map";
 
 const input: WebhookConfigInput = {
@@ -24,7 +26,7 @@ const input: WebhookConfigInput = {
   },
 };
 const rules = WebhookConfigSchema.parse(input).events;
-const run = (body: unknown, headerId?: string) => mapEvent(rules, body, JSON.stringify(body), headerId);
+const run = (body: unknown, headerId?: string) => mapEvent(rules, parseBody(JSON.stringify(body), "application/json"), headerId);
 
 describe("webhook config schema", () => {
   it("applies defaults (300 s tolerance, 256 KB cap)", () => {
@@ -43,6 +45,15 @@ describe("webhook config schema", () => {
     expect(bad({ events: { types: {} } })).toBe(false);
     expect(bad({ events: { defaultType: "status", status: { deliveryId: { jsonPath: "ref" }, status: { jsonPath: "s" } } } })).toBe(true);
     expect(bad({ events: { ...input.events, surprise: true } })).toBe(false);
+  });
+});
+
+describe("webhook config JSON Schema", () => {
+  it("exports for editors, with the scheme enum and the selector shapes", () => {
+    const js = JSON.stringify(z.toJSONSchema(WebhookConfigSchema, { io: "input" }));
+    expect(js).toContain('"standard_webhooks"');
+    expect(js).toContain('"jsonPath"');
+    expect(js).toContain('"toleranceSeconds"');
   });
 });
 

@@ -193,6 +193,34 @@ describe("events consumer", () => {
     expect(await countRows("lead_events", "lead_id = ? AND type = 'callback_late'", lead.leadId)).toBe(1);
   });
 
+  // The webhook block recommended for async buyers in buyers/*.json, against the mock buyer's
+  // callback shape (test/mock-buyer/README.md). Depends on applyBuyerDecision as above.
+  it("the mock buyer's async callback shape settles a pending lead (rejected → cascades)", async () => {
+    const webhook = {
+      scheme: "standard_webhooks" as const,
+      secrets: [{ secret: "WH_TEST_SECRET" }],
+      events: {
+        id: { jsonPath: "$.id" },
+        type: { jsonPath: "$.type" },
+        types: { "lead.decision": "decision" as const },
+        decision: {
+          deliveryId: { jsonPath: "$.delivery_id" },
+          buyerLeadId: { jsonPath: "$.lead_id" },
+          decision: { jsonPath: "$.decision" },
+          price: { jsonPath: "$.price" },
+          reason: { jsonPath: "$.reason" },
+        },
+      },
+    };
+    const { h, clock } = setup("wh-c-mock", { webhook });
+    const lead = await soldLead(h.env, "wh-c-mock", clock.now() - 60_000, 0, "pending");
+    const job = await receive(h, "wh-c-mock", { id: "evt_1", type: "lead.decision", delivery_id: lead.deliveryId, lead_id: "MB-1", decision: "rejected", price: 0, reason: "filtered" }, clock);
+    expect(job.eventId).toBe("evt_1");
+    await consume(h, job, clock);
+    expect(await env.DB.prepare("SELECT state, reason FROM lead_buyers WHERE delivery_id = ?").bind(lead.deliveryId).first()).toEqual({ state: "rejected", reason: "filtered" });
+    expect(h.deliveries.sent.map((m) => m.body)).toEqual([{ kind: "deliver", leadId: lead.leadId }]);
+  });
+
   it("decision for no known delivery is ignored", async () => {
     const { h, clock } = setup("wh-c-dec2");
     const ev: CanonicalEvent = { type: "decision", decision: "rejected", deliveryId: "dlv_nope" };
