@@ -9,12 +9,10 @@ export function uid(prefix: string): string {
 /** JSON response rules matching the mock buyer's JSON answers. */
 export const MOCK_JSON_RESPONSE = {
   contentType: "json",
-  accepted: { jsonPath: "$.status", equals: "accepted" },
-  rejected: { jsonPath: "$.status", equals: "rejected" },
-  pending: { jsonPath: "$.status", equals: "received" },
-  leadId: { jsonPath: "$.lead_id" },
-  reason: { jsonPath: "$.reason" },
-  price: { jsonPath: "$.price" },
+  statusField: { path: "status", accepted: ["accepted"], rejected: ["rejected"], error: ["error"], pending: ["received"] },
+  buyerLeadId: ["lead_id", "ack_id"],
+  reason: ["reason", "message"],
+  price: "price",
 } as const;
 
 /**
