@@ -19,3 +19,9 @@ interface Env {
   TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
 }
 declare namespace Cloudflare { interface Env extends globalThis.Env {} }
+declare namespace Cloudflare {
+  interface GlobalProps {
+    mainModule: typeof import("./index");
+    durableNamespaces: "BuyerGate";
+  }
+}

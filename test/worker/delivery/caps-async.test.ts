@@ -12,8 +12,9 @@ describe("caps under concurrency", () => {
     const capped = uid("capped");
     const overflow = uid("overflow");
     const h = harness([
-      testBuyer(capped, "accept", { price: 40, caps: { day: 50, timezone: "America/New_York" } }),
-      testBuyer(overflow, "accept", { price: 10 }),
+      // 200 requests at once on a 2-core machine: give the buyers a realistic timeout.
+      testBuyer(capped, "accept", { price: 40, caps: { day: 50, timezone: "America/New_York" }, endpoint: { url: `${env.MOCK_BUYER_ORIGIN}/b/${capped}/accept?price=40`, timeoutMs: 15_000 } }),
+      testBuyer(overflow, "accept", { price: 10, endpoint: { url: `${env.MOCK_BUYER_ORIGIN}/b/${overflow}/accept?price=10`, timeoutMs: 15_000 } }),
     ]);
     const clock = testClock();
     const src = await newSource();
@@ -23,7 +24,7 @@ describe("caps under concurrency", () => {
     const byBuyer = new Map<string, number>();
     for (const o of outs) {
       if (typeof o === "string") throw new Error(`unexpected ${o}`);
-      expect(o.status).toBe("sold");
+      expect(o.status, JSON.stringify(o)).toBe("sold");
       byBuyer.set(o.buyer ?? "-", (byBuyer.get(o.buyer ?? "-") ?? 0) + 1);
     }
     expect(byBuyer.get(capped)).toBe(50);

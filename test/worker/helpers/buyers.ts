@@ -20,6 +20,9 @@ export const MOCK_JSON_RESPONSE = {
  * `hang`, …) and query parameters. Small timeouts keep hang tests fast.
  */
 export function testBuyer(id: string, behavior: string, over: Partial<BuyerConfigInput> = {}, query = ""): BuyerConfigInput {
+  // The mock answers with the price it is told (default: the buyer's configured price).
+  const price = over.price ?? 20;
+  if (!/(^|&)price=/.test(query)) query = query ? `${query}&price=${price}` : `price=${price}`;
   return {
     id,
     name: `Test ${id}`,
