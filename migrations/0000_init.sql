@@ -116,6 +116,7 @@ CREATE TABLE `leads` (
 	`expires_at` text NOT NULL,
 	`lease_owner` text,
 	`lease_until` text,
+	`next_attempt_at` text,
 	`rounds` integer DEFAULT 0 NOT NULL,
 	`created_at` text NOT NULL,
 	`updated_at` text NOT NULL,
@@ -126,6 +127,7 @@ CREATE TABLE `leads` (
 CREATE UNIQUE INDEX `leads_source_external_uq` ON `leads` (`source_id`,`external_id`);--> statement-breakpoint
 CREATE UNIQUE INDEX `leads_source_idem_uq` ON `leads` (`source_id`,`idempotency_key`);--> statement-breakpoint
 CREATE INDEX `leads_status_idx` ON `leads` (`status`,`updated_at`);--> statement-breakpoint
+CREATE INDEX `leads_next_attempt_idx` ON `leads` (`status`,`next_attempt_at`);--> statement-breakpoint
 CREATE TABLE `returns` (
 	`id` text PRIMARY KEY NOT NULL,
 	`lead_id` text NOT NULL,

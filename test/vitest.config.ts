@@ -44,6 +44,8 @@ export default defineConfig({
                   SUNRISE_PASSWORD: "sunrise-demo-password",
                   MERIDIAN_CLIENT_SECRET: "meridian-demo-client-secret",
                   LEXLINK_HMAC_SECRET: "lexlink-demo-signing-secret",
+                  HARBOR_API_TOKEN: "harbor-demo-token",
+                  HARBOR_WEBHOOK_SECRET: "whsec_ZGVtby1hY21lLXdlYmhvb2stc2VjcmV0LTEyMzQ=",
                   REQUEST_ENCRYPTION_KEYS: "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
                 },
               },

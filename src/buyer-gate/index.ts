@@ -370,7 +370,10 @@ export class BuyerGate extends DurableObject<Env> {
   #buildFailure(err: unknown): Pick<AttemptResult, "outcome" | "errorClass" | "reason"> {
     const name = err instanceof Error ? err.name : "";
     const message = err instanceof Error ? err.message : String(err);
-    if (name === "MappingError" || name === "ConfigError") return { outcome: "failed", errorClass: "config", reason: message };
+    // The lead does not fit this buyer (a required field is missing after mapping): like a
+    // rejection it cascades at once, and it is no fault of the buyer's config to alert on.
+    if (name === "MappingError") return { outcome: "rejected", errorClass: "rejected", reason: message };
+    if (name === "ConfigError") return { outcome: "failed", errorClass: "config", reason: message };
     if (name === "AuthError") {
       // The token endpoint refused: bad credentials are a config fault, its outages are transient.
       const transient = (err as { transient?: unknown }).transient === true;

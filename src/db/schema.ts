@@ -53,6 +53,8 @@ export const leads = sqliteTable(
     /** Lease on the waterfall: one worker at a time routes a lead (queue delivery is at-least-once). */
     leaseOwner: text("lease_owner"),
     leaseUntil: text("lease_until"),
+    /** When the next queued delivery job is due; the sweep re-enqueues a lead long past it. */
+    nextAttemptAt: text("next_attempt_at"),
     /** Waterfall rounds run so far (a long retry starts a new round). */
     rounds: integer("rounds").notNull().default(0),
     createdAt: createdAt(),
@@ -64,6 +66,7 @@ export const leads = sqliteTable(
     uniqueIndex("leads_source_external_uq").on(t.sourceId, t.externalId),
     uniqueIndex("leads_source_idem_uq").on(t.sourceId, t.idempotencyKey),
     index("leads_status_idx").on(t.status, t.updatedAt),
+    index("leads_next_attempt_idx").on(t.status, t.nextAttemptAt),
   ],
 );
 

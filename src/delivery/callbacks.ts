@@ -84,7 +84,7 @@ export async function applyBuyerDecision(env: Env, clock: Clock, input: BuyerDec
       nowIso,
       row.delivery_id,
     ),
-    env.DB.prepare(`UPDATE leads SET status = 'queued', updated_at = ? WHERE id = ? AND status = 'pending'`).bind(nowIso, row.lead_id),
+    env.DB.prepare(`UPDATE leads SET status = 'queued', next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 'pending'`).bind(nowIso, nowIso, row.lead_id),
     env.DB.prepare(`INSERT INTO lead_events (id, lead_id, type, buyer_id, data, created_at) VALUES (?, ?, 'rejected', ?, ?, ?)`).bind(
       newId("evt", nowMs),
       row.lead_id,
@@ -111,8 +111,8 @@ export async function reofferLead(env: Env, clock: Clock, input: { leadId: strin
   const stmts = [
     env.DB.prepare(
       `UPDATE leads SET status = 'queued', sold_buyer_id = NULL, sold_price = NULL, buyer_lead_id = NULL, finalized_at = NULL,
-         expires_at = ?, updated_at = ? WHERE id = ? AND status IN ('sold', 'unsold', 'expired')`,
-    ).bind(new Date(nowMs + maxAgeHours * 3_600_000).toISOString(), nowIso, input.leadId),
+         expires_at = ?, next_attempt_at = ?, updated_at = ? WHERE id = ? AND status IN ('sold', 'unsold', 'expired')`,
+    ).bind(new Date(nowMs + maxAgeHours * 3_600_000).toISOString(), nowIso, nowIso, input.leadId),
   ];
   for (const b of input.excludeBuyerIds) {
     // A buyer that never had the lead gets a closed claim, so the waterfall skips it.

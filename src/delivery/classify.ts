@@ -38,7 +38,8 @@ const CLIENT_STATUS_REASON: Record<number, string> = {
  * | 500, 502, 504, other 5xx; a 2xx the rules cannot read; a 2xx the rules call an error | server |
  * | 2xx read as rejected | rejected |
  *
- * A non-2xx status decides by itself: error pages are not reliable input for response rules.
+ * A non-2xx status decides by itself — error pages are not reliable input for response rules —
+ * except a 4xx that the buyer's own rules explicitly call a rejection (e.g. 409 duplicate).
  * A 2xx we cannot read is a server error, not a rejection, on purpose: the buyer may have
  * taken the lead, so cascading at once risks selling it twice; a limited retry with the same
  * idempotency key lets the buyer drop the duplicate, and counting it in the circuit breaker
@@ -62,6 +63,12 @@ export function classify(input: ClassifyInput): Classification {
   if (status === 503) return { outcome: "failed", errorClass: "transient", reason: "service unavailable (503)" };
   if (status === 408) return { outcome: "failed", errorClass: "transient", reason: "request timeout (408)" };
   if (status >= 300 && status < 400) return { outcome: "failed", errorClass: "client", reason: `redirect (${status}) not followed` };
+  // A buyer rule that explicitly reads a 4xx as a rejection wins (HubSpot's 409 conflict,
+  // Salesforce's DUPLICATES_DETECTED 400): the buyer said no to this lead, not to our config.
+  // Not for 401/403/404/410: those are about our credentials or the endpoint, whatever the body says.
+  if (status >= 400 && status < 500 && ![401, 403, 404, 410].includes(status) && input.parsed?.outcome === "rejected") {
+    return { outcome: "rejected", errorClass: "rejected", reason: input.parsed.reason ?? `rejected by the buyer (${status})` };
+  }
   if (status >= 400 && status < 500) return { outcome: "failed", errorClass: "client", reason: CLIENT_STATUS_REASON[status] ?? `client error (${status})` };
   if (status >= 500) return { outcome: "failed", errorClass: "server", reason: `server error (${status})` };
   if (status < 200) return { outcome: "failed", errorClass: "server", reason: `unexpected status ${status}` };

@@ -102,12 +102,14 @@ export interface Candidate {
 export function rankCandidates(
   buyers: Iterable<BuyerConfig>,
   lead: NormalizedLead,
-  opts: { nowMs: number; exclude: ReadonlySet<string>; paused: ReadonlySet<string> },
+  opts: { nowMs: number; exclude: ReadonlySet<string>; paused: ReadonlySet<string>; syncOnly?: boolean },
 ): { candidates: Candidate[]; skipped: { buyerId: string; reason: string }[] } {
   const candidates: Candidate[] = [];
   const skipped: { buyerId: string; reason: string }[] = [];
   for (const buyer of buyers) {
     if (opts.exclude.has(buyer.id)) continue;
+    // A source waiting in sync mode needs a decision now; a buyer that decides later by callback cannot give one.
+    if (opts.syncOnly && buyer.endpoint.mode === "async") continue;
     if (opts.paused.has(buyer.id) || buyer.status === "paused") {
       skipped.push({ buyerId: buyer.id, reason: "buyer paused" });
       continue;

@@ -12,6 +12,8 @@ import { enqueueNotification } from "./notify";
 import { raiseAlert, recordAttempt } from "./record";
 
 const LEASE_MS = 60_000;
+/** A scheduled retry this late is taken as lost (its message dead or dropped) and resumed. */
+const LOST_RETRY_MS = 10 * 60_000;
 const DEFAULT_SYNC_DEADLINE_MS = 15_000;
 
 interface LeadRow {
@@ -22,6 +24,7 @@ interface LeadRow {
   outcome_reasons: string;
   expires_at: string;
   rounds: number;
+  next_attempt_at: string | null;
   excluded_buyers: string | null;
 }
 
@@ -72,7 +75,7 @@ async function acquireLease(env: Env, leadId: string, owner: string, nowMs: numb
   if (res.meta.changes === 0) return undefined;
   return (
     (await env.DB.prepare(
-      `SELECT l.id, l.source_id, l.status, l.data, l.outcome_reasons, l.expires_at, l.rounds, s.excluded_buyers
+      `SELECT l.id, l.source_id, l.status, l.data, l.outcome_reasons, l.expires_at, l.rounds, l.next_attempt_at, s.excluded_buyers
        FROM leads l LEFT JOIN sources s ON s.id = l.source_id WHERE l.id = ?`,
     )
       .bind(leadId)
@@ -171,16 +174,30 @@ async function runWaterfall(env: Env, clock: Clock, leadId: string, mode: Mode):
       }
       retryTarget = undefined;
     }
-    if (!candidate && [...held.values()].some((c) => c.state === "trying" && c.attempts > 0)) {
-      // A retry of some buyer is already scheduled on the queue; a duplicate message must not
-      // skip ahead in the waterfall. The scheduled retry continues from here.
-      await release("queued");
-      return { id: leadId, status: "queued", attempts, reasons };
+    const scheduled = !candidate ? [...held.values()].find((c) => c.state === "trying" && c.attempts > 0) : undefined;
+    if (scheduled) {
+      const due = lead.next_attempt_at ? Date.parse(lead.next_attempt_at) : 0;
+      const buyer = registry.get(scheduled.buyer_id);
+      if (nowMs - due < LOST_RETRY_MS || !buyer) {
+        // A retry of this buyer is scheduled on the queue; a duplicate message must not skip
+        // ahead in the waterfall. The scheduled retry continues from here.
+        await release("queued", { next_attempt_at: lead.next_attempt_at });
+        return { id: leadId, status: "queued", attempts, reasons };
+      }
+      // The scheduled retry never came (its message was lost): resume it now.
+      candidate = { buyer, sandbox: data.test };
+      deliveryId = scheduled.delivery_id;
+      attemptNo = scheduled.attempts + 1;
     }
     if (!candidate) {
       const exclude = new Set<string>([...excludedBySource, ...deferredNow]);
       for (const [id, c] of held) if (!retryable(c, round)) exclude.add(id);
-      const { candidates } = rankCandidates(registry.values(), data, { nowMs, exclude, paused: await pausedBuyers(env) });
+      const { candidates } = rankCandidates(registry.values(), data, {
+        nowMs,
+        exclude,
+        paused: await pausedBuyers(env),
+        syncOnly: mode.kind === "sync",
+      });
       for (const cand of candidates) {
         const id = await claim(env, leadId, cand.buyer.id, round, held.get(cand.buyer.id), nowIso);
         if (id) {
@@ -200,7 +217,7 @@ async function runWaterfall(env: Env, clock: Clock, leadId: string, mode: Mode):
       if (left < 500) {
         await env.DB.prepare(`DELETE FROM lead_buyers WHERE lead_id = ? AND buyer_id = ? AND state = 'trying' AND attempts = 0`).bind(leadId, buyer.id).run();
         // Out of time: hand the rest of the waterfall to the queue rather than answer "unsold".
-        await release("queued");
+        await release("queued", { next_attempt_at: new Date(clock.now()).toISOString() });
         await env.DELIVERIES.send({ kind: "deliver", leadId } satisfies DeliveryJob);
         return { id: leadId, status: "queued", attempts, reasons };
       }
@@ -312,10 +329,9 @@ async function runWaterfall(env: Env, clock: Clock, leadId: string, mode: Mode):
       )
         .bind(cls, reason, afterIso, leadId, buyer.id)
         .run();
-      await release("queued");
-      await env.DELIVERIES.send({ kind: "deliver", leadId, retry: { buyerId: buyer.id, attempt: attemptNo + 1 } } satisfies DeliveryJob, {
-        delaySeconds: Math.min(delay, 12 * 3600),
-      });
+      const delaySeconds = Math.min(delay, 12 * 3600);
+      await release("queued", { next_attempt_at: new Date(afterMs + delaySeconds * 1000).toISOString() });
+      await env.DELIVERIES.send({ kind: "deliver", leadId, retry: { buyerId: buyer.id, attempt: attemptNo + 1 } } satisfies DeliveryJob, { delaySeconds });
       return { id: leadId, status: "queued", attempts, reasons };
     }
 
@@ -352,7 +368,7 @@ async function runWaterfall(env: Env, clock: Clock, leadId: string, mode: Mode):
       ? Math.min(Math.max(minDeferSeconds, 30), 900)
       : longRetryDelaySeconds(registry.values().next().value?.retry ?? { longRetryMinSeconds: 300, longRetryMaxSeconds: 900 }, Math.random);
     if (nowMs + delay * 1000 < expiresAt) {
-      await release("queued", { rounds: hasRetryable ? round + 1 : round });
+      await release("queued", { rounds: hasRetryable ? round + 1 : round, next_attempt_at: new Date(nowMs + Math.ceil(delay) * 1000).toISOString() });
       await env.DELIVERIES.send({ kind: "deliver", leadId } satisfies DeliveryJob, { delaySeconds: Math.ceil(delay) });
       log("info", "long retry scheduled", { leadId, delaySeconds: delay, round: round + 1 });
       return { id: leadId, status: "queued", attempts, reasons };

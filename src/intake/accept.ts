@@ -109,8 +109,9 @@ export async function enqueueDelivery(env: Env, clock: Clock, leadId: string, de
     log("error", "enqueue failed; the sweep will retry", { leadId, error: err instanceof Error ? err.message : String(err) });
     return "received";
   }
-  await env.DB.prepare(`UPDATE leads SET status = 'queued', updated_at = ? WHERE id = ? AND status = 'received'`)
-    .bind(new Date(clock.now()).toISOString(), leadId)
+  const nowIso = new Date(clock.now()).toISOString();
+  await env.DB.prepare(`UPDATE leads SET status = 'queued', next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 'received'`)
+    .bind(new Date(clock.now() + (delaySeconds ?? 0) * 1000).toISOString(), nowIso, leadId)
     .run();
   return "queued";
 }

@@ -6,6 +6,8 @@ import { ApiError } from "../errors";
 import { newId } from "../ids";
 import { normalizeLead } from "../intake/normalize";
 import type { BuyerConfig } from "../integration/config";
+import { ConfigError } from "../integration/auth/errors";
+import { MappingError } from "../integration/mapping/errors";
 import { previewRequest } from "../integration/preview";
 import { getBuyerRegistry } from "../integration/registry";
 import { validateMapping } from "../integration/validate";
@@ -95,7 +97,9 @@ buyersRouter.post("/:id/preview", async (c) => {
   const lead = await leadFromBody(c);
   const env = c.env as unknown as Record<string, unknown>;
   const str = (name: string) => (typeof env[name] === "string" ? (env[name] as string) : undefined);
-  const preview = await previewRequest(buyer, lead, {
+  let preview: Awaited<ReturnType<typeof previewRequest>>;
+  try {
+    preview = await previewRequest(buyer, lead, {
     secret: str,
     vars: str,
     now: () => c.get("clock").now(),
@@ -103,7 +107,14 @@ buyersRouter.post("/:id/preview", async (c) => {
     idempotencyKey: idempotencyKeyFor(lead.id, buyer.id),
     sandbox: c.req.query("sandbox") === "1",
     tokens: { getToken: async () => "<access token from the buyer's token endpoint>" },
-  });
+    });
+  } catch (err) {
+    if (err instanceof MappingError) {
+      throw new ApiError("validation_failed", "This lead cannot be mapped for this buyer.", err.issues.map((i) => ({ path: `mapping.${i.field}`, message: i.message })));
+    }
+    if (err instanceof ConfigError) throw new ApiError("conflict", `The buyer's configuration is incomplete: ${err.message}`);
+    throw err;
+  }
   return c.json({ buyer: buyer.id, ...preview });
 });
 

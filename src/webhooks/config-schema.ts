@@ -1,20 +1,11 @@
 import ipaddr from "ipaddr.js";
 import { z } from "zod";
-import type { SecretRef } from "../integration/config";
 // The same selector machinery as buyer response parsing, so a callback shape needs no code.
 import { SelectorSchema } from "../integration/extract";
+import { SecretRefSchema } from "../integration/secret-ref";
 
-/**
- * Same shape as `SecretRefSchema` in integration/config.ts. It is repeated here because
- * config.ts imports this file: importing back from it is a module cycle, and whichever
- * module loads second would see the other's schema still uninitialised (a TDZ error).
- */
-export const WebhookSecretRefSchema = z
-  .object({ secret: z.string().regex(/^[A-Z][A-Z0-9_]*$/, "secret names are UPPER_SNAKE_CASE") })
-  .strict();
-// Compile-time guard that the copy stays assignable to the shared type.
-const _sameShape: (x: z.infer<typeof WebhookSecretRefSchema>) => SecretRef = (x) => x;
-void _sameShape;
+/** Webhook secrets are Worker secrets referenced by name, like every other buyer secret. */
+export const WebhookSecretRefSchema = SecretRefSchema;
 
 /** Our canonical event types; each buyer's own type values map onto these. */
 export const CANONICAL_TYPES = ["decision", "status", "return", "conversion", "feedback"] as const;

@@ -11,7 +11,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { Socket } from "node:net";
 import { pathToFileURL } from "node:url";
 
-/** The secret from .dev.vars.example (ACME_WEBHOOK_SECRET): what a fresh clone verifies with. */
+/** The secret from .dev.vars.example (HARBOR_WEBHOOK_SECRET): what a fresh clone verifies with. */
 export const DEFAULT_WEBHOOK_SECRET = "whsec_ZGVtby1hY21lLXdlYmhvb2stc2VjcmV0LTEyMzQ=";
 
 export const BEHAVIORS = [

@@ -92,3 +92,14 @@ describe("schedule", () => {
     expect(inSchedule(buyer("always"), NOW)).toBe(true);
   });
 });
+
+describe("sync mode", () => {
+  it("leaves out buyers that only acknowledge and decide later", () => {
+    const asyncBuyer = buyer("later", { price: 99, endpoint: { ...buyer("x").endpoint, mode: "async" } });
+    const now = buyer("now", { price: 10 });
+    const sync = rankCandidates([asyncBuyer, now], lead, { nowMs: NOW, exclude: new Set(), paused: new Set(), syncOnly: true });
+    expect(sync.candidates.map((c) => c.buyer.id)).toEqual(["now"]);
+    const async = rankCandidates([asyncBuyer, now], lead, { nowMs: NOW, exclude: new Set(), paused: new Set() });
+    expect(async.candidates.map((c) => c.buyer.id)).toEqual(["later", "now"]);
+  });
+});

@@ -50,3 +50,14 @@ describe("classify: the error-class table", () => {
     expect(classify({ timedOut: true, status: 200, parsed: { outcome: "accepted" } }).errorClass).toBe("transient");
   });
 });
+
+describe("explicit rejections on 4xx", () => {
+  it("a 409 the buyer's rules read as rejected cascades as a rejection, not a config fault", () => {
+    expect(classify({ status: 409, parsed: { outcome: "rejected", reason: "duplicate" } })).toEqual({ outcome: "rejected", errorClass: "rejected", reason: "duplicate" });
+    expect(classify({ status: 400, parsed: { outcome: "rejected" } })).toMatchObject({ outcome: "rejected", errorClass: "rejected" });
+  });
+  it("a 4xx without such a rule stays a client error, and 401/403/404/410 are never rejections", () => {
+    expect(classify({ status: 409, parsed: { outcome: "unrecognized" } })).toMatchObject({ errorClass: "client" });
+    for (const status of [401, 403, 404, 410]) expect(classify({ status, parsed: { outcome: "rejected" } })).toMatchObject({ errorClass: "client" });
+  });
+});

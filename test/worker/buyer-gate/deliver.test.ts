@@ -67,10 +67,11 @@ describe("BuyerGate.deliver against the mock buyer", () => {
     expect(ok.outcome).toBe("accepted");
   });
 
-  it("a lead missing a required field fails as config before any HTTP call and frees its slot", async () => {
+  it("a lead missing a required field is refused before any HTTP call (cascades, no alert) and frees its slot", async () => {
     const b = gateBuyer(uid("map"), "accept", { caps: { day: 1, timezone: "UTC" } });
     const r = await gate(b).deliver(input(b, { lead: lead({ phone: "" }) }));
-    expect(r).toMatchObject({ outcome: "failed", errorClass: "config", sent: false });
+    expect(r).toMatchObject({ outcome: "rejected", errorClass: "rejected", sent: false });
+    expect(r.reason).toMatch(/lead cannot be mapped/);
     expect(await received(b.id)).toHaveLength(0);
     // The day cap of 1 is still free.
     expect((await gate(b).deliver(input(b))).outcome).toBe("accepted");
