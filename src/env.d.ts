@@ -16,6 +16,9 @@ interface Env {
   SYNC_DEADLINE_MS?: string;
   /** JSON array of buyer configs replacing buyers/*.json (tests, staging). */
   BUYER_CONFIGS?: string;
+  /** Tests only: the shared 2,000-lead sample and how many of its lines the soak posts. */
+  SOAK_SAMPLE?: string;
+  SOAK_LEADS?: string;
   TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
 }
 declare namespace Cloudflare { interface Env extends globalThis.Env {} }

@@ -1,4 +1,5 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 // @ts-expect-error — a plain .mjs CLI module without type declarations
@@ -36,6 +37,9 @@ export default defineConfig({
               miniflare: {
                 bindings: {
                   TEST_MIGRATIONS: migrations,
+                  // The soak (test/worker/soak) reads the shared sample; `npm run soak` sets SOAK_LEADS=2000.
+                  SOAK_SAMPLE: readFileSync(`${root}/../shared/data/leads-sample.jsonl`, "utf8"),
+                  SOAK_LEADS: process.env.SOAK_LEADS ?? "150",
                   MOCK_BUYER_ORIGIN: inject<string>("mockBuyerOrigin"),
                   ADMIN_TOKEN: "test-admin-token",
                   ALLOW_TEST_CLOCK: "1",

@@ -156,7 +156,7 @@ async function runWaterfall(env: Env, clock: Clock, leadId: string, mode: Mode):
     return { id: leadId, status: "expired", attempts: 0, reasons };
   }
 
-  for (;;) {
+  for (let firstPass = true; ; firstPass = false) {
     const nowMs = clock.now();
     const nowIso = new Date(nowMs).toISOString();
     const held = await claims(env, leadId);
@@ -174,7 +174,8 @@ async function runWaterfall(env: Env, clock: Clock, leadId: string, mode: Mode):
       }
       retryTarget = undefined;
     }
-    const scheduled = !candidate ? [...held.values()].find((c) => c.state === "trying" && c.attempts > 0) : undefined;
+    // Only a message that is not itself a scheduled retry can be a duplicate of one.
+    const scheduled = !candidate && firstPass && !(mode.kind === "async" && mode.retry) ? [...held.values()].find((c) => c.state === "trying" && c.attempts > 0) : undefined;
     if (scheduled) {
       const due = lead.next_attempt_at ? Date.parse(lead.next_attempt_at) : 0;
       const buyer = registry.get(scheduled.buyer_id);
@@ -256,8 +257,15 @@ async function runWaterfall(env: Env, clock: Clock, leadId: string, mode: Mode):
     const afterIso = new Date(afterMs).toISOString();
 
     if (result.outcome === "deferred") {
-      // Not a failure: the buyer never saw the lead. Free the claim so a later round may use it.
-      await env.DB.prepare(`DELETE FROM lead_buyers WHERE lead_id = ? AND buyer_id = ? AND state = 'trying' AND attempts = 0`).bind(leadId, buyer.id).run();
+      // Not a failure: the buyer never saw the lead this time. A fresh claim is freed so a later
+      // round may use it; a deferred retry (throttled, circuit open) parks its claim as retryable
+      // for the long-retry round and the waterfall moves on now.
+      await env.DB.batch([
+        env.DB.prepare(`DELETE FROM lead_buyers WHERE lead_id = ? AND buyer_id = ? AND state = 'trying' AND attempts = 0`).bind(leadId, buyer.id),
+        env.DB.prepare(
+          `UPDATE lead_buyers SET state = 'failed', error_class = 'transient', reason = ?, updated_at = ? WHERE lead_id = ? AND buyer_id = ? AND state = 'trying' AND attempts > 0`,
+        ).bind(`deferred: ${result.reason ?? "buyer unavailable"}`, afterIso, leadId, buyer.id),
+      ]);
       deferredNow.add(buyer.id);
       minDeferSeconds = Math.min(minDeferSeconds, result.retryAfterSeconds ?? 60);
       continue;

@@ -1,6 +1,8 @@
 import { XMLBuilder } from "fast-xml-parser";
 import { ConfigError } from "../auth/errors";
 import type { CsvFormat, FormatConfig, SoapFormat, XmlFormat } from "./schema";
+import { formBuffer, formComponent } from "./form-encode";
+import type { FormBuffer } from "./form-encode";
 import { writeXml, xmlAttributes } from "./xml-writer";
 
 /** Turns a mapped payload into the bytes of one wire format. Compiled once per buyer. */
@@ -81,28 +83,7 @@ export function flatten(payload: Record<string, unknown>, nesting: "dot" | "brac
   return out;
 }
 
-const FORM_SAFE = /^[A-Za-z0-9*._-]*$/;
-// Where encodeURIComponent and the form encoding differ.
-const SPACE = /%20/g;
-const HAS_FIXUP = /[!'()~]/;
-const FORM_FIXUP = /[!'()~]/g;
-const FORM_FIXES: Record<string, string> = { "!": "%21", "'": "%27", "(": "%28", ")": "%29", "~": "%7E" };
-const HAS_LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-
-/**
- * application/x-www-form-urlencoded per the URL standard (same bytes as URLSearchParams:
- * space → "+", everything but `*-._` and alphanumerics percent-encoded as UTF-8), without
- * building a URLSearchParams object per lead.
- */
-export function formComponent(s: string): string {
-  if (FORM_SAFE.test(s)) return s;
-  // A lone surrogate makes encodeURIComponent throw; URLSearchParams sends U+FFFD instead.
-  const wellFormed = HAS_LONE_SURROGATE.test(s) ? s.replace(LONE_SURROGATE, "\uFFFD") : s;
-  const e = encodeURIComponent(wellFormed).replace(SPACE, "+");
-  return HAS_FIXUP.test(e) ? e.replace(FORM_FIXUP, (m) => FORM_FIXES[m] ?? m) : e;
-}
-
+export { formComponent } from "./form-encode";
 // Payload keys repeat on every lead of a buyer: encode each once.
 const encodedKeys = new Map<string, string>();
 function formKey(k: string): string {
@@ -117,7 +98,7 @@ function formKey(k: string): string {
 
 /** Flattens and form-encodes in one walk (same output as URLSearchParams over `flatten`). */
 export function formEncodePayload(payload: Record<string, unknown>, nesting: "dot" | "bracket"): string {
-  let out = "";
+  const out: FormBuffer = formBuffer();
   const walk = (v: unknown, key: string): void => {
     if (v === undefined) return;
     if (v !== null && typeof v === "object") {
@@ -125,11 +106,13 @@ export function formEncodePayload(payload: Record<string, unknown>, nesting: "do
       else for (const k in v) walk((v as Record<string, unknown>)[k], nesting === "dot" ? `${key}.${k}` : `${key}[${k}]`);
       return;
     }
-    const t = typeof v === "string" ? v : v === null ? "" : String(v);
-    out += `${out === "" ? "" : "&"}${formKey(key)}=${formComponent(t)}`;
+    if (out.length !== 0) out.ascii("&");
+    out.ascii(formKey(key));
+    out.ascii("=");
+    out.component(typeof v === "string" ? v : v === null ? "" : String(v));
   };
   for (const k in payload) walk(payload[k], k);
-  return out;
+  return out.take();
 }
 
 /** Appends a query string to a URL that may already have one (and maybe a #fragment). */

@@ -106,10 +106,20 @@ function compileType(type: FieldRule["type"]): ((v: unknown) => unknown) | undef
   }
 }
 
+/** Marks a rule that puts nothing in the payload for this lead (skipped, missing, failed). */
+export const ABSENT: unique symbol = Symbol("absent");
+export type Slot = unknown;
+
+interface Collector {
+  warnings: MappingWarning[];
+  issues: MappingIssue[];
+}
+
 interface CompiledRule {
   field: string;
   segs: PathSegment[];
-  run: (lead: NormalizedLead, env: ComputeEnv, out: MapResult) => void;
+  /** The rule's final value for a lead, or ABSENT; warnings and issues go to `out`. */
+  value: (lead: NormalizedLead, env: ComputeEnv, out: Collector) => Slot;
 }
 
 function compileRule(rule: FieldRule, index: number): CompiledRule {
@@ -128,13 +138,13 @@ function compileRule(rule: FieldRule, index: number): CompiledRule {
   const def = rule.default;
   const required = rule.required;
 
-  const run = (lead: NormalizedLead, env: ComputeEnv, out: MapResult): void => {
-    if (when && !when(lead)) return;
+  const value = (lead: NormalizedLead, env: ComputeEnv, out: Collector): Slot => {
+    if (when && !when(lead)) return ABSENT;
     let v = source(lead, env);
     if (isMissing(v)) v = def;
     if (isMissing(v)) {
       if (required) out.issues.push({ field, message: "required field is missing" });
-      return;
+      return ABSENT;
     }
     if (translate) {
       const t = translate(v);
@@ -142,7 +152,7 @@ function compileRule(rule: FieldRule, index: number): CompiledRule {
       v = t.value;
       if (isMissing(v)) {
         if (required) out.issues.push({ field, message: "required field has no value after translation" });
-        return;
+        return ABSENT;
       }
     }
     if (format) {
@@ -150,7 +160,7 @@ function compileRule(rule: FieldRule, index: number): CompiledRule {
       if (f instanceof FormatFailure) {
         if (required) out.issues.push({ field, message: f.message });
         else out.warnings.push({ field, message: `${f.message}; field left out` });
-        return;
+        return ABSENT;
       }
       v = f;
     }
@@ -159,21 +169,80 @@ function compileRule(rule: FieldRule, index: number): CompiledRule {
       if (t instanceof FormatFailure) {
         if (required) out.issues.push({ field, message: t.message });
         else out.warnings.push({ field, message: `${t.message}; field left out` });
-        return;
+        return ABSENT;
       }
       v = t;
     }
-    if (!setPath(out.payload, segs, v)) out.issues.push({ field, message: "path runs through a value set by another rule" });
+    return v;
   };
-  return { field, segs, run };
+  return { field, segs, value };
+}
+
+function compileRules(mapping: FieldsMapping): CompiledRule[] {
+  return mapping.fields.map(compileRule);
 }
 
 /** Compiles a field list once; the returned mapper does only the per-lead work. */
 export function compileFieldMapping(mapping: FieldsMapping): Mapper {
-  const rules = mapping.fields.map(compileRule);
+  return mapperOf(compileRules(mapping));
+}
+
+function mapperOf(rules: CompiledRule[]): Mapper {
   return (lead, env) => {
     const out: MapResult = { payload: {}, warnings: [], issues: [] };
-    for (const r of rules) r.run(lead, env, out);
+    for (const r of rules) {
+      const v = r.value(lead, env, out);
+      if (v !== ABSENT && !setPath(out.payload, r.segs, v)) out.issues.push({ field: r.field, message: "path runs through a value set by another rule" });
+    }
     return out;
+  };
+}
+
+/** A lead mapped to one value per rule (ABSENT where a rule put nothing), in rule order. */
+export interface SlotResult {
+  values: Slot[];
+  warnings: MappingWarning[];
+  issues: MappingIssue[];
+}
+
+/**
+ * A field list compiled for writers that emit the wire format straight from per-rule values
+ * (formats/fast-writer.ts), skipping the payload object a lead does not otherwise need.
+ */
+export interface CompiledFieldSlots {
+  /** Each rule's output path, in rule order (index = slot). */
+  paths: readonly (readonly PathSegment[])[];
+  /** The same mapping as the Mapper, per rule instead of into a payload. */
+  evaluate(lead: NormalizedLead, env: ComputeEnv): SlotResult;
+  /**
+   * The payload the Mapper builds from these values. Exact only when no path runs through
+   * another (which fast writers require before they are used).
+   */
+  build(values: readonly Slot[]): Record<string, unknown>;
+  /** The ordinary payload mapper over the same compiled rules. */
+  mapper: Mapper;
+}
+
+/** Compiles a field list for per-rule evaluation (see CompiledFieldSlots). */
+export function compileFieldSlots(mapping: FieldsMapping): CompiledFieldSlots {
+  const rules = compileRules(mapping);
+  const n = rules.length;
+  return {
+    paths: rules.map((r) => r.segs),
+    evaluate(lead, env) {
+      const out: SlotResult = { values: new Array<Slot>(n), warnings: [], issues: [] };
+      const values = out.values;
+      for (let i = 0; i < n; i++) values[i] = (rules[i] as CompiledRule).value(lead, env, out);
+      return out;
+    },
+    build(values) {
+      const payload: Record<string, unknown> = {};
+      for (let i = 0; i < n; i++) {
+        const v = values[i];
+        if (v !== ABSENT) setPath(payload, (rules[i] as CompiledRule).segs, v);
+      }
+      return payload;
+    },
+    mapper: mapperOf(rules),
   };
 }

@@ -42,9 +42,10 @@ export function formatPhone(v: unknown, style: string): string | undefined {
 
 interface DateParts { y: number; mo: number; d: number; h: number; mi: number; s: number; ms: number }
 
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const tzFormatters = new Map<string, Intl.DateTimeFormat>();
-const tzOffsets = new Map<string, number>();
+// Per zone: quarter-hour bucket → UTC offset (ms). Keyed by number, so a lookup builds no string.
+const tzOffsets = new Map<string, Map<number, number>>();
+let tzOffsetCount = 0;
 const QUARTER_HOUR = 15 * 60_000;
 
 /**
@@ -53,8 +54,8 @@ const QUARTER_HOUR = 15 * 60_000;
  */
 function tzOffsetMs(ms: number, tz: string): number {
   const bucket = Math.floor(ms / QUARTER_HOUR);
-  const key = `${tz}|${bucket}`;
-  const hit = tzOffsets.get(key);
+  let zone = tzOffsets.get(tz);
+  const hit = zone?.get(bucket);
   if (hit !== undefined) return hit;
   let f = tzFormatters.get(tz);
   if (!f) {
@@ -69,17 +70,103 @@ function tzOffsetMs(ms: number, tz: string): number {
   for (const part of f.formatToParts(at)) if (part.type !== "literal") p[part.type] = Number(part.value);
   const local = Date.UTC(p.year ?? 1970, (p.month ?? 1) - 1, p.day ?? 1, p.hour ?? 0, p.minute ?? 0, p.second ?? 0);
   const offset = local - at;
-  if (tzOffsets.size > 50_000) tzOffsets.clear();
-  tzOffsets.set(key, offset);
+  if (tzOffsetCount > 50_000) {
+    tzOffsets.clear();
+    tzOffsetCount = 0;
+    zone = undefined;
+  }
+  if (!zone) {
+    zone = new Map();
+    tzOffsets.set(tz, zone);
+  }
+  zone.set(bucket, offset);
+  tzOffsetCount++;
   return offset;
 }
 
 function tzParts(ms: number, tz: string): DateParts {
-  const x = new Date(ms + tzOffsetMs(ms, tz));
-  return {
-    y: x.getUTCFullYear(), mo: x.getUTCMonth() + 1, d: x.getUTCDate(),
-    h: x.getUTCHours(), mi: x.getUTCMinutes(), s: x.getUTCSeconds(), ms: x.getUTCMilliseconds(),
-  };
+  return utcParts(ms + tzOffsetMs(ms, tz));
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Calendar and clock fields of an epoch-ms instant in UTC. Integer instants in Date's range use
+ * civil-from-days arithmetic (H. Hinnant), which gives what the Date getters give without
+ * allocating a Date; anything else goes through Date itself.
+ */
+function utcParts(ms: number): DateParts {
+  if (!Number.isInteger(ms) || ms > 8.64e15 || ms < -8.64e15) {
+    const x = new Date(ms);
+    return {
+      y: x.getUTCFullYear(), mo: x.getUTCMonth() + 1, d: x.getUTCDate(),
+      h: x.getUTCHours(), mi: x.getUTCMinutes(), s: x.getUTCSeconds(), ms: x.getUTCMilliseconds(),
+    };
+  }
+  const days = Math.floor(ms / DAY_MS);
+  let rest = ms - days * DAY_MS;
+  const h = Math.floor(rest / 3_600_000);
+  rest -= h * 3_600_000;
+  const mi = Math.floor(rest / 60_000);
+  rest -= mi * 60_000;
+  const s = Math.floor(rest / 1000);
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const mo = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (mo <= 2 ? 1 : 0);
+  return { y, mo, d, h, mi, s, ms: rest - s * 1000 };
+}
+
+/** The number written by `len` ASCII digits at `at`, or -1 when one of them is not a digit. */
+function digitsAt(s: string, at: number, len: number): number {
+  let n = 0;
+  for (let i = at; i < at + len; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysInMonth(y: number, mo: number): number {
+  return mo === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : (DAYS_IN_MONTH[mo - 1] ?? 0);
+}
+
+/** Whether `v` starts with `YYYY-MM-DD` (digits and dashes; ranges are checked by the callers). */
+function startsWithIsoDate(v: string): boolean {
+  return v.length >= 10 && v.charCodeAt(4) === 45 && v.charCodeAt(7) === 45 &&
+    digitsAt(v, 0, 4) >= 0 && digitsAt(v, 5, 2) >= 0 && digitsAt(v, 8, 2) >= 0;
+}
+
+/**
+ * Epoch ms of the canonical instant shapes `YYYY-MM-DDTHH:mm:ssZ` and `YYYY-MM-DDTHH:mm:ss.sssZ`
+ * with every field in range, without Date.parse (the common case on normalized leads).
+ * NaN for anything else, which then goes through Date.parse as before.
+ */
+function fastInstant(v: string): number {
+  const n = v.length;
+  if ((n !== 20 && n !== 24) || v.charCodeAt(n - 1) !== 90 /* Z */) return NaN;
+  if (v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58) return NaN;
+  let ms = 0;
+  if (n === 24) {
+    if (v.charCodeAt(19) !== 46) return NaN;
+    ms = digitsAt(v, 20, 3);
+    if (ms < 0) return NaN;
+  }
+  if (!startsWithIsoDate(v)) return NaN;
+  const y = digitsAt(v, 0, 4), mo = digitsAt(v, 5, 2), d = digitsAt(v, 8, 2);
+  const h = digitsAt(v, 11, 2), mi = digitsAt(v, 14, 2), s = digitsAt(v, 17, 2);
+  // Years below 100 would be read as 19xx by Date.UTC; leave those to Date.parse.
+  if (y < 100 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return NaN;
+  if (h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59) return NaN;
+  return Date.UTC(y, mo - 1, d, h, mi, s, ms);
 }
 
 /**
@@ -88,16 +175,17 @@ function tzParts(ms: number, tz: string): DateParts {
  */
 function readDate(v: unknown, tz: string | undefined): { parts: DateParts; epochMs: number } | undefined {
   if (typeof v === "string") {
-    const m = ISO_DATE.exec(v);
-    if (m) {
-      const y = Number(m[1]), mo = Number(m[2]), d = Number(m[3]);
+    if (v.length === 10 && startsWithIsoDate(v)) {
+      const y = digitsAt(v, 0, 4), mo = digitsAt(v, 5, 2), d = digitsAt(v, 8, 2);
       const epochMs = Date.UTC(y, mo - 1, d);
-      const back = new Date(epochMs);
-      if (back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) return undefined;
+      // Date.UTC reads years 0–99 as 1900–1999: validate the day against the year it used.
+      const year = y <= 99 ? 1900 + y : y;
+      if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(year, mo)) return undefined;
       return { parts: { y, mo, d, h: 0, mi: 0, s: 0, ms: 0 }, epochMs };
     }
-    if (!/^\d{4}-\d{2}-\d{2}T/.test(v)) return undefined;
-    const t = Date.parse(v);
+    if (v.length < 11 || v.charCodeAt(10) !== 84 /* T */ || !startsWithIsoDate(v)) return undefined;
+    let t = fastInstant(v);
+    if (Number.isNaN(t)) t = Date.parse(v);
     if (Number.isNaN(t)) return undefined;
     return { parts: partsAt(t, tz), epochMs: t };
   }
@@ -109,12 +197,7 @@ function readDate(v: unknown, tz: string | undefined): { parts: DateParts; epoch
 }
 
 function partsAt(ms: number, tz: string | undefined): DateParts {
-  if (tz && tz !== "UTC") return tzParts(ms, tz);
-  const x = new Date(ms);
-  return {
-    y: x.getUTCFullYear(), mo: x.getUTCMonth() + 1, d: x.getUTCDate(),
-    h: x.getUTCHours(), mi: x.getUTCMinutes(), s: x.getUTCSeconds(), ms: x.getUTCMilliseconds(),
-  };
+  return tz && tz !== "UTC" ? tzParts(ms, tz) : utcParts(ms);
 }
 
 const p2 = (n: number): string => (n < 10 ? `0${n}` : String(n));

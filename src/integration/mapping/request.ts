@@ -3,8 +3,9 @@ import type { ComputeEnv } from "../computed";
 import type { BuyerConfig } from "../config";
 import { appendQuery, compileSerializer } from "../formats/serialize";
 import type { Serializer } from "../formats/serialize";
-import { compileFieldMapping } from "./compile";
-import type { MappingIssue } from "./compile";
+import { compileFastWriter } from "../formats/fast-writer";
+import { ABSENT, compileFieldSlots } from "./compile";
+import type { CompiledFieldSlots, MappingIssue, Slot } from "./compile";
 import { ConfigError } from "../auth/errors";
 import { MappingError } from "./errors";
 import { compileTemplate } from "./template";
@@ -60,6 +61,26 @@ function substitute(parts: UrlPart[], vars: (name: string) => string | undefined
 const compiledCache = new WeakMap<BuyerConfig, CompiledBuyer>();
 
 /**
+ * A render whose body came from a fast writer: the payload object is only built if someone
+ * reads it (validation, previews), from the same per-rule values — delivery never does.
+ */
+class SlotRender implements RenderResult {
+  private built: Record<string, unknown> | undefined;
+  constructor(
+    private readonly slots: CompiledFieldSlots,
+    private readonly values: Slot[],
+    readonly body: string,
+    readonly warnings: MappingWarning[],
+    readonly issues: MappingIssue[],
+  ) {}
+
+  get payload(): Record<string, unknown> {
+    this.built ??= this.slots.build(this.values);
+    return this.built;
+  }
+}
+
+/**
  * Compiles (and caches by config object) a buyer's mapping, template, wire format and URL.
  * Throws MappingConfigError for a config that cannot be compiled.
  */
@@ -73,14 +94,28 @@ export function compileBuyer(buyer: BuyerConfig): CompiledBuyer {
   let mapPayload: CompiledBuyer["mapPayload"];
   let render: CompiledBuyer["render"];
   if ("fields" in m) {
-    const mapper = compileFieldMapping(m);
+    const slots = compileFieldSlots(m);
+    const mapper = slots.mapper;
     mapPayload = mapper;
-    render = (lead, env, secret) => {
-      const r = mapper(lead, env);
-      // A lead that fails required fields is never serialized: no wasted work, no partial body.
-      const body = r.issues.length ? "" : serializer.serialize(r.payload, secret);
-      return { payload: r.payload, body, warnings: r.warnings, issues: r.issues };
-    };
+    const fast = compileFastWriter(buyer.format, slots.paths, ABSENT);
+    if (fast) {
+      render = (lead, env, secret) => {
+        const r = slots.evaluate(lead, env);
+        // A lead that fails required fields is never serialized: no wasted work, no partial body.
+        if (r.issues.length) return new SlotRender(slots, r.values, "", r.warnings, r.issues);
+        const body = fast(r.values);
+        if (body !== undefined) return new SlotRender(slots, r.values, body, r.warnings, r.issues);
+        // A value the writer does not handle (an object): the general serializer, same bytes.
+        const payload = slots.build(r.values);
+        return { payload, body: serializer.serialize(payload, secret), warnings: r.warnings, issues: r.issues };
+      };
+    } else {
+      render = (lead, env, secret) => {
+        const r = mapper(lead, env);
+        const body = r.issues.length ? "" : serializer.serialize(r.payload, secret);
+        return { payload: r.payload, body, warnings: r.warnings, issues: r.issues };
+      };
+    }
   } else {
     const tpl = compileTemplate(m.template, buyer.format.type === "json" ? "json" : "other", serializer.escape, m.required);
     render = (lead, env) => tpl(lead, env);

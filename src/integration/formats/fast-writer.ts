@@ -1,0 +1,255 @@
+/**
+ * Per-buyer compiled writers that turn a field list's per-rule values straight into the wire
+ * bytes, without building the nested payload object and walking it again.
+ *
+ * The output must be byte-identical to `compileSerializer(format).serialize(payload)` over the
+ * payload the mapper would build (test/unit/integration/fast-writer.test.ts checks it against a
+ * frozen copy of the reference code). That payload's shape depends on which rules produced a
+ * value, so a writer is only compiled when the shape is predictable from the paths alone:
+ *   - no path is a prefix or duplicate of another (setPath never conflicts or overwrites);
+ *   - sibling keys are filled by non-interleaved runs of rules, so key order (insertion
+ *     order) is the rules' order whatever subset of them produced a value;
+ *   - no key JS orders specially or inherits (`"0"`, `__proto__`, `constructor`, …).
+ * At run time a value that is not a string, number or boolean (an object from a constant or a
+ * computed function, say) makes the writer return undefined and the caller falls back to the
+ * payload + serializer path. Anything else unsupported (pretty XML, SOAP, CSV) gets no writer.
+ */
+import type { PathSegment } from "../path";
+import { formBuffer, formComponent } from "./form-encode";
+import type { FormatConfig } from "./schema";
+import { xmlAttributes, xmlText } from "./xml-writer";
+
+/** Per-rule values (`absent` where a rule put nothing) → body, or undefined to fall back. */
+export type FastWriter = (values: readonly unknown[]) => string | undefined;
+
+interface Node {
+  key: PathSegment;
+  /** Rule index of a leaf; -1 for an inner node. */
+  slot: number;
+  children: Node[];
+  /** Lowest and highest rule index under this node. */
+  first: number;
+  last: number;
+}
+
+const XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>';
+const INDEX_LIKE = /^\d+$/;
+
+function safeKey(s: PathSegment): boolean {
+  return typeof s === "number" || (!INDEX_LIKE.test(s) && !(s in Object.prototype));
+}
+
+/** The paths as a tree, or undefined when the payload's shape is not fixed by them (see above). */
+function buildTree(paths: readonly (readonly PathSegment[])[]): Node | undefined {
+  const root: Node = { key: "", slot: -1, children: [], first: -1, last: -1 };
+  for (let i = 0; i < paths.length; i++) {
+    const segs = paths[i] as readonly PathSegment[];
+    if (segs.length === 0 || typeof segs[0] === "number") return undefined;
+    let cur = root;
+    for (let d = 0; d < segs.length; d++) {
+      const s = segs[d] as PathSegment;
+      if (!safeKey(s) || cur.slot >= 0) return undefined;
+      const sibling = cur.children[0];
+      if (sibling && typeof sibling.key !== typeof s) return undefined;
+      let next = cur.children.find((c) => c.key === s);
+      const leaf = d === segs.length - 1;
+      if (next) {
+        if (leaf) return undefined;
+        next.last = i;
+      } else {
+        next = { key: s, slot: leaf ? i : -1, children: [], first: i, last: i };
+        cur.children.push(next);
+      }
+      cur = next;
+    }
+  }
+  const ordered = (n: Node): boolean => {
+    if (typeof n.children[0]?.key === "number") n.children.sort((a, b) => (a.key as number) - (b.key as number));
+    else for (let i = 1; i < n.children.length; i++) if ((n.children[i - 1] as Node).last > (n.children[i] as Node).first) return false;
+    return n.children.every(ordered);
+  };
+  return ordered(root) ? root : undefined;
+}
+
+const isArrayNode = (n: Node): boolean => typeof n.children[0]?.key === "number";
+
+/** True when every value is absent or a string, number or boolean. */
+function allScalar(values: readonly unknown[], absent: unknown): boolean {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v !== absent && typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") return false;
+  }
+  return true;
+}
+
+function leaves(n: Node, key: string, nesting: "dot" | "bracket", out: { slot: number; key: string }[]): void {
+  if (n.slot >= 0) {
+    out.push({ slot: n.slot, key });
+    return;
+  }
+  const arr = isArrayNode(n);
+  for (const c of n.children) {
+    const k = key === "" ? String(c.key) : arr ? `${key}[${c.key}]` : nesting === "dot" ? `${key}.${c.key}` : `${key}[${c.key}]`;
+    leaves(c, k, nesting, out);
+  }
+}
+
+function formWriter(root: Node, nesting: "dot" | "bracket", absent: unknown): FastWriter {
+  const pairs: { slot: number; key: string }[] = [];
+  leaves(root, "", nesting, pairs);
+  const slots = pairs.map((p) => p.slot);
+  const keys = pairs.map((p) => `${formComponent(p.key)}=`);
+  const amp = pairs.map((p) => `&${formComponent(p.key)}=`);
+  return (values) => {
+    if (!allScalar(values, absent)) return undefined;
+    const out = formBuffer();
+    let first = true;
+    for (let i = 0; i < slots.length; i++) {
+      const v = values[slots[i] as number];
+      if (v === absent) continue;
+      out.ascii((first ? keys[i] : amp[i]) as string);
+      first = false;
+      out.component(typeof v === "string" ? v : String(v));
+    }
+    return out.take();
+  };
+}
+
+/** Writes a node's value; undefined when nothing under it is present. */
+type Part = (values: readonly unknown[]) => string | undefined;
+
+function jsonValue(n: Node, absent: unknown): Part {
+  if (n.slot >= 0) {
+    const slot = n.slot;
+    return (values) => {
+      const v = values[slot];
+      return v === absent ? undefined : typeof v === "string" ? JSON.stringify(v) : typeof v === "number" ? (Number.isFinite(v) ? String(v) : "null") : String(v);
+    };
+  }
+  const parts = n.children.map((c) => jsonValue(c, absent));
+  if (isArrayNode(n)) {
+    // Array items sit at their index; holes before the last present item are JSON nulls.
+    const idx = n.children.map((c) => c.key as number);
+    return (values) => {
+      let out: string[] | undefined;
+      for (let i = 0; i < parts.length; i++) {
+        const s = (parts[i] as Part)(values);
+        if (s === undefined) continue;
+        out ??= [];
+        const at = idx[i] as number;
+        while (out.length < at) out.push("null");
+        out.push(s);
+      }
+      return out && `[${out.join(",")}]`;
+    };
+  }
+  const heads = n.children.map((c) => `${JSON.stringify(c.key)}:`);
+  return (values) => {
+    let out: string | undefined;
+    for (let i = 0; i < parts.length; i++) {
+      const s = (parts[i] as Part)(values);
+      if (s === undefined) continue;
+      out = out === undefined ? `{${heads[i] as string}${s}` : `${out},${heads[i] as string}${s}`;
+    }
+    return out && `${out}}`;
+  };
+}
+
+function jsonWriter(root: Node, absent: unknown): FastWriter {
+  const body = jsonValue(root, absent);
+  return (values) => (allScalar(values, absent) ? (body(values) ?? "{}") : undefined);
+}
+
+/** The element(s) for a node named `name` (xml-writer's `element`); extra attributes on objects only. */
+function xmlElement(n: Node, name: string, prefix: string, absent: unknown, extraAttrs = ""): Part | undefined {
+  if (n.slot >= 0) {
+    const slot = n.slot, open = `<${name}>`, close = `</${name}>`;
+    return (values) => {
+      const v = values[slot];
+      return v === absent ? undefined : open + xmlText(v) + close;
+    };
+  }
+  if (isArrayNode(n)) {
+    const items: Part[] = [];
+    for (const c of n.children) {
+      if (isArrayNode(c)) return undefined;
+      const p = xmlElement(c, name, prefix, absent);
+      if (!p) return undefined;
+      items.push(p);
+    }
+    return (values) => {
+      let out: string | undefined;
+      for (const p of items) {
+        const s = p(values);
+        if (s !== undefined) out = out === undefined ? s : out + s;
+      }
+      return out;
+    };
+  }
+  // Children in key order; each lands in the open tag (attribute), as text, or as an element.
+  type Child = { kind: "attr" | "text"; slot: number; head: string } | { kind: "el"; part: Part };
+  const kids: Child[] = [];
+  for (const c of n.children) {
+    const k = c.key as string;
+    if (k.startsWith(prefix)) {
+      if (c.slot < 0) return undefined;
+      kids.push({ kind: "attr", slot: c.slot, head: ` ${k.slice(prefix.length)}="` });
+    } else if (k === "#text") {
+      if (c.slot < 0) return undefined;
+      kids.push({ kind: "text", slot: c.slot, head: "" });
+    } else {
+      const part = xmlElement(c, k, prefix, absent);
+      if (!part) return undefined;
+      kids.push({ kind: "el", part });
+    }
+  }
+  const openTag = `<${name}${extraAttrs}`, close = `</${name}>`;
+  return (values) => {
+    let present = false;
+    let open = openTag;
+    let inner = "";
+    for (const kid of kids) {
+      if (kid.kind === "el") {
+        const s = kid.part(values);
+        if (s === undefined) continue;
+        inner += s;
+      } else {
+        const v = values[kid.slot];
+        if (v === absent) continue;
+        if (kid.kind === "attr") open += `${kid.head}${xmlText(v)}"`;
+        else inner += xmlText(v);
+      }
+      present = true;
+    }
+    return present ? `${open}>${inner}${close}` : undefined;
+  };
+}
+
+/**
+ * Compiles a writer for a buyer's wire format and its field-list paths (one per rule, in
+ * rule order); undefined when this format or these paths need the general serializer.
+ * `absent` is the value marking a rule that produced nothing.
+ */
+export function compileFastWriter(format: FormatConfig, paths: readonly (readonly PathSegment[])[], absent: unknown): FastWriter | undefined {
+  const root = buildTree(paths);
+  if (!root) return undefined;
+  switch (format.type) {
+    case "json":
+      return jsonWriter(root, absent);
+    case "form":
+    case "query":
+      return formWriter(root, format.nesting, absent);
+    case "xml": {
+      if (format.pretty) return undefined;
+      const decl = format.declaration ? XML_DECL : "";
+      const rootTag = `<${format.root}${xmlAttributes(format.rootAttributes)}>`;
+      const rootClose = `</${format.root}>`;
+      const part = xmlElement(root, format.root, format.attributePrefix, absent, xmlAttributes(format.rootAttributes));
+      if (!part) return undefined;
+      // The root element is written even when the payload is empty.
+      return (values) => (allScalar(values, absent) ? decl + (part(values) ?? rootTag + rootClose) : undefined);
+    }
+    default:
+      return undefined;
+  }
+}

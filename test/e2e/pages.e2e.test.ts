@@ -1,0 +1,182 @@
+/**
+ * The operator pages in a real browser (playwright-core driving Debian's Chromium) against
+ * `wrangler dev`: sign-in, the executive KPIs, the per-buyer operations table, diagnostics, the
+ * API docs, and a wrong token. The numbers on the pages are checked against what was posted.
+ */
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startStack, type Stack } from "./harness";
+import { pollLeads, postLead, validLead } from "./helpers";
+
+const CHROMIUM = "/usr/bin/chromium";
+const SCREENSHOT = "/tmp/leadwire-dashboard.png";
+const VERTICALS = ["auto_insurance", "mortgage", "solar", "legal"];
+
+function buyer(id: string, price: number, behavior: string, query = "") {
+  return {
+    id,
+    name: `Pages ${id}`,
+    status: "active",
+    verticals: VERTICALS,
+    price,
+    region: "enam",
+    endpoint: { url: `\${MOCK_BUYER_ORIGIN}/b/${id}/${behavior}?respond=json${query}`, method: "POST", timeoutMs: 5000 },
+    format: { type: "json" },
+    mapping: {
+      fields: [
+        { to: "ref", from: "lead.id", required: true },
+        { to: "first_name", from: "lead.first_name", required: true },
+        { to: "email", from: "lead.email", required: true },
+        { to: "phone", from: "lead.phone", required: true, format: { phone: "digits10" } },
+      ],
+    },
+    response: {
+      contentType: "json",
+      statusField: { path: "status", accepted: ["accepted"], rejected: ["rejected"], error: ["error"] },
+      buyerLeadId: "lead_id",
+      reason: ["reason", "message"],
+      price: "price",
+    },
+  };
+}
+
+// Ranked by price: every lead meets a misconfigured buyer (403, a config alert), then a picky
+// one (rejects), then the one that buys at 30. So each view has something true to show.
+const BUYERS = [
+  buyer("pages-forbidden", 60, "forbidden"),
+  buyer("pages-picky", 45, "reject", "&reason=Price%20too%20high"),
+  buyer("pages-main", 30, "accept", "&price=30"),
+];
+const LEADS = 4;
+const PRICE = 30;
+
+describe("operator pages in a real browser", () => {
+  let stack: Stack;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    [stack, browser] = await Promise.all([
+      startStack({ buyerConfigs: BUYERS }),
+      chromium.launch({
+        executablePath: CHROMIUM,
+        args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      }),
+    ]);
+    const ids: string[] = [];
+    for (let i = 0; i < LEADS; i++) {
+      const { status, body } = await postLead(stack, validLead(VERTICALS[i % VERTICALS.length] ?? "solar", i, "e2e-pages"));
+      if (status !== 202) throw new Error(`posting a lead answered ${status}: ${JSON.stringify(body)}`);
+      ids.push(String(body["id"]));
+    }
+    // An invalid lead is refused at the door and must not count on the dashboard.
+    const bad = await postLead(stack, { ...validLead("solar", 9, "e2e-pages-bad"), email: "not-an-email" });
+    if (bad.status !== 400) throw new Error(`an invalid lead answered ${bad.status}`);
+    const views = await pollLeads(stack, ids, (v) => v.status === "sold" || v.status === "unsold", 30_000);
+    const notSold = [...views.values()].filter((g) => g.view.status !== "sold").map((g) => `${g.view.id}: ${g.view.status}`);
+    if (notSold.length > 0 || views.size !== LEADS) throw new Error(`leads not sold in time: ${notSold.join(", ")}`);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  async function signIn(page: Page, token: string): Promise<void> {
+    await page.goto(`${stack.baseUrl}/dashboard`);
+    await page.locator("form.login input#token").fill(token);
+    await Promise.all([page.waitForLoadState("load"), page.locator("form.login button[type=submit]").click()]);
+  }
+
+  it("signs in with the admin token and shows the lead count and revenue, then operations and diagnostics", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    try {
+      const first = await page.goto(`${stack.baseUrl}/dashboard`);
+      expect(first?.status()).toBe(401);
+      await expect.poll(() => page.locator("form.login").isVisible()).toBe(true);
+      expect(await page.locator("[data-kpi]").count()).toBe(0);
+
+      await signIn(page, stack.adminToken);
+      expect(new URL(page.url()).pathname).toBe("/dashboard");
+      expect(await page.locator("form.login").count()).toBe(0);
+      expect((await page.locator("[data-kpi=leads]").innerText()).trim()).toBe(String(LEADS));
+      expect((await page.locator("[data-kpi=sold]").innerText()).trim()).toBe(String(LEADS));
+      expect((await page.locator("[data-kpi=revenue]").innerText()).trim()).toBe(`$${(LEADS * PRICE).toFixed(2)}`);
+      // The seeded source's row carries the same numbers.
+      const sourceRow = page.locator("#sources tbody tr", { hasText: "E2E source" });
+      expect(await sourceRow.count()).toBe(1);
+      expect(await sourceRow.locator("td").nth(1).innerText()).toBe(String(LEADS));
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+
+      await Promise.all([page.waitForLoadState("load"), page.getByRole("link", { name: "Operations" }).click()]);
+      expect(new URL(page.url()).searchParams.get("view")).toBe("operations");
+      for (const b of BUYERS) {
+        const row = page.locator(`tr[data-buyer="${b.id}"]`);
+        expect(await row.count(), `no row for ${b.id}`).toBe(1);
+        expect((await row.locator("td").nth(1).innerText()).trim(), `circuit of ${b.id}`).toBe("closed");
+        // Every lead was offered to every buyer once (ranked by price, none accepted before pages-main).
+        expect((await row.locator("td").nth(2).innerText()).trim(), `attempts of ${b.id}`).toBe(String(LEADS));
+      }
+      expect(await page.locator("tr[data-buyer]").count()).toBe(BUYERS.length);
+      await page.screenshot({ path: SCREENSHOT.replace("dashboard", "operations"), fullPage: true });
+
+      await Promise.all([page.waitForLoadState("load"), page.getByRole("link", { name: "Diagnostics" }).click()]);
+      const failures = page.locator("#failures tbody tr");
+      expect(await failures.count()).toBe(2 * LEADS);
+      expect(await failures.filter({ hasText: "pages-picky" }).filter({ hasText: "Price too high" }).count()).toBe(LEADS);
+      expect(await failures.filter({ hasText: "pages-forbidden" }).filter({ hasText: "403" }).count()).toBe(LEADS);
+      expect(await failures.filter({ hasText: "pages-main" }).count()).toBe(0);
+      const alerts = page.locator("#alerts tr", { hasText: "pages-forbidden" });
+      expect(await alerts.count()).toBeGreaterThan(0);
+      expect(await alerts.first().innerText()).toMatch(/config_fault/);
+      // What the diagnostics page shows is masked: no raw email of a posted lead.
+      expect(await page.content()).not.toMatch(/@example\.com/);
+      await page.screenshot({ path: SCREENSHOT.replace("dashboard", "diagnostics"), fullPage: true });
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("a wrong token shows an error and no data", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await signIn(page, "not-the-admin-token");
+      await expect.poll(() => page.getByText("That token is not valid.").isVisible()).toBe(true);
+      expect(await page.locator("[data-kpi]").count()).toBe(0);
+      expect(await page.locator("tr[data-buyer]").count()).toBe(0);
+      // No session was granted: the dashboard still asks for the token.
+      const again = await page.goto(`${stack.baseUrl}/dashboard?view=operations`);
+      expect(again?.status()).toBe(401);
+      expect(await page.locator("form.login").isVisible()).toBe(true);
+      expect(await page.locator("tr[data-buyer]").count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("/docs lists the operations and the lead schema", async () => {
+    const page = await browser.newPage();
+    try {
+      const res = await page.goto(`${stack.baseUrl}/docs`);
+      expect(res?.status()).toBe(200);
+      expect(await page.locator("h1").innerText()).toBe("Leadwire API");
+      const ops = page.locator(".op");
+      for (const [method, path] of [
+        ["POST", "/v1/leads"],
+        ["GET", "/v1/leads/{id}"],
+        ["POST", "/v1/webhooks/{buyerId}"],
+        ["GET", "/v1/metrics"],
+      ]) {
+        expect(await ops.filter({ hasText: path }).filter({ hasText: method }).count(), `${method} ${path}`).toBeGreaterThan(0);
+      }
+      const schema = JSON.parse(await page.locator("#lead-schema").innerText()) as { properties?: Record<string, unknown> };
+      for (const field of ["first_name", "last_name", "email", "phone", "address", "consent", "vertical"]) {
+        expect(schema.properties, `lead schema lacks ${field}`).toHaveProperty(field);
+      }
+      await expect.poll(() => page.getByRole("link", { name: "/openapi.json" }).isVisible()).toBe(true);
+    } finally {
+      await page.close();
+    }
+  });
+});
