@@ -1,3 +1,4 @@
+import { resolveVars } from "../integration/vars";
 import { DurableObject } from "cloudflare:workers";
 import { classify } from "../delivery/classify";
 import { fetchToken, usesTokens } from "../integration/auth";
@@ -331,7 +332,9 @@ export class BuyerGate extends DurableObject<Env> {
     else this.#reservations.release(taken.reservationId);
 
     this.#breaker.record(taken.permit, verdictOf(c, send.response?.status), buyer.circuit);
-    this.#setMeta(c.outcome === "failed" ? "last_failure_at" : "last_success_at", String(now));
+    // A sale or an acknowledgement is a success; a rejection is a healthy answer but no sale.
+    if (c.outcome === "failed") this.#setMeta("last_failure_at", String(now));
+    else if (c.outcome === "accepted" || c.outcome === "pending") this.#setMeta("last_success_at", String(now));
 
     const ambiguous = send.timedOut || (send.error !== undefined && /reset|lost|closed|disconnect|aborted/i.test(String(send.error)));
     return this.#result(started, {
@@ -377,7 +380,7 @@ export class BuyerGate extends DurableObject<Env> {
     if (name === "AuthError") {
       // The token endpoint refused: bad credentials are a config fault, its outages are transient.
       const transient = (err as { transient?: unknown }).transient === true;
-      return { outcome: "failed", errorClass: transient ? "transient" : "config", reason: `token request failed: ${message}` };
+      return { outcome: "failed", errorClass: transient ? "transient" : "config", reason: `auth: ${message}` };
     }
     // e.g. the token endpoint is down: nothing reached the buyer, worth a retry.
     return { outcome: "failed", errorClass: "transient", reason: `request not built: ${message}` };
@@ -471,10 +474,16 @@ export class BuyerGate extends DurableObject<Env> {
     if (!check.allowed || !check.probe) return;
     const timeoutMs = buyer.endpoint.timeoutMs ?? DEFAULT_ASYNC_ACK_TIMEOUT_MS;
     const permit = this.#breaker.acquire(2 * timeoutMs + LEASE_MARGIN_MS);
-    const url = probeUrl.replace(/\$\{([A-Z][A-Z0-9_]*)\}/g, (_m, name: string) => {
-      const v = (this.env as unknown as Record<string, unknown>)[name];
-      return typeof v === "string" ? v : "";
-    });
+    let url: string;
+    try {
+      url = resolveVars(probeUrl, (name) => {
+        const v = (this.env as unknown as Record<string, unknown>)[name];
+        return typeof v === "string" ? v : undefined;
+      }, "endpoint.probeUrl");
+    } catch (err) {
+      log("warn", "probe skipped: probe URL cannot be built", { buyerId: buyer.id, error: err instanceof Error ? err.message : String(err) });
+      return;
+    }
     const send = await this.#send({ method: "GET", url, headers: { "X-Leadwire-Probe": "true" } }, timeoutMs, buyer.endpoint.followRedirects);
     const status = send.response?.status;
     // Any answer below 500 (other than 429/503) shows the endpoint is reachable again.

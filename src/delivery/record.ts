@@ -89,10 +89,22 @@ export async function recordAttempt(env: Env, r: AttemptRecord): Promise<string>
   return id;
 }
 
-/** Raises an operator alert (config faults, a buyer paused on 410, a circuit opening). */
-export async function raiseAlert(env: Env, nowMs: number, kind: string, buyerId: string | null, message: string): Promise<void> {
-  await env.DB.prepare(`INSERT INTO alerts (id, kind, buyer_id, message, created_at) VALUES (?, ?, ?, ?, ?)`)
-    .bind(newId("alr", nowMs), kind, buyerId, message, new Date(nowMs).toISOString())
+const ALERT_QUIET_MS = 15 * 60_000;
+
+/**
+ * Raises an operator alert (config faults, a buyer paused on 410). The same kind for the same
+ * buyer is raised once per 15 minutes, so a broken buyer does not bury the list under one
+ * alert per lead; the attempts themselves are all in the history.
+ */
+export async function raiseAlert(env: Env, nowMs: number, kind: string, buyerId: string | null, message: string): Promise<boolean> {
+  const res = await env.DB.prepare(
+    `INSERT INTO alerts (id, kind, buyer_id, message, created_at)
+     SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (
+       SELECT 1 FROM alerts WHERE kind = ? AND buyer_id IS ? AND resolved_at IS NULL AND created_at > ?)`,
+  )
+    .bind(newId("alr", nowMs), kind, buyerId, message, new Date(nowMs).toISOString(), kind, buyerId, new Date(nowMs - ALERT_QUIET_MS).toISOString())
     .run();
-  log("warn", "alert", { kind, buyerId, message });
+  const raised = res.meta.changes > 0;
+  if (raised) log("warn", "alert", { kind, buyerId, message });
+  return raised;
 }

@@ -8,6 +8,13 @@
 const SENSITIVE_KEY =
   /(phone|mobile|cell|tel|fax|email|e_mail|ssn|social|dob|birth|street|address1|address_1|addr1|address_line|line1|first_name|last_name|firstname|lastname|fname|lname|full_name|password|secret|token|authorization|api[-_]?key|signature|cookie)/i;
 
+/** Short names that are PII only as a whole key or tag (`<First>`, `"last"`), not as a substring. */
+const SENSITIVE_EXACT = /^(first|last|given|family|surname|middle|fname|lname|mname|name|fullname|givenname|familyname|street|addr|dob|ssn)$/i;
+
+function sensitive(key: string): boolean {
+  return SENSITIVE_KEY.test(key) || SENSITIVE_EXACT.test(key.replace(/^.*:/, ""));
+}
+
 const EMAIL_RE = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 const SSN_RE = /\b\d{3}-\d{2}-\d{4}\b/g;
 // 10–11 digit phone numbers in the common US writings: 2025550123, (202) 555-0123, +1-202-555-0123, 202.555.0123
@@ -42,7 +49,7 @@ export function redact<T>(value: T, seen: WeakSet<object> = new WeakSet()): T {
   if (Array.isArray(value)) return value.map((v) => redact(v, seen)) as T;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    if (SENSITIVE_KEY.test(k) && (typeof v !== "object" || v === null)) out[k] = maskWholeValue(v);
+    if (sensitive(k) && (typeof v !== "object" || v === null)) out[k] = maskWholeValue(v);
     else out[k] = redact(v, seen);
   }
   return out as T;
@@ -63,17 +70,17 @@ export function redactBody(body: string): string {
     return redactString(
       body
         .replace(/<([A-Za-z_][\w.:-]*)([^>]*)>([^<]*)<\/\1>/g, (m, tag: string, attrs: string, text: string) =>
-          SENSITIVE_KEY.test(tag) && text.trim() !== "" ? `<${tag}${attrs}>[redacted]</${tag}>` : m,
+          sensitive(tag) && text.trim() !== "" ? `<${tag}${attrs}>[redacted]</${tag}>` : m,
         )
         .replace(/([A-Za-z_][\w.:-]*)="([^"]*)"/g, (m, name: string) =>
-          SENSITIVE_KEY.test(name) ? `${name}="[redacted]"` : m,
+          sensitive(name) ? `${name}="[redacted]"` : m,
         ),
     );
   }
   if (/^[^\s=&]+=[^&]*(&[^\s=&]+=[^&]*)*$/.test(trimmed)) {
     const params = new URLSearchParams(body);
     const out = new URLSearchParams();
-    for (const [k, v] of params) out.append(k, SENSITIVE_KEY.test(k) ? "[redacted]" : redactString(v));
+    for (const [k, v] of params) out.append(k, sensitive(k.replace(/\]$/, "").replace(/^.*\[/, "")) ? "[redacted]" : redactString(v));
     return out.toString();
   }
   return redactString(body);

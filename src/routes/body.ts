@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { ApiError } from "../errors";
+import { BodyTooLarge, readBodyBytes } from "../http/body-bytes";
 
 /**
  * Reads a JSON body with the checks a public endpoint needs, in the order that costs least:
@@ -24,30 +25,17 @@ export async function readJsonBody(c: Context, maxBytes: number): Promise<{ text
   }
 }
 
-/** Reads at most `maxBytes` of the body; a longer body is refused without reading it all. */
+/** Reads at most `maxBytes` of the body as UTF-8; a longer body is refused without reading it all. */
 export async function readLimited(req: Request, maxBytes: number): Promise<string> {
-  if (!req.body) return "";
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw new ApiError("payload_too_large", `The body is over the ${maxBytes}-byte limit.`);
-    }
-    chunks.push(value);
-  }
-  const all = new Uint8Array(total);
-  let off = 0;
-  for (const ch of chunks) {
-    all.set(ch, off);
-    off += ch.byteLength;
+  let bytes: Uint8Array<ArrayBuffer>;
+  try {
+    bytes = await readBodyBytes(req, maxBytes);
+  } catch (err) {
+    if (err instanceof BodyTooLarge) throw new ApiError("payload_too_large", `The body is over the ${maxBytes}-byte limit.`);
+    throw err;
   }
   try {
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(all);
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
     throw new ApiError("malformed_json", "The body is not valid UTF-8.");
   }

@@ -5,7 +5,7 @@ import type { BuyerConfig } from "../integration/config";
 import { getBuyerRegistry } from "../integration/registry";
 import { log } from "../observability/log";
 import { redact } from "../observability/redact";
-import { BodyTooLarge, readBodyBytes } from "./body";
+import { BodyTooLarge, readBodyBytes } from "../http/body-bytes";
 import type { WebhookConfig } from "./config-schema";
 import { compileAllowlist } from "./ip";
 import type { EventJob, StoredPayload } from "./jobs";

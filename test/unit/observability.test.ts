@@ -28,6 +28,14 @@ describe("redaction", () => {
     assertNoPii(redactBody("phone=2147153718&email=ann.smith%40example.com&street=1+Main+St"));
     assertNoPii(redactUrl("https://b.example/api?phone=2147153718&dob=1989-07-20"));
     expect(redactString("id MB-12, price 25")).toBe("id MB-12, price 25");
+    const xml = redactBody("<Lead><First>Liam</First><Last>Martinez</Last><ns:Given>Ann</ns:Given><State>TX</State></Lead>");
+    expect(xml).not.toContain("Liam");
+    expect(xml).not.toContain("Martinez");
+    expect(xml).not.toContain("Ann");
+    expect(xml).toContain("<State>TX</State>");
+    const form = redactBody("contact[first]=Liam&contact[last]=Martinez&state=TX");
+    expect(form).not.toContain("Liam");
+    expect(form).toContain("state=TX");
   });
   it("masks credentials in headers", () => {
     const h = redactHeaders({ Authorization: "Bearer abc", "X-API-Key": "k", "Content-Type": "application/json" });

@@ -1,3 +1,4 @@
+import { resolveVars } from "../vars";
 import { parseBody, select, toSelector } from "../extract";
 import type { AuthScheme } from "./common";
 import { requireSecret, stringOrSecret, tokenFrom, withHeader } from "./common";
@@ -17,7 +18,7 @@ export const loginToken: AuthScheme<"login_token"> = {
     const isJson = auth.loginFormat === "json";
     const { status, text } = await send(
       fetchFn,
-      auth.loginUrl,
+      resolveVars(auth.loginUrl, ctx.vars, "auth.loginUrl"),
       {
         method: "POST",
         headers: {

@@ -2,7 +2,8 @@
 import type { BuildContext } from "../types";
 import type { FetchFn, TokenResult } from "./common";
 import { base64Utf8 } from "./common";
-import { AuthError } from "./errors";
+import { AuthError, ConfigError } from "./errors";
+import { resolveVars } from "../vars";
 
 /** RFC 6749 §2.3.1: client id and secret are form-encoded before being joined and base64'd. */
 export function clientBasic(clientId: string, clientSecret: string): string {
@@ -36,7 +37,10 @@ export async function send(
   try {
     res = await fetchFn(url, init);
   } catch (e) {
-    throw new AuthError(`${what} failed: ${e instanceof Error ? e.message : String(e)}`, 0);
+    const message = e instanceof Error ? e.message : String(e);
+    // A URL that cannot even be fetched is the buyer file's fault, not a passing outage.
+    if (/invalid url|unsupported protocol|fetch api cannot load/i.test(message)) throw new ConfigError(`${what}: ${message}`, "auth");
+    throw new AuthError(`${what} failed: ${message}`, 0);
   }
   const text = await res.text().catch(() => "");
   if (res.status < 200 || res.status >= 300) throw new AuthError(`${what} refused: ${describe(res.status, text)}`, res.status);
@@ -67,7 +71,7 @@ export async function requestToken(
 ): Promise<TokenResult> {
   const { status, text } = await send(
     fetchFn,
-    tokenUrl,
+    resolveVars(tokenUrl, ctx.vars, "auth.tokenUrl"),
     {
       method: "POST",
       headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json", ...headers },

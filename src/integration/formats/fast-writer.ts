@@ -15,7 +15,7 @@
  * payload + serializer path. Anything else unsupported (pretty XML, SOAP, CSV) gets no writer.
  */
 import type { PathSegment } from "../path";
-import { formBuffer, formComponent } from "./form-encode";
+import { formComponent, formPairs } from "./form-encode";
 import type { FormatConfig } from "./schema";
 import { xmlAttributes, xmlText } from "./xml-writer";
 
@@ -102,16 +102,7 @@ function formWriter(root: Node, nesting: "dot" | "bracket", absent: unknown): Fa
   const amp = pairs.map((p) => `&${formComponent(p.key)}=`);
   return (values) => {
     if (!allScalar(values, absent)) return undefined;
-    const out = formBuffer();
-    let first = true;
-    for (let i = 0; i < slots.length; i++) {
-      const v = values[slots[i] as number];
-      if (v === absent) continue;
-      out.ascii((first ? keys[i] : amp[i]) as string);
-      first = false;
-      out.component(typeof v === "string" ? v : String(v));
-    }
-    return out.take();
+    return formPairs(slots, keys, amp, values, absent);
   };
 }
 

@@ -1,8 +1,7 @@
 import { XMLBuilder } from "fast-xml-parser";
 import { ConfigError } from "../auth/errors";
 import type { CsvFormat, FormatConfig, SoapFormat, XmlFormat } from "./schema";
-import { formBuffer, formComponent } from "./form-encode";
-import type { FormBuffer } from "./form-encode";
+import { formComponent, formEncodePayload } from "./form-encode";
 import { writeXml, xmlAttributes } from "./xml-writer";
 
 /** Turns a mapped payload into the bytes of one wire format. Compiled once per buyer. */
@@ -83,38 +82,7 @@ export function flatten(payload: Record<string, unknown>, nesting: "dot" | "brac
   return out;
 }
 
-export { formComponent } from "./form-encode";
-// Payload keys repeat on every lead of a buyer: encode each once.
-const encodedKeys = new Map<string, string>();
-function formKey(k: string): string {
-  let e = encodedKeys.get(k);
-  if (e === undefined) {
-    e = formComponent(k);
-    if (encodedKeys.size > 10_000) encodedKeys.clear();
-    encodedKeys.set(k, e);
-  }
-  return e;
-}
-
-/** Flattens and form-encodes in one walk (same output as URLSearchParams over `flatten`). */
-export function formEncodePayload(payload: Record<string, unknown>, nesting: "dot" | "bracket"): string {
-  const out: FormBuffer = formBuffer();
-  const walk = (v: unknown, key: string): void => {
-    if (v === undefined) return;
-    if (v !== null && typeof v === "object") {
-      if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${key}[${i}]`));
-      else for (const k in v) walk((v as Record<string, unknown>)[k], nesting === "dot" ? `${key}.${k}` : `${key}[${k}]`);
-      return;
-    }
-    if (out.length !== 0) out.ascii("&");
-    out.ascii(formKey(key));
-    out.ascii("=");
-    out.component(typeof v === "string" ? v : v === null ? "" : String(v));
-  };
-  for (const k in payload) walk(payload[k], k);
-  return out.take();
-}
-
+export { formComponent, formEncodePayload } from "./form-encode";
 /** Appends a query string to a URL that may already have one (and maybe a #fragment). */
 export function appendQuery(url: string, query: string): string {
   if (query === "") return url;

@@ -30,6 +30,9 @@ export class MappingConfigError extends Error {
   }
 }
 
+// A local alias: read per rule per lead, and a module-local binding is the cheapest read.
+const Failure = FormatFailure;
+
 const isMissing = (v: unknown): boolean => v === undefined || v === null || v === "";
 
 function compileWhen(w: When): (lead: NormalizedLead) => boolean {
@@ -70,6 +73,11 @@ function compileSource(rule: FieldRule, field: string): Source {
     }
     const getters = rule.compute.args.map((a) => compileGetter(parseLeadPath(a)));
     const options = rule.compute.options ?? {};
+    const [g0, g1, g2] = getters;
+    // The common arities without a per-lead map() closure.
+    if (getters.length === 1 && g0) return (lead, env) => fn.fn([g0(lead)], options, env);
+    if (getters.length === 2 && g0 && g1) return (lead, env) => fn.fn([g0(lead), g1(lead)], options, env);
+    if (getters.length === 3 && g0 && g1 && g2) return (lead, env) => fn.fn([g0(lead), g1(lead), g2(lead)], options, env);
     return (lead, env) => fn.fn(getters.map((g) => g(lead)), options, env);
   }
   throw new MappingConfigError(field, "needs one of from, value, compute");
@@ -138,6 +146,41 @@ function compileRule(rule: FieldRule, index: number): CompiledRule {
   const def = rule.default;
   const required = rule.required;
 
+  // The usual rule (a source, maybe a default and a format) gets a closure without the other steps.
+  if (!when && !translate && !type) {
+    const missing = required ? "required field is missing" : undefined;
+    if (!format) {
+      return { field, segs, value: (lead, env, out) => {
+        let v = source(lead, env);
+        if (v === undefined || v === null || v === "") {
+          v = def;
+          if (v === undefined || v === null || v === "") {
+            if (missing) out.issues.push({ field, message: missing });
+            return ABSENT;
+          }
+        }
+        return v;
+      } };
+    }
+    return { field, segs, value: (lead, env, out) => {
+      let v = source(lead, env);
+      if (v === undefined || v === null || v === "") {
+        v = def;
+        if (v === undefined || v === null || v === "") {
+          if (missing) out.issues.push({ field, message: missing });
+          return ABSENT;
+        }
+      }
+      const f = format(v);
+      if (f instanceof Failure) {
+        if (required) out.issues.push({ field, message: f.message });
+        else out.warnings.push({ field, message: `${f.message}; field left out` });
+        return ABSENT;
+      }
+      return f;
+    } };
+  }
+
   const value = (lead: NormalizedLead, env: ComputeEnv, out: Collector): Slot => {
     if (when && !when(lead)) return ABSENT;
     let v = source(lead, env);
@@ -157,7 +200,7 @@ function compileRule(rule: FieldRule, index: number): CompiledRule {
     }
     if (format) {
       const f = format(v);
-      if (f instanceof FormatFailure) {
+      if (f instanceof Failure) {
         if (required) out.issues.push({ field, message: f.message });
         else out.warnings.push({ field, message: `${f.message}; field left out` });
         return ABSENT;
@@ -166,7 +209,7 @@ function compileRule(rule: FieldRule, index: number): CompiledRule {
     }
     if (type) {
       const t = type(v);
-      if (t instanceof FormatFailure) {
+      if (t instanceof Failure) {
         if (required) out.issues.push({ field, message: t.message });
         else out.warnings.push({ field, message: `${t.message}; field left out` });
         return ABSENT;

@@ -145,6 +145,20 @@ describe("oauth2 client credentials", () => {
     audience: "https://api.example.com",
   });
 
+  it("fills ${VAR} in the token URL from the Worker's vars, and calls an unbuildable URL a config fault", async () => {
+    const withVar = auth({ type: "oauth2_client_credentials", tokenUrl: "${MOCK_BUYER_ORIGIN}/oauth/token", clientId: "c", clientSecret: { secret: "CC_SECRET" } });
+    const calls: Captured[] = [];
+    const vars = (n: string) => (n === "MOCK_BUYER_ORIGIN" ? "http://127.0.0.1:9999" : undefined);
+    await fetchToken(withVar, ctx({ CC_SECRET: "s" }, { vars }), fakeFetch(200, { access_token: "t" }, calls));
+    expect(calls[0]?.url).toBe("http://127.0.0.1:9999/oauth/token");
+    await expect(fetchToken(withVar, ctx({ CC_SECRET: "s" }), fakeFetch(200, { access_token: "t" }))).rejects.toBeInstanceOf(ConfigError);
+    const invalid: FetchFn = async () => {
+      throw new TypeError("Invalid URL: nope/oauth");
+    };
+    const bad = auth({ type: "oauth2_client_credentials", tokenUrl: "nope/oauth", clientId: "c", clientSecret: { secret: "CC_SECRET" } });
+    await expect(fetchToken(bad, ctx({ CC_SECRET: "s" }), invalid)).rejects.toBeInstanceOf(ConfigError);
+  });
+
   it("posts the grant as a form with Basic client auth and parses expires_in", async () => {
     const calls: Captured[] = [];
     const t = await fetchToken(cc, ctx({ CC_SECRET: "sh:h" }), fakeFetch(200, { access_token: "tok-1", token_type: "Bearer", expires_in: 1800 }, calls));
