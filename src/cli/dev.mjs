@@ -2,7 +2,7 @@
 // `npm run dev`: Leadwire locally on a fresh clone. Prepares .dev.vars, bundles buyer configs,
 // applies D1 migrations, re-keys the demo source, then runs the mock buyer (:8788) beside
 // `wrangler dev` (:8787) until Ctrl-C.
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
 import { signalGroup, spawnGroup, stopGroup } from "./lib/proc.mjs";
@@ -75,7 +75,18 @@ async function main() {
     copyFileSync(join(ROOT, ".dev.vars.example"), devVars);
     console.log("  created .dev.vars from .dev.vars.example (local secrets; never committed)");
   } else {
-    console.log("  .dev.vars exists, kept");
+    // Keep the developer's values, but add any variable the example gained since (a new
+    // demo buyer's secret, say), so an older checkout does not fail with a missing secret.
+    const have = new Set(readFileSync(devVars, "utf8").split("\n").map((l) => l.split("=")[0]?.trim()));
+    const missing = readFileSync(join(ROOT, ".dev.vars.example"), "utf8")
+      .split("\n")
+      .filter((l) => /^[A-Z][A-Z0-9_]*=/.test(l) && !have.has(l.split("=")[0]));
+    if (missing.length > 0) {
+      appendFileSync(devVars, `\n# added from .dev.vars.example by npm run dev\n${missing.join("\n")}\n`);
+      console.log(`  .dev.vars exists, kept; added ${missing.map((l) => l.split("=")[0]).join(", ")}`);
+    } else {
+      console.log("  .dev.vars exists, kept");
+    }
   }
 
   const bundler = join(ROOT, "src", "cli", "bundle-buyers.mjs");

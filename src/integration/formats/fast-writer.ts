@@ -15,7 +15,7 @@
  * payload + serializer path. Anything else unsupported (pretty XML, SOAP, CSV) gets no writer.
  */
 import type { PathSegment } from "../path";
-import { formComponent, formPairs } from "./form-encode";
+import { asciiBytes, formComponent, formPairs } from "./form-encode";
 import type { FormatConfig } from "./schema";
 import { xmlAttributes, xmlText } from "./xml-writer";
 
@@ -98,8 +98,8 @@ function formWriter(root: Node, nesting: "dot" | "bracket", absent: unknown): Fa
   const pairs: { slot: number; key: string }[] = [];
   leaves(root, "", nesting, pairs);
   const slots = pairs.map((p) => p.slot);
-  const keys = pairs.map((p) => `${formComponent(p.key)}=`);
-  const amp = pairs.map((p) => `&${formComponent(p.key)}=`);
+  const keys = pairs.map((p) => asciiBytes(`${formComponent(p.key)}=`));
+  const amp = pairs.map((p) => asciiBytes(`&${formComponent(p.key)}=`));
   return (values) => {
     if (!allScalar(values, absent)) return undefined;
     return formPairs(slots, keys, amp, values, absent);

@@ -57,7 +57,6 @@ export function formComponent(s: string): string {
   return s;
 }
 
-const PLAIN = /^[A-Za-z0-9*._-]*$/;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const OUT = new Uint8Array(32_768);
@@ -156,28 +155,35 @@ export function formEnd(): string {
   return out;
 }
 
+/** ASCII text as bytes, for keys written on every lead (`OUT.set` beats a character loop). */
+export function asciiBytes(s: string): Uint8Array {
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
+  return b;
+}
+
 /**
- * Writes `key=value` pairs for the present values (`absent` marks the others): `keys[i]` is the
- * encoded key with its `=`, `ampKeys[i]` the same after `&`. One call per body, so the per-value
- * work stays inside this module.
+ * Writes `key=value` pairs for the present values (`absent` marks the others): `keys[i]` holds
+ * the encoded key with its `=` as bytes, `ampKeys[i]` the same after `&`. One call and one
+ * decode per body, so the per-value work stays inside this module.
  */
-export function formPairs(slots: readonly number[], keys: readonly string[], ampKeys: readonly string[], values: readonly unknown[], absent: unknown): string {
-  // Keys and plain values are concatenated as strings (cheaper than copying them byte by byte);
-  // only values that need encoding go through the buffer.
-  let out = "";
+export function formPairs(slots: readonly number[], keys: readonly Uint8Array[], ampKeys: readonly Uint8Array[], values: readonly unknown[], absent: unknown): string {
+  formStart();
+  let first = true;
   for (let i = 0; i < slots.length; i++) {
     const v = values[slots[i] as number];
     if (v === absent) continue;
-    const t = typeof v === "string" ? v : String(v);
-    out += (out === "" ? keys[i] : ampKeys[i]) as string;
-    if (PLAIN.test(t)) out += t;
+    const k = (first ? keys[i] : ampKeys[i]) as Uint8Array;
+    first = false;
+    if (k.length > OUT.length) formAscii(decoder.decode(k));
     else {
-      formStart();
-      formValue(t);
-      out += formEnd();
+      room(k.length);
+      OUT.set(k, len);
+      len += k.length;
     }
+    formValue(typeof v === "string" ? v : String(v));
   }
-  return out;
+  return formEnd();
 }
 
 // Payload keys repeat on every lead of a buyer: encode each once.
