@@ -3,7 +3,7 @@
  * bytes, without building the nested payload object and walking it again.
  *
  * The output must be byte-identical to `compileSerializer(format).serialize(payload)` over the
- * payload the mapper would build (test/unit/integration/fast-writer.test.ts checks it against a
+ * payload the mapper would build (test/unit/integration/fast-paths.test.ts checks it against a
  * frozen copy of the reference code). That payload's shape depends on which rules produced a
  * value, so a writer is only compiled when the shape is predictable from the paths alone:
  *   - no path is a prefix or duplicate of another (setPath never conflicts or overwrites);
@@ -109,16 +109,27 @@ function formWriter(root: Node, nesting: "dot" | "bracket", absent: unknown): Fa
 /** Writes a node's value; undefined when nothing under it is present. */
 type Part = (values: readonly unknown[]) => string | undefined;
 
+// What JSON.stringify escapes in a string: quote, backslash, control characters, and (lone)
+// surrogates. Strings without any are written as they are, the rest through JSON.stringify.
+// eslint-disable-next-line no-control-regex
+const JSON_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+function jsonScalar(v: unknown): string {
+  if (typeof v === "string") return JSON_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`;
+  if (typeof v === "number") return Number.isFinite(v) ? String(v) : "null";
+  return String(v);
+}
+
 function jsonValue(n: Node, absent: unknown): Part {
   if (n.slot >= 0) {
     const slot = n.slot;
     return (values) => {
       const v = values[slot];
-      return v === absent ? undefined : typeof v === "string" ? JSON.stringify(v) : typeof v === "number" ? (Number.isFinite(v) ? String(v) : "null") : String(v);
+      return v === absent ? undefined : jsonScalar(v);
     };
   }
-  const parts = n.children.map((c) => jsonValue(c, absent));
   if (isArrayNode(n)) {
+    const parts = n.children.map((c) => jsonValue(c, absent));
     // Array items sit at their index; holes before the last present item are JSON nulls.
     const idx = n.children.map((c) => c.key as number);
     return (values) => {
@@ -134,15 +145,28 @@ function jsonValue(n: Node, absent: unknown): Part {
       return out && `[${out.join(",")}]`;
     };
   }
-  const heads = n.children.map((c) => `${JSON.stringify(c.key)}:`);
+  // Leaves are written inline (slot ≥ 0); inner nodes through their own part.
+  const slots = n.children.map((c) => c.slot);
+  const parts = n.children.map((c) => (c.slot >= 0 ? undefined : jsonValue(c, absent)));
+  const first = n.children.map((c) => `{${JSON.stringify(c.key)}:`);
+  const next = n.children.map((c) => `,${JSON.stringify(c.key)}:`);
   return (values) => {
-    let out: string | undefined;
-    for (let i = 0; i < parts.length; i++) {
-      const s = (parts[i] as Part)(values);
-      if (s === undefined) continue;
-      out = out === undefined ? `{${heads[i] as string}${s}` : `${out},${heads[i] as string}${s}`;
+    let out = "";
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i] as number;
+      let s: string | undefined;
+      if (slot >= 0) {
+        const v = values[slot];
+        if (v === absent) continue;
+        s = jsonScalar(v);
+      } else {
+        s = (parts[i] as Part)(values);
+        if (s === undefined) continue;
+      }
+      out += (out === "" ? first[i] : next[i]) as string;
+      out += s;
     }
-    return out && `${out}}`;
+    return out === "" ? undefined : `${out}}`;
   };
 }
 

@@ -12,22 +12,19 @@
  */
 
 const HEX = "0123456789ABCDEF";
-// Per byte (or ASCII character): its encoding as up to three bytes, and how many of them count.
-const B0 = new Uint8Array(256);
-const B1 = new Uint8Array(256);
-const B2 = new Uint8Array(256);
+// Per byte (or ASCII character): its encoding as up to three bytes packed little-endian into
+// one 32-bit word (one store per byte of input), and how many of those bytes count.
+const ENC = new Uint32Array(256);
 const LEN = new Uint8Array(256);
 for (let c = 0; c < 256; c++) {
   if (c < 128 && /[A-Za-z0-9*._-]/.test(String.fromCharCode(c))) {
-    B0[c] = c;
+    ENC[c] = c;
     LEN[c] = 1;
   } else if (c === 32) {
-    B0[c] = 43; // "+"
+    ENC[c] = 43; // "+"
     LEN[c] = 1;
   } else {
-    B0[c] = 37; // "%"
-    B1[c] = HEX.charCodeAt(c >> 4);
-    B2[c] = HEX.charCodeAt(c & 15);
+    ENC[c] = 37 | (HEX.charCodeAt(c >> 4) << 8) | (HEX.charCodeAt(c & 15) << 16); // "%XX"
     LEN[c] = 3;
   }
 }
@@ -60,9 +57,10 @@ export function formComponent(s: string): string {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const OUT = new Uint8Array(32_768);
+const OUT_VIEW = new DataView(OUT.buffer);
 // UTF-8 bytes of one value; a value that could outgrow either buffer takes the string path.
-const UTF8 = new Uint8Array(OUT.length / 9);
-const MAX_VALUE = UTF8.length / 3;
+const UTF8 = new Uint8Array(Math.floor(OUT.length / 9));
+const MAX_VALUE = Math.floor(UTF8.length / 3);
 let len = 0;
 let spilled = "";
 
@@ -108,7 +106,8 @@ export function formValue(s: string): void {
     formAscii(formComponentString(s));
     return;
   }
-  room(n * 9);
+  // 9 bytes per character at most, plus one for the last 4-byte store.
+  room(n * 9 + 1);
   // Long text: native UTF-8 encoding plus a byte loop beats charCodeAt per character.
   if (n >= 32) {
     expandUtf8(s);
@@ -116,7 +115,7 @@ export function formValue(s: string): void {
   }
   const start = len;
   let j = start;
-  // Branch-free per character: always store three bytes, advance by the real length.
+  // Branch-free per character: always store four bytes, advance by the real length.
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
     if (c >= 128) {
@@ -124,23 +123,19 @@ export function formValue(s: string): void {
       expandUtf8(s);
       return;
     }
-    OUT[j] = B0[c] as number;
-    OUT[j + 1] = B1[c] as number;
-    OUT[j + 2] = B2[c] as number;
+    OUT_VIEW.setUint32(j, ENC[c] as number, true);
     j += LEN[c] as number;
   }
   len = j;
 }
 
-/** Room for 9 bytes per character must already be made. */
+/** Room for 9 bytes per character (+1) must already be made. */
 function expandUtf8(s: string): void {
   const n = encoder.encodeInto(s, UTF8).written;
   let j = len;
   for (let i = 0; i < n; i++) {
     const c = UTF8[i] as number;
-    OUT[j] = B0[c] as number;
-    OUT[j + 1] = B1[c] as number;
-    OUT[j + 2] = B2[c] as number;
+    OUT_VIEW.setUint32(j, ENC[c] as number, true);
     j += LEN[c] as number;
   }
   len = j;

@@ -221,20 +221,41 @@ const TOKENS: Record<string, PartFn> = {
   A: (p) => (p.h < 12 ? "AM" : "PM"),
 };
 
+// Token → small code, so formatting is one switch per piece instead of a closure call.
+const TOKEN_CODES: Record<string, number> = { YYYY: 1, YY: 2, MM: 3, M: 4, DD: 5, D: 6, HH: 7, H: 8, hh: 9, h: 10, mm: 11, ss: 12, SSS: 13, A: 14 };
+
+function piece(code: number, p: DateParts): string {
+  switch (code) {
+    case 1: return p.y >= 1000 && p.y <= 9999 ? String(p.y) : String(p.y).padStart(4, "0");
+    case 3: return p2(p.mo);
+    case 5: return p2(p.d);
+    case 7: return p2(p.h);
+    case 11: return p2(p.mi);
+    case 12: return p2(p.s);
+    default: return (TOKENS[CODE_TOKENS[code] as string] as PartFn)(p);
+  }
+}
+const CODE_TOKENS: string[] = [];
+for (const [t, c] of Object.entries(TOKEN_CODES)) CODE_TOKENS[c] = t;
+
 /** Compiles a date pattern once into a parts → string function. */
 export function compileDatePattern(pattern: string): PartFn {
-  const pieces: (string | PartFn)[] = [];
+  // Literal text as strings, tokens as codes.
+  const pieces: (string | number)[] = [];
   let last = 0;
   for (const m of pattern.matchAll(DATE_TOKEN)) {
     if (m.index > last) pieces.push(pattern.slice(last, m.index));
     const tok = m[0];
-    pieces.push(tok.startsWith("[") ? tok.slice(1, -1) : (TOKENS[tok] as PartFn));
+    pieces.push(tok.startsWith("[") ? tok.slice(1, -1) : (TOKEN_CODES[tok] as number));
     last = m.index + tok.length;
   }
   if (last < pattern.length) pieces.push(pattern.slice(last));
   return (p) => {
     let out = "";
-    for (const piece of pieces) out += typeof piece === "string" ? piece : piece(p);
+    for (let i = 0; i < pieces.length; i++) {
+      const x = pieces[i] as string | number;
+      out += typeof x === "string" ? x : piece(x, p);
+    }
     return out;
   };
 }

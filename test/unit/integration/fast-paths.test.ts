@@ -66,7 +66,7 @@ function expectSame(b: BuyerConfig, leads: NormalizedLead[]): number {
 
 const HOSTILE = [
   "<Script>alert(1)</Script>", "Smith & Sons", "O'Brien", "Nguyễn Văn Thành", "Zoë 😀 日本", "line1\nline2\r\nline3",
-  "tab\tand \"quotes\" ~!*()'", "a=1&b=2+3?#/%20", "ctl\u0001\u0000\u001f\uFFFE", "lone \uD83D surrogate \uDE00 x", "  padded  ", "€100 ½",
+  "tab\tand \"quotes\" ~!*()'", "a=1&b=2+3?#/%20", "ctl\u0001\u0000\u001f\uFFFE", "lone \uD83D surrogate \uDE00 x", "  padded  ", "€100 ½", "C:\\path\\to \\u0041 \u2028\u2029\u007f",
 ];
 
 /** Sample-shaped leads with hostile text in every text field, and optional fields emptied or dropped. */
