@@ -1,6 +1,11 @@
 import type { ComputedFunction } from "./types";
 
 const DEFAULT_TEMPLATE = "{text} Consent given {timestamp} (TrustedForm {url}).";
+const PLACEHOLDER = /\{(text|url|timestamp)\}/g;
+
+function orNa(v: unknown): string {
+  return typeof v === "string" && v !== "" ? v : "n/a";
+}
 
 /**
  * The disclosure the consumer agreed to, with its evidence, as one text (args: tcpa_text,
@@ -14,9 +19,8 @@ export const consent_text: ComputedFunction = {
   fn([text, url, ts], options) {
     if (typeof text !== "string" || text.trim() === "") return undefined;
     const tpl = typeof options.template === "string" ? options.template : DEFAULT_TEMPLATE;
-    const str = (v: unknown): string => (typeof v === "string" && v !== "" ? v : "n/a");
-    const values: Record<string, string> = { text: text.trim(), url: str(url), timestamp: str(ts) };
+    const t = text.trim();
     // One pass, so a value that itself contains "{url}" is never substituted again.
-    return tpl.replace(/\{(text|url|timestamp)\}/g, (_m, k: string) => values[k] ?? "");
+    return tpl.replace(PLACEHOLDER, (_m, k: string) => (k === "text" ? t : k === "url" ? orNa(url) : orNa(ts)));
   },
 };
