@@ -4,6 +4,7 @@
  * sending it. Secrets come from .dev.vars (masked in the output); token schemes (OAuth, login)
  * show a placeholder token, since a preview never calls the buyer's auth server.
  */
+import { idempotencyKeyFor } from "../delivery/keys";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -57,7 +58,7 @@ async function main(): Promise<number> {
     vars: (n) => process.env[n] ?? vars[n],
     now: () => Date.now(),
     deliveryId: "dlv_preview",
-    idempotencyKey: `${lead.id}:${buyer.id}`,
+    idempotencyKey: idempotencyKeyFor(lead.id, buyer.id),
     tokens: { getToken: async () => "preview-token-not-fetched" },
   };
   try {

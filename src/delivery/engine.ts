@@ -8,6 +8,7 @@ import { getBuyerRegistry } from "../integration/registry";
 import { log } from "../observability/log";
 import { longRetryDelaySeconds, retryDelaySeconds } from "./backoff";
 import { rankCandidates, type Candidate } from "./eligibility";
+import { idempotencyKeyFor } from "./keys";
 import { enqueueNotification } from "./notify";
 import { raiseAlert, recordAttempt } from "./record";
 
@@ -54,9 +55,7 @@ export function gateFor(env: Env, buyer: BuyerConfig) {
   return env.BUYER_GATE.get(env.BUYER_GATE.idFromName(buyer.id), { locationHint: buyer.region });
 }
 
-export function idempotencyKeyFor(leadId: string, buyerId: string): string {
-  return `lw-${leadId}-${buyerId}`;
-}
+export { idempotencyKeyFor } from "./keys";
 
 async function pausedBuyers(env: Env): Promise<Set<string>> {
   const { results } = await env.DB.prepare(`SELECT buyer_id FROM buyer_overrides WHERE status = 'paused'`).all<{ buyer_id: string }>();
