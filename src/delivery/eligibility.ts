@@ -33,7 +33,7 @@ function ruleMatches(rule: Rule, lead: NormalizedLead): boolean {
 }
 
 /** Why a buyer does not take this lead, or undefined when its filters accept it. */
-export function filterReason(buyer: BuyerConfig, lead: NormalizedLead, nowMs: number): string | undefined {
+export function filterReason(buyer: BuyerConfig, lead: NormalizedLead, nowMs: number, sourceQuality?: number): string | undefined {
   if (!buyer.verticals.includes(lead.vertical)) return `vertical ${lead.vertical} not bought`;
   const f = buyer.filters;
   if (f.states && !f.states.includes(lead.address.state)) return `state ${lead.address.state} not bought`;
@@ -47,6 +47,9 @@ export function filterReason(buyer: BuyerConfig, lead: NormalizedLead, nowMs: nu
   }
   if (f.requireTrustedForm && !lead.consent.trustedform_cert_url) return "TrustedForm certificate required";
   if (f.requireJornaya && !lead.consent.jornaya_leadid) return "Jornaya LeadiD required";
+  if (f.minSourceQuality !== undefined && sourceQuality !== undefined && sourceQuality < f.minSourceQuality) {
+    return `source quality ${sourceQuality} below ${f.minSourceQuality}`;
+  }
   for (const rule of f.rules ?? []) {
     if (!ruleMatches(rule, lead)) return `filter ${rule.field} ${rule.op} failed`;
   }
@@ -102,7 +105,7 @@ export interface Candidate {
 export function rankCandidates(
   buyers: Iterable<BuyerConfig>,
   lead: NormalizedLead,
-  opts: { nowMs: number; exclude: ReadonlySet<string>; paused: ReadonlySet<string>; syncOnly?: boolean },
+  opts: { nowMs: number; exclude: ReadonlySet<string>; paused: ReadonlySet<string>; syncOnly?: boolean; sourceQuality?: number },
 ): { candidates: Candidate[]; skipped: { buyerId: string; reason: string }[] } {
   const candidates: Candidate[] = [];
   const skipped: { buyerId: string; reason: string }[] = [];
@@ -117,7 +120,7 @@ export function rankCandidates(
     // Test leads go only to sandbox endpoints; real leads never to a buyer in sandbox status.
     if (lead.test && !buyer.endpoint.sandboxUrl && buyer.status !== "sandbox") continue;
     if (!lead.test && buyer.status === "sandbox") continue;
-    const why = filterReason(buyer, lead, opts.nowMs);
+    const why = filterReason(buyer, lead, opts.nowMs, opts.sourceQuality);
     if (why) {
       skipped.push({ buyerId: buyer.id, reason: why });
       continue;

@@ -27,6 +27,7 @@ interface LeadRow {
   rounds: number;
   next_attempt_at: string | null;
   excluded_buyers: string | null;
+  quality_score: number | null;
 }
 
 interface ClaimRow {
@@ -74,7 +75,7 @@ async function acquireLease(env: Env, leadId: string, owner: string, nowMs: numb
   if (res.meta.changes === 0) return undefined;
   return (
     (await env.DB.prepare(
-      `SELECT l.id, l.source_id, l.status, l.data, l.outcome_reasons, l.expires_at, l.rounds, l.next_attempt_at, s.excluded_buyers
+      `SELECT l.id, l.source_id, l.status, l.data, l.outcome_reasons, l.expires_at, l.rounds, l.next_attempt_at, s.excluded_buyers, s.quality_score
        FROM leads l LEFT JOIN sources s ON s.id = l.source_id WHERE l.id = ?`,
     )
       .bind(leadId)
@@ -197,6 +198,7 @@ async function runWaterfall(env: Env, clock: Clock, leadId: string, mode: Mode):
         exclude,
         paused: await pausedBuyers(env),
         syncOnly: mode.kind === "sync",
+        ...(lead.quality_score !== null ? { sourceQuality: lead.quality_score } : {}),
       });
       for (const cand of candidates) {
         const id = await claim(env, leadId, cand.buyer.id, round, held.get(cand.buyer.id), nowIso);

@@ -60,7 +60,8 @@ export const FiltersSchema = z
     maxAge: z.number().int().optional(),
     requireTrustedForm: z.boolean().optional(),
     requireJornaya: z.boolean().optional(),
-    /** Leave test leads out (default: test leads go only to buyers in sandbox status). */
+    /** Only leads from sources whose quality score (0–100, moved by returns and feedback) is at least this. */
+    minSourceQuality: z.number().min(0).max(100).optional(),
   })
   .strict();
 

@@ -103,3 +103,15 @@ describe("sync mode", () => {
     expect(async.candidates.map((c) => c.buyer.id)).toEqual(["later", "now"]);
   });
 });
+
+describe("source quality", () => {
+  it("keeps buyers with a minimum source quality away from low-scoring sources", () => {
+    const picky = buyer("picky", { price: 50, filters: { minSourceQuality: 80 } });
+    const any = buyer("any", { price: 10 });
+    const low = rankCandidates([picky, any], lead, { nowMs: NOW, exclude: new Set(), paused: new Set(), sourceQuality: 62 });
+    expect(low.candidates.map((c) => c.buyer.id)).toEqual(["any"]);
+    expect(low.skipped).toEqual([{ buyerId: "picky", reason: "source quality 62 below 80" }]);
+    const good = rankCandidates([picky, any], lead, { nowMs: NOW, exclude: new Set(), paused: new Set(), sourceQuality: 95 });
+    expect(good.candidates.map((c) => c.buyer.id)).toEqual(["picky", "any"]);
+  });
+});

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { processDeliveryJob } from "../../../src/delivery/engine";
 import { deliverJobs, harness, leadRow, mockRequests, storeLead, testClock } from "../helpers/engine";
 import { testBuyer, uid } from "../helpers/buyers";
+import { newSource } from "../helpers/sources";
 
 describe("waterfall", () => {
   it("sells to the best-priced buyer that accepts and records the attempt with PII masked", async () => {
@@ -138,6 +139,18 @@ describe("waterfall", () => {
     const outs = await Promise.all([1, 2, 3].map(() => processDeliveryJob(h.env, clock, { kind: "deliver", leadId: id })));
     expect(outs.filter((o) => typeof o === "object" && o.status === "sold")).toHaveLength(1);
     expect((await mockRequests(buyer)).length).toBe(1);
+  });
+
+  it("routes around buyers that demand a higher source quality than the source's current score", async () => {
+    const picky = uid("picky");
+    const any = uid("any");
+    const h = harness([testBuyer(picky, "accept", { price: 50, filters: { minSourceQuality: 80 } }), testBuyer(any, "accept", { price: 10 })]);
+    const clock = testClock();
+    const src = await newSource("Scored");
+    await env.DB.prepare("UPDATE sources SET quality_score = 62 WHERE id = ?").bind(src.id).run();
+    const id = await storeLead(h.env, clock, {}, src);
+    expect(await processDeliveryJob(h.env, clock, { kind: "deliver", leadId: id })).toMatchObject({ status: "sold", buyer: any });
+    expect((await mockRequests(picky)).length).toBe(0);
   });
 
   it("expires a lead past its maximum age instead of retrying", async () => {
