@@ -17,6 +17,11 @@ export interface BuyerMetrics {
   latencyMs: { p50: number | null; p95: number | null; p99: number | null };
   errorsByClass: Record<string, number>;
   revenue: number;
+  /** Closed loop: the buyer's reported conversions and returns of leads it bought. */
+  conversions: number;
+  conversionRevenue: number;
+  returns: number;
+  credited: number;
 }
 
 export interface Metrics {
@@ -51,7 +56,7 @@ const MAX_ROWS = 50_000;
 export async function computeMetrics(env: Env, fromMs: number, toMs: number): Promise<Metrics> {
   const from = new Date(fromMs).toISOString();
   const to = new Date(toMs).toISOString();
-  const [attempts, statuses, revenue, credits, conv, sources] = await env.DB.batch([
+  const [attempts, statuses, revenue, credits, conv, sources, perBuyerLoop] = await env.DB.batch([
     env.DB.prepare(
       `SELECT buyer_id, outcome, error_class, elapsed_ms, attempt, price FROM delivery_attempts WHERE created_at >= ? AND created_at < ? ORDER BY created_at DESC LIMIT ${MAX_ROWS}`,
     ).bind(from, to),
@@ -68,6 +73,13 @@ export async function computeMetrics(env: Env, fromMs: number, toMs: number): Pr
          (SELECT COUNT(*) FROM conversions v WHERE v.source_id = s.id AND v.created_at >= ?1 AND v.created_at < ?2) AS conversions
        FROM sources s ORDER BY s.created_at`,
     ).bind(from, to),
+    env.DB.prepare(
+      `SELECT buyer_id, SUM(conv) AS conversions, SUM(conv_rev) AS conversion_revenue, SUM(ret) AS returns, SUM(credit) AS credited FROM (
+         SELECT buyer_id, 1 AS conv, revenue AS conv_rev, 0 AS ret, 0 AS credit FROM conversions WHERE created_at >= ?1 AND created_at < ?2
+         UNION ALL
+         SELECT buyer_id, 0, 0, 1, credit FROM returns WHERE created_at >= ?1 AND created_at < ?2
+       ) GROUP BY buyer_id`,
+    ).bind(from, to),
   ]);
   const rows = (attempts?.results ?? []) as AttemptRow[];
   const byBuyer = new Map<string, AttemptRow[]>();
@@ -76,6 +88,9 @@ export async function computeMetrics(env: Env, fromMs: number, toMs: number): Pr
     list.push(r);
     byBuyer.set(r.buyer_id, list);
   }
+  const loopByBuyer = new Map(
+    ((perBuyerLoop?.results ?? []) as { buyer_id: string; conversions: number; conversion_revenue: number; returns: number; credited: number }[]).map((r) => [r.buyer_id, r]),
+  );
   const revenueByBuyer = new Map(((revenue?.results ?? []) as { buyer_id: string; revenue: number }[]).map((r) => [r.buyer_id, r.revenue]));
 
   const summarize = (list: AttemptRow[]) => {
@@ -127,7 +142,18 @@ export async function computeMetrics(env: Env, fromMs: number, toMs: number): Pr
     errorsByClass: all.errorsByClass,
     retries: all.retries,
     revenue: { sold, credited, net: sold - credited, conversions: convRow.n, conversionRevenue: convRow.revenue },
-    buyers: [...byBuyer.entries()].map(([buyerId, list]) => ({ buyerId, ...summarize(list), revenue: revenueByBuyer.get(buyerId) ?? 0 })),
+    buyers: [...new Set([...byBuyer.keys(), ...loopByBuyer.keys()])].map((buyerId) => {
+      const loop = loopByBuyer.get(buyerId);
+      return {
+        buyerId,
+        ...summarize(byBuyer.get(buyerId) ?? []),
+        revenue: revenueByBuyer.get(buyerId) ?? 0,
+        conversions: loop?.conversions ?? 0,
+        conversionRevenue: loop?.conversion_revenue ?? 0,
+        returns: loop?.returns ?? 0,
+        credited: loop?.credited ?? 0,
+      };
+    }),
     sources: ((sources?.results ?? []) as { source_id: string; name: string; quality_score: number; leads: number; sold: number; revenue: number; returns: number; conversions: number }[]).map(
       (s) => ({ sourceId: s.source_id, name: s.name, leads: s.leads, sold: s.sold, revenue: s.revenue, returns: s.returns, conversions: s.conversions, qualityScore: s.quality_score }),
     ),

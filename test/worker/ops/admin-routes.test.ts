@@ -76,13 +76,22 @@ describe("metrics and alerts (admin)", () => {
       const id = await storeLead(h.env, clock);
       await processDeliveryJob(h.env, clock, { kind: "deliver", leadId: id });
     }
+    // Closed loop: the buyer reported one conversion and returned one lead.
+    const soldLeads = await env.DB.prepare("SELECT id, source_id, sold_price FROM leads WHERE sold_buyer_id = ? LIMIT 2").bind(good).all<{ id: string; source_id: string; sold_price: number }>();
+    const [l1, l2] = soldLeads.results;
+    if (!l1 || !l2) throw new Error("expected two sold leads");
+    const nowIso = new Date().toISOString();
+    await env.DB.batch([
+      env.DB.prepare("INSERT INTO conversions (id, lead_id, buyer_id, source_id, revenue, created_at) VALUES (?, ?, ?, ?, 900, ?)").bind(`cv-${l1.id}`, l1.id, good, l1.source_id, nowIso),
+      env.DB.prepare("INSERT INTO returns (id, lead_id, buyer_id, source_id, reason_code, credit, created_at) VALUES (?, ?, ?, ?, 'wrong_number', ?, ?)").bind(`rt-${l2.id}`, l2.id, good, l2.source_id, l2.sold_price, nowIso),
+    ]);
     const res = await call("/v1/metrics?window=1h", { headers: admin });
     expect(res.status).toBe(200);
     const m = await res.json<{ buyers: { buyerId: string; attempts: number; successRate: number; latencyMs: { p50: number; p95: number; p99: number }; errorsByClass: Record<string, number>; revenue: number }[]; circuits: Record<string, unknown> }>();
     const g = m.buyers.find((b) => b.buyerId === good);
     const b = m.buyers.find((x) => x.buyerId === bad);
     // Every lead tried the higher-priced buyer first (403), then sold to the good one.
-    expect(g).toMatchObject({ attempts: 4, successRate: 1, revenue: 120 });
+    expect(g).toMatchObject({ attempts: 4, successRate: 1, revenue: 120, conversions: 1, conversionRevenue: 900, returns: 1, credited: 30 });
     expect(b).toMatchObject({ attempts: 4, successRate: 0, errorsByClass: { client: 4 } });
     expect(g?.latencyMs.p50).toBeGreaterThanOrEqual(0);
     expect((g?.latencyMs.p99 ?? 0) >= (g?.latencyMs.p50 ?? 0)).toBe(true);
