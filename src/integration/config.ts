@@ -122,6 +122,8 @@ export const BuyerConfigSchema = z
     id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, "lower-case letters, digits and dashes"),
     name: z.string().min(1),
     status: z.enum(["active", "paused", "sandbox"]).default("active"),
+    /** Where this buyer is live (the Worker's ENVIRONMENT var); omitted = everywhere. Demo buyers say ["development"]. */
+    environments: z.array(z.string().min(1)).min(1).optional(),
     /** Which CRM preset this buyer uses, if any (salesforce-web-to-lead, hubspot-forms, …). */
     preset: z.string().optional(),
     verticals: z.array(z.string()).min(1),

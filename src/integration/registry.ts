@@ -53,7 +53,7 @@ export function loadBuyers(raw: unknown[]): { buyers: BuyerConfig[]; errors: Buy
   return { buyers, errors };
 }
 
-let memo: { key: string | undefined; map: Map<string, BuyerConfig> } | undefined;
+let memo: { key: string | undefined; environment: string | undefined; map: Map<string, BuyerConfig> } | undefined;
 
 /**
  * Buyers by id: the configs bundled from buyers/*.json, or the JSON array in BUYER_CONFIGS
@@ -61,9 +61,10 @@ let memo: { key: string | undefined; map: Map<string, BuyerConfig> } | undefined
  * reported by `npm run buyers:check`); a malformed BUYER_CONFIGS throws, since every buyer
  * would silently vanish otherwise.
  */
-export function getBuyerRegistry(env: { BUYER_CONFIGS?: string }): Map<string, BuyerConfig> {
+export function getBuyerRegistry(env: { BUYER_CONFIGS?: string; ENVIRONMENT?: string }): Map<string, BuyerConfig> {
   const key = env.BUYER_CONFIGS;
-  if (memo && memo.key === key) return memo.map;
+  const environment = env.ENVIRONMENT;
+  if (memo && memo.key === key && memo.environment === environment) return memo.map;
   let raw: unknown[];
   if (key !== undefined && key.trim() !== "") {
     const parsed: unknown = JSON.parse(key);
@@ -74,7 +75,9 @@ export function getBuyerRegistry(env: { BUYER_CONFIGS?: string }): Map<string, B
   }
   const { buyers, errors } = loadBuyers(raw);
   for (const e of errors) log("error", "buyer config rejected", { buyer: e.id ?? `#${e.index}`, issues: e.issues });
-  const map = new Map(buyers.map((b) => [b.id, b]));
-  memo = { key, map };
+  // A buyer limited to some environments (the demo buyers: development) is not loaded elsewhere.
+  const live = buyers.filter((b) => !b.environments || (environment !== undefined && b.environments.includes(environment)));
+  const map = new Map(live.map((b) => [b.id, b]));
+  memo = { key, environment, map };
   return map;
 }

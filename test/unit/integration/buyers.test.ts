@@ -131,11 +131,11 @@ describe("registry", () => {
 
   it("BUYER_CONFIGS overrides the bundled buyers, parsed once per value", () => {
     const good = JSON.parse(readFileSync(`${root}/buyers/acme-auto.json`, "utf8")) as Record<string, unknown>;
-    const env = { BUYER_CONFIGS: JSON.stringify([{ ...good, id: "only-one" }]) };
+    const env = { BUYER_CONFIGS: JSON.stringify([{ ...good, id: "only-one" }]), ENVIRONMENT: "development" };
     const reg = getBuyerRegistry(env);
     expect([...reg.keys()]).toEqual(["only-one"]);
     expect(getBuyerRegistry({ ...env })).toBe(reg);
-    const bundled = getBuyerRegistry({});
+    const bundled = getBuyerRegistry({ ENVIRONMENT: "development" });
     expect(bundled.has("acme-auto")).toBe(true);
     expect(bundled.size).toBeGreaterThanOrEqual(5);
     expect(() => getBuyerRegistry({ BUYER_CONFIGS: "{}" })).toThrow(/JSON array/);
