@@ -135,31 +135,51 @@ export interface Outcome {
   issues: unknown;
 }
 
-/** A group of renders as recorded: digests over all of them, the first few in full. */
+/** A group of renders as recorded: digests over all of them, a chosen few in full. */
 export interface GroupGolden {
   /** SHA-256 of the buyer config text the group was recorded with (demo buyers only). */
   config?: string;
   count: number;
   digests: { body: string; payload: string; warnings: string; issues: string };
-  /** Digest of whole outcomes per block of BLOCK renders, to say where a mismatch is. */
-  blocks: string[];
-  /** The first renders in full (payload parsed), so a failure shows a readable diff. */
-  full: ({ lead: string } & Omit<Outcome, "payload"> & { payload?: unknown })[];
+  /** Digest of whole outcomes per block of BLOCK renders (large groups), to say where a mismatch is. */
+  blocks?: string[];
+  /** Chosen renders in full (payloads only by digest), so a failure shows a readable diff. */
+  full: FullOutcome[];
+}
+
+export interface FullOutcome {
+  index: number;
+  lead: string;
+  body: string;
+  warnings: unknown;
+  issues: unknown;
 }
 
 export const BLOCK = 100;
 
+/** The renders kept in full: by index into the group's leads. */
+export const FULL_SAMPLE = [0, 1, 2];
+/** The auto_insurance hostile block (13 hostile texts, bare, empty, odd dates): 0..15 of hostileLeads(). */
+export const FULL_HOSTILE_BLOCK = 16;
+export const FULL_NESTED = [0, 1, 2, 5, 6, 8, 9, 12, 13, 14, 15];
+export const FULL_FALLBACK = [0, 5, 8, 13, 14];
+
 /** Summarizes a group of renders (recorded and compared the same way). */
-export function summarize(items: { lead: string; outcome: Outcome }[], fullCount: number): GroupGolden {
+export function summarize(items: { lead: string; outcome: Outcome }[], full: readonly number[]): GroupGolden {
   const o = items.map((x) => x.outcome);
-  const blocks: string[] = [];
-  for (let i = 0; i < o.length; i += BLOCK) blocks.push(digest(o.slice(i, i + BLOCK)));
-  return {
+  const g: GroupGolden = {
     count: items.length,
     digests: { body: digest(o.map((x) => x.body)), payload: digest(o.map((x) => x.payload)), warnings: digest(o.map((x) => x.warnings)), issues: digest(o.map((x) => x.issues)) },
-    blocks,
-    full: items.slice(0, fullCount).map(({ lead: id, outcome }) => JSON.parse(JSON.stringify({ lead: id, ...outcome, payload: outcome.payload === undefined ? undefined : JSON.parse(outcome.payload) })) as GroupGolden["full"][number]),
+    full: full.filter((i) => i < items.length).map((i) => {
+      const { lead: id, outcome } = items[i] as { lead: string; outcome: Outcome };
+      return JSON.parse(JSON.stringify({ index: i, lead: id, body: outcome.body, warnings: outcome.warnings, issues: outcome.issues })) as FullOutcome;
+    }),
   };
+  if (o.length > BLOCK) {
+    g.blocks = [];
+    for (let i = 0; i < o.length; i += BLOCK) g.blocks.push(digest(o.slice(i, i + BLOCK)));
+  }
+  return g;
 }
 
 /** Form-encoding inputs: hostile text, every ASCII character, long and huge, broken surrogates. */
