@@ -1,5 +1,6 @@
 import { parsePhoneNumberFromString } from "libphonenumber-js/max";
 import { z } from "zod";
+import { toBoolean } from "../integration/mapping/formatters";
 
 export { normalizeState } from "./states";
 
@@ -73,19 +74,8 @@ export function normalizeInstant(input: string | number): string | undefined {
   return Number.isNaN(t) ? undefined : new Date(t).toISOString();
 }
 
-const TRUE = new Set(["1", "true", "yes", "y", "t", "on"]);
-const FALSE = new Set(["0", "false", "no", "n", "f", "off"]);
-
-/** 1/0, "yes"/"no", "Y"/"N", true/false in any case → boolean; undefined otherwise. */
-export function normalizeBoolean(input: unknown): boolean | undefined {
-  if (typeof input === "boolean") return input;
-  if (typeof input === "number") return input === 1 ? true : input === 0 ? false : undefined;
-  if (typeof input !== "string") return undefined;
-  const s = input.trim().toLowerCase();
-  if (TRUE.has(s)) return true;
-  if (FALSE.has(s)) return false;
-  return undefined;
-}
+/** 1/0, "yes"/"no", "Y"/"N", true/false in any case → boolean; undefined otherwise (the same reading buyer mappings use). */
+export const normalizeBoolean: (input: unknown) => boolean | undefined = toBoolean;
 
 /** "$312,500.00", "250,000", 250000 → number; undefined when not an amount. */
 export function normalizeMoney(input: unknown): number | undefined {
