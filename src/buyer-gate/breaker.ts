@@ -148,7 +148,9 @@ export class CircuitBreaker {
     this.#store.pruneBefore(since);
     if (verdict !== "failure") return true;
     const { calls, failures } = this.#store.countSince(since);
-    if (calls >= policy.minimumCalls && failures >= policy.failureThreshold) this.#open(s, 0, policy);
+    // Both a count and a rate: a busy buyer with a few failures among many successes stays in
+    // service (its retries handle them); one that mostly fails is cut off.
+    if (calls >= policy.minimumCalls && failures >= policy.failureThreshold && failures / calls >= policy.failureRate) this.#open(s, 0, policy);
     return true;
   }
 

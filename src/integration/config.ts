@@ -104,6 +104,8 @@ export const CircuitSchema = z
     failureThreshold: z.number().int().positive().default(10),
     windowSeconds: z.number().int().positive().default(300),
     minimumCalls: z.number().int().positive().default(10),
+    /** Share of the window's calls that must have failed as well (0–1): 10 failures among 1,000 sales do not open it. */
+    failureRate: z.number().min(0).max(1).default(0.5),
     cooldownSeconds: z.number().int().positive().default(60),
     maxCooldownSeconds: z.number().int().positive().default(900),
   })

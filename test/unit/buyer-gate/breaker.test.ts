@@ -47,6 +47,15 @@ describe("CircuitBreaker", () => {
     expect(transitions.map((x) => x.to)).toEqual(["open"]);
   });
 
+  it("stays closed for a busy buyer whose failures are a small share of its calls", () => {
+    for (let i = 0; i < 20; i++) call("success");
+    for (let i = 0; i < 5; i++) call("failure");
+    // 5 failures (over the threshold of 3) but 20 % of 25 calls: under the 50 % failure rate.
+    expect(cb.snapshot().state).toBe("closed");
+    for (let i = 0; i < 20; i++) call("failure");
+    expect(cb.snapshot().state).toBe("open");
+  });
+
   it("does not count client faults and rejections as failures", () => {
     for (let i = 0; i < 20; i++) call("neutral");
     call("failure");

@@ -67,6 +67,7 @@ it("every valid lead ends sold, unsold or expired; no buyer gets a lead twice ex
   const startedAt = Date.now();
   let jobsRun = 0;
   let roundsRun = 0;
+  const messageKinds: Record<string, number> = {};
   try {
     for (const line of lines) {
       try {
@@ -90,7 +91,12 @@ it("every valid lead ends sold, unsold or expired; no buyer gets a lead twice ex
     type Pending = { due: number; body: DeliveryJob; attempts: number };
     const pending: Pending[] = [];
     const take = () => {
-      for (const m of h.queue.sent.splice(0)) pending.push({ due: clock.now() + (m.delaySeconds ?? 0) * 1000, body: m.body as DeliveryJob, attempts: 1 });
+      for (const m of h.queue.sent.splice(0)) {
+        const body = m.body as DeliveryJob;
+        const kind = body.kind === "notify" ? "notify" : body.retry ? "retry" : m.delaySeconds ? "recheck" : "deliver";
+        messageKinds[kind] = (messageKinds[kind] ?? 0) + 1;
+        pending.push({ due: clock.now() + (m.delaySeconds ?? 0) * 1000, body, attempts: 1 });
+      }
     };
     take();
     let seq = 0;
@@ -124,6 +130,7 @@ it("every valid lead ends sold, unsold or expired; no buyer gets a lead twice ex
             const i = batch.messages.findIndex((m) => m.id === r.msgId);
             const p = group[i];
             if (p) pending.push({ due: clock.now() + (r.delaySeconds ?? 0) * 1000, body: p.body, attempts: p.attempts + 1 });
+            messageKinds["redelivered (busy or failed)"] = (messageKinds["redelivered (busy or failed)"] ?? 0) + 1;
           }
         }),
       );
@@ -199,6 +206,7 @@ it("every valid lead ends sold, unsold or expired; no buyer gets a lead twice ex
   console.log(
     [
       `SOAK REPORT — ${total} sample lines, ${jobsRun} queue messages processed in ${roundsRun} rounds, ${(wallMs / 1000).toFixed(1)} s wall, virtual time ${((clock.now() - Date.parse("2026-11-28T15:00:00Z")) / 60_000).toFixed(0)} min`,
+      `queue messages by kind: ${JSON.stringify(messageKinds)}`,
       `intake: ${intake.accepted} accepted, ${intake.rejected} rejected with 400 (${intake.rejectedOnExpectedField} naming the field)`,
       `lead states: ${JSON.stringify(byState)} (terminal ${terminal}/${accepted.length})`,
       `sold per buyer: ${JSON.stringify(Object.fromEntries(sold.results.map((r) => [r.b, { leads: r.n, revenue: r.revenue }])))}`,
