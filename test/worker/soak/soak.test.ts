@@ -42,10 +42,12 @@ it("every valid lead ends sold, unsold or expired; no buyer gets a lead twice ex
 
   const ids = { f503: uid("soak-503"), hang: uid("soak-hang"), reset: uid("soak-reset"), r429: uid("soak-429"), down: uid("soak-down") };
   const buyers = [
-    soakBuyer(ids.f503, "flaky", "failRate=0.3&failWith=503", { price: 40, verticals: ["auto_insurance", "mortgage", "solar", "legal"] }),
-    soakBuyer(ids.hang, "flaky", "failRate=0.2&failWith=hang", { price: 35, verticals: ["auto_insurance", "mortgage"] }, 300),
-    soakBuyer(ids.reset, "flaky", "failRate=0.25&failWith=reset", { price: 30, verticals: ["solar", "legal", "auto_insurance"] }),
-    soakBuyer(ids.r429, "flaky", "failRate=0.3&failWith=429", { price: 25, verticals: ["mortgage", "legal", "solar"], filters: { excludeStates: ["NY"] } }),
+    // Each flaky buyer is the first live choice for some vertical, so every fault is exercised:
+    // auto → 503s → hangs → resets; mortgage → 429s → 503s → resets; solar → hangs → resets; legal → 429s → resets.
+    soakBuyer(ids.f503, "flaky", "failRate=0.3&failWith=503", { price: 40, verticals: ["auto_insurance", "mortgage"] }),
+    soakBuyer(ids.hang, "flaky", "failRate=0.2&failWith=hang", { price: 35, verticals: ["solar", "auto_insurance"] }, 300),
+    soakBuyer(ids.reset, "flaky", "failRate=0.25&failWith=reset", { price: 30, verticals: ["auto_insurance", "mortgage", "solar", "legal"] }),
+    soakBuyer(ids.r429, "flaky", "failRate=0.3&failWith=429", { price: 45, verticals: ["mortgage", "legal"], filters: { excludeStates: ["NY"] } }),
     soakBuyer(ids.down, "error503", "", { price: 50, verticals: ["auto_insurance", "mortgage", "solar", "legal"], circuit: { failureThreshold: 5, minimumCalls: 5, windowSeconds: 300, cooldownSeconds: 3600 } }),
   ];
   const h = harness(buyers);
@@ -158,6 +160,10 @@ it("every valid lead ends sold, unsold or expired; no buyer gets a lead twice ex
     .bind(source.id)
     .all<{ b: string; n: number; revenue: number }>();
 
+  const reasons = await env.DB.prepare(
+    `SELECT a.reason, COUNT(*) AS n FROM delivery_attempts a JOIN leads l ON l.id = a.lead_id WHERE l.source_id = ? AND a.outcome = 'failed' GROUP BY a.reason ORDER BY n DESC`,
+  ).bind(source.id).all<{ reason: string; n: number }>();
+
   // A buyer never receives the same lead twice, except a retry carrying the same idempotency key.
   let sameKeyRetries = 0;
   for (const id of Object.values(ids)) {
@@ -212,6 +218,7 @@ it("every valid lead ends sold, unsold or expired; no buyer gets a lead twice ex
       `sold per buyer: ${JSON.stringify(Object.fromEntries(sold.results.map((r) => [r.b, { leads: r.n, revenue: r.revenue }])))}`,
       `attempts per buyer: ${JSON.stringify(attemptsByBuyer)}`,
       `attempts per error class: ${JSON.stringify(byClass)}`,
+      `failures by reason: ${JSON.stringify(Object.fromEntries(reasons.results.map((r) => [r.reason, r.n])))}`,
       `same-key retries seen by buyers: ${sameKeyRetries}; calls reaching the down buyer: ${downCalls.length}`,
       `PII scan: ${logLines.length} log lines and ${attemptRows.results.length} attempt rows, ${leaks.length} leaks`,
     ].join("\n"),
