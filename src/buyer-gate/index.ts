@@ -70,6 +70,8 @@ export class BuyerGate extends DurableObject<Env> {
   #buyerId = "";
   /** The config JSON last stored, so an unchanged config is not rewritten on every delivery. */
   #configJson = "";
+  /** The config object last seen; reused while the config is unchanged (see #remember). */
+  #config: BuyerConfig | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -96,10 +98,10 @@ export class BuyerGate extends DurableObject<Env> {
    * fail), reservation, request build, send with an abort timeout, parse, classify, then
    * commit or release the reservation and update the breaker.
    */
-  async deliver(input: DeliverInput): Promise<AttemptResult> {
+  async deliver(received: DeliverInput): Promise<AttemptResult> {
     const started = this.#now();
-    const { buyer } = input;
-    this.#remember(buyer);
+    const buyer = this.#remember(received.buyer);
+    const input: DeliverInput = { ...received, buyer };
     this.#maybePrune();
 
     if (this.#reservations.state(input.deliveryId) === "committed") {
@@ -231,17 +233,23 @@ export class BuyerGate extends DurableObject<Env> {
     this.#sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value);
   }
 
-  /** Keeps the last config seen, for the alarm's probe when no lead is around. */
-  #remember(buyer: BuyerConfig): void {
+  /**
+   * Keeps the last config seen (for the alarm's probe when no lead is around) and returns the
+   * canonical object for it. RPC hands us a fresh copy on every call; returning the same object
+   * while the config is unchanged lets the integration engine's per-config compile cache hit,
+   * so mapping is compiled once per buyer config instead of once per lead.
+   */
+  #remember(buyer: BuyerConfig): BuyerConfig {
     if (this.#buyerId !== buyer.id) {
       this.#buyerId = buyer.id;
       this.#setMeta("buyer_id", buyer.id);
     }
     const json = JSON.stringify(buyer);
-    if (json !== this.#configJson) {
-      this.#configJson = json;
-      this.#setMeta("buyer_config", json);
-    }
+    if (json === this.#configJson && this.#config) return this.#config;
+    this.#configJson = json;
+    this.#config = buyer;
+    this.#setMeta("buyer_config", json);
+    return buyer;
   }
 
   #storedConfig(): BuyerConfig | undefined {
