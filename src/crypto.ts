@@ -6,14 +6,45 @@ export async function sha256Hex(s: string): Promise<string> {
   return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** Byte-wise comparison whose time depends only on the lengths, never on where bytes differ. */
+export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
+  return diff === 0;
+}
+
 /** Constant-time string comparison (lengths leak, contents do not). */
 export function timingSafeEqual(a: string, b: string): boolean {
-  const x = enc.encode(a);
-  const y = enc.encode(b);
-  if (x.length !== y.length) return false;
-  let diff = 0;
-  for (let i = 0; i < x.length; i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
-  return diff === 0;
+  return constantTimeEqual(enc.encode(a), enc.encode(b));
+}
+
+/** HMAC-SHA256 of `data` under `key`. */
+export async function hmacSha256(key: Uint8Array<ArrayBuffer>, data: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
+  const k = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return new Uint8Array(await crypto.subtle.sign("HMAC", k, data));
+}
+
+/** Bytes → standard base64. */
+export function toBase64(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s);
+}
+
+/** Standard or URL-safe base64 (padding optional) → bytes; undefined when not base64. */
+export function fromBase64(s: string): Uint8Array<ArrayBuffer> | undefined {
+  const std = s.replace(/-/g, "+").replace(/_/g, "/");
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(std)) return undefined;
+  const padded = std.padEnd(std.length + ((4 - (std.length % 4)) % 4), "=");
+  try {
+    const bin = atob(padded);
+    const out = new Uint8Array(new ArrayBuffer(bin.length));
+    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  } catch {
+    return undefined;
+  }
 }
 
 const B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -27,17 +58,10 @@ export function newApiKey(): string {
   return out;
 }
 
-function b64(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s);
-}
-
 function unb64(s: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(s);
-  const out = new Uint8Array(new ArrayBuffer(bin.length));
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
+  const bytes = fromBase64(s);
+  if (!bytes) throw new Error("malformed base64");
+  return bytes;
 }
 
 export interface EncryptionKeys {
@@ -77,7 +101,7 @@ export function loadEncryptionKeys(spec: string | undefined): Promise<Encryption
 export async function encrypt(keys: EncryptionKeys, plain: string): Promise<{ keyId: string; data: string }> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv }, keys.current.key, enc.encode(plain));
-  return { keyId: keys.current.id, data: `${b64(iv)}.${b64(new Uint8Array(ct))}` };
+  return { keyId: keys.current.id, data: `${toBase64(iv)}.${toBase64(new Uint8Array(ct))}` };
 }
 
 export async function decrypt(keys: EncryptionKeys, keyId: string, data: string): Promise<string> {

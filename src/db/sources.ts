@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import { newApiKey, sha256Hex } from "../crypto";
+import { newApiKey, sha256Hex, toBase64 } from "../crypto";
 import { newId } from "../ids";
 import type { SourceIdentity } from "../context";
 import { db, schema } from "./client";
@@ -12,7 +12,7 @@ export async function createSource(
 ): Promise<{ id: string; name: string; apiKey: string; webhookSecret?: string }> {
   const apiKey = newApiKey();
   const id = newId("src", nowMs);
-  const webhookSecret = input.webhookUrl ? `whsec_${btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(24))))}` : undefined;
+  const webhookSecret = input.webhookUrl ? `whsec_${toBase64(crypto.getRandomValues(new Uint8Array(24)))}` : undefined;
   await db(env).insert(schema.sources).values({
     id,
     name: input.name,

@@ -1,6 +1,6 @@
 import type { Clock } from "../clock";
 import { newId } from "../ids";
-import type { DeliveryJob } from "../intake/accept";
+import { leadMaxAgeMs, type DeliveryJob } from "../intake/accept";
 import { getBuyerRegistry } from "../integration/registry";
 import { gateFor } from "./engine";
 import { enqueueNotification } from "./notify";
@@ -107,12 +107,11 @@ export async function applyBuyerDecision(env: Env, clock: Clock, input: BuyerDec
 export async function reofferLead(env: Env, clock: Clock, input: { leadId: string; excludeBuyerIds: string[] }): Promise<void> {
   const nowMs = clock.now();
   const nowIso = new Date(nowMs).toISOString();
-  const maxAgeHours = Math.min(48, Math.max(1, Number(env.LEAD_MAX_AGE_HOURS ?? 24) || 24));
   const stmts = [
     env.DB.prepare(
       `UPDATE leads SET status = 'queued', sold_buyer_id = NULL, sold_price = NULL, buyer_lead_id = NULL, finalized_at = NULL,
          expires_at = ?, next_attempt_at = ?, updated_at = ? WHERE id = ? AND status IN ('sold', 'unsold', 'expired')`,
-    ).bind(new Date(nowMs + maxAgeHours * 3_600_000).toISOString(), nowIso, nowIso, input.leadId),
+    ).bind(new Date(nowMs + leadMaxAgeMs(env)).toISOString(), nowIso, nowIso, input.leadId),
   ];
   for (const b of input.excludeBuyerIds) {
     // A buyer that never had the lead gets a closed claim, so the waterfall skips it.

@@ -3,7 +3,7 @@ import type { Clock } from "../clock";
 import { newId } from "../ids";
 import type { DeliveryJob } from "../intake/accept";
 import type { NormalizedLead } from "../intake/lead";
-import type { BuyerConfig } from "../integration/config";
+import { RetrySchema, type BuyerConfig } from "../integration/config";
 import { getBuyerRegistry } from "../integration/registry";
 import { log } from "../observability/log";
 import { longRetryDelaySeconds, retryDelaySeconds } from "./backoff";
@@ -16,6 +16,8 @@ const LEASE_MS = 60_000;
 /** A scheduled retry this late is taken as lost (its message dead or dropped) and resumed. */
 const LOST_RETRY_MS = 10 * 60_000;
 const DEFAULT_SYNC_DEADLINE_MS = 15_000;
+/** A long-retry round is for the whole lead, not one buyer: it uses the default 5–15 min spacing. */
+const DEFAULT_RETRY = RetrySchema.parse({});
 
 interface LeadRow {
   id: string;
@@ -112,6 +114,11 @@ async function claim(env: Env, leadId: string, buyerId: string, round: number, e
     .bind(leadId, buyerId, deliveryId, round, nowIso, nowIso)
     .run();
   return res.meta.changes === 1 ? deliveryId : undefined;
+}
+
+/** Drops a claim whose lead never left for the buyer, so a later round may claim it again. */
+function freeUnsentClaim(env: Env, leadId: string, buyerId: string): D1PreparedStatement {
+  return env.DB.prepare(`DELETE FROM lead_buyers WHERE lead_id = ? AND buyer_id = ? AND state = 'trying' AND attempts = 0`).bind(leadId, buyerId);
 }
 
 function retryable(c: ClaimRow, round: number): boolean {
@@ -217,7 +224,7 @@ async function runWaterfall(env: Env, clock: Clock, leadId: string, mode: Mode):
     if (mode.kind === "sync") {
       const left = mode.deadlineMs - (clock.now() - startedAt);
       if (left < 500) {
-        await env.DB.prepare(`DELETE FROM lead_buyers WHERE lead_id = ? AND buyer_id = ? AND state = 'trying' AND attempts = 0`).bind(leadId, buyer.id).run();
+        await freeUnsentClaim(env, leadId, buyer.id).run();
         // Out of time: hand the rest of the waterfall to the queue rather than answer "unsold".
         await release("queued", { next_attempt_at: new Date(clock.now()).toISOString() });
         await env.DELIVERIES.send({ kind: "deliver", leadId } satisfies DeliveryJob);
@@ -262,7 +269,7 @@ async function runWaterfall(env: Env, clock: Clock, leadId: string, mode: Mode):
       // round may use it; a deferred retry (throttled, circuit open) parks its claim as retryable
       // for the long-retry round and the waterfall moves on now.
       await env.DB.batch([
-        env.DB.prepare(`DELETE FROM lead_buyers WHERE lead_id = ? AND buyer_id = ? AND state = 'trying' AND attempts = 0`).bind(leadId, buyer.id),
+        freeUnsentClaim(env, leadId, buyer.id),
         env.DB.prepare(
           `UPDATE lead_buyers SET state = 'failed', error_class = 'transient', reason = ?, updated_at = ? WHERE lead_id = ? AND buyer_id = ? AND state = 'trying' AND attempts > 0`,
         ).bind(`deferred: ${result.reason ?? "buyer unavailable"}`, afterIso, leadId, buyer.id),
@@ -375,7 +382,7 @@ async function runWaterfall(env: Env, clock: Clock, leadId: string, mode: Mode):
   if ((hasRetryable || deferredNow.size > 0) && mode.kind === "async") {
     const delay = deferredNow.size > 0 && !hasRetryable
       ? Math.min(Math.max(minDeferSeconds, 30), 900)
-      : longRetryDelaySeconds(registry.values().next().value?.retry ?? { longRetryMinSeconds: 300, longRetryMaxSeconds: 900 }, Math.random);
+      : longRetryDelaySeconds(DEFAULT_RETRY, Math.random);
     if (nowMs + delay * 1000 < expiresAt) {
       await release("queued", { rounds: hasRetryable ? round + 1 : round, next_attempt_at: new Date(nowMs + Math.ceil(delay) * 1000).toISOString() });
       await env.DELIVERIES.send({ kind: "deliver", leadId } satisfies DeliveryJob, { delaySeconds: Math.ceil(delay) });

@@ -1,3 +1,4 @@
+import { fromBase64, hmacSha256, toBase64 } from "../crypto";
 import { retryDelaySeconds } from "./backoff";
 import type { DeliveryJob } from "../intake/accept";
 import { log } from "../observability/log";
@@ -20,19 +21,12 @@ export async function enqueueNotification(env: Env, leadId: string, event: Notif
   }
 }
 
-function b64(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s);
-}
-
 /** Standard Webhooks signature: base64 HMAC-SHA256 of `id.timestamp.body` with the whsec_ secret. */
 export async function signStandardWebhook(secret: string, id: string, timestamp: number, body: string): Promise<string> {
-  const raw = secret.startsWith("whsec_") ? secret.slice(6) : secret;
-  const keyBytes = Uint8Array.from(atob(raw), (c) => c.charCodeAt(0));
-  const key = await crypto.subtle.importKey("raw", keyBytes, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const sig = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${id}.${timestamp}.${body}`));
-  return `v1,${b64(new Uint8Array(sig))}`;
+  const key = fromBase64(secret.startsWith("whsec_") ? secret.slice(6) : secret);
+  if (!key) throw new Error("the source's webhook secret is not base64");
+  const sig = await hmacSha256(key, new TextEncoder().encode(`${id}.${timestamp}.${body}`));
+  return `v1,${toBase64(sig)}`;
 }
 
 /**

@@ -20,6 +20,12 @@ export interface AcceptResult {
 
 const DEFAULT_MAX_AGE_HOURS = 24;
 
+/** How long a lead may wait for a buyer: LEAD_MAX_AGE_HOURS (default 24, 1–48), in ms. */
+export function leadMaxAgeMs(env: { LEAD_MAX_AGE_HOURS?: string }): number {
+  const hours = Number(env.LEAD_MAX_AGE_HOURS ?? DEFAULT_MAX_AGE_HOURS) || DEFAULT_MAX_AGE_HOURS;
+  return Math.min(48, Math.max(1, hours)) * 3_600_000;
+}
+
 /**
  * Validates, normalizes and stores a lead, then enqueues its delivery. Idempotent on the
  * `Idempotency-Key` header and on the source's `external_id`: a repeat (also a concurrent
@@ -38,7 +44,6 @@ export async function acceptLead(
   if (!result.ok) throw new ApiError("validation_failed", "The lead has invalid fields.", result.issues);
   const lead = result.lead;
   const nowIso = new Date(nowMs).toISOString();
-  const maxAgeHours = Math.min(48, Math.max(1, Number(env.LEAD_MAX_AGE_HOURS ?? DEFAULT_MAX_AGE_HOURS) || DEFAULT_MAX_AGE_HOURS));
 
   // One atomic batch: the lead and its first timeline entry, or nothing. OR IGNORE lets the
   // unique (source, external_id) / (source, idempotency_key) indexes settle races.
@@ -56,7 +61,7 @@ export async function acceptLead(
       JSON.stringify(raw),
       lead.test ? 1 : 0,
       opts.mode,
-      new Date(nowMs + maxAgeHours * 3_600_000).toISOString(),
+      new Date(nowMs + leadMaxAgeMs(env)).toISOString(),
       nowIso,
       nowIso,
     ),

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MOCK_CONTACT_FIELDS, MOCK_JSON_RESPONSE, mockCallbackWebhook } from "../mock-buyer/contract";
 import { startStack, type Stack } from "./harness";
 import { getLead, pollLeads, postLead, validLead, type LeadView } from "./helpers";
 
@@ -13,45 +14,11 @@ import { getLead, pollLeads, postLead, validLead, type LeadView } from "./helper
 // as the secret the config names) and not with the demo default both sides happen to know.
 const WEBHOOK_SECRET = `whsec_${randomBytes(32).toString("base64")}`;
 
-const RESPONSE = {
-  contentType: "json",
-  statusField: { path: "status", accepted: ["accepted"], rejected: ["rejected"], error: ["error"], pending: ["received"] },
-  buyerLeadId: ["lead_id", "ack_id"],
-  reason: ["reason", "message"],
-  price: "price",
-};
+const MAPPING = { fields: [{ to: "ref", from: "lead.id", required: true }, ...MOCK_CONTACT_FIELDS] };
 
-const MAPPING = {
-  fields: [
-    { to: "ref", from: "lead.id", required: true },
-    { to: "first_name", from: "lead.first_name", required: true },
-    { to: "last_name", from: "lead.last_name", required: true },
-    { to: "email", from: "lead.email", required: true },
-    { to: "phone", from: "lead.phone", required: true, format: { phone: "digits10" } },
-    { to: "state", from: "lead.address.state" },
-    { to: "zip", from: "lead.address.zip" },
-  ],
-};
-
-/** The webhook block for the mock buyer's signed `lead.decision` callback. */
-const WEBHOOK = {
-  scheme: "standard_webhooks",
-  // ACME_WEBHOOK_SECRET is a secret the stack already knows (.dev.vars.example), so the
-  // override below lands in the secrets env file, not in a plain --var.
-  secrets: [{ secret: "ACME_WEBHOOK_SECRET" }],
-  events: {
-    id: { jsonPath: "$.id" },
-    type: { jsonPath: "$.type" },
-    types: { "lead.decision": "decision" },
-    decision: {
-      deliveryId: { jsonPath: "$.delivery_id" },
-      buyerLeadId: { jsonPath: "$.lead_id" },
-      decision: { jsonPath: "$.decision" },
-      price: { jsonPath: "$.price" },
-      reason: { jsonPath: "$.reason" },
-    },
-  },
-};
+// HARBOR_WEBHOOK_SECRET is a secret the stack already knows (.dev.vars.example), so the
+// override below lands in the secrets env file, not in a plain --var.
+const WEBHOOK = mockCallbackWebhook("HARBOR_WEBHOOK_SECRET");
 
 function buyer(id: string, vertical: string, price: number, behavior: string, query: string, async: boolean) {
   return {
@@ -69,7 +36,7 @@ function buyer(id: string, vertical: string, price: number, behavior: string, qu
     },
     format: { type: "json" },
     mapping: MAPPING,
-    response: RESPONSE,
+    response: MOCK_JSON_RESPONSE,
     ...(async ? { webhook: WEBHOOK } : {}),
   };
 }
@@ -88,7 +55,7 @@ describe("async buyer acknowledgement settled by a signed callback (end to end)"
   let stack: Stack;
 
   beforeAll(async () => {
-    stack = await startStack({ buyerConfigs: BUYERS, vars: { ACME_WEBHOOK_SECRET: WEBHOOK_SECRET }, mock: { webhookSecret: WEBHOOK_SECRET } });
+    stack = await startStack({ buyerConfigs: BUYERS, vars: { HARBOR_WEBHOOK_SECRET: WEBHOOK_SECRET }, mock: { webhookSecret: WEBHOOK_SECRET } });
   });
 
   afterAll(async () => {

@@ -181,6 +181,7 @@ function compileRule(rule: FieldRule, index: number): CompiledRule {
     } };
   }
 
+  const steps = [format, type].filter((f): f is NonNullable<typeof format> => f !== undefined);
   const value = (lead: NormalizedLead, env: ComputeEnv, out: Collector): Slot => {
     if (when && !when(lead)) return ABSENT;
     let v = source(lead, env);
@@ -198,23 +199,15 @@ function compileRule(rule: FieldRule, index: number): CompiledRule {
         return ABSENT;
       }
     }
-    if (format) {
-      const f = format(v);
-      if (f instanceof Failure) {
-        if (required) out.issues.push({ field, message: f.message });
-        else out.warnings.push({ field, message: `${f.message}; field left out` });
+    // Formatting, then type coercion: a failure drops the field (an issue if it is required).
+    for (const step of steps) {
+      const r = step(v);
+      if (r instanceof Failure) {
+        if (required) out.issues.push({ field, message: r.message });
+        else out.warnings.push({ field, message: `${r.message}; field left out` });
         return ABSENT;
       }
-      v = f;
-    }
-    if (type) {
-      const t = type(v);
-      if (t instanceof Failure) {
-        if (required) out.issues.push({ field, message: t.message });
-        else out.warnings.push({ field, message: `${t.message}; field left out` });
-        return ABSENT;
-      }
-      v = t;
+      v = r;
     }
     return v;
   };

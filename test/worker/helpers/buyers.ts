@@ -1,4 +1,5 @@
 import { env } from "cloudflare:workers";
+import { MOCK_CONTACT_FIELDS, MOCK_JSON_RESPONSE } from "../../mock-buyer/contract";
 import type { BuyerConfigInput } from "../../../src/integration/config";
 
 /** A unique buyer id per test, so counts at the shared mock buyer never mix between tests. */
@@ -6,14 +7,7 @@ export function uid(prefix: string): string {
   return `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
 }
 
-/** JSON response rules matching the mock buyer's JSON answers. */
-export const MOCK_JSON_RESPONSE = {
-  contentType: "json",
-  statusField: { path: "status", accepted: ["accepted"], rejected: ["rejected"], error: ["error"], pending: ["received"] },
-  buyerLeadId: ["lead_id", "ack_id"],
-  reason: ["reason", "message"],
-  price: "price",
-} as const;
+export { MOCK_JSON_RESPONSE } from "../../mock-buyer/contract";
 
 /**
  * A JSON buyer delivering to the mock buyer with the given behaviour (`accept`, `error503`,
@@ -38,12 +32,7 @@ export function testBuyer(id: string, behavior: string, over: Partial<BuyerConfi
     format: { type: "json" },
     mapping: {
       fields: [
-        { to: "first_name", from: "lead.first_name", required: true },
-        { to: "last_name", from: "lead.last_name", required: true },
-        { to: "email", from: "lead.email", required: true },
-        { to: "phone", from: "lead.phone", required: true, format: { phone: "digits10" } },
-        { to: "state", from: "lead.address.state" },
-        { to: "zip", from: "lead.address.zip" },
+        ...MOCK_CONTACT_FIELDS,
         { to: "dob", from: "lead.dob", format: { date: "MM/DD/YYYY" } },
       ],
     },

@@ -1,3 +1,4 @@
+import { mockCallbackWebhook } from "../../mock-buyer/contract";
 import { env } from "cloudflare:workers";
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
@@ -196,22 +197,7 @@ describe("events consumer", () => {
   // The webhook block recommended for async buyers in buyers/*.json, against the mock buyer's
   // callback shape (test/mock-buyer/README.md). Depends on applyBuyerDecision as above.
   it("the mock buyer's async callback shape settles a pending lead (rejected → cascades)", async () => {
-    const webhook = {
-      scheme: "standard_webhooks" as const,
-      secrets: [{ secret: "WH_TEST_SECRET" }],
-      events: {
-        id: { jsonPath: "$.id" },
-        type: { jsonPath: "$.type" },
-        types: { "lead.decision": "decision" as const },
-        decision: {
-          deliveryId: { jsonPath: "$.delivery_id" },
-          buyerLeadId: { jsonPath: "$.lead_id" },
-          decision: { jsonPath: "$.decision" },
-          price: { jsonPath: "$.price" },
-          reason: { jsonPath: "$.reason" },
-        },
-      },
-    };
+    const webhook = mockCallbackWebhook("WH_TEST_SECRET");
     const { h, clock } = setup("wh-c-mock", { webhook });
     const lead = await soldLead(h.env, "wh-c-mock", clock.now() - 60_000, 0, "pending");
     const job = await receive(h, "wh-c-mock", { id: "evt_1", type: "lead.decision", delivery_id: lead.deliveryId, lead_id: "MB-1", decision: "rejected", price: 0, reason: "filtered" }, clock);
