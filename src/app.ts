@@ -1,6 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
-import { systemClock, type Clock } from "./clock";
+import { type Clock, systemClock } from "./clock";
 import type { AppEnv } from "./context";
 import { ApiError, errorBody, zodIssues } from "./errors";
 import { log } from "./observability/log";

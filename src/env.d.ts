@@ -21,7 +21,9 @@ interface Env {
   SOAK_LEADS?: string;
   TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
 }
-declare namespace Cloudflare { interface Env extends globalThis.Env {} }
+declare namespace Cloudflare {
+  interface Env extends globalThis.Env {}
+}
 declare namespace Cloudflare {
   interface GlobalProps {
     mainModule: typeof import("./index");

@@ -1,6 +1,6 @@
 import type { BuyerConfig } from "../integration/config";
 import type { SqlLike } from "./breaker";
-import { CAP_WINDOWS, nextWindowStart, windowKeys, type CapWindow } from "./time";
+import { CAP_WINDOWS, type CapWindow, nextWindowStart, windowKeys } from "./time";
 
 export type CapsPolicy = BuyerConfig["caps"];
 
@@ -49,7 +49,12 @@ export class Reservations {
     for (const w of CAP_WINDOWS) {
       const used = row?.[w] ?? 0;
       const limit = caps[w] ?? null;
-      out[w] = { limit, used, left: limit === null ? null : Math.max(0, limit - used), resetsAt: new Date(nextWindowStart(now, caps.timezone, w)).toISOString() };
+      out[w] = {
+        limit,
+        used,
+        left: limit === null ? null : Math.max(0, limit - used),
+        resetsAt: new Date(nextWindowStart(now, caps.timezone, w)).toISOString(),
+      };
     }
     return out;
   }
@@ -80,7 +85,10 @@ export class Reservations {
           const committed = this.#committedIn(w, windowKeys(now, caps.timezone)[w]);
           const toWindow = Math.max(1, Math.ceil((Date.parse(u.resetsAt) - now) / 1000));
           // Full with sales: wait for the next window. Full with open reservations: one may be released soon.
-          return { reason: `${w} cap reached (${u.limit})`, retryAfterSeconds: u.limit !== null && committed >= u.limit ? toWindow : Math.min(toWindow, HELD_RETRY_SECONDS) };
+          return {
+            reason: `${w} cap reached (${u.limit})`,
+            retryAfterSeconds: u.limit !== null && committed >= u.limit ? toWindow : Math.min(toWindow, HELD_RETRY_SECONDS),
+          };
         }
       }
     }

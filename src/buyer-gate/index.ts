@@ -1,4 +1,3 @@
-import { resolveVars } from "../integration/vars";
 import { DurableObject } from "cloudflare:workers";
 import { classify } from "../delivery/classify";
 import { fetchToken, usesTokens } from "../integration/auth";
@@ -6,12 +5,13 @@ import { prepareRequest } from "../integration/build";
 import type { BuyerConfig } from "../integration/config";
 import { parseResponse } from "../integration/response";
 import type { BuildContext, BuyerResponse, MappingWarning, OutboundRequest, ParsedResponse } from "../integration/types";
+import { resolveVars } from "../integration/vars";
 import { log } from "../observability/log";
 import { redactUrl } from "../observability/redact";
-import { CircuitBreaker, SqlBreakerStore, type Permit, type Transition } from "./breaker";
-import { RateLimiter, Reservations, type Refusal } from "./caps";
+import { CircuitBreaker, type Permit, SqlBreakerStore, type Transition } from "./breaker";
+import { RateLimiter, type Refusal, Reservations } from "./caps";
 import { inSchedule, nextScheduleOpen } from "./time";
-import { TokenCache, type IssuedToken } from "./tokens";
+import { type IssuedToken, TokenCache } from "./tokens";
 import type { AttemptResult, DeliverInput, GateStatus } from "./types";
 import { parseRetryAfter, verdictOf } from "./verdict";
 
@@ -442,7 +442,11 @@ export class BuyerGate extends DurableObject<Env> {
   #onTransition(t: Transition): void {
     const fields = { buyerId: this.#buyerId, from: t.from, to: t.to, opens: t.snapshot.opens, closes: t.snapshot.closes };
     if (t.to === "open") {
-      log("warn", "circuit opened", { ...fields, failedProbes: t.snapshot.failedProbes, nextProbeAt: t.snapshot.nextProbeAt ? new Date(t.snapshot.nextProbeAt).toISOString() : null });
+      log("warn", "circuit opened", {
+        ...fields,
+        failedProbes: t.snapshot.failedProbes,
+        nextProbeAt: t.snapshot.nextProbeAt ? new Date(t.snapshot.nextProbeAt).toISOString() : null,
+      });
       if (t.snapshot.nextProbeAt !== null) this.#schedule("probe", "probe", t.snapshot.nextProbeAt);
     } else if (t.to === "closed") {
       log("info", "circuit closed", fields);
@@ -484,10 +488,14 @@ export class BuyerGate extends DurableObject<Env> {
     const permit = this.#breaker.acquire(2 * timeoutMs + LEASE_MARGIN_MS);
     let url: string;
     try {
-      url = resolveVars(probeUrl, (name) => {
-        const v = (this.env as unknown as Record<string, unknown>)[name];
-        return typeof v === "string" ? v : undefined;
-      }, "endpoint.probeUrl");
+      url = resolveVars(
+        probeUrl,
+        (name) => {
+          const v = (this.env as unknown as Record<string, unknown>)[name];
+          return typeof v === "string" ? v : undefined;
+        },
+        "endpoint.probeUrl",
+      );
     } catch (err) {
       log("warn", "probe skipped: probe URL cannot be built", { buyerId: buyer.id, error: err instanceof Error ? err.message : String(err) });
       return;

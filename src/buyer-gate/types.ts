@@ -6,8 +6,8 @@ import type { CircuitState } from "./breaker";
 import type { CapUsage } from "./caps";
 import type { CapWindow } from "./time";
 
-export type { CircuitState } from "./breaker";
 export type { ErrorClass } from "../delivery/classify";
+export type { CircuitState } from "./breaker";
 
 /** One delivery attempt handed to a buyer's gate. */
 export interface DeliverInput {

@@ -4,10 +4,11 @@
  * sending it. Secrets come from .dev.vars (masked in the output); token schemes (OAuth, login)
  * show a placeholder token, since a preview never calls the buyer's auth server.
  */
-import { idempotencyKeyFor } from "../delivery/keys";
+
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { idempotencyKeyFor } from "../delivery/keys";
 import type { NormalizedLead } from "../intake/lead";
 import { MappingError } from "../integration/build";
 import { previewRequest } from "../integration/preview";
@@ -41,7 +42,9 @@ async function main(): Promise<number> {
   }
   const root = resolve(fileURLToPath(new URL("../..", import.meta.url)));
   const dir = join(root, "buyers");
-  const raw = readdirSync(dir).filter((f) => f.endsWith(".json") && f !== "schema.json").map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as unknown);
+  const raw = readdirSync(dir)
+    .filter((f) => f.endsWith(".json") && f !== "schema.json")
+    .map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as unknown);
   const { buyers, errors } = loadBuyers(raw);
   const buyer = buyers.find((b) => b.id === buyerId);
   if (!buyer) {

@@ -1,13 +1,13 @@
 #!/usr/bin/env node
+import { spawn } from "node:child_process";
 // `npm run dev`: Leadwire locally on a fresh clone. Prepares .dev.vars, bundles buyer configs,
 // applies D1 migrations, re-keys the demo source, then runs the mock buyer (:8788) beside
 // `wrangler dev` (:8787) until Ctrl-C.
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { spawn } from "node:child_process";
 import { signalGroup, spawnGroup, stopGroup } from "./lib/proc.mjs";
 import { createSourceSql } from "./lib/sql.mjs";
-import { ROOT, WRANGLER, applyMigrations, d1Execute, waitForHttp, wranglerEnv } from "./lib/wrangler.mjs";
+import { applyMigrations, d1Execute, ROOT, WRANGLER, waitForHttp, wranglerEnv } from "./lib/wrangler.mjs";
 
 const WORKER_PORT = Number(process.env.LEADWIRE_PORT ?? 8787);
 const MOCK_PORT = Number(process.env.MOCK_BUYER_PORT ?? 8788);
@@ -77,7 +77,11 @@ async function main() {
   } else {
     // Keep the developer's values, but add any variable the example gained since (a new
     // demo buyer's secret, say), so an older checkout does not fail with a missing secret.
-    const have = new Set(readFileSync(devVars, "utf8").split("\n").map((l) => l.split("=")[0]?.trim()));
+    const have = new Set(
+      readFileSync(devVars, "utf8")
+        .split("\n")
+        .map((l) => l.split("=")[0]?.trim()),
+    );
     const missing = readFileSync(join(ROOT, ".dev.vars.example"), "utf8")
       .split("\n")
       .filter((l) => /^[A-Z][A-Z0-9_]*=/.test(l) && !have.has(l.split("=")[0]));
@@ -119,11 +123,11 @@ async function main() {
   });
   children.push(mock);
   // Ctrl-C reaches us, not the children (they lead their own groups): stdin is not theirs.
-  const worker = spawnGroup(
-    WRANGLER,
-    ["dev", "--port", String(WORKER_PORT), "--ip", "127.0.0.1", "--var", `MOCK_BUYER_ORIGIN:${MOCK_ORIGIN}`],
-    { cwd: ROOT, env: wranglerEnv(), stdio: ["ignore", "pipe", "pipe"] },
-  );
+  const worker = spawnGroup(WRANGLER, ["dev", "--port", String(WORKER_PORT), "--ip", "127.0.0.1", "--var", `MOCK_BUYER_ORIGIN:${MOCK_ORIGIN}`], {
+    cwd: ROOT,
+    env: wranglerEnv(),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   children.push(worker);
   for (const [child, name] of /** @type {const} */ ([
     [mock, "mock-buyer"],

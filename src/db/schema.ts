@@ -12,7 +12,9 @@ export const sources = sqliteTable(
     keyHash: text("key_hash").notNull(),
     /** First characters of the key, shown so an operator can tell keys apart. */
     keyPrefix: text("key_prefix").notNull(),
-    status: text("status", { enum: ["active", "revoked"] }).notNull().default("active"),
+    status: text("status", { enum: ["active", "revoked"] })
+      .notNull()
+      .default("active"),
     /** JSON array of buyer ids this source's leads must never go to. */
     excludedBuyers: text("excluded_buyers").notNull().default("[]"),
     /** Outbound event webhooks (lead.sold / lead.unsold / lead.expired). */
@@ -42,7 +44,9 @@ export const leads = sqliteTable(
     data: text("data").notNull(),
     raw: text("raw").notNull(),
     test: integer("test", { mode: "boolean" }).notNull().default(false),
-    mode: text("mode", { enum: ["async", "sync"] }).notNull().default("async"),
+    mode: text("mode", { enum: ["async", "sync"] })
+      .notNull()
+      .default("async"),
     soldBuyerId: text("sold_buyer_id"),
     soldPrice: real("sold_price"),
     buyerLeadId: text("buyer_lead_id"),
@@ -129,11 +133,7 @@ export const deliveryAttempts = sqliteTable(
     retryCount: integer("retry_count").notNull().default(0),
     createdAt: createdAt(),
   },
-  (t) => [
-    index("attempts_lead_idx").on(t.leadId),
-    index("attempts_buyer_time_idx").on(t.buyerId, t.createdAt),
-    index("attempts_time_idx").on(t.createdAt),
-  ],
+  (t) => [index("attempts_lead_idx").on(t.leadId), index("attempts_buyer_time_idx").on(t.buyerId, t.createdAt), index("attempts_time_idx").on(t.createdAt)],
 );
 
 /** The lead's timeline: status changes, buyer callbacks, returns. */

@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
+import type { SourceIdentity } from "../context";
 import { newApiKey, sha256Hex, toBase64 } from "../crypto";
 import { newId } from "../ids";
-import type { SourceIdentity } from "../context";
 import { db, schema } from "./client";
 
 /** Creates a source and returns its API key — the only time the key is ever visible. */
@@ -13,16 +13,18 @@ export async function createSource(
   const apiKey = newApiKey();
   const id = newId("src", nowMs);
   const webhookSecret = input.webhookUrl ? `whsec_${toBase64(crypto.getRandomValues(new Uint8Array(24)))}` : undefined;
-  await db(env).insert(schema.sources).values({
-    id,
-    name: input.name,
-    keyHash: await sha256Hex(apiKey),
-    keyPrefix: apiKey.slice(0, 12),
-    excludedBuyers: JSON.stringify(input.excludedBuyers ?? []),
-    webhookUrl: input.webhookUrl ?? null,
-    webhookSecret: webhookSecret ?? null,
-    createdAt: new Date(nowMs).toISOString(),
-  });
+  await db(env)
+    .insert(schema.sources)
+    .values({
+      id,
+      name: input.name,
+      keyHash: await sha256Hex(apiKey),
+      keyPrefix: apiKey.slice(0, 12),
+      excludedBuyers: JSON.stringify(input.excludedBuyers ?? []),
+      webhookUrl: input.webhookUrl ?? null,
+      webhookSecret: webhookSecret ?? null,
+      createdAt: new Date(nowMs).toISOString(),
+    });
   return { id, name: input.name, apiKey, ...(webhookSecret ? { webhookSecret } : {}) };
 }
 
@@ -43,6 +45,6 @@ export async function findSourceByKey(env: { DB: D1Database }, apiKey: string): 
     .from(schema.sources)
     .where(eq(schema.sources.keyHash, await sha256Hex(apiKey)))
     .get();
-  if (!row || row.status !== "active") return undefined;
+  if (row?.status !== "active") return undefined;
   return { id: row.id, name: row.name, excludedBuyers: JSON.parse(row.excluded) as string[] };
 }

@@ -79,5 +79,5 @@ export function nextRetry(input: NextRetryInput): NextRetry {
 
 function clamp01(x: number): number {
   if (!Number.isFinite(x) || x < 0) return 0;
-  return x >= 1 ? 1 : x;
+  return Math.min(x, 1);
 }

@@ -1,6 +1,6 @@
 import type { Clock } from "../clock";
 import { newId } from "../ids";
-import { leadMaxAgeMs, type DeliveryJob } from "../intake/accept";
+import { type DeliveryJob, leadMaxAgeMs } from "../intake/accept";
 import { getBuyerRegistry } from "../integration/registry";
 import { gateFor } from "./engine";
 import { enqueueNotification } from "./notify";
@@ -84,7 +84,11 @@ export async function applyBuyerDecision(env: Env, clock: Clock, input: BuyerDec
       nowIso,
       row.delivery_id,
     ),
-    env.DB.prepare(`UPDATE leads SET status = 'queued', next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 'pending'`).bind(nowIso, nowIso, row.lead_id),
+    env.DB.prepare(`UPDATE leads SET status = 'queued', next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 'pending'`).bind(
+      nowIso,
+      nowIso,
+      row.lead_id,
+    ),
     env.DB.prepare(`INSERT INTO lead_events (id, lead_id, type, buyer_id, data, created_at) VALUES (?, ?, 'rejected', ?, ?, ?)`).bind(
       newId("evt", nowMs),
       row.lead_id,

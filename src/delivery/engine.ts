@@ -3,11 +3,11 @@ import type { Clock } from "../clock";
 import { newId } from "../ids";
 import type { DeliveryJob } from "../intake/accept";
 import type { NormalizedLead } from "../intake/lead";
-import { RetrySchema, type BuyerConfig } from "../integration/config";
+import { type BuyerConfig, RetrySchema } from "../integration/config";
 import { getBuyerRegistry } from "../integration/registry";
 import { log } from "../observability/log";
 import { longRetryDelaySeconds, retryDelaySeconds } from "./backoff";
-import { rankCandidates, type Candidate } from "./eligibility";
+import { type Candidate, rankCandidates } from "./eligibility";
 import { idempotencyKeyFor } from "./keys";
 import { enqueueNotification } from "./notify";
 import { raiseAlert, recordAttempt } from "./record";
@@ -86,9 +86,7 @@ async function acquireLease(env: Env, leadId: string, owner: string, nowMs: numb
 }
 
 async function claims(env: Env, leadId: string): Promise<Map<string, ClaimRow>> {
-  const { results } = await env.DB.prepare(
-    `SELECT buyer_id, delivery_id, state, attempts, error_class, round FROM lead_buyers WHERE lead_id = ?`,
-  )
+  const { results } = await env.DB.prepare(`SELECT buyer_id, delivery_id, state, attempts, error_class, round FROM lead_buyers WHERE lead_id = ?`)
     .bind(leadId)
     .all<ClaimRow>();
   return new Map(results.map((r) => [r.buyer_id, r]));
@@ -153,7 +151,9 @@ async function runWaterfall(env: Env, clock: Clock, leadId: string, mode: Mode):
       sets.push(`${k} = ?`);
       binds.push(v);
     }
-    await env.DB.prepare(`UPDATE leads SET ${sets.join(", ")} WHERE id = ? AND lease_owner = ?`).bind(...binds, leadId, owner).run();
+    await env.DB.prepare(`UPDATE leads SET ${sets.join(", ")} WHERE id = ? AND lease_owner = ?`)
+      .bind(...binds, leadId, owner)
+      .run();
   };
 
   if (Date.parse(lead.expires_at) <= clock.now()) {
@@ -182,7 +182,8 @@ async function runWaterfall(env: Env, clock: Clock, leadId: string, mode: Mode):
       retryTarget = undefined;
     }
     // Only a message that is not itself a scheduled retry can be a duplicate of one.
-    const scheduled = !candidate && firstPass && !(mode.kind === "async" && mode.retry) ? [...held.values()].find((c) => c.state === "trying" && c.attempts > 0) : undefined;
+    const scheduled =
+      !candidate && firstPass && !(mode.kind === "async" && mode.retry) ? [...held.values()].find((c) => c.state === "trying" && c.attempts > 0) : undefined;
     if (scheduled) {
       const due = lead.next_attempt_at ? Date.parse(lead.next_attempt_at) : 0;
       const buyer = registry.get(scheduled.buyer_id);
@@ -340,9 +341,7 @@ async function runWaterfall(env: Env, clock: Clock, leadId: string, mode: Mode):
       // Retry the same buyer after backoff; the message carries the attempt number.
       const base = retryDelaySeconds(attemptNo, buyer.retry, Math.random);
       const delay = Math.ceil(Math.max(base, result.retryAfterSeconds ?? 0));
-      await env.DB.prepare(
-        `UPDATE lead_buyers SET attempts = attempts + 1, error_class = ?, reason = ?, updated_at = ? WHERE lead_id = ? AND buyer_id = ?`,
-      )
+      await env.DB.prepare(`UPDATE lead_buyers SET attempts = attempts + 1, error_class = ?, reason = ?, updated_at = ? WHERE lead_id = ? AND buyer_id = ?`)
         .bind(cls, reason, afterIso, leadId, buyer.id)
         .run();
       const delaySeconds = Math.min(delay, 12 * 3600);
@@ -380,9 +379,7 @@ async function runWaterfall(env: Env, clock: Clock, leadId: string, mode: Mode):
   const hasRetryable = [...held.values()].some((c) => c.state === "failed" && (c.error_class === "transient" || c.error_class === "server"));
   const expiresAt = Date.parse(lead.expires_at);
   if ((hasRetryable || deferredNow.size > 0) && mode.kind === "async") {
-    const delay = deferredNow.size > 0 && !hasRetryable
-      ? Math.min(Math.max(minDeferSeconds, 30), 900)
-      : longRetryDelaySeconds(DEFAULT_RETRY, Math.random);
+    const delay = deferredNow.size > 0 && !hasRetryable ? Math.min(Math.max(minDeferSeconds, 30), 900) : longRetryDelaySeconds(DEFAULT_RETRY, Math.random);
     if (nowMs + delay * 1000 < expiresAt) {
       await release("queued", { rounds: hasRetryable ? round + 1 : round, next_attempt_at: new Date(nowMs + Math.ceil(delay) * 1000).toISOString() });
       await env.DELIVERIES.send({ kind: "deliver", leadId } satisfies DeliveryJob, { delaySeconds: Math.ceil(delay) });
@@ -421,11 +418,7 @@ export async function runSyncDelivery(env: Env, clock: Clock, leadId: string): P
  * (retry the message later); "done" means the lead no longer needs routing (sold, unsold,
  * expired, awaiting a buyer's callback, or unknown).
  */
-export async function processDeliveryJob(
-  env: Env,
-  clock: Clock,
-  job: Extract<DeliveryJob, { kind: "deliver" }>,
-): Promise<WaterfallOutcome | "busy" | "done"> {
+export async function processDeliveryJob(env: Env, clock: Clock, job: Extract<DeliveryJob, { kind: "deliver" }>): Promise<WaterfallOutcome | "busy" | "done"> {
   const out = await runWaterfall(env, clock, job.leadId, { kind: "async", ...(job.retry ? { retry: job.retry } : {}) });
   if (out !== "busy") return out;
   const row = await env.DB.prepare(`SELECT status FROM leads WHERE id = ?`).bind(job.leadId).first<{ status: string }>();

@@ -1,8 +1,8 @@
 import { fromBase64, hmacSha256, toBase64 } from "../crypto";
-import { retryDelaySeconds } from "./backoff";
 import type { DeliveryJob } from "../intake/accept";
 import { log } from "../observability/log";
 import { redact } from "../observability/redact";
+import { retryDelaySeconds } from "./backoff";
 
 type NotifyEvent = "lead.sold" | "lead.unsold" | "lead.expired";
 const MAX_NOTIFY_ATTEMPTS = 8;

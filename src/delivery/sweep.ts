@@ -48,9 +48,7 @@ export async function runSweep(env: Env, clock: Clock): Promise<SweepReport> {
     if (r.meta.changes > 0) report.requeued++;
   }
 
-  const expired = await env.DB.prepare(
-    `SELECT lead_id, buyer_id, delivery_id FROM lead_buyers WHERE state = 'pending' AND ack_expires_at < ? LIMIT ?`,
-  )
+  const expired = await env.DB.prepare(`SELECT lead_id, buyer_id, delivery_id FROM lead_buyers WHERE state = 'pending' AND ack_expires_at < ? LIMIT ?`)
     .bind(nowIso, BATCH)
     .all<{ lead_id: string; buyer_id: string; delivery_id: string }>();
   const registry = getBuyerRegistry(env);
@@ -65,7 +63,11 @@ export async function runSweep(env: Env, clock: Clock): Promise<SweepReport> {
     const buyer = registry.get(row.buyer_id);
     if (buyer) await gateFor(env, buyer).settle(row.delivery_id, false);
     await env.DB.batch([
-      env.DB.prepare(`UPDATE leads SET status = 'queued', next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 'pending'`).bind(nowIso, nowIso, row.lead_id),
+      env.DB.prepare(`UPDATE leads SET status = 'queued', next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 'pending'`).bind(
+        nowIso,
+        nowIso,
+        row.lead_id,
+      ),
       env.DB.prepare(`INSERT INTO lead_events (id, lead_id, type, buyer_id, data, created_at) VALUES (?, ?, 'ack_expired', ?, '{}', ?)`).bind(
         `evt_${row.delivery_id}_exp`,
         row.lead_id,

@@ -5,8 +5,8 @@ import { db, schema } from "../db/client";
 import { ApiError } from "../errors";
 import { newId } from "../ids";
 import { log } from "../observability/log";
-import { normalizeLead } from "./normalize";
 import type { NormalizedLead } from "./lead";
+import { normalizeLead } from "./normalize";
 
 export type DeliveryJob =
   | { kind: "deliver"; leadId: string; retry?: { buyerId: string; attempt: number } }

@@ -15,38 +15,50 @@ import {
   normalizeTrustedFormUrl,
   normalizeZip,
 } from "./normalizers";
-import { LeadInputSchema, type LeadInput } from "./schema";
+import { type LeadInput, LeadInputSchema } from "./schema";
 
 type FieldValue = string | number | boolean | null;
 type FieldRule = (v: FieldValue) => { value: FieldValue } | { error: string };
 
-const str = (max = 200): FieldRule => (v) =>
-  typeof v === "string" || typeof v === "number" ? { value: String(v).trim().slice(0, max) } : { error: "must be text" };
+const str =
+  (max = 200): FieldRule =>
+  (v) =>
+    typeof v === "string" || typeof v === "number" ? { value: String(v).trim().slice(0, max) } : { error: "must be text" };
 const money: FieldRule = (v) => {
   const n = normalizeMoney(v);
-  return n === undefined ? { error: "must be an amount such as 250000 or \"$250,000\"" } : { value: n };
+  return n === undefined ? { error: 'must be an amount such as 250000 or "$250,000"' } : { value: n };
 };
 const moneyOrRange: FieldRule = (v) => {
   const n = normalizeMoneyOrRange(v);
-  return n === undefined ? { error: "must be an amount or a range such as \"100-150\"" } : { value: n };
+  return n === undefined ? { error: 'must be an amount or a range such as "100-150"' } : { value: n };
 };
 const bool: FieldRule = (v) => {
   const b = normalizeBoolean(v);
   return b === undefined ? { error: "must be yes/no, true/false, Y/N or 1/0" } : { value: b };
 };
-const int = (min: number, max: number): FieldRule => (v) => {
-  const n = typeof v === "number" ? v : typeof v === "string" && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
-  return Number.isInteger(n) && n >= min && n <= max ? { value: n } : { error: `must be a whole number from ${min} to ${max}` };
-};
+const int =
+  (min: number, max: number): FieldRule =>
+  (v) => {
+    const n = typeof v === "number" ? v : typeof v === "string" && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
+    return Number.isInteger(n) && n >= min && n <= max ? { value: n } : { error: `must be a whole number from ${min} to ${max}` };
+  };
 const date: FieldRule = (v) => {
   const d = typeof v === "string" ? normalizeDate(v) : undefined;
   return d === undefined ? { error: "must be a date (YYYY-MM-DD or MM/DD/YYYY)" } : { value: d };
 };
-const oneOf = (options: Record<string, string>): FieldRule => (v) => {
-  const key = typeof v === "string" ? v.trim().toLowerCase().replace(/[\s-]+/g, "_") : "";
-  const out = options[key];
-  return out === undefined ? { error: `must be one of ${[...new Set(Object.values(options))].join(", ")}` } : { value: out };
-};
+const oneOf =
+  (options: Record<string, string>): FieldRule =>
+  (v) => {
+    const key =
+      typeof v === "string"
+        ? v
+            .trim()
+            .toLowerCase()
+            .replace(/[\s-]+/g, "_")
+        : "";
+    const out = options[key];
+    return out === undefined ? { error: `must be one of ${[...new Set(Object.values(options))].join(", ")}` } : { value: out };
+  };
 
 /** Vertical-specific fields: how each is read. Unknown extra fields are kept trimmed. */
 const VERTICAL_FIELDS: Record<string, Record<string, FieldRule>> = {
@@ -80,9 +92,7 @@ export interface NormalizeOptions {
   nowMs: number;
 }
 
-export type NormalizeResult =
-  | { ok: true; lead: NormalizedLead; input: LeadInput }
-  | { ok: false; issues: FieldIssue[] };
+export type NormalizeResult = { ok: true; lead: NormalizedLead; input: LeadInput } | { ok: false; issues: FieldIssue[] };
 
 /**
  * Validates a raw lead (zod) and normalizes it into the canonical form. Every problem is

@@ -9,7 +9,7 @@ export function normalizePhone(input: string | number): { e164: string; national
   const s = String(input).trim();
   if (!/\d/.test(s) || s.length > 32) return undefined;
   const parsed = parsePhoneNumberFromString(s, "US");
-  if (!parsed || !parsed.isValid()) return undefined;
+  if (!parsed?.isValid()) return undefined;
   // Leads are US consumers: a valid number outside NANP is still refused by buyers.
   if (parsed.countryCallingCode !== "1") return undefined;
   return { e164: parsed.number, national: parsed.nationalNumber };
@@ -81,7 +81,10 @@ export const normalizeBoolean: (input: unknown) => boolean | undefined = toBoole
 export function normalizeMoney(input: unknown): number | undefined {
   if (typeof input === "number") return Number.isFinite(input) && input >= 0 ? input : undefined;
   if (typeof input !== "string") return undefined;
-  const s = input.trim().replace(/^\$\s*/, "").replace(/,(?=\d{3}(\D|$))/g, "");
+  const s = input
+    .trim()
+    .replace(/^\$\s*/, "")
+    .replace(/,(?=\d{3}(\D|$))/g, "");
   if (!/^\d+(\.\d{1,2})?$/.test(s)) return undefined;
   return Number(s);
 }

@@ -49,9 +49,7 @@ export const LeadInputSchema = z
 
 export type LeadInput = z.infer<typeof LeadInputSchema>;
 
-export const LeadAcceptedSchema = z
-  .object({ id: z.string(), status: z.enum(["queued", "received"]) })
-  .openapi("LeadAccepted");
+export const LeadAcceptedSchema = z.object({ id: z.string(), status: z.enum(["queued", "received"]) }).openapi("LeadAccepted");
 
 export const LeadSyncResultSchema = z
   .object({

@@ -4,10 +4,10 @@ import type { BuyerConfig } from "./config";
 import { buildRequest } from "./mapping/request";
 import type { BuildContext, MappingWarning, OutboundRequest } from "./types";
 
-export { MappingError } from "./mapping/errors";
 export type { MappingErrorIssue } from "./mapping/errors";
-export { buildRequest, compileBuyer, mapLead } from "./mapping/request";
+export { MappingError } from "./mapping/errors";
 export type { CompiledBuyer, RenderResult } from "./mapping/request";
+export { buildRequest, compileBuyer, mapLead } from "./mapping/request";
 
 /** buildRequest + the buyer's authentication (API key, Basic, OAuth token, HMAC signature …). */
 export async function prepareRequest(

@@ -1,13 +1,13 @@
 import { z } from "zod";
+import { WebhookConfigSchema } from "../webhooks/config-schema";
 import { AuthConfigSchema } from "./auth/schema";
 import { FormatConfigSchema } from "./formats/schema";
 import { MappingConfigSchema } from "./mapping/schema";
 import { ResponseRulesSchema } from "./response/schema";
 import { SecretRefSchema } from "./secret-ref";
 import { SpecSchema } from "./spec-schema";
-import { WebhookConfigSchema } from "../webhooks/config-schema";
 
-export { SecretRefSchema, type SecretRef } from "./secret-ref";
+export { type SecretRef, SecretRefSchema } from "./secret-ref";
 
 const Hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "HH:MM, 24-hour");
 const Weekday = z.enum(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);

@@ -25,7 +25,10 @@ export function isValidRegex(source: string, flags?: string): boolean {
   }
 }
 
-const RegexFlags = z.string().regex(/^[imsu]*$/, "regex flags: any of i, m, s, u").optional();
+const RegexFlags = z
+  .string()
+  .regex(/^[imsu]*$/, "regex flags: any of i, m, s, u")
+  .optional();
 
 /**
  * Where a value is in a body:
@@ -262,7 +265,7 @@ function walk(values: unknown[], seg: JsonSeg): unknown[] {
       else if (String(seg) in v) out.push((v as Record<string, unknown>)[String(seg)]);
       continue;
     }
-    if (Object.prototype.hasOwnProperty.call(v, seg)) out.push((v as Record<string, unknown>)[seg]);
+    if (Object.hasOwn(v, seg)) out.push((v as Record<string, unknown>)[seg]);
   }
   return out;
 }

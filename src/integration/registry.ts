@@ -1,8 +1,8 @@
 import { bundledBuyers } from "../buyers.generated";
-import { expandPreset, PresetError } from "./adapters";
-import { BuyerConfigSchema } from "./config";
-import type { BuyerConfig } from "./config";
 import { log } from "../observability/log";
+import { expandPreset, PresetError } from "./adapters";
+import type { BuyerConfig } from "./config";
+import { BuyerConfigSchema } from "./config";
 
 export interface BuyerLoadError {
   /** Index in the input list and the id when readable. */

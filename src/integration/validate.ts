@@ -1,14 +1,14 @@
 import { XMLParser } from "fast-xml-parser";
-import { compileBuyer } from "./mapping/request";
+import { ConfigError } from "./auth/errors";
 import { getComputed } from "./computed";
 import type { BuyerConfig } from "./config";
-import { booleanOutputs } from "./mapping/formatters";
 import { MappingConfigError } from "./mapping/compile";
-import { ConfigError } from "./auth/errors";
+import { booleanOutputs } from "./mapping/formatters";
+import { compileBuyer, type RenderResult } from "./mapping/request";
 import { ALWAYS_PRESENT, LEAD_PATH_MAX, LEAD_PATH_TYPES, sampleLead } from "./mapping/sample-lead";
 import type { FieldRule } from "./mapping/schema";
-import { formatPath, parseLeadPath, parsePath } from "./path";
 import type { PathSegment } from "./path";
+import { formatPath, parseLeadPath, parsePath } from "./path";
 import type { Spec, SpecField } from "./spec-schema";
 
 /** One way a mapping (or a mapped payload) does not fit the buyer's spec. */
@@ -31,12 +31,18 @@ function regex(p: string): RegExp {
 
 function typeOk(want: SpecField["type"], v: unknown): boolean {
   switch (want) {
-    case "string": return typeof v === "string";
-    case "number": return typeof v === "number" && Number.isFinite(v);
-    case "integer": return typeof v === "number" && Number.isInteger(v);
-    case "boolean": return typeof v === "boolean";
-    case "array": return Array.isArray(v);
-    case "object": return v !== null && typeof v === "object" && !Array.isArray(v);
+    case "string":
+      return typeof v === "string";
+    case "number":
+      return typeof v === "number" && Number.isFinite(v);
+    case "integer":
+      return typeof v === "number" && Number.isInteger(v);
+    case "boolean":
+      return typeof v === "boolean";
+    case "array":
+      return Array.isArray(v);
+    case "object":
+      return v !== null && typeof v === "object" && !Array.isArray(v);
   }
 }
 
@@ -44,13 +50,7 @@ function describe(v: unknown): string {
   return Array.isArray(v) ? "array" : v === null ? "null" : typeof v;
 }
 
-function checkObject(
-  fields: Record<string, SpecField>,
-  obj: Record<string, unknown>,
-  prefix: string,
-  allowUnknown: boolean,
-  out: ValidationProblem[],
-): void {
+function checkObject(fields: Record<string, SpecField>, obj: Record<string, unknown>, prefix: string, allowUnknown: boolean, out: ValidationProblem[]): void {
   for (const [name, f] of Object.entries(fields)) {
     const v = obj[name];
     const path = prefix ? `${prefix}.${name}` : name;
@@ -70,9 +70,7 @@ function checkObject(
 
 function unknownNameMessage(name: string, known: string[]): string {
   const near = known.find((n) => n.toLowerCase() === name.toLowerCase());
-  return near
-    ? `not a field of the buyer's API: names are case-sensitive, the spec says "${near}"`
-    : "not a field of the buyer's API";
+  return near ? `not a field of the buyer's API: names are case-sensitive, the spec says "${near}"` : "not a field of the buyer's API";
 }
 
 function checkValue(f: SpecField, v: unknown, path: string, allowUnknown: boolean, out: ValidationProblem[]): void {
@@ -96,7 +94,9 @@ function checkValue(f: SpecField, v: unknown, path: string, allowUnknown: boolea
   if (f.type === "object" && f.properties) checkObject(f.properties, v as Record<string, unknown>, path, allowUnknown, out);
   if (f.type === "array" && f.items) {
     const items = f.items;
-    (v as unknown[]).forEach((x, i) => checkValue(items, x, `${path}[${i}]`, allowUnknown, out));
+    (v as unknown[]).forEach((x, i) => {
+      checkValue(items, x, `${path}[${i}]`, allowUnknown, out);
+    });
   }
 }
 
@@ -173,10 +173,15 @@ function ruleFacts(rule: FieldRule): RuleFacts {
   }
   const f = rule.format;
   if (f) {
-    if (f.phone) { facts.types = new Set(["string"]); facts.maxLen = PHONE_LEN[f.phone]; outputs = undefined; }
+    if (f.phone) {
+      facts.types = new Set(["string"]);
+      facts.maxLen = PHONE_LEN[f.phone];
+      outputs = undefined;
+    }
     if (f.date) {
       facts.types = new Set([f.date === "unix" || f.date === "unix_ms" ? "integer" : "string"]);
-      facts.maxLen = f.date === "unix" || f.date === "unix_ms" || f.date === "iso" ? 24 : f.date.replace(/\[([^\]]*)\]/g, "$1").length + (/A/.test(f.date) ? 1 : 0);
+      facts.maxLen =
+        f.date === "unix" || f.date === "unix_ms" || f.date === "iso" ? 24 : f.date.replace(/\[([^\]]*)\]/g, "$1").length + (/A/.test(f.date) ? 1 : 0);
       outputs = undefined;
     }
     if (f.boolean) {
@@ -187,12 +192,23 @@ function ruleFacts(rule: FieldRule): RuleFacts {
         facts.maxLen = Math.max(...o.map((x) => String(x).length));
       }
     }
-    if (f.decimals !== undefined) { facts.types = new Set([f.decimals === 0 ? "integer" : "number"]); outputs = undefined; }
-    if (f.money) { facts.types = new Set(["string"]); outputs = undefined; }
-    if (f.zip5) { facts.types = new Set(["string"]); facts.maxLen = 5; outputs = undefined; }
+    if (f.decimals !== undefined) {
+      facts.types = new Set([f.decimals === 0 ? "integer" : "number"]);
+      outputs = undefined;
+    }
+    if (f.money) {
+      facts.types = new Set(["string"]);
+      outputs = undefined;
+    }
+    if (f.zip5) {
+      facts.types = new Set(["string"]);
+      facts.maxLen = 5;
+      outputs = undefined;
+    }
     if (f.maxLength !== undefined) facts.maxLen = Math.min(facts.maxLen ?? Infinity, f.maxLength);
     if (f.case || f.trim) {
-      if (outputs) outputs = outputs.map((o) => typeof o === "string" ? (f.case === "upper" ? o.toUpperCase() : f.case === "lower" ? o.toLowerCase() : o).trim() : o);
+      if (outputs)
+        outputs = outputs.map((o) => (typeof o === "string" ? (f.case === "upper" ? o.toUpperCase() : f.case === "lower" ? o.toLowerCase() : o).trim() : o));
     }
   }
   if (rule.type) {
@@ -221,13 +237,14 @@ function specAt(spec: Spec, segs: PathSegment[]): { field?: SpecField; problem?:
     const s = segs[i] as PathSegment;
     const where = formatPath(segs.slice(0, i));
     if (typeof s === "number") {
-      if (!node || node.type !== "array") return { problem: `${where || "payload"} is not an array in the spec` };
+      if (node?.type !== "array") return { problem: `${where || "payload"} is not an array in the spec` };
       node = node.items;
       fields = node?.properties;
       if (!node) return {};
       continue;
     }
-    if (i > 0 && node && node.type !== "object") return { problem: `${where} is ${node.type === "array" ? "an array" : `a ${node.type}`} in the spec, not an object` };
+    if (i > 0 && node && node.type !== "object")
+      return { problem: `${where} is ${node.type === "array" ? "an array" : `a ${node.type}`} in the spec, not an object` };
     if (!fields) return spec.allowUnknownFields ? {} : { problem: `${where} has no documented children` };
     const next: SpecField | undefined = Object.hasOwn(fields, s) ? fields[s] : undefined;
     if (!next) return spec.allowUnknownFields ? {} : { problem: unknownNameMessage(s, Object.keys(fields)) };
@@ -276,7 +293,10 @@ function staticChecks(spec: Spec, rules: FieldRule[], out: ValidationProblem[]):
       if (!(p in LEAD_PATH_TYPES) && !p.startsWith("fields.")) out.push({ path: at, message: `lead.${p} is not a field of the canonical lead` });
     }
     const { field, problem } = specAt(spec, segs);
-    if (problem) { out.push({ path: at, message: problem }); return; }
+    if (problem) {
+      out.push({ path: at, message: problem });
+      return;
+    }
     if (!field) return;
     if (field.type === "object" || field.type === "array") {
       out.push({ path: at, message: `the spec has ${field.type === "object" ? "an object" : "an array"} here; map its children instead` });
@@ -286,22 +306,31 @@ function staticChecks(spec: Spec, rules: FieldRule[], out: ValidationProblem[]):
       out.push({ path: at, message: `the buyer wants ${field.type}, the mapping produces ${[...facts.types].join(" or ")} (set "type" or a format)` });
     }
     if (field.enum) {
-      if (!facts.outputs) out.push({ path: at, message: `the buyer accepts only ${field.enum.map((e) => JSON.stringify(e)).join(", ")} but ${facts.openReason ?? "the value is not restricted"}; add a translate table with a default` });
-      else for (const o of facts.outputs) if (!field.enum.includes(o as string | number | boolean)) out.push({ path: at, message: `${JSON.stringify(o)} (from the mapping) is not one of ${field.enum.map((e) => JSON.stringify(e)).join(", ")}` });
+      if (!facts.outputs)
+        out.push({
+          path: at,
+          message: `the buyer accepts only ${field.enum.map((e) => JSON.stringify(e)).join(", ")} but ${facts.openReason ?? "the value is not restricted"}; add a translate table with a default`,
+        });
+      else
+        for (const o of facts.outputs)
+          if (!field.enum.includes(o as string | number | boolean))
+            out.push({ path: at, message: `${JSON.stringify(o)} (from the mapping) is not one of ${field.enum.map((e) => JSON.stringify(e)).join(", ")}` });
     }
     if (field.maxLength !== undefined && field.type === "string") {
       if (facts.maxLen === undefined) out.push({ path: at, message: `the buyer allows at most ${field.maxLength} characters; add format.maxLength` });
       else if (facts.maxLen > field.maxLength) out.push({ path: at, message: `may produce ${facts.maxLen} characters, the buyer allows ${field.maxLength}` });
     }
     if (field.pattern && facts.outputs) {
-      for (const o of facts.outputs) if (typeof o === "string" && !regex(field.pattern).test(o)) out.push({ path: at, message: `${JSON.stringify(o)} does not match ${field.pattern}` });
+      for (const o of facts.outputs)
+        if (typeof o === "string" && !regex(field.pattern).test(o)) out.push({ path: at, message: `${JSON.stringify(o)} does not match ${field.pattern}` });
     }
   });
   const req: string[] = [];
   requiredLeaves(spec.fields, "", req);
   for (const path of req) {
     if (!mapped.has(path)) out.push({ path: `spec.${path}`, message: "required by the buyer but not mapped" });
-    else if (!always.has(path)) out.push({ path: `spec.${path}`, message: "required by the buyer but may be missing: mark the rule required or give it a default" });
+    else if (!always.has(path))
+      out.push({ path: `spec.${path}`, message: "required by the buyer but may be missing: mark the rule required or give it a default" });
   }
 }
 
@@ -321,19 +350,25 @@ function unflatten(pairs: Iterable<[string, string]>): Record<string, unknown> {
 /** Parses a rendered template back into an object so it can be checked against the spec. */
 function parseRendered(buyer: BuyerConfig, body: string): unknown {
   switch (buyer.format.type) {
-    case "json": return JSON.parse(body) as unknown;
+    case "json":
+      return JSON.parse(body) as unknown;
     case "form":
-    case "query": return unflatten(new URLSearchParams(body));
+    case "query":
+      return unflatten(new URLSearchParams(body));
     case "xml": {
       const doc = new XMLParser({ ignoreAttributes: true, parseTagValue: false }).parse(body) as Record<string, unknown>;
       return doc[buyer.format.root];
     }
     case "soap11":
     case "soap12": {
-      const doc = new XMLParser({ ignoreAttributes: true, parseTagValue: false, removeNSPrefix: true }).parse(body) as Record<string, Record<string, Record<string, unknown>>>;
+      const doc = new XMLParser({ ignoreAttributes: true, parseTagValue: false, removeNSPrefix: true }).parse(body) as Record<
+        string,
+        Record<string, Record<string, unknown>>
+      >;
       return doc.Envelope?.Body?.[buyer.format.operation];
     }
-    case "csv": return undefined;
+    case "csv":
+      return undefined;
   }
 }
 
@@ -343,7 +378,10 @@ function parseRendered(buyer: BuyerConfig, body: string): unknown {
  * lengths, patterns and nested structure; then maps a realistic sample lead per vertical and
  * checks the real payload. Every problem is listed.
  */
-export function validateMapping(buyer: BuyerConfig, now: () => number = () => Date.parse("2026-11-25T12:00:00Z")): { ok: boolean; problems: ValidationProblem[] } {
+export function validateMapping(
+  buyer: BuyerConfig,
+  now: () => number = () => Date.parse("2026-11-25T12:00:00Z"),
+): { ok: boolean; problems: ValidationProblem[] } {
   const problems: ValidationProblem[] = [];
   try {
     compileBuyer(buyer);
@@ -360,7 +398,7 @@ export function validateMapping(buyer: BuyerConfig, now: () => number = () => Da
   const c = compileBuyer(buyer);
   for (const vertical of buyer.verticals) {
     const lead = sampleLead(vertical);
-    let r;
+    let r: RenderResult;
     try {
       r = c.render(lead, { now }, () => "secret-value");
     } catch (e) {

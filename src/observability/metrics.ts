@@ -61,7 +61,9 @@ export async function computeMetrics(env: Env, fromMs: number, toMs: number): Pr
       `SELECT buyer_id, outcome, error_class, elapsed_ms, attempt, price FROM delivery_attempts WHERE created_at >= ? AND created_at < ? ORDER BY created_at DESC LIMIT ${MAX_ROWS}`,
     ).bind(from, to),
     env.DB.prepare(`SELECT status, COUNT(*) AS n FROM leads WHERE created_at >= ? AND created_at < ? GROUP BY status`).bind(from, to),
-    env.DB.prepare(`SELECT sold_buyer_id AS buyer_id, COALESCE(SUM(sold_price),0) AS revenue FROM leads WHERE status = 'sold' AND test = 0 AND finalized_at >= ? AND finalized_at < ? GROUP BY sold_buyer_id`).bind(from, to),
+    env.DB.prepare(
+      `SELECT sold_buyer_id AS buyer_id, COALESCE(SUM(sold_price),0) AS revenue FROM leads WHERE status = 'sold' AND test = 0 AND finalized_at >= ? AND finalized_at < ? GROUP BY sold_buyer_id`,
+    ).bind(from, to),
     env.DB.prepare(`SELECT COALESCE(SUM(credit),0) AS credited FROM returns WHERE created_at >= ? AND created_at < ?`).bind(from, to),
     env.DB.prepare(`SELECT COUNT(*) AS n, COALESCE(SUM(revenue),0) AS revenue FROM conversions WHERE created_at >= ? AND created_at < ?`).bind(from, to),
     env.DB.prepare(
@@ -89,7 +91,10 @@ export async function computeMetrics(env: Env, fromMs: number, toMs: number): Pr
     byBuyer.set(r.buyer_id, list);
   }
   const loopByBuyer = new Map(
-    ((perBuyerLoop?.results ?? []) as { buyer_id: string; conversions: number; conversion_revenue: number; returns: number; credited: number }[]).map((r) => [r.buyer_id, r]),
+    ((perBuyerLoop?.results ?? []) as { buyer_id: string; conversions: number; conversion_revenue: number; returns: number; credited: number }[]).map((r) => [
+      r.buyer_id,
+      r,
+    ]),
   );
   const revenueByBuyer = new Map(((revenue?.results ?? []) as { buyer_id: string; revenue: number }[]).map((r) => [r.buyer_id, r.revenue]));
 
@@ -154,9 +159,27 @@ export async function computeMetrics(env: Env, fromMs: number, toMs: number): Pr
         credited: loop?.credited ?? 0,
       };
     }),
-    sources: ((sources?.results ?? []) as { source_id: string; name: string; quality_score: number; leads: number; sold: number; revenue: number; returns: number; conversions: number }[]).map(
-      (s) => ({ sourceId: s.source_id, name: s.name, leads: s.leads, sold: s.sold, revenue: s.revenue, returns: s.returns, conversions: s.conversions, qualityScore: s.quality_score }),
-    ),
+    sources: (
+      (sources?.results ?? []) as {
+        source_id: string;
+        name: string;
+        quality_score: number;
+        leads: number;
+        sold: number;
+        revenue: number;
+        returns: number;
+        conversions: number;
+      }[]
+    ).map((s) => ({
+      sourceId: s.source_id,
+      name: s.name,
+      leads: s.leads,
+      sold: s.sold,
+      revenue: s.revenue,
+      returns: s.returns,
+      conversions: s.conversions,
+      qualityScore: s.quality_score,
+    })),
   };
 }
 

@@ -72,9 +72,7 @@ export function redactBody(body: string): string {
         .replace(/<([A-Za-z_][\w.:-]*)([^>]*)>([^<]*)<\/\1>/g, (m, tag: string, attrs: string, text: string) =>
           sensitive(tag) && text.trim() !== "" ? `<${tag}${attrs}>[redacted]</${tag}>` : m,
         )
-        .replace(/([A-Za-z_][\w.:-]*)="([^"]*)"/g, (m, name: string) =>
-          sensitive(name) ? `${name}="[redacted]"` : m,
-        ),
+        .replace(/([A-Za-z_][\w.:-]*)="([^"]*)"/g, (m, name: string) => (sensitive(name) ? `${name}="[redacted]"` : m)),
     );
   }
   if (/^[^\s=&]+=[^&]*(&[^\s=&]+=[^&]*)*$/.test(trimmed)) {
@@ -97,10 +95,7 @@ export function redactUrl(url: string): string {
 export function redactHeaders(headers: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers)) {
-    out[k] = /^(authorization|cookie|x-api-key|api-key|x-auth-token|proxy-authorization)$/i.test(k) ||
-      SENSITIVE_KEY.test(k)
-      ? "[redacted]"
-      : redactString(v);
+    out[k] = /^(authorization|cookie|x-api-key|api-key|x-auth-token|proxy-authorization)$/i.test(k) || SENSITIVE_KEY.test(k) ? "[redacted]" : redactString(v);
   }
   return out;
 }

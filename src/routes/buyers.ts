@@ -1,12 +1,12 @@
-import type { Context } from "hono";
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import type { AppEnv } from "../context";
 import { gateFor, idempotencyKeyFor } from "../delivery/engine";
 import { ApiError } from "../errors";
 import { newId } from "../ids";
 import { normalizeLead } from "../intake/normalize";
-import type { BuyerConfig } from "../integration/config";
 import { ConfigError } from "../integration/auth/errors";
+import type { BuyerConfig } from "../integration/config";
 import { MappingError } from "../integration/mapping/errors";
 import { previewRequest } from "../integration/preview";
 import { getBuyerRegistry } from "../integration/registry";
@@ -20,11 +20,23 @@ buyersRouter.use("*", adminAuth);
 
 /** The config as an operator may see it: secret *names* stay, literal header values are masked. */
 function publicConfig(buyer: BuyerConfig) {
-  return { ...buyer, endpoint: { ...buyer.endpoint, headers: redactHeaders(Object.fromEntries(Object.entries(buyer.endpoint.headers).map(([k, v]) => [k, typeof v === "string" ? v : `{secret:${v.secret}}`]))) } };
+  return {
+    ...buyer,
+    endpoint: {
+      ...buyer.endpoint,
+      headers: redactHeaders(
+        Object.fromEntries(Object.entries(buyer.endpoint.headers).map(([k, v]) => [k, typeof v === "string" ? v : `{secret:${v.secret}}`])),
+      ),
+    },
+  };
 }
 
 async function overrides(env: Env): Promise<Map<string, { status: string; reason: string | null }>> {
-  const { results } = await env.DB.prepare(`SELECT buyer_id, status, reason FROM buyer_overrides`).all<{ buyer_id: string; status: string; reason: string | null }>();
+  const { results } = await env.DB.prepare(`SELECT buyer_id, status, reason FROM buyer_overrides`).all<{
+    buyer_id: string;
+    status: string;
+    reason: string | null;
+  }>();
   return new Map(results.map((r) => [r.buyer_id, { status: r.status, reason: r.reason }]));
 }
 
@@ -87,7 +99,12 @@ async function leadFromBody(c: Context<AppEnv>) {
   const raw = json !== null && typeof json === "object" && "lead" in json ? (json as { lead: unknown }).lead : json;
   const nowMs = c.get("clock").now();
   const r = normalizeLead(raw, { id: newId("lead", nowMs), sourceId: "src_preview", nowMs });
-  if (!r.ok) throw new ApiError("validation_failed", "The lead has invalid fields.", r.issues.map((i) => ({ ...i, path: `lead.${i.path}` })));
+  if (!r.ok)
+    throw new ApiError(
+      "validation_failed",
+      "The lead has invalid fields.",
+      r.issues.map((i) => ({ ...i, path: `lead.${i.path}` })),
+    );
   return r.lead;
 }
 
@@ -100,17 +117,21 @@ buyersRouter.post("/:id/preview", async (c) => {
   let preview: Awaited<ReturnType<typeof previewRequest>>;
   try {
     preview = await previewRequest(buyer, lead, {
-    secret: str,
-    vars: str,
-    now: () => c.get("clock").now(),
-    deliveryId: "dlv_preview",
-    idempotencyKey: idempotencyKeyFor(lead.id, buyer.id),
-    sandbox: c.req.query("sandbox") === "1",
-    tokens: { getToken: async () => "<access token from the buyer's token endpoint>" },
+      secret: str,
+      vars: str,
+      now: () => c.get("clock").now(),
+      deliveryId: "dlv_preview",
+      idempotencyKey: idempotencyKeyFor(lead.id, buyer.id),
+      sandbox: c.req.query("sandbox") === "1",
+      tokens: { getToken: async () => "<access token from the buyer's token endpoint>" },
     });
   } catch (err) {
     if (err instanceof MappingError) {
-      throw new ApiError("validation_failed", "This lead cannot be mapped for this buyer.", err.issues.map((i) => ({ path: `mapping.${i.field}`, message: i.message })));
+      throw new ApiError(
+        "validation_failed",
+        "This lead cannot be mapped for this buyer.",
+        err.issues.map((i) => ({ path: `mapping.${i.field}`, message: i.message })),
+      );
     }
     if (err instanceof ConfigError) throw new ApiError("conflict", `The buyer's configuration is incomplete: ${err.message}`);
     throw err;
@@ -141,7 +162,9 @@ buyersRouter.post("/:id/test", async (c) => {
     buyerLeadId: result.buyerLeadId ?? null,
     price: result.price ?? null,
     elapsedMs: Math.round(result.elapsedMs),
-    request: result.request ? { method: result.request.method, url: result.request.url, headers: redactHeaders(result.request.headers), body: result.request.body ?? null } : null,
+    request: result.request
+      ? { method: result.request.method, url: result.request.url, headers: redactHeaders(result.request.headers), body: result.request.body ?? null }
+      : null,
     response: result.response ?? null,
     warnings: result.warnings,
   });

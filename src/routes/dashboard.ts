@@ -1,11 +1,11 @@
-import type { Context } from "hono";
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { html, raw } from "hono/html";
+import type { GateStatus } from "../buyer-gate/types";
 import type { AppEnv } from "../context";
 import { sha256Hex, timingSafeEqual } from "../crypto";
 import { computeMetrics, parseWindow } from "../observability/metrics";
-import type { GateStatus } from "../buyer-gate/types";
 import { circuitStates } from "./metrics";
 
 export const dashboardRouter = new OpenAPIHono<AppEnv>();
@@ -93,7 +93,9 @@ dashboardRouter.get("/", async (c) => {
 
   if (view === "diagnostics") {
     const [failures, alerts, dead] = await c.env.DB.batch([
-      c.env.DB.prepare(`SELECT id, lead_id, buyer_id, attempt, status_code, error_class, reason, elapsed_ms, created_at FROM delivery_attempts WHERE outcome NOT IN ('accepted','pending') ORDER BY created_at DESC LIMIT 50`),
+      c.env.DB.prepare(
+        `SELECT id, lead_id, buyer_id, attempt, status_code, error_class, reason, elapsed_ms, created_at FROM delivery_attempts WHERE outcome NOT IN ('accepted','pending') ORDER BY created_at DESC LIMIT 50`,
+      ),
       c.env.DB.prepare(`SELECT kind, buyer_id, message, created_at FROM alerts ORDER BY created_at DESC LIMIT 50`),
       c.env.DB.prepare(`SELECT queue, attempts, created_at FROM dead_letters ORDER BY created_at DESC LIMIT 20`),
     ]);
@@ -139,9 +141,21 @@ dashboardRouter.post("/login", async (c) => {
   const form = await c.req.parseBody();
   const token = typeof form.token === "string" ? form.token : "";
   if (!c.env.ADMIN_TOKEN || !timingSafeEqual(token, c.env.ADMIN_TOKEN)) {
-    return c.html(page("Sign in", html`<form class="login" method="post" action="/dashboard/login"><h2>Operator sign-in</h2><p class="bad">That token is not valid.</p>
-      <label for="token">Admin token</label><input id="token" name="token" type="password" required><button type="submit">Sign in</button></form>`), 401);
+    return c.html(
+      page(
+        "Sign in",
+        html`<form class="login" method="post" action="/dashboard/login"><h2>Operator sign-in</h2><p class="bad">That token is not valid.</p>
+      <label for="token">Admin token</label><input id="token" name="token" type="password" required><button type="submit">Sign in</button></form>`,
+      ),
+      401,
+    );
   }
-  setCookie(c, COOKIE, await sessionValue(c.env), { httpOnly: true, sameSite: "Strict", path: "/dashboard", secure: new URL(c.req.url).protocol === "https:", maxAge: 8 * 3600 });
+  setCookie(c, COOKIE, await sessionValue(c.env), {
+    httpOnly: true,
+    sameSite: "Strict",
+    path: "/dashboard",
+    secure: new URL(c.req.url).protocol === "https:",
+    maxAge: 8 * 3600,
+  });
   return c.redirect("/dashboard", 303);
 });

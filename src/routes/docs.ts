@@ -53,7 +53,12 @@ export function docsRouter(app: OpenAPIHono<AppEnv>) {
     path: "/v1/webhooks/{buyerId}",
     summary: "Signed callbacks from a buyer (decision, status, return, conversion, feedback)",
     request: { params: z.object({ buyerId: z.string() }) },
-    responses: { 200: { description: "Accepted or duplicate" }, 401: json(ErrorSchema, "Bad signature or timestamp"), 403: json(ErrorSchema, "IP not allowed"), 413: json(ErrorSchema, "Too large") },
+    responses: {
+      200: { description: "Accepted or duplicate" },
+      401: json(ErrorSchema, "Bad signature or timestamp"),
+      403: json(ErrorSchema, "IP not allowed"),
+      413: json(ErrorSchema, "Too large"),
+    },
   });
   for (const [method, path, summary] of [
     ["get", "/v1/buyers", "Buyers with circuit state, caps used and left, in-flight count"],

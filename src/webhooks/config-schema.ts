@@ -60,7 +60,10 @@ export const WebhookEventRulesSchema = z
       })
       .strict()
       .optional(),
-    conversion: z.object({ ...LeadRef, revenue: SelectorSchema.optional() }).strict().optional(),
+    conversion: z
+      .object({ ...LeadRef, revenue: SelectorSchema.optional() })
+      .strict()
+      .optional(),
     feedback: z
       .object({ ...LeadRef, kind: SelectorSchema, values: valueTable(FEEDBACK_KINDS).default({}) })
       .strict()

@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from "../clock";
+import { type Clock, systemClock } from "../clock";
 import { applyBuyerDecision, reofferLead } from "../delivery/callbacks";
 import { newId } from "../ids";
 import type { DeliveryJob } from "../intake/accept";
@@ -101,7 +101,8 @@ async function processEvent(env: Env, clock: Clock, job: EventJob, buyer: BuyerC
       return processReturn(env, clock, job, ev.reasonCode, lead, buyer, tlId, nowMs);
 
     case "conversion": {
-      if (lead.state !== "accepted" && lead.state !== "returned") return refuse(env, lead, job, tlId, nowIso, "conversion_refused", "the lead was not sold to this buyer");
+      if (lead.state !== "accepted" && lead.state !== "returned")
+        return refuse(env, lead, job, tlId, nowIso, "conversion_refused", "the lead was not sold to this buyer");
       // One conversion per lead and buyer; the timeline entry shares the deterministic id.
       await env.DB.batch([
         env.DB.prepare(
@@ -113,7 +114,8 @@ async function processEvent(env: Env, clock: Clock, job: EventJob, buyer: BuyerC
     }
 
     case "feedback": {
-      if (lead.state !== "accepted" && lead.state !== "returned") return refuse(env, lead, job, tlId, nowIso, "feedback_refused", "the lead was not sold to this buyer");
+      if (lead.state !== "accepted" && lead.state !== "returned")
+        return refuse(env, lead, job, tlId, nowIso, "feedback_refused", "the lead was not sold to this buyer");
       const delta = QUALITY_DELTAS.feedback[ev.kind];
       const fbId = derivedId("fb", job.webhookEventId);
       // One D1 batch is one transaction: the score moves only in the batch that inserts the row.
@@ -180,7 +182,13 @@ async function processReturn(
         lead.lead_id,
         job.buyerId,
       ),
-      env.DB.prepare(`UPDATE leads SET returned_at = ?, updated_at = ? WHERE id = ? AND ${notYet}`).bind(nowIso, nowIso, lead.lead_id, lead.lead_id, job.buyerId),
+      env.DB.prepare(`UPDATE leads SET returned_at = ?, updated_at = ? WHERE id = ? AND ${notYet}`).bind(
+        nowIso,
+        nowIso,
+        lead.lead_id,
+        lead.lead_id,
+        job.buyerId,
+      ),
       env.DB.prepare(`UPDATE lead_buyers SET state = 'returned', reason = ?, updated_at = ? WHERE lead_id = ? AND buyer_id = ? AND state = 'accepted'`).bind(
         `returned: ${reasonCode}`,
         nowIso,
@@ -195,7 +203,9 @@ async function processReturn(
   }
   // Re-offer only while the lead is still sold to the returning buyer: after a re-offer it may
   // have been sold to someone else, and re-offering then would undo that sale.
-  const cur = await env.DB.prepare(`SELECT l.status, l.sold_buyer_id, w.status AS event_status FROM leads l LEFT JOIN webhook_events w ON w.id = ? WHERE l.id = ?`)
+  const cur = await env.DB.prepare(
+    `SELECT l.status, l.sold_buyer_id, w.status AS event_status FROM leads l LEFT JOIN webhook_events w ON w.id = ? WHERE l.id = ?`,
+  )
     .bind(job.webhookEventId, lead.lead_id)
     .first<{ status: string; sold_buyer_id: string | null; event_status: string | null }>();
   if (cur && cur.status === "sold" && cur.sold_buyer_id === job.buyerId) {
@@ -229,7 +239,7 @@ export async function handleEventsBatch(batch: MessageBatch<EventJob>, env: Env,
   for (const msg of batch.messages) {
     const job = msg.body;
     try {
-      if (!job || job.kind !== "webhook_event") {
+      if (job?.kind !== "webhook_event") {
         log("error", "unknown message on the events queue", { id: msg.id });
         msg.ack();
         continue;

@@ -1,26 +1,19 @@
 import type { Clock } from "../clock";
 import { ApiError, type ErrorCode } from "../errors";
+import { BodyTooLarge, readBodyBytes } from "../http/body-bytes";
 import { newId } from "../ids";
 import type { BuyerConfig } from "../integration/config";
 import { getBuyerRegistry } from "../integration/registry";
 import { log } from "../observability/log";
 import { redact } from "../observability/redact";
-import { BodyTooLarge, readBodyBytes } from "../http/body-bytes";
 import type { WebhookConfig } from "./config-schema";
 import { compileAllowlist } from "./ip";
 import type { EventJob, StoredPayload } from "./jobs";
 import { mapEvent } from "./map";
-import { verifyWebhook, type VerifyFailure } from "./verify";
+import { type VerifyFailure, verifyWebhook } from "./verify";
 
 /** Why a webhook was refused before anything was stored; used as a log field and a counter key. */
-export type RejectReason =
-  | "unknown_buyer"
-  | "ip_not_allowed"
-  | "unsupported_media_type"
-  | "body_too_large"
-  | "malformed_json"
-  | "unmappable"
-  | VerifyFailure;
+export type RejectReason = "unknown_buyer" | "ip_not_allowed" | "unsupported_media_type" | "body_too_large" | "malformed_json" | "unmappable" | VerifyFailure;
 
 export type ReceiveOutcome = { status: "accepted" | "duplicate" | "ignored"; eventId: string };
 
@@ -212,7 +205,14 @@ export async function sweepWebhookEvents(env: Env, clock: Clock, limit = 100): P
     const stored = JSON.parse(r.payload) as StoredPayload;
     if (!stored.event) continue;
     try {
-      await env.EVENTS.send({ kind: "webhook_event", webhookEventId: r.id, buyerId: r.buyer_id, eventId: r.event_id, event: stored.event, receivedAt: r.received_at } satisfies EventJob);
+      await env.EVENTS.send({
+        kind: "webhook_event",
+        webhookEventId: r.id,
+        buyerId: r.buyer_id,
+        eventId: r.event_id,
+        event: stored.event,
+        receivedAt: r.received_at,
+      } satisfies EventJob);
       // `requeued` takes the row out of both rules, so the sweep does not resend it every minute.
       await env.DB.prepare(`UPDATE webhook_events SET error = 'requeued' WHERE id = ? AND status = 'received'`).bind(r.id).run();
       n++;

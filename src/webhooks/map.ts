@@ -1,6 +1,6 @@
 import type { FieldIssue } from "../errors";
-import { FEEDBACK_KINDS, LEAD_STATUSES, type CanonicalType, type FeedbackKind, type LeadStatus, type WebhookEventRules } from "./config-schema";
-import { select, type ParsedBody, type Selector } from "../integration/extract";
+import { type ParsedBody, type Selector, select } from "../integration/extract";
+import { type CanonicalType, FEEDBACK_KINDS, type FeedbackKind, LEAD_STATUSES, type LeadStatus, type WebhookEventRules } from "./config-schema";
 
 /** How a callback names the lead: by our delivery id, the buyer's lead id, or both. */
 export interface LeadRef {
@@ -69,7 +69,8 @@ export function mapEvent(rules: WebhookEventRules, body: ParsedBody, headerEvent
     const r = rules.decision;
     const raw1 = read(r.decision);
     const decision = pick(raw1, r.values, ["accepted", "rejected"] as const);
-    if (!decision) issues.push({ path: "events.decision.decision", message: raw1 === undefined ? "no decision found" : `decision "${raw1}" is not in the value table` });
+    if (!decision)
+      issues.push({ path: "events.decision.decision", message: raw1 === undefined ? "no decision found" : `decision "${raw1}" is not in the value table` });
     const price = asNumber(read(r.price));
     const reason = read(r.reason);
     if (decision) event = { type, decision, ...ref, ...(price !== undefined ? { price } : {}), ...(reason ? { reason: reason.slice(0, 500) } : {}) };
@@ -77,7 +78,11 @@ export function mapEvent(rules: WebhookEventRules, body: ParsedBody, headerEvent
     const r = rules.status;
     const raw1 = read(r.status);
     const status = pick(raw1, r.values, LEAD_STATUSES);
-    if (!status) issues.push({ path: "events.status.status", message: raw1 === undefined ? "no status found" : `status "${raw1}" is not one of ${LEAD_STATUSES.join(", ")}` });
+    if (!status)
+      issues.push({
+        path: "events.status.status",
+        message: raw1 === undefined ? "no status found" : `status "${raw1}" is not one of ${LEAD_STATUSES.join(", ")}`,
+      });
     else event = { type, status, ...ref };
   } else if (type === "return" && rules.return) {
     const r = rules.return;
@@ -95,7 +100,11 @@ export function mapEvent(rules: WebhookEventRules, body: ParsedBody, headerEvent
     const r = rules.feedback;
     const raw1 = read(r.kind);
     const kind = pick(raw1, r.values, FEEDBACK_KINDS);
-    if (!kind) issues.push({ path: "events.feedback.kind", message: raw1 === undefined ? "no feedback kind found" : `feedback "${raw1}" is not one of ${FEEDBACK_KINDS.join(", ")}` });
+    if (!kind)
+      issues.push({
+        path: "events.feedback.kind",
+        message: raw1 === undefined ? "no feedback kind found" : `feedback "${raw1}" is not one of ${FEEDBACK_KINDS.join(", ")}`,
+      });
     else event = { type, kind, ...ref };
   }
   if (issues.length > 0 || !event) return { kind: "invalid", issues };

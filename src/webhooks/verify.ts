@@ -45,7 +45,6 @@ export function fromHex(s: string): Uint8Array | undefined {
   return out;
 }
 
-
 function concat(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
   let n = 0;
   for (const p of parts) n += p.length;
@@ -81,7 +80,11 @@ function parseTimestamp(s: string | null | undefined): number | undefined {
  * Does any candidate signature equal the HMAC of `signed` under any key? Every pair is
  * compared (no early exit on the candidates), so timing does not tell which one was close.
  */
-async function anyMatch(keys: readonly (Uint8Array<ArrayBuffer> | undefined)[], signed: Uint8Array<ArrayBuffer>, candidates: readonly Uint8Array[]): Promise<number> {
+async function anyMatch(
+  keys: readonly (Uint8Array<ArrayBuffer> | undefined)[],
+  signed: Uint8Array<ArrayBuffer>,
+  candidates: readonly Uint8Array[],
+): Promise<number> {
   let matched = -1;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i];
@@ -157,7 +160,9 @@ export async function verifyWebhook(
       const signed = concat(enc.encode(`${ts}.`), body);
       const i = await anyMatch(utf8Keys, signed, candidates);
       const idHeader = config.idHeader ? (headers.get(config.idHeader) ?? undefined) : undefined;
-      return i >= 0 ? { ok: true, timestamp: ts, secretIndex: i, ...(idHeader ? { headerEventId: idHeader } : {}) } : { ok: false, reason: "signature_mismatch" };
+      return i >= 0
+        ? { ok: true, timestamp: ts, secretIndex: i, ...(idHeader ? { headerEventId: idHeader } : {}) }
+        : { ok: false, reason: "signature_mismatch" };
     }
 
     case "github":

@@ -4,13 +4,14 @@
  * finished payload — the floor — and (b) JSONata doing the same mapping (+ the same
  * serializer), all measured in the same run. Bounded: ~1 s per measurement.
  */
-import jsonata from "jsonata";
+
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { normalizeLead } from "../../src/intake/normalize";
+import jsonata from "jsonata";
 import type { NormalizedLead } from "../../src/intake/lead";
-import { BuyerConfigSchema } from "../../src/integration/config";
+import { normalizeLead } from "../../src/intake/normalize";
 import type { BuyerConfig } from "../../src/integration/config";
+import { BuyerConfigSchema } from "../../src/integration/config";
 import { compileSerializer } from "../../src/integration/formats/serialize";
 import { compileBuyer } from "../../src/integration/mapping/request";
 
@@ -24,39 +25,53 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 
 function loadLeads(): NormalizedLead[] {
   const out: NormalizedLead[] = [];
-  readFileSync("/work/shared/data/leads-sample.jsonl", "utf8").trim().split("\n").forEach((line, i) => {
-    const r = normalizeLead((JSON.parse(line) as { lead: unknown }).lead, { id: `lead_${i}`, sourceId: "src_bench", nowMs: NOW });
-    if (r.ok) out.push(r.lead);
-  });
+  readFileSync("/work/shared/data/leads-sample.jsonl", "utf8")
+    .trim()
+    .split("\n")
+    .forEach((line, i) => {
+      const r = normalizeLead((JSON.parse(line) as { lead: unknown }).lead, { id: `lead_${i}`, sourceId: "src_bench", nowMs: NOW });
+      if (r.ok) out.push(r.lead);
+    });
   return out;
 }
 
 /** The 20-field JSON buyer: renames, nesting-free, with phone/date/boolean formats, a translation and a computed age. */
 const json20 = BuyerConfigSchema.parse({
-  id: "bench-json20", name: "Bench JSON 20", verticals: ["auto_insurance", "mortgage", "solar", "legal"], price: 1,
-  endpoint: { url: "https://bench.example/leads" }, format: { type: "json" }, response: {},
-  mapping: { fields: [
-    { to: "lead_id", from: "id", required: true },
-    { to: "first_name", from: "first_name", required: true, format: { maxLength: 40 } },
-    { to: "last_name", from: "last_name", required: true, format: { maxLength: 40 } },
-    { to: "email", from: "email", required: true, format: { case: "lower" } },
-    { to: "phone", from: "phone", required: true, format: { phone: "digits10" } },
-    { to: "phone2", from: "phone_secondary", format: { phone: "dashed" } },
-    { to: "street", from: "address.street", required: true },
-    { to: "city", from: "address.city", required: true },
-    { to: "state", from: "address.state", required: true },
-    { to: "zip", from: "address.zip", required: true, format: { zip5: true } },
-    { to: "dob", from: "dob", format: { date: "MM/DD/YYYY" } },
-    { to: "age", compute: { fn: "age", args: ["dob"] } },
-    { to: "homeowner", from: "homeowner", default: false, format: { boolean: "Y/N" } },
-    { to: "vertical", from: "vertical", translate: { table: { auto_insurance: "AUTO", mortgage: "MORTGAGE", solar: "SOLAR", legal: "LEGAL" }, default: "OTHER" } },
-    { to: "ip", from: "ip_address" },
-    { to: "trustedform", from: "consent.trustedform_cert_url" },
-    { to: "jornaya", from: "consent.jornaya_leadid" },
-    { to: "consent_at", from: "consent.consented_at", format: { date: "unix" } },
-    { to: "test", from: "test" },
-    { to: "source", value: "leadwire" },
-  ] },
+  id: "bench-json20",
+  name: "Bench JSON 20",
+  verticals: ["auto_insurance", "mortgage", "solar", "legal"],
+  price: 1,
+  endpoint: { url: "https://bench.example/leads" },
+  format: { type: "json" },
+  response: {},
+  mapping: {
+    fields: [
+      { to: "lead_id", from: "id", required: true },
+      { to: "first_name", from: "first_name", required: true, format: { maxLength: 40 } },
+      { to: "last_name", from: "last_name", required: true, format: { maxLength: 40 } },
+      { to: "email", from: "email", required: true, format: { case: "lower" } },
+      { to: "phone", from: "phone", required: true, format: { phone: "digits10" } },
+      { to: "phone2", from: "phone_secondary", format: { phone: "dashed" } },
+      { to: "street", from: "address.street", required: true },
+      { to: "city", from: "address.city", required: true },
+      { to: "state", from: "address.state", required: true },
+      { to: "zip", from: "address.zip", required: true, format: { zip5: true } },
+      { to: "dob", from: "dob", format: { date: "MM/DD/YYYY" } },
+      { to: "age", compute: { fn: "age", args: ["dob"] } },
+      { to: "homeowner", from: "homeowner", default: false, format: { boolean: "Y/N" } },
+      {
+        to: "vertical",
+        from: "vertical",
+        translate: { table: { auto_insurance: "AUTO", mortgage: "MORTGAGE", solar: "SOLAR", legal: "LEGAL" }, default: "OTHER" },
+      },
+      { to: "ip", from: "ip_address" },
+      { to: "trustedform", from: "consent.trustedform_cert_url" },
+      { to: "jornaya", from: "consent.jornaya_leadid" },
+      { to: "consent_at", from: "consent.consented_at", format: { date: "unix" } },
+      { to: "test", from: "test" },
+      { to: "source", value: "leadwire" },
+    ],
+  },
 });
 
 const JSONATA_JSON20 = `{
@@ -146,7 +161,13 @@ async function measureAsync(leads: NormalizedLead[], fn: (l: NormalizedLead) => 
   return (n / (t - t0)) * 1000;
 }
 
-interface Row { name: string; leads: number; ours: number; floor: number; jsonata: number }
+interface Row {
+  name: string;
+  leads: number;
+  ours: number;
+  floor: number;
+  jsonata: number;
+}
 
 async function benchOne(name: string, buyer: BuyerConfig, leads: NormalizedLead[], expr: string): Promise<Row> {
   const c = compileBuyer(buyer);
@@ -155,12 +176,24 @@ async function benchOne(name: string, buyer: BuyerConfig, leads: NormalizedLead[
   const ser = compileSerializer(buyer.format);
   const payloads = leads.map((l) => map(l, env).payload);
   const compiled = jsonata(expr);
-  let ours = 0, floor = 0, jsonataRate = 0;
+  let ours = 0,
+    floor = 0,
+    jsonataRate = 0;
   let i = 0;
   for (let r = 0; r < ROUNDS; r++) {
-    ours = Math.max(ours, measure(leads, (l) => c.render(l, env, noSecret).body));
-    floor = Math.max(floor, measure(leads, () => JSON.stringify(payloads[i++ % payloads.length])));
-    if (r < 2) jsonataRate = Math.max(jsonataRate, await measureAsync(leads, async (l) => ser.serialize((await compiled.evaluate(l, { now_ms: NOW })) as Record<string, unknown>, noSecret)));
+    ours = Math.max(
+      ours,
+      measure(leads, (l) => c.render(l, env, noSecret).body),
+    );
+    floor = Math.max(
+      floor,
+      measure(leads, () => JSON.stringify(payloads[i++ % payloads.length])),
+    );
+    if (r < 2)
+      jsonataRate = Math.max(
+        jsonataRate,
+        await measureAsync(leads, async (l) => ser.serialize((await compiled.evaluate(l, { now_ms: NOW })) as Record<string, unknown>, noSecret)),
+      );
   }
   return { name, leads: leads.length, ours, floor, jsonata: jsonataRate };
 }
@@ -171,7 +204,12 @@ async function main(): Promise<void> {
   const rows = [
     await benchOne("JSON, 20 fields (all verticals)", json20, leads, JSONATA_JSON20),
     await benchOne("XML overflow-exchange (all verticals)", demo("overflow-exchange"), leads, JSONATA_XML),
-    await benchOne("form sunrise-solar (solar leads)", demo("sunrise-solar"), leads.filter((l) => l.vertical === "solar"), JSONATA_FORM),
+    await benchOne(
+      "form sunrise-solar (solar leads)",
+      demo("sunrise-solar"),
+      leads.filter((l) => l.vertical === "solar"),
+      JSONATA_FORM,
+    ),
   ];
   const f = (n: number): string => Math.round(n).toLocaleString("en-US").padStart(11);
   console.log(`\nmap + serialize, leads/second (best of ${ROUNDS} interleaved rounds of ${BUDGET_MS} ms, Node ${process.version})\n`);
@@ -179,7 +217,9 @@ async function main(): Promise<void> {
   for (const r of rows) {
     const vsJ = r.ours / r.jsonata;
     const vsF = r.floor / r.ours;
-    console.log(`${r.name.padEnd(40)}${f(r.ours)}${f(r.floor)}${f(r.jsonata)}   ${`${vsJ.toFixed(1)}x faster`.padStart(12)} ${`${vsF.toFixed(2)}x slower`.padStart(12)}  ${vsJ >= 20 && vsF <= 4 ? "OK" : "MISS"}`);
+    console.log(
+      `${r.name.padEnd(40)}${f(r.ours)}${f(r.floor)}${f(r.jsonata)}   ${`${vsJ.toFixed(1)}x faster`.padStart(12)} ${`${vsF.toFixed(2)}x slower`.padStart(12)}  ${vsJ >= 20 && vsF <= 4 ? "OK" : "MISS"}`,
+    );
   }
   console.log("\n* floor = JSON.stringify of the finished payload. Targets: >= 20x JSONata, within 4x of the floor.");
   console.log(`total ${((performance.now() - t0) / 1000).toFixed(1)} s`);

@@ -7,8 +7,8 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MOCK_CONTACT_FIELDS, MOCK_JSON_RESPONSE, mockCallbackWebhook } from "../mock-buyer/contract";
-import { startStack, type Stack } from "./harness";
-import { getLead, pollLeads, postLead, validLead, type LeadView } from "./helpers";
+import { type Stack, startStack } from "./harness";
+import { getLead, type LeadView, pollLeads, postLead, validLead } from "./helpers";
 
 // A fresh secret per run, so a pass proves the worker verified with *this* value (handed to it
 // as the secret the config names) and not with the demo default both sides happen to know.

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { groupAlive } from "../../src/cli/lib/proc.mjs";
-import { startStack, type Stack } from "./harness";
+import { type Stack, startStack } from "./harness";
 
 // A lead exactly as sources post it: the first valid line of the shared sample.
 function sampleLead(): Record<string, unknown> {

@@ -4,14 +4,14 @@
  * by `npm run soak`.
  */
 import type { ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
 import { spawnGroup, stopGroup } from "../../src/cli/lib/proc.mjs";
 import { createSourceSql } from "../../src/cli/lib/sql.mjs";
-import { ROOT, WRANGLER, applyMigrations, d1Execute, freePort, readVarsFile, waitForHttp, wranglerEnv } from "../../src/cli/lib/wrangler.mjs";
-import { startMockBuyer, type MockBuyer, type MockBuyerOptions } from "../mock-buyer/server";
+import { applyMigrations, d1Execute, freePort, ROOT, readVarsFile, WRANGLER, waitForHttp, wranglerEnv } from "../../src/cli/lib/wrangler.mjs";
+import { type MockBuyer, type MockBuyerOptions, startMockBuyer } from "../mock-buyer/server";
 
 export interface StackOptions {
   /** Extra or overriding Worker vars (`--var NAME:VALUE`), e.g. LEAD_MAX_AGE_HOURS. */

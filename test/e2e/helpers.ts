@@ -96,7 +96,9 @@ export async function pollLeads(
   let open = [...ids];
   while (open.length > 0) {
     const got = await Promise.all(open.map((id) => getLead(stack, id)));
-    got.forEach((g, i) => last.set(open[i] ?? g.view.id, g));
+    got.forEach((g, i) => {
+      last.set(open[i] ?? g.view.id, g);
+    });
     open = open.filter((id) => {
       const v = last.get(id)?.view;
       return !v || !done(v);

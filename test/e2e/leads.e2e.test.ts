@@ -5,8 +5,8 @@
  */
 import { readdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startStack, type Stack } from "./harness";
-import { EXPECTED_FIELD, getLead, pollLeads, postLead, sampleLines, TERMINAL, validLead, type SampleLine } from "./helpers";
+import { type Stack, startStack } from "./harness";
+import { EXPECTED_FIELD, getLead, pollLeads, postLead, type SampleLine, sampleLines, TERMINAL, validLead } from "./helpers";
 
 // The stack runs the demo buyers of buyers/*.json (no BUYER_CONFIGS override): every attempt must name one.
 const DEMO_BUYERS = readdirSync(new URL("../../buyers/", import.meta.url))
@@ -61,7 +61,10 @@ describe("leads end to end (wrangler dev + queue + BuyerGate + mock buyer)", () 
         expect(error.requestId).toBeTruthy();
         const field = EXPECTED_FIELD[line.why];
         expect(field, `unknown reason ${line.why}`).toBeDefined();
-        expect(error.issues.map((i) => i.path), line.why).toContain(field);
+        expect(
+          error.issues.map((i) => i.path),
+          line.why,
+        ).toContain(field);
         for (const issue of error.issues) expect(issue.message.length).toBeGreaterThan(0);
       }
     }

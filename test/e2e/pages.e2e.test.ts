@@ -3,9 +3,9 @@
  * `wrangler dev`: sign-in, the executive KPIs, the per-buyer operations table, diagnostics, the
  * API docs, and a wrong token. The numbers on the pages are checked against what was posted.
  */
-import { chromium, type Browser, type Page } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startStack, type Stack } from "./harness";
+import { type Stack, startStack } from "./harness";
 import { pollLeads, postLead, validLead } from "./helpers";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -59,7 +59,16 @@ describe("operator pages in a real browser", () => {
       startStack({ buyerConfigs: BUYERS }),
       chromium.launch({
         executablePath: CHROMIUM,
-        args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        args: [
+          "--headless",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-quic",
+          "--no-first-run",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+        ],
       }),
     ]);
     const ids: string[] = [];

@@ -316,12 +316,7 @@ export async function startMockBuyer(opts: MockBuyerOptions = {}): Promise<MockB
     say(`callback ${cb.eventId} ${cb.buyerId} → ${cb.status ?? cb.error ?? "?"}`);
   };
 
-  const scheduleCallback = (
-    buyerId: string,
-    q: Record<string, string>,
-    deliveryId: string | null,
-    leadId: string,
-  ): void => {
+  const scheduleCallback = (buyerId: string, q: Record<string, string>, deliveryId: string | null, leadId: string): void => {
     const url = q["callback"] ?? (leadwireOrigin ? `${leadwireOrigin.replace(/\/$/, "")}/v1/webhooks/${encodeURIComponent(buyerId)}` : undefined);
     const decision = q["decision"] === "reject" ? "rejected" : "accepted";
     const eventId = `evt_${++eventSeq}`;
@@ -377,13 +372,7 @@ export async function startMockBuyer(opts: MockBuyerOptions = {}): Promise<MockB
     return mulberry32(fnv1a(`${seed}\u0000${k}\u0000${n}`));
   };
 
-  const handleBuyer = async (
-    req: IncomingMessage,
-    res: ServerResponse,
-    url: URL,
-    buyerId: string,
-    pathBehavior: string,
-  ): Promise<void> => {
+  const handleBuyer = async (req: IncomingMessage, res: ServerResponse, url: URL, buyerId: string, pathBehavior: string): Promise<void> => {
     const body = await readBody(req);
     const headers = headerMap(req);
     const override = overrides.get(buyerId);
@@ -639,7 +628,10 @@ export async function startMockBuyer(opts: MockBuyerOptions = {}): Promise<MockB
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", `http://${host}`);
-    const parts = url.pathname.split("/").filter(Boolean).map((p) => decodeURIComponent(p));
+    const parts = url.pathname
+      .split("/")
+      .filter(Boolean)
+      .map((p) => decodeURIComponent(p));
     const run = async (): Promise<void> => {
       if (parts[0] === "b" && parts.length === 3 && parts[1] && parts[2]) return handleBuyer(req, res, url, parts[1], parts[2]);
       if (url.pathname === "/oauth/token" && req.method === "POST") return handleToken(req, res);

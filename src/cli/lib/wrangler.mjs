@@ -100,7 +100,7 @@ export function readVarsFile(file) {
   if (!existsSync(file)) return out;
   for (const line of readFileSync(file, "utf8").split(/\r?\n/)) {
     const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)\s*$/.exec(line);
-    if (!m || !m[1]) continue;
+    if (!m?.[1]) continue;
     let v = m[2] ?? "";
     if ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'"))) v = v.slice(1, -1);
     out[m[1]] = v;

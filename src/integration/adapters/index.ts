@@ -13,8 +13,8 @@ import { PresetError } from "./types";
 import { isPlainObject } from "./util";
 import { velocify } from "./velocify";
 
-export { PresetError } from "./types";
 export type { Preset } from "./types";
+export { PresetError } from "./types";
 
 /** Every preset by name; adding one is one file and one line here. */
 export const PRESETS: Readonly<Record<string, Preset>> = Object.fromEntries(

@@ -33,6 +33,10 @@ export const velocify: Preset = {
     },
   },
   check(cfg) {
-    return requireUrl(cfg, /^https:\/\/[^/]*velocify\.com\/Import\.aspx\?/i, "https://secure.velocify.com/Import.aspx?Provider=X&Client=Y&CampaignId=1&XmlResponse=true");
+    return requireUrl(
+      cfg,
+      /^https:\/\/[^/]*velocify\.com\/Import\.aspx\?/i,
+      "https://secure.velocify.com/Import.aspx?Provider=X&Client=Y&CampaignId=1&XmlResponse=true",
+    );
   },
 };

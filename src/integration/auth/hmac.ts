@@ -20,10 +20,7 @@ function urlParts(url: string): { path: string; query: string } {
 }
 
 /** The exact string that is signed. */
-export function signedContent(
-  content: string,
-  v: { method: string; url: string; body: string; timestamp: string },
-): string {
+export function signedContent(content: string, v: { method: string; url: string; body: string; timestamp: string }): string {
   if (content === "body") return v.body;
   if (content === "timestamp.body") return `${v.timestamp}.${v.body}`;
   const { path, query } = urlParts(v.url);

@@ -8,8 +8,8 @@ import { ConfigError } from "./errors";
 import { AUTH_SCHEMES } from "./registry";
 import type { AuthConfig, AuthOf, AuthType } from "./schema";
 
-export { AuthError, ConfigError } from "./errors";
 export type { ApplyOptions, AuthScheme, FetchFn, FetchTokenOptions, TokenResult } from "./common";
+export { AuthError, ConfigError } from "./errors";
 export type { AuthConfig, AuthConfigInput, AuthType } from "./schema";
 
 function schemeOf<T extends AuthType>(auth: AuthOf<T>): AuthScheme<T> {
@@ -21,12 +21,7 @@ function schemeOf<T extends AuthType>(auth: AuthOf<T>): AuthScheme<T> {
  * runs last). Throws ConfigError when a secret is missing; token schemes ask
  * `ctx.tokens.getToken(opts.forceRefresh)` — pass `{ forceRefresh: true }` when resending after a 401.
  */
-export async function applyAuth(
-  req: OutboundRequest,
-  auth: AuthConfig,
-  ctx: BuildContext,
-  opts: ApplyOptions = {},
-): Promise<OutboundRequest> {
+export async function applyAuth(req: OutboundRequest, auth: AuthConfig, ctx: BuildContext, opts: ApplyOptions = {}): Promise<OutboundRequest> {
   return schemeOf(auth).apply(req, auth, ctx, opts);
 }
 
@@ -41,12 +36,7 @@ export function usesTokens(auth: AuthConfig): boolean {
  * Throws AuthError (with the HTTP status, and `transient`) when the server refuses or fails,
  * ConfigError for a missing secret or a scheme without tokens.
  */
-export async function fetchToken(
-  auth: AuthConfig,
-  ctx: BuildContext,
-  fetchFn: FetchFn,
-  opts: FetchTokenOptions = {},
-): Promise<TokenResult> {
+export async function fetchToken(auth: AuthConfig, ctx: BuildContext, fetchFn: FetchFn, opts: FetchTokenOptions = {}): Promise<TokenResult> {
   const scheme = schemeOf(auth);
   if (!scheme.fetchToken) throw new ConfigError(`auth type ${auth.type} has no token to fetch`, "auth.type");
   return scheme.fetchToken(auth, ctx, fetchFn, opts);

@@ -1,5 +1,5 @@
-import { resolveVars } from "../vars";
 import { parseBody, select, toSelector } from "../extract";
+import { resolveVars } from "../vars";
 import type { AuthScheme } from "./common";
 import { requireSecret, stringOrSecret, tokenFrom, withHeader } from "./common";
 import { AuthError } from "./errors";

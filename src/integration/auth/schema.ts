@@ -17,9 +17,7 @@ export const ApiKeyAuthSchema = z
   })
   .strict();
 
-export const BasicAuthSchema = z
-  .object({ type: z.literal("basic"), username: StringOrSecret, password: SecretRef })
-  .strict();
+export const BasicAuthSchema = z.object({ type: z.literal("basic"), username: StringOrSecret, password: SecretRef }).strict();
 
 export const BearerAuthSchema = z.object({ type: z.literal("bearer"), token: SecretRef }).strict();
 

@@ -10,7 +10,9 @@ export const age: ComputedFunction = {
     if (typeof dob !== "string") return undefined;
     const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(dob);
     if (!m) return undefined;
-    const y = Number(m[1]), mo = Number(m[2]), d = Number(m[3]);
+    const y = Number(m[1]),
+      mo = Number(m[2]),
+      d = Number(m[3]);
     const now = new Date(env.now());
     let years = now.getUTCFullYear() - y;
     const nm = now.getUTCMonth() + 1;

@@ -178,7 +178,9 @@ function jsonWriter(root: Node, absent: unknown): FastWriter {
 /** The element(s) for a node named `name` (xml-writer's `element`); extra attributes on objects only. */
 function xmlElement(n: Node, name: string, prefix: string, absent: unknown, extraAttrs = ""): Part | undefined {
   if (n.slot >= 0) {
-    const slot = n.slot, open = `<${name}>`, close = `</${name}>`;
+    const slot = n.slot,
+      open = `<${name}>`,
+      close = `</${name}>`;
     return (values) => {
       const v = values[slot];
       return v === absent ? undefined : open + xmlText(v) + close;
@@ -218,7 +220,8 @@ function xmlElement(n: Node, name: string, prefix: string, absent: unknown, extr
       kids.push({ kind: "el", part });
     }
   }
-  const openTag = `<${name}${extraAttrs}`, close = `</${name}>`;
+  const openTag = `<${name}${extraAttrs}`,
+    close = `</${name}>`;
   return (values) => {
     let present = false;
     let open = openTag;

@@ -162,7 +162,13 @@ export function asciiBytes(s: string): Uint8Array {
  * the encoded key with its `=` as bytes, `ampKeys[i]` the same after `&`. One call and one
  * decode per body, so the per-value work stays inside this module.
  */
-export function formPairs(slots: readonly number[], keys: readonly Uint8Array[], ampKeys: readonly Uint8Array[], values: readonly unknown[], absent: unknown): string {
+export function formPairs(
+  slots: readonly number[],
+  keys: readonly Uint8Array[],
+  ampKeys: readonly Uint8Array[],
+  values: readonly unknown[],
+  absent: unknown,
+): string {
   formStart();
   let first = true;
   for (let i = 0; i < slots.length; i++) {
@@ -199,7 +205,10 @@ export function formEncodePayload(payload: Record<string, unknown>, nesting: "do
   const walk = (v: unknown, key: string): void => {
     if (v === undefined) return;
     if (v !== null && typeof v === "object") {
-      if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${key}[${i}]`));
+      if (Array.isArray(v))
+        v.forEach((x, i) => {
+          walk(x, `${key}[${i}]`);
+        });
       else for (const k in v) walk((v as Record<string, unknown>)[k], nesting === "dot" ? `${key}.${k}` : `${key}[${k}]`);
       return;
     }

@@ -1,7 +1,7 @@
 import { XMLBuilder } from "fast-xml-parser";
 import { ConfigError } from "../auth/errors";
-import type { CsvFormat, FormatConfig, SoapFormat, XmlFormat } from "./schema";
 import { formComponent, formEncodePayload } from "./form-encode";
+import type { CsvFormat, FormatConfig, SoapFormat, XmlFormat } from "./schema";
 import { writeXml, xmlAttributes } from "./xml-writer";
 
 /** Turns a mapped payload into the bytes of one wire format. Compiled once per buyer. */
@@ -24,13 +24,7 @@ const XML_INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
 
 /** Escapes text for XML element content and attribute values (all five special characters). */
 export function escapeXml(s: string): string {
-  return s
-    .replace(XML_INVALID, "")
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&apos;");
+  return s.replace(XML_INVALID, "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
 }
 
 /** Escapes text as the inside of a JSON string. */
@@ -70,7 +64,9 @@ export function flatten(payload: Record<string, unknown>, nesting: "dot" | "brac
   const out: [string, string][] = [];
   const walk = (v: unknown, key: string): void => {
     if (Array.isArray(v)) {
-      v.forEach((x, i) => walk(x, `${key}[${i}]`));
+      v.forEach((x, i) => {
+        walk(x, `${key}[${i}]`);
+      });
     } else if (v !== null && typeof v === "object") {
       for (const [k, x] of Object.entries(v)) walk(x, nesting === "dot" ? `${key}.${k}` : `${key}[${k}]`);
     } else {
@@ -167,9 +163,10 @@ function soapSerializer(f: SoapFormat): Serializer {
     let inner = "";
     for (const [name, content] of Object.entries(f.header)) {
       const resolved = resolveSecrets(content, secret, `format.header.${name}`);
-      inner += resolved !== null && typeof resolved === "object" && !Array.isArray(resolved)
-        ? writeXml(name, resolved as Record<string, unknown>, "@_", opAttrs)
-        : writeXml(name, { "#text": resolved }, "@_", opAttrs);
+      inner +=
+        resolved !== null && typeof resolved === "object" && !Array.isArray(resolved)
+          ? writeXml(name, resolved as Record<string, unknown>, "@_", opAttrs)
+          : writeXml(name, { "#text": resolved }, "@_", opAttrs);
     }
     return `<${p}:Header>${inner}</${p}:Header>`;
   };
@@ -190,16 +187,17 @@ function soapSerializer(f: SoapFormat): Serializer {
         const h: Record<string, unknown> = {};
         for (const [name, content] of Object.entries(f.header)) {
           const resolved = resolveSecrets(content, secret, `format.header.${name}`);
-          h[name] = resolved !== null && typeof resolved === "object" && !Array.isArray(resolved)
-            ? { "@_xmlns": f.namespace, ...(resolved as Record<string, unknown>) }
-            : { "@_xmlns": f.namespace, "#text": resolved };
+          h[name] =
+            resolved !== null && typeof resolved === "object" && !Array.isArray(resolved)
+              ? { "@_xmlns": f.namespace, ...(resolved as Record<string, unknown>) }
+              : { "@_xmlns": f.namespace, "#text": resolved };
         }
         envelope[`${p}:Header`] = h;
       }
       envelope[`${p}:Body`] = {
         [f.operation]: { "@_xmlns": f.namespace, ...(stripInvalidXml(payload) as Record<string, unknown>) },
       };
-      return XML_DECL + "\n" + (builder.build({ [`${p}:Envelope`]: envelope }) as string);
+      return `${XML_DECL}\n${builder.build({ [`${p}:Envelope`]: envelope }) as string}`;
     },
   };
 }

@@ -1,8 +1,8 @@
 import type { NormalizedLead } from "../../intake/lead";
-import { getComputed } from "../computed";
 import type { ComputeEnv } from "../computed";
-import { compileGetter, parseLeadPath, parsePath, setPath } from "../path";
+import { getComputed } from "../computed";
 import type { PathSegment } from "../path";
+import { compileGetter, parseLeadPath, parsePath, setPath } from "../path";
 import type { MappingWarning } from "../types";
 import { compileFormat, FormatFailure, toBoolean, toNumber } from "./formatters";
 import type { FieldRule, FieldsMapping, Scalar, When } from "./schema";
@@ -24,7 +24,10 @@ export type Mapper = (lead: NormalizedLead, env: ComputeEnv) => MapResult;
 
 /** Raised when a buyer config cannot be compiled (unknown function, malformed path). */
 export class MappingConfigError extends Error {
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(`${field}: ${message}`);
     this.name = "MappingConfigError";
   }
@@ -78,7 +81,12 @@ function compileSource(rule: FieldRule, field: string): Source {
     if (getters.length === 1 && g0) return (lead, env) => fn.fn([g0(lead)], options, env);
     if (getters.length === 2 && g0 && g1) return (lead, env) => fn.fn([g0(lead), g1(lead)], options, env);
     if (getters.length === 3 && g0 && g1 && g2) return (lead, env) => fn.fn([g0(lead), g1(lead), g2(lead)], options, env);
-    return (lead, env) => fn.fn(getters.map((g) => g(lead)), options, env);
+    return (lead, env) =>
+      fn.fn(
+        getters.map((g) => g(lead)),
+        options,
+        env,
+      );
   }
   throw new MappingConfigError(field, "needs one of from, value, compute");
 }
@@ -106,7 +114,10 @@ function compileType(type: FieldRule["type"]): ((v: unknown) => unknown) | undef
     case "number":
       return (v) => toNumber(v) ?? new FormatFailure("not a number");
     case "integer":
-      return (v) => { const n = toNumber(v); return n === undefined ? new FormatFailure("not a number") : Math.round(n); };
+      return (v) => {
+        const n = toNumber(v);
+        return n === undefined ? new FormatFailure("not a number") : Math.round(n);
+      };
     case "boolean":
       return (v) => toBoolean(v) ?? new FormatFailure("not a yes/no value");
     default:
@@ -150,7 +161,26 @@ function compileRule(rule: FieldRule, index: number): CompiledRule {
   if (!when && !translate && !type) {
     const missing = required ? "required field is missing" : undefined;
     if (!format) {
-      return { field, segs, value: (lead, env, out) => {
+      return {
+        field,
+        segs,
+        value: (lead, env, out) => {
+          let v = source(lead, env);
+          if (v === undefined || v === null || v === "") {
+            v = def;
+            if (v === undefined || v === null || v === "") {
+              if (missing) out.issues.push({ field, message: missing });
+              return ABSENT;
+            }
+          }
+          return v;
+        },
+      };
+    }
+    return {
+      field,
+      segs,
+      value: (lead, env, out) => {
         let v = source(lead, env);
         if (v === undefined || v === null || v === "") {
           v = def;
@@ -159,26 +189,15 @@ function compileRule(rule: FieldRule, index: number): CompiledRule {
             return ABSENT;
           }
         }
-        return v;
-      } };
-    }
-    return { field, segs, value: (lead, env, out) => {
-      let v = source(lead, env);
-      if (v === undefined || v === null || v === "") {
-        v = def;
-        if (v === undefined || v === null || v === "") {
-          if (missing) out.issues.push({ field, message: missing });
+        const f = format(v);
+        if (f instanceof Failure) {
+          if (required) out.issues.push({ field, message: f.message });
+          else out.warnings.push({ field, message: `${f.message}; field left out` });
           return ABSENT;
         }
-      }
-      const f = format(v);
-      if (f instanceof Failure) {
-        if (required) out.issues.push({ field, message: f.message });
-        else out.warnings.push({ field, message: `${f.message}; field left out` });
-        return ABSENT;
-      }
-      return f;
-    } };
+        return f;
+      },
+    };
   }
 
   const steps = [format, type].filter((f): f is NonNullable<typeof format> => f !== undefined);

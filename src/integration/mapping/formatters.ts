@@ -28,19 +28,36 @@ function digitsOf(v: unknown): string | undefined {
 export function formatPhone(v: unknown, style: string): string | undefined {
   const d = digitsOf(v);
   if (d === undefined) return undefined;
-  const a = d.slice(0, 3), b = d.slice(3, 6), c = d.slice(6);
+  const a = d.slice(0, 3),
+    b = d.slice(3, 6),
+    c = d.slice(6);
   switch (style) {
-    case "digits10": return d;
-    case "digits11": return `1${d}`;
-    case "e164": return `+1${d}`;
-    case "dashed": return `${a}-${b}-${c}`;
-    case "dotted": return `${a}.${b}.${c}`;
-    case "parens": return `(${a}) ${b}-${c}`;
-    default: return undefined;
+    case "digits10":
+      return d;
+    case "digits11":
+      return `1${d}`;
+    case "e164":
+      return `+1${d}`;
+    case "dashed":
+      return `${a}-${b}-${c}`;
+    case "dotted":
+      return `${a}.${b}.${c}`;
+    case "parens":
+      return `(${a}) ${b}-${c}`;
+    default:
+      return undefined;
   }
 }
 
-interface DateParts { y: number; mo: number; d: number; h: number; mi: number; s: number; ms: number }
+interface DateParts {
+  y: number;
+  mo: number;
+  d: number;
+  h: number;
+  mi: number;
+  s: number;
+  ms: number;
+}
 
 const tzFormatters = new Map<string, Intl.DateTimeFormat>();
 // Per zone: quarter-hour bucket → UTC offset (ms). Keyed by number, so a lookup builds no string.
@@ -60,8 +77,14 @@ function tzOffsetMs(ms: number, tz: string): number {
   let f = tzFormatters.get(tz);
   if (!f) {
     f = new Intl.DateTimeFormat("en-US", {
-      timeZone: tz, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
-      hour: "2-digit", minute: "2-digit", second: "2-digit",
+      timeZone: tz,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
     });
     tzFormatters.set(tz, f);
   }
@@ -99,8 +122,13 @@ function utcParts(ms: number): DateParts {
   if (!Number.isInteger(ms) || ms > 8.64e15 || ms < -8.64e15) {
     const x = new Date(ms);
     return {
-      y: x.getUTCFullYear(), mo: x.getUTCMonth() + 1, d: x.getUTCDate(),
-      h: x.getUTCHours(), mi: x.getUTCMinutes(), s: x.getUTCSeconds(), ms: x.getUTCMilliseconds(),
+      y: x.getUTCFullYear(),
+      mo: x.getUTCMonth() + 1,
+      d: x.getUTCDate(),
+      h: x.getUTCHours(),
+      mi: x.getUTCMinutes(),
+      s: x.getUTCSeconds(),
+      ms: x.getUTCMilliseconds(),
     };
   }
   const days = Math.floor(ms / DAY_MS);
@@ -141,8 +169,7 @@ function daysInMonth(y: number, mo: number): number {
 
 /** Whether `v` starts with `YYYY-MM-DD` (digits and dashes; ranges are checked by the callers). */
 function startsWithIsoDate(v: string): boolean {
-  return v.length >= 10 && v.charCodeAt(4) === 45 && v.charCodeAt(7) === 45 &&
-    digitsAt(v, 0, 4) >= 0 && digitsAt(v, 5, 2) >= 0 && digitsAt(v, 8, 2) >= 0;
+  return v.length >= 10 && v.charCodeAt(4) === 45 && v.charCodeAt(7) === 45 && digitsAt(v, 0, 4) >= 0 && digitsAt(v, 5, 2) >= 0 && digitsAt(v, 8, 2) >= 0;
 }
 
 /**
@@ -161,8 +188,12 @@ function fastInstant(v: string): number {
     if (ms < 0) return NaN;
   }
   if (!startsWithIsoDate(v)) return NaN;
-  const y = digitsAt(v, 0, 4), mo = digitsAt(v, 5, 2), d = digitsAt(v, 8, 2);
-  const h = digitsAt(v, 11, 2), mi = digitsAt(v, 14, 2), s = digitsAt(v, 17, 2);
+  const y = digitsAt(v, 0, 4),
+    mo = digitsAt(v, 5, 2),
+    d = digitsAt(v, 8, 2);
+  const h = digitsAt(v, 11, 2),
+    mi = digitsAt(v, 14, 2),
+    s = digitsAt(v, 17, 2);
   // Years below 100 would be read as 19xx by Date.UTC; leave those to Date.parse.
   if (y < 100 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return NaN;
   if (h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59) return NaN;
@@ -176,7 +207,9 @@ function fastInstant(v: string): number {
 function readDate(v: unknown, tz: string | undefined): { parts: DateParts; epochMs: number } | undefined {
   if (typeof v === "string") {
     if (v.length === 10 && startsWithIsoDate(v)) {
-      const y = digitsAt(v, 0, 4), mo = digitsAt(v, 5, 2), d = digitsAt(v, 8, 2);
+      const y = digitsAt(v, 0, 4),
+        mo = digitsAt(v, 5, 2),
+        d = digitsAt(v, 8, 2);
       const epochMs = Date.UTC(y, mo - 1, d);
       // Date.UTC reads years 0–99 as 1900–1999: validate the day against the year it used.
       const year = y <= 99 ? 1900 + y : y;
@@ -226,13 +259,20 @@ const TOKEN_CODES: Record<string, number> = { YYYY: 1, YY: 2, MM: 3, M: 4, DD: 5
 
 function piece(code: number, p: DateParts): string {
   switch (code) {
-    case 1: return p.y >= 1000 && p.y <= 9999 ? String(p.y) : String(p.y).padStart(4, "0");
-    case 3: return p2(p.mo);
-    case 5: return p2(p.d);
-    case 7: return p2(p.h);
-    case 11: return p2(p.mi);
-    case 12: return p2(p.s);
-    default: return (TOKENS[CODE_TOKENS[code] as string] as PartFn)(p);
+    case 1:
+      return p.y >= 1000 && p.y <= 9999 ? String(p.y) : String(p.y).padStart(4, "0");
+    case 3:
+      return p2(p.mo);
+    case 5:
+      return p2(p.d);
+    case 7:
+      return p2(p.h);
+    case 11:
+      return p2(p.mi);
+    case 12:
+      return p2(p.s);
+    default:
+      return (TOKENS[CODE_TOKENS[code] as string] as PartFn)(p);
   }
 }
 const CODE_TOKENS: string[] = [];
@@ -262,11 +302,22 @@ export function compileDatePattern(pattern: string): PartFn {
 
 /** Compiles a date format (`MM/DD/YYYY`, `unix`, `unix_ms`, `iso`) for an optional time zone. */
 export function compileDateFormat(pattern: string, tz?: string): Formatter {
-  if (pattern === "unix") return (v) => { const r = readDate(v, tz); return r && Math.floor(r.epochMs / 1000); };
+  if (pattern === "unix")
+    return (v) => {
+      const r = readDate(v, tz);
+      return r && Math.floor(r.epochMs / 1000);
+    };
   if (pattern === "unix_ms") return (v) => readDate(v, tz)?.epochMs;
-  if (pattern === "iso") return (v) => { const r = readDate(v, tz); return r && new Date(r.epochMs).toISOString(); };
+  if (pattern === "iso")
+    return (v) => {
+      const r = readDate(v, tz);
+      return r && new Date(r.epochMs).toISOString();
+    };
   const fmt = compileDatePattern(pattern);
-  return (v) => { const r = readDate(v, tz); return r && fmt(r.parts); };
+  return (v) => {
+    const r = readDate(v, tz);
+    return r && fmt(r.parts);
+  };
 }
 
 /** Formats a date with a pattern; undefined when the value is not a date. */
@@ -287,9 +338,16 @@ export function toBoolean(v: unknown): boolean | undefined {
 }
 
 const BOOLEAN_OUT: Record<string, [unknown, unknown]> = {
-  yes_no: ["yes", "no"], "Yes/No": ["Yes", "No"], "YES/NO": ["YES", "NO"],
-  y_n: ["y", "n"], "Y/N": ["Y", "N"], "1_0": [1, 0], string_1_0: ["1", "0"],
-  true_false: [true, false], "True/False": ["True", "False"], "TRUE/FALSE": ["TRUE", "FALSE"],
+  yes_no: ["yes", "no"],
+  "Yes/No": ["Yes", "No"],
+  "YES/NO": ["YES", "NO"],
+  y_n: ["y", "n"],
+  "Y/N": ["Y", "N"],
+  "1_0": [1, 0],
+  string_1_0: ["1", "0"],
+  true_false: [true, false],
+  "True/False": ["True", "False"],
+  "TRUE/FALSE": ["TRUE", "FALSE"],
 };
 
 /** The two values a boolean style produces (validateMapping checks them against enums). */
@@ -329,7 +387,11 @@ export function formatMoney(v: unknown, decimals = 2, symbol = ""): string | und
 /** First five digits of a ZIP / ZIP+4; undefined when it has fewer than five. */
 export function formatZip5(v: unknown): string | undefined {
   if (typeof v !== "string" && typeof v !== "number") return undefined;
-  const m = /^(\d{5})/.exec(String(v).trim().padStart(typeof v === "number" ? 5 : 0, "0"));
+  const m = /^(\d{5})/.exec(
+    String(v)
+      .trim()
+      .padStart(typeof v === "number" ? 5 : 0, "0"),
+  );
   return m?.[1];
 }
 
@@ -353,7 +415,7 @@ export function compileFormat(f: FieldFormat): (v: unknown) => unknown {
   if (f.trim) steps.push((v) => (typeof v === "string" ? v.trim() : v));
   if (f.case) {
     const c = f.case;
-    steps.push((v) => typeof v !== "string" ? v : c === "upper" ? v.toUpperCase() : c === "lower" ? v.toLowerCase() : titleCase(v));
+    steps.push((v) => (typeof v !== "string" ? v : c === "upper" ? v.toUpperCase() : c === "lower" ? v.toLowerCase() : titleCase(v)));
   }
   if (f.phone) {
     const style = f.phone;
@@ -370,7 +432,10 @@ export function compileFormat(f: FieldFormat): (v: unknown) => unknown {
   }
   if (f.decimals !== undefined) {
     const d = f.decimals;
-    steps.push((v) => { const n = toNumber(v); return n === undefined ? new FormatFailure("not a number") : roundTo(n, d); });
+    steps.push((v) => {
+      const n = toNumber(v);
+      return n === undefined ? new FormatFailure("not a number") : roundTo(n, d);
+    });
   }
   if (f.money) {
     const { decimals, symbol } = f.money;

@@ -1,15 +1,15 @@
 import type { NormalizedLead } from "../../intake/lead";
+import { ConfigError } from "../auth/errors";
 import type { ComputeEnv } from "../computed";
 import type { BuyerConfig } from "../config";
-import { appendQuery, compileSerializer } from "../formats/serialize";
-import type { Serializer } from "../formats/serialize";
 import { compileFastWriter } from "../formats/fast-writer";
-import { ABSENT, compileFieldSlots } from "./compile";
+import type { Serializer } from "../formats/serialize";
+import { appendQuery, compileSerializer } from "../formats/serialize";
+import type { BuildContext, MappingWarning, OutboundRequest } from "../types";
 import type { CompiledFieldSlots, MappingIssue, Slot } from "./compile";
-import { ConfigError } from "../auth/errors";
+import { ABSENT, compileFieldSlots } from "./compile";
 import { MappingError } from "./errors";
 import { compileTemplate } from "./template";
-import type { BuildContext, MappingWarning, OutboundRequest } from "../types";
 
 /** One lead rendered for one buyer, before the wire/URL/headers are assembled. */
 export interface RenderResult {
@@ -124,8 +124,7 @@ export function compileBuyer(buyer: BuyerConfig): CompiledBuyer {
     serializer,
     mapPayload,
     render,
-    url: (vars, sandbox) =>
-      sandbox && sandboxParts ? substitute(sandboxParts, vars, "endpoint.sandboxUrl") : substitute(urlParts, vars, "endpoint.url"),
+    url: (vars, sandbox) => (sandbox && sandboxParts ? substitute(sandboxParts, vars, "endpoint.sandboxUrl") : substitute(urlParts, vars, "endpoint.url")),
     // Query-string buyers carry the lead in the URL: a body-less GET.
     method: serializer.inUrl ? "GET" : buyer.endpoint.method,
   };
@@ -145,11 +144,7 @@ function setHeader(headers: Record<string, string>, name: string, value: string)
  * invalid after mapping — pre-delivery validation that costs no HTTP call — and ConfigError
  * (auth/errors) when a secret or `${VAR}` the config needs is not set.
  */
-export function buildRequest(
-  buyer: BuyerConfig,
-  lead: NormalizedLead,
-  ctx: BuildContext,
-): { request: OutboundRequest; warnings: MappingWarning[] } {
+export function buildRequest(buyer: BuyerConfig, lead: NormalizedLead, ctx: BuildContext): { request: OutboundRequest; warnings: MappingWarning[] } {
   const c = compileBuyer(buyer);
   const r = c.render(lead, { now: ctx.now }, ctx.secret);
   if (r.issues.length) throw new MappingError(r.issues);

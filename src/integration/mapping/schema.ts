@@ -5,9 +5,7 @@ export const ScalarSchema = z.union([z.string(), z.number(), z.boolean(), z.null
 export type Scalar = z.infer<typeof ScalarSchema>;
 
 export const PHONE_STYLES = ["digits10", "digits11", "e164", "dashed", "dotted", "parens"] as const;
-export const BOOLEAN_STYLES = [
-  "yes_no", "Yes/No", "YES/NO", "y_n", "Y/N", "1_0", "true_false", "True/False", "TRUE/FALSE", "string_1_0",
-] as const;
+export const BOOLEAN_STYLES = ["yes_no", "Yes/No", "YES/NO", "y_n", "Y/N", "1_0", "true_false", "True/False", "TRUE/FALSE", "string_1_0"] as const;
 
 /**
  * Formatting applied to a mapped value, in this order: trim → case → phone → date → boolean

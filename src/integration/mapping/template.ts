@@ -1,13 +1,11 @@
 import type { NormalizedLead } from "../../intake/lead";
-import { getComputed } from "../computed";
 import type { ComputeEnv } from "../computed";
+import { getComputed } from "../computed";
 import { compileGetter, parseLeadPath } from "../path";
 import type { MappingWarning } from "../types";
 import type { MappingIssue } from "./compile";
 import { MappingConfigError } from "./compile";
-import {
-  formatBoolean, formatDate, formatMoney, formatPhone, formatZip5, roundTo, toNumber, truncate,
-} from "./formatters";
+import { formatBoolean, formatDate, formatMoney, formatPhone, formatZip5, roundTo, toNumber, truncate } from "./formatters";
 
 /**
  * `{{lead.first_name}}` / `{{formatPhone(lead.phone, "dashed")}}` templates. Parsed once into
@@ -17,8 +15,7 @@ import {
 
 type Eval = (lead: NormalizedLead, env: ComputeEnv) => unknown;
 
-const str = (v: unknown): string | undefined =>
-  typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : undefined;
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : undefined);
 
 /** Built-in template helpers; computed registry functions are callable by name as well. */
 export const templateHelpers: Readonly<Record<string, (...args: unknown[]) => unknown>> = {
@@ -26,16 +23,25 @@ export const templateHelpers: Readonly<Record<string, (...args: unknown[]) => un
   formatDate: (v, pattern, tz) => formatDate(v, typeof pattern === "string" ? pattern : "YYYY-MM-DD", typeof tz === "string" ? tz : undefined),
   formatBoolean: (v, style) => formatBoolean(v, typeof style === "string" ? style : "true_false"),
   formatMoney: (v, decimals, symbol) => formatMoney(v, typeof decimals === "number" ? decimals : 2, typeof symbol === "string" ? symbol : ""),
-  round: (v, decimals) => { const n = toNumber(v); return n === undefined ? undefined : roundTo(n, typeof decimals === "number" ? decimals : 0); },
+  round: (v, decimals) => {
+    const n = toNumber(v);
+    return n === undefined ? undefined : roundTo(n, typeof decimals === "number" ? decimals : 0);
+  },
   upper: (v) => str(v)?.toUpperCase(),
   lower: (v) => str(v)?.toLowerCase(),
   trim: (v) => str(v)?.trim(),
-  truncate: (v, n) => { const s = str(v); return s === undefined || typeof n !== "number" ? s : truncate(s, n); },
+  truncate: (v, n) => {
+    const s = str(v);
+    return s === undefined || typeof n !== "number" ? s : truncate(s, n);
+  },
   zip5: (v) => formatZip5(v),
   default: (v, fallback) => (v === undefined || v === null || v === "" ? fallback : v),
 };
 
-interface Cursor { src: string; i: number }
+interface Cursor {
+  src: string;
+  i: number;
+}
 
 function skipWs(c: Cursor): void {
   while (c.i < c.src.length && /\s/.test(c.src[c.i] as string)) c.i++;
@@ -83,7 +89,13 @@ function parseExpr(c: Cursor, where: string): Eval {
     const helper = Object.hasOwn(templateHelpers, name) ? templateHelpers[name] : undefined;
     if (helper) return (lead, env) => helper(...args.map((a) => a(lead, env)));
     const fn = getComputed(name);
-    if (fn) return (lead, env) => fn.fn(args.map((a) => a(lead, env)), {}, env);
+    if (fn)
+      return (lead, env) =>
+        fn.fn(
+          args.map((a) => a(lead, env)),
+          {},
+          env,
+        );
     throw new MappingConfigError(where, `unknown template function "${name}"`);
   }
   throw new MappingConfigError(where, `cannot read placeholder {{${c.src}}}`);
@@ -100,7 +112,12 @@ export function compileExpression(src: string, where = "mapping.template"): Eval
 
 export type TemplateContext = "json-string" | "json-value" | "text";
 
-interface Part { lit: string; expr?: Eval; src?: string; ctx: TemplateContext }
+interface Part {
+  lit: string;
+  expr?: Eval;
+  src?: string;
+  ctx: TemplateContext;
+}
 
 /** For JSON, whether the end of `text` is inside a string literal, given the state at its start. */
 function jsonStringStateAfter(text: string, inString: boolean): boolean {
@@ -113,16 +130,20 @@ function jsonStringStateAfter(text: string, inString: boolean): boolean {
   return s;
 }
 
-export interface TemplateResult { body: string; warnings: MappingWarning[]; issues: MappingIssue[] }
+export interface TemplateResult {
+  body: string;
+  warnings: MappingWarning[];
+  issues: MappingIssue[];
+}
 
 /**
  * Compiles a template for a format family: `json` makes placeholders context-aware (inside a
- * string → escaped text; outside → a JSON value, `null` when missing); others use `escape`.
+ * string → escaped text; outside → a JSON value, `null` when missing); others use `escapeText`.
  */
 export function compileTemplate(
   template: string,
   family: "json" | "other",
-  escape: (s: string) => string,
+  escapeText: (s: string) => string,
   required: readonly string[] = [],
 ): (lead: NormalizedLead, env: ComputeEnv) => TemplateResult {
   const parts: Part[] = [];
@@ -153,7 +174,7 @@ export function compileTemplate(
         body += missing ? "null" : typeof v === "number" || typeof v === "boolean" ? String(v) : JSON.stringify(str(v) ?? v);
       } else if (!missing) {
         const s = str(v) ?? JSON.stringify(v);
-        body += p.ctx === "json-string" ? JSON.stringify(s).slice(1, -1) : escape(s);
+        body += p.ctx === "json-string" ? JSON.stringify(s).slice(1, -1) : escapeText(s);
       }
     }
     return { body, warnings, issues };

@@ -3,13 +3,14 @@
  * pending / unrecognized), the buyer's lead id, reasons, price and redirect URL. Pure and total:
  * whatever the buyer sends (empty, malformed, binary), the result is a ParsedResponse.
  */
-import { headerValue, jsonPathAll, parseBody, regexTest, selectAll, selectAllRaw, toText } from "../extract";
+
 import type { ParsedBody, Selector } from "../extract";
+import { headerValue, jsonPathAll, parseBody, regexTest, selectAll, selectAllRaw, toText } from "../extract";
 import type { BuyerResponse, ParsedResponse } from "../types";
 import type { Extract, Matcher, OutcomeRule, ResponseRules, StatusField, StatusSpec } from "./schema";
 
-export { ResponseRulesSchema } from "./schema";
 export type { OutcomeRule, OutcomeRuleInput, ResponseRules, ResponseRulesInput } from "./schema";
+export { ResponseRulesSchema } from "./schema";
 
 const DEFAULT_STATUS_VALUES = {
   accepted: ["accepted", "accept", "success", "successful", "ok", "sold", "approved", "true"],

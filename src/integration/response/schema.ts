@@ -1,15 +1,16 @@
 import { z } from "zod";
-import { BodyKindSchema, SelectorSchema, isValidRegex } from "../extract";
+import { BodyKindSchema, isValidRegex, SelectorSchema } from "../extract";
 
 const Scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
-const RegexFlags = z.string().regex(/^[imsu]*$/, "regex flags: any of i, m, s, u").optional();
+const RegexFlags = z
+  .string()
+  .regex(/^[imsu]*$/, "regex flags: any of i, m, s, u")
+  .optional();
 
 /** 201, "2xx", "400-499". */
 export const StatusSpecSchema = z.union([
   z.number().int().min(100).max(599),
-  z
-    .string()
-    .regex(/^([1-5]xx|[1-5]\d\d(-[1-5]\d\d)?)$/, 'a status code, a class such as "2xx", or a range such as "400-499"'),
+  z.string().regex(/^([1-5]xx|[1-5]\d\d(-[1-5]\d\d)?)$/, 'a status code, a class such as "2xx", or a range such as "400-499"'),
 ]);
 export type StatusSpec = z.infer<typeof StatusSpecSchema>;
 
@@ -28,8 +29,7 @@ const valueTests = {
   caseSensitive: z.boolean().default(false),
 };
 
-const regexOk = (m: { matches?: string | undefined; flags?: string | undefined }) =>
-  m.matches === undefined || isValidRegex(m.matches, m.flags);
+const regexOk = (m: { matches?: string | undefined; flags?: string | undefined }) => m.matches === undefined || isValidRegex(m.matches, m.flags);
 const badRegex = { message: "invalid regular expression in `matches`" };
 
 export const JsonPathMatcherSchema = z
@@ -52,13 +52,7 @@ export const RegexMatcherSchema = z
 /** A case-insensitive search term anywhere in the raw body. */
 export const SearchMatcherSchema = z.object({ search: z.string().min(1) }).strict();
 
-export const MatcherSchema = z.union([
-  JsonPathMatcherSchema,
-  XPathMatcherSchema,
-  FormKeyMatcherSchema,
-  RegexMatcherSchema,
-  SearchMatcherSchema,
-]);
+export const MatcherSchema = z.union([JsonPathMatcherSchema, XPathMatcherSchema, FormKeyMatcherSchema, RegexMatcherSchema, SearchMatcherSchema]);
 export type Matcher = z.infer<typeof MatcherSchema>;
 
 /** accepted · rejected · error · pending (the buyer only acknowledged; the decision comes by callback). */

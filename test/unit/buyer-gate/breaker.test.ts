@@ -15,7 +15,11 @@ describe("CircuitBreaker", () => {
     t = 1_000_000;
     store = new MemoryBreakerStore();
     transitions = [];
-    cb = new CircuitBreaker(store, () => t, (x) => transitions.push(x));
+    cb = new CircuitBreaker(
+      store,
+      () => t,
+      (x) => transitions.push(x),
+    );
   });
 
   /** One full call: permit, then its verdict. */

@@ -69,7 +69,11 @@ describe("nextWindowStart", () => {
 });
 
 describe("schedule", () => {
-  const weekdays9to17 = { timezone: "America/Chicago", days: ["mon", "tue", "wed", "thu", "fri"] as ("mon" | "tue" | "wed" | "thu" | "fri")[], hours: { start: "09:00", end: "17:00" } };
+  const weekdays9to17 = {
+    timezone: "America/Chicago",
+    days: ["mon", "tue", "wed", "thu", "fri"] as ("mon" | "tue" | "wed" | "thu" | "fri")[],
+    hours: { start: "09:00", end: "17:00" },
+  };
 
   it("opens by local day and hour", () => {
     expect(inSchedule(weekdays9to17, at("2025-01-15T15:00:00Z"))).toBe(true); // Wed 09:00 CST

@@ -81,7 +81,9 @@ describe("schedule", () => {
     expect(localTime(NOW, "America/Los_Angeles")).toEqual({ day: "wed", minutes: 420 });
   });
   it("opens on the listed days and hours only, including windows across midnight", () => {
-    const weekdays = buyer("b", { schedule: { timezone: "America/New_York", days: ["mon", "tue", "wed", "thu", "fri"], hours: { start: "09:00", end: "17:00" } } });
+    const weekdays = buyer("b", {
+      schedule: { timezone: "America/New_York", days: ["mon", "tue", "wed", "thu", "fri"], hours: { start: "09:00", end: "17:00" } },
+    });
     expect(inSchedule(weekdays, NOW)).toBe(true);
     expect(inSchedule(weekdays, NOW + 8 * 3_600_000)).toBe(false); // 18:00
     expect(inSchedule(weekdays, Date.parse("2026-11-28T15:00:00Z"))).toBe(false); // Saturday

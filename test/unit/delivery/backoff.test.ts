@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { longRetryDelaySeconds, nextRetry, retryDelaySeconds, type RetryPolicy } from "../../../src/delivery/backoff";
+import { longRetryDelaySeconds, nextRetry, type RetryPolicy, retryDelaySeconds } from "../../../src/delivery/backoff";
 import { RetrySchema } from "../../../src/integration/config";
 
 const policy: RetryPolicy = RetrySchema.parse({});

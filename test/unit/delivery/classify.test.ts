@@ -53,7 +53,11 @@ describe("classify: the error-class table", () => {
 
 describe("explicit rejections on 4xx", () => {
   it("a 409 the buyer's rules read as rejected cascades as a rejection, not a config fault", () => {
-    expect(classify({ status: 409, parsed: { outcome: "rejected", reason: "duplicate" } })).toEqual({ outcome: "rejected", errorClass: "rejected", reason: "duplicate" });
+    expect(classify({ status: 409, parsed: { outcome: "rejected", reason: "duplicate" } })).toEqual({
+      outcome: "rejected",
+      errorClass: "rejected",
+      reason: "duplicate",
+    });
     expect(classify({ status: 400, parsed: { outcome: "rejected" } })).toMatchObject({ outcome: "rejected", errorClass: "rejected" });
   });
   it("a 4xx without such a rule stays a client error, and 401/403/404/410 are never rejections", () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { normalizeLead } from "../../../src/intake/normalize";
 import {
   normalizeBoolean,
   normalizeDate,
@@ -12,7 +13,6 @@ import {
   normalizeTrustedFormUrl,
   normalizeZip,
 } from "../../../src/intake/normalizers";
-import { normalizeLead } from "../../../src/intake/normalize";
 
 describe("phone", () => {
   it.each([
@@ -75,7 +75,16 @@ describe("dates, booleans, money, consent", () => {
     expect(normalizeInstant(1764048780)).toBe("2025-11-25T05:33:00.000Z");
   });
   it.each([
-    [1, true], [0, false], ["yes", true], ["no", false], ["Y", true], ["N", false], [true, true], ["False", false], ["1", true], ["0", false],
+    [1, true],
+    [0, false],
+    ["yes", true],
+    ["no", false],
+    ["Y", true],
+    ["N", false],
+    [true, true],
+    ["False", false],
+    ["1", true],
+    ["0", false],
   ] as const)("boolean %j → %s", (i, o) => expect(normalizeBoolean(i)).toBe(o));
   it.each([["maybe"], [2], [null]])("refuses boolean %j", (i) => expect(normalizeBoolean(i)).toBeUndefined());
   it("reads money and ranges", () => {
@@ -123,7 +132,14 @@ describe("normalizeLead", () => {
 
   it("lists every problem at once with its path", () => {
     const r = normalizeLead(
-      { ...base, email: "x", phone: "555-1234", address: { ...base.address, zip: "7870", state: "Atlantis" }, dob: "2015-01-01", fields: { loan_amount: "lots" } },
+      {
+        ...base,
+        email: "x",
+        phone: "555-1234",
+        address: { ...base.address, zip: "7870", state: "Atlantis" },
+        dob: "2015-01-01",
+        fields: { loan_amount: "lots" },
+      },
       opts,
     );
     expect(r.ok).toBe(false);

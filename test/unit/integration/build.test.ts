@@ -34,7 +34,13 @@ describe("buildRequest", () => {
   });
 
   it("a missing secret or variable is a ConfigError, before any HTTP call", () => {
-    const noSecret = (() => { try { buildRequest(b, lead(), ctx({ secret: () => undefined })); } catch (e) { return e; } })();
+    const noSecret = (() => {
+      try {
+        buildRequest(b, lead(), ctx({ secret: () => undefined }));
+      } catch (e) {
+        return e;
+      }
+    })();
     expect(noSecret).toBeInstanceOf(ConfigError);
     expect(noSecret).toMatchObject({ field: "endpoint.headers.X-Key", secret: "ACME_API_KEY", message: "secret ACME_API_KEY is not set" });
     expect(() => buildRequest(b, lead(), ctx({ vars: () => undefined }))).toThrow(/\$\{MOCK_BUYER_ORIGIN\} is not set/);

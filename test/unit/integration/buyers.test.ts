@@ -1,10 +1,10 @@
-import { XMLParser } from "fast-xml-parser";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { XMLParser } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
 import { checkBuyers } from "../../../src/cli/buyers-check";
-import { normalizeLead } from "../../../src/intake/normalize";
 import type { NormalizedLead } from "../../../src/intake/lead";
+import { normalizeLead } from "../../../src/intake/normalize";
 import type { BuyerConfig } from "../../../src/integration/config";
 import { buildRequest, mapLead } from "../../../src/integration/mapping/request";
 import { getBuyerRegistry, loadBuyers } from "../../../src/integration/registry";
@@ -27,13 +27,16 @@ function checkBuyersRaw() {
 
 function sampleLeads(): NormalizedLead[] {
   const out: NormalizedLead[] = [];
-  readFileSync(SAMPLE, "utf8").trim().split("\n").forEach((line, i) => {
-    const row = JSON.parse(line) as { lead: unknown; valid: boolean };
-    if (!row.valid) return;
-    const r = normalizeLead(row.lead, { id: `lead_${String(i).padStart(26, "0")}`, sourceId: "src_sample", nowMs: NOW });
-    if (!r.ok) throw new Error(`sample lead ${i} marked valid but rejected: ${JSON.stringify(r.issues)}`);
-    out.push(r.lead);
-  });
+  readFileSync(SAMPLE, "utf8")
+    .trim()
+    .split("\n")
+    .forEach((line, i) => {
+      const row = JSON.parse(line) as { lead: unknown; valid: boolean };
+      if (!row.valid) return;
+      const r = normalizeLead(row.lead, { id: `lead_${String(i).padStart(26, "0")}`, sourceId: "src_sample", nowMs: NOW });
+      if (!r.ok) throw new Error(`sample lead ${i} marked valid but rejected: ${JSON.stringify(r.issues)}`);
+      out.push(r.lead);
+    });
   return out;
 }
 
@@ -41,13 +44,19 @@ function sampleLeads(): NormalizedLead[] {
 function readBack(b: BuyerConfig, body: string | undefined, url: string): unknown {
   const xml = new XMLParser({ ignoreAttributes: false, parseTagValue: false, removeNSPrefix: true });
   switch (b.format.type) {
-    case "json": return JSON.parse(body ?? "");
-    case "xml": return (xml.parse(body ?? "") as Record<string, unknown>)[b.format.root];
+    case "json":
+      return JSON.parse(body ?? "");
+    case "xml":
+      return (xml.parse(body ?? "") as Record<string, unknown>)[b.format.root];
     case "soap11":
-    case "soap12": return (xml.parse(body ?? "") as { Envelope: { Body: Record<string, unknown> } }).Envelope.Body[b.format.operation];
-    case "form": return Object.fromEntries(new URLSearchParams(body));
-    case "query": return Object.fromEntries(new URL(url).searchParams);
-    case "csv": return body;
+    case "soap12":
+      return (xml.parse(body ?? "") as { Envelope: { Body: Record<string, unknown> } }).Envelope.Body[b.format.operation];
+    case "form":
+      return Object.fromEntries(new URLSearchParams(body));
+    case "query":
+      return Object.fromEntries(new URL(url).searchParams);
+    case "csv":
+      return body;
   }
 }
 
@@ -100,7 +109,11 @@ describe("demo buyers", () => {
 describe("demo buyers read the mock buyer's answers", () => {
   const answers = {
     json: { type: "application/json", ok: '{"status":"accepted","lead_id":"MB-7","price":25}', no: '{"status":"rejected","reason":"duplicate lead"}' },
-    xml: { type: "application/xml", ok: "<response><status>accepted</status><lead_id>MB-7</lead_id><price>25</price></response>", no: "<response><status>rejected</status><reason>duplicate lead</reason></response>" },
+    xml: {
+      type: "application/xml",
+      ok: "<response><status>accepted</status><lead_id>MB-7</lead_id><price>25</price></response>",
+      no: "<response><status>rejected</status><reason>duplicate lead</reason></response>",
+    },
     form: { type: "application/x-www-form-urlencoded", ok: "status=accepted&lead_id=MB-7&price=25", no: "status=rejected&reason=duplicate+lead" },
     text: { type: "text/plain", ok: "ACCEPTED MB-7", no: "REJECTED: duplicate lead" },
   } as const;
@@ -126,7 +139,11 @@ describe("registry", () => {
     const good = JSON.parse(readFileSync(`${root}/buyers/acme-auto.json`, "utf8")) as Record<string, unknown>;
     const { buyers, errors } = loadBuyers([good, { ...good }, { ...good, id: "Bad Id" }, { ...good, id: "x-2", price: -1 }]);
     expect(buyers.map((b) => b.id)).toEqual(["acme-auto"]);
-    expect(errors.map((e) => [e.index, e.issues[0]?.path])).toEqual([[1, "id"], [2, "id"], [3, "price"]]);
+    expect(errors.map((e) => [e.index, e.issues[0]?.path])).toEqual([
+      [1, "id"],
+      [2, "id"],
+      [3, "price"],
+    ]);
   });
 
   it("BUYER_CONFIGS overrides the bundled buyers, parsed once per value", () => {
@@ -154,11 +171,12 @@ describe("XML buyers: the fast writer's output equals XMLBuilder's for every sam
         if (!b.verticals.includes(lead.vertical)) continue;
         const { payload, body } = mapLead(b, lead, () => NOW);
         const f = b.format;
-        const reference = f.type === "xml"
-          ? `<?xml version="1.0" encoding="UTF-8"?>${builder.build({ [f.root]: { ...Object.fromEntries(Object.entries(f.rootAttributes ?? {}).map(([k, v]) => [`@_${k}`, v])), ...payload } }) as string}`
-          : f.type === "soap11"
-            ? `<?xml version="1.0" encoding="UTF-8"?>${builder.build({ "soap:Envelope": { "@_xmlns:soap": "http://schemas.xmlsoap.org/soap/envelope/", "soap:Header": Object.fromEntries(Object.entries(f.header ?? {}).map(([k, v]) => [k, { "@_xmlns": f.namespace, ...(v as object) }])), "soap:Body": { [f.operation]: { "@_xmlns": f.namespace, ...payload } } } }) as string}`
-            : "";
+        const reference =
+          f.type === "xml"
+            ? `<?xml version="1.0" encoding="UTF-8"?>${builder.build({ [f.root]: { ...Object.fromEntries(Object.entries(f.rootAttributes ?? {}).map(([k, v]) => [`@_${k}`, v])), ...payload } }) as string}`
+            : f.type === "soap11"
+              ? `<?xml version="1.0" encoding="UTF-8"?>${builder.build({ "soap:Envelope": { "@_xmlns:soap": "http://schemas.xmlsoap.org/soap/envelope/", "soap:Header": Object.fromEntries(Object.entries(f.header ?? {}).map(([k, v]) => [k, { "@_xmlns": f.namespace, ...(v as object) }])), "soap:Body": { [f.operation]: { "@_xmlns": f.namespace, ...payload } } } }) as string}`
+              : "";
         expect(body).toBe(reference);
         n++;
       }

@@ -12,8 +12,8 @@ import { formComponent, formEncodePayload } from "../../../src/integration/forma
 import { ABSENT, compileFieldSlots } from "../../../src/integration/mapping/compile";
 import { formatDate } from "../../../src/integration/mapping/formatters";
 import { compileBuyer } from "../../../src/integration/mapping/request";
-import * as g from "./golden/cases";
 import type { GroupGolden, Text } from "./golden/cases";
+import * as g from "./golden/cases";
 import { lead } from "./helpers";
 
 const current = g.currentImpl;
@@ -26,7 +26,11 @@ function expectGroup(label: string, got: GroupGolden | undefined, want: GroupGol
   expect(got.config, `${label}: the buyer config changed since the golden outputs were recorded`).toBe(want.config);
   expect(got.full, `${label}: renders kept in full`).toEqual(want.full);
   const badBlocks = (got.blocks ?? []).flatMap((d, i) => (d === want.blocks?.[i] ? [] : [`renders ${i * g.BLOCK}..${i * g.BLOCK + g.BLOCK - 1}`]));
-  expect({ count: got.count, digests: got.digests, blocks: got.blocks }, `${label}: ${badBlocks.join(", ") || "digests"} differ`).toEqual({ count: want.count, digests: want.digests, blocks: want.blocks });
+  expect({ count: got.count, digests: got.digests, blocks: got.blocks }, `${label}: ${badBlocks.join(", ") || "digests"} differ`).toEqual({
+    count: want.count,
+    digests: want.digests,
+    blocks: want.blocks,
+  });
 }
 
 describe("fast paths are byte-identical to the recorded pre-optimisation output", () => {
@@ -39,13 +43,20 @@ describe("fast paths are byte-identical to the recorded pre-optimisation output"
     expect(sample.length).toBeGreaterThan(1000);
     expect(sample.length).toBe(want.leads);
     expect(Object.keys(want.buyers).length).toBeGreaterThanOrEqual(5);
-    const got = g.recordSample(current, sample, buyers.filter((b) => b.config.id in want.buyers));
+    const got = g.recordSample(
+      current,
+      sample,
+      buyers.filter((b) => b.config.id in want.buyers),
+    );
     for (const id of Object.keys(want.buyers)) expectGroup(`sample via ${id}`, got.buyers[id], want.buyers[id]);
   });
 
   it("hostile text, unicode, emoji, newlines, empty and missing optional fields through every demo buyer", () => {
     const want = g.readGolden<g.HostileGolden>("hostile.json");
-    const got = g.recordHostile(current, buyers.filter((b) => b.config.id in want.buyers));
+    const got = g.recordHostile(
+      current,
+      buyers.filter((b) => b.config.id in want.buyers),
+    );
     for (const id of Object.keys(want.buyers)) expectGroup(`hostile via ${id}`, got.buyers[id], want.buyers[id]);
     const solar = compileBuyer(configs.find((b) => b.id === "sunrise-solar") as BuyerConfig).render(g.hostileLeads()[0] as NormalizedLead, g.env, g.secret);
     expect(new URLSearchParams(solar.body).get("lead[first_name]")).toBe("<Script>alert(1)</Script>");
@@ -63,14 +74,18 @@ describe("fast paths are byte-identical to the recorded pre-optimisation output"
     const want = g.readGolden<g.NestedGolden>("nested.json");
     const got = g.recordNested(current, sample);
     expect(got.formats.map((f) => f.format)).toEqual(want.formats.map((f) => f.format));
-    got.formats.forEach((f, i) => expectGroup(`nested as ${JSON.stringify(f.format)}`, f, want.formats[i]));
+    got.formats.forEach((f, i) => {
+      expectGroup(`nested as ${JSON.stringify(f.format)}`, f, want.formats[i]);
+    });
   });
 
   it("falls back to the general serializer, same bytes, for shapes a writer cannot predict", () => {
     const want = g.readGolden<g.FallbackGolden>("fallback.json");
     const got = g.recordFallback(current, sample);
     expect(got.groups.map((x) => [x.shape, x.format])).toEqual(want.groups.map((x) => [x.shape, x.format]));
-    got.groups.forEach((x, i) => expectGroup(`shape ${x.shape} as ${JSON.stringify(x.format)}`, x, want.groups[i]));
+    got.groups.forEach((x, i) => {
+      expectGroup(`shape ${x.shape} as ${JSON.stringify(x.format)}`, x, want.groups[i]);
+    });
     const slots = compileFieldSlots({ fields: g.FALLBACK_SHAPES[1] } as never);
     expect(compileFastWriter({ type: "json", charset: "utf-8" }, slots.paths, ABSENT)).toBeUndefined();
   });
@@ -95,7 +110,10 @@ describe("form encoding", () => {
       const rec = want.strings[i];
       expect(formComponent(s)).toBe(new URLSearchParams({ k: s }).toString().slice(2));
       const got = { component: formComponent(s), bracket: formEncodePayload(g.formPayload(s), "bracket"), dot: formEncodePayload(g.formPayload(s), "dot") };
-      expect({ component: asRecorded(got.component, rec?.component), bracket: asRecorded(got.bracket, rec?.bracket), dot: asRecorded(got.dot, rec?.dot) }, `string ${i}`).toEqual(rec);
+      expect(
+        { component: asRecorded(got.component, rec?.component), bracket: asRecorded(got.bracket, rec?.bracket), dot: asRecorded(got.dot, rec?.dot) },
+        `string ${i}`,
+      ).toEqual(rec);
     });
   });
 

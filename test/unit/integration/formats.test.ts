@@ -1,7 +1,7 @@
 import { XMLParser } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
-import { FormatConfigSchema } from "../../../src/integration/formats/schema";
 import type { FormatConfig } from "../../../src/integration/formats/schema";
+import { FormatConfigSchema } from "../../../src/integration/formats/schema";
 import { appendQuery, compileSerializer, csvCell, toCsv } from "../../../src/integration/formats/serialize";
 
 const ser = (f: Record<string, unknown>) => compileSerializer(FormatConfigSchema.parse(f) as FormatConfig);
@@ -17,7 +17,11 @@ describe("json", () => {
 });
 
 describe("xml", () => {
-  const parse = (x: string) => new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@_", parseTagValue: false, isArray: (n) => n === "phone" }).parse(x) as Record<string, Record<string, unknown>>;
+  const parse = (x: string) =>
+    new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@_", parseTagValue: false, isArray: (n) => n === "phone" }).parse(x) as Record<
+      string,
+      Record<string, unknown>
+    >;
 
   it("escapes & < > \" ' and keeps unicode and newlines, with a declaration", () => {
     const body = ser({ type: "xml", root: "lead" }).serialize(HOSTILE, noSecret);
@@ -55,7 +59,13 @@ describe("form and query", () => {
   it("flattens nested objects with dots or brackets and encodes values", () => {
     const payload = { contact: { name: "Smith & Sons", phones: ["1", "2"] }, ok: true, nothing: null };
     const dot = ser({ type: "form" }).serialize(payload, noSecret);
-    expect([...new URLSearchParams(dot)]).toEqual([["contact.name", "Smith & Sons"], ["contact.phones[0]", "1"], ["contact.phones[1]", "2"], ["ok", "true"], ["nothing", ""]]);
+    expect([...new URLSearchParams(dot)]).toEqual([
+      ["contact.name", "Smith & Sons"],
+      ["contact.phones[0]", "1"],
+      ["contact.phones[1]", "2"],
+      ["ok", "true"],
+      ["nothing", ""],
+    ]);
     const br = ser({ type: "form", nesting: "bracket" }).serialize(payload, noSecret);
     expect([...new URLSearchParams(br)].map(([k]) => k)).toEqual(["contact[name]", "contact[phones][0]", "contact[phones][1]", "ok", "nothing"]);
     expect(ser({ type: "form" }).contentType).toBe("application/x-www-form-urlencoded; charset=utf-8");
@@ -82,7 +92,13 @@ describe("soap", () => {
   const payload = { Lead: { Name: "O'Brien & <Co>" } };
 
   it("1.1: envelope, header elements (secrets resolved), body operation, text/xml and SOAPAction", () => {
-    const s = ser({ type: "soap11", operation: "SubmitLead", namespace: "urn:b", action: "urn:b/SubmitLead", header: { Auth: { User: "lw", Key: { secret: "K" } } } });
+    const s = ser({
+      type: "soap11",
+      operation: "SubmitLead",
+      namespace: "urn:b",
+      action: "urn:b/SubmitLead",
+      header: { Auth: { User: "lw", Key: { secret: "K" } } },
+    });
     expect(s.contentType).toBe("text/xml; charset=utf-8");
     expect(s.headers.SOAPAction).toBe('"urn:b/SubmitLead"');
     const body = s.serialize(payload, (n) => (n === "K" ? "s3cr3t" : undefined));
@@ -119,16 +135,24 @@ describe("csv", () => {
 });
 
 describe("fast writers match the reference libraries byte for byte", () => {
-  const tricky = [
-    "Smith & Sons <Script>x</Script>", `O'Brien "q"`, "Zoë 😀 日本", "a\nb\r\nc\td", "!'()*~-._ +=&?#%", "", "ctl\u0001x",
-  ];
+  const tricky = ["Smith & Sons <Script>x</Script>", `O'Brien "q"`, "Zoë 😀 日本", "a\nb\r\nc\td", "!'()*~-._ +=&?#%", "", "ctl\u0001x"];
 
   it("XML writer = fast-xml-parser XMLBuilder (hostile text, attributes, arrays, #text, null, nesting)", async () => {
     const { XMLBuilder } = await import("fast-xml-parser");
     const { writeXml } = await import("../../../src/integration/formats/xml-writer");
     const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: "@_", suppressBooleanAttributes: false, processEntities: true });
     for (const t of tricky.filter((x) => !x.includes("\u0001"))) {
-      const payload = { "@_id": t, a: t, list: [t, 1, true], nested: { "@_k": "v", "#text": t }, deep: { x: { y: t } }, n: null, num: 1.5, bool: false, empty: {} };
+      const payload = {
+        "@_id": t,
+        a: t,
+        list: [t, 1, true],
+        nested: { "@_k": "v", "#text": t },
+        deep: { x: { y: t } },
+        n: null,
+        num: 1.5,
+        bool: false,
+        empty: {},
+      };
       expect(writeXml("root", payload)).toBe(builder.build({ root: payload }) as string);
     }
   });

@@ -1,12 +1,23 @@
 import { describe, expect, it } from "vitest";
 import {
-  compileFormat, formatBoolean, formatDate, formatMoney, formatPhone, formatZip5, FormatFailure, truncate,
+  compileFormat,
+  FormatFailure,
+  formatBoolean,
+  formatDate,
+  formatMoney,
+  formatPhone,
+  formatZip5,
+  truncate,
 } from "../../../src/integration/mapping/formatters";
 
 describe("phone formatter", () => {
   it.each([
-    ["digits10", "2025550123"], ["digits11", "12025550123"], ["e164", "+12025550123"],
-    ["dashed", "202-555-0123"], ["dotted", "202.555.0123"], ["parens", "(202) 555-0123"],
+    ["digits10", "2025550123"],
+    ["digits11", "12025550123"],
+    ["e164", "+12025550123"],
+    ["dashed", "202-555-0123"],
+    ["dotted", "202.555.0123"],
+    ["parens", "(202) 555-0123"],
   ])("%s", (style, out) => {
     expect(formatPhone("+12025550123", style)).toBe(out);
     expect(formatPhone("(202) 555-0123", style)).toBe(out);

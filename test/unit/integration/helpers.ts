@@ -1,6 +1,6 @@
 import type { NormalizedLead } from "../../../src/intake/lead";
-import { BuyerConfigSchema } from "../../../src/integration/config";
 import type { BuyerConfig, BuyerConfigInput } from "../../../src/integration/config";
+import { BuyerConfigSchema } from "../../../src/integration/config";
 import { sampleLead } from "../../../src/integration/mapping/sample-lead";
 import type { BuildContext } from "../../../src/integration/types";
 

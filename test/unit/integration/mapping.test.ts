@@ -34,13 +34,16 @@ describe("field mapping", () => {
 
   it("constants, defaults for missing values, and output types", () => {
     const l = lead({ dob: undefined, fields: { vehicle_year: "2019" } });
-    const r = map([
-      { to: "src", value: "leadwire" },
-      { to: "dob", from: "dob", default: "unknown" },
-      { to: "year", from: "fields.vehicle_year", type: "integer" },
-      { to: "yearText", from: "fields.vehicle_year", type: "string" },
-      { to: "absent", from: "fields.nope" },
-    ], l);
+    const r = map(
+      [
+        { to: "src", value: "leadwire" },
+        { to: "dob", from: "dob", default: "unknown" },
+        { to: "year", from: "fields.vehicle_year", type: "integer" },
+        { to: "yearText", from: "fields.vehicle_year", type: "string" },
+        { to: "absent", from: "fields.nope" },
+      ],
+      l,
+    );
     expect(r.payload).toEqual({ src: "leadwire", dob: "unknown", year: 2019, yearText: "2019" });
   });
 
@@ -55,7 +58,13 @@ describe("field mapping", () => {
   });
 
   it("computed fields use the injected clock", () => {
-    const r = map([{ to: "age", compute: { fn: "age", args: ["dob"] } }, { to: "ltv", compute: { fn: "ltv", args: ["fields.loan", "fields.value"] } }], lead({ fields: { loan: 200000, value: 250000 } }));
+    const r = map(
+      [
+        { to: "age", compute: { fn: "age", args: ["dob"] } },
+        { to: "ltv", compute: { fn: "ltv", args: ["fields.loan", "fields.value"] } },
+      ],
+      lead({ fields: { loan: 200000, value: 250000 } }),
+    );
     expect(r.payload).toEqual({ age: 41, ltv: 80 });
   });
 
@@ -66,11 +75,15 @@ describe("field mapping", () => {
   });
 
   it("a required field missing or invalid stops the request before any HTTP call (MappingError)", () => {
-    const b = buyer({ mapping: { fields: [
-      { to: "dob", from: "dob", required: true, format: { date: "MM/DD/YYYY" } },
-      { to: "tel", from: "fields.alt", required: true, format: { phone: "dashed" } },
-      { to: "ok", from: "email", required: true },
-    ] } });
+    const b = buyer({
+      mapping: {
+        fields: [
+          { to: "dob", from: "dob", required: true, format: { date: "MM/DD/YYYY" } },
+          { to: "tel", from: "fields.alt", required: true, format: { phone: "dashed" } },
+          { to: "ok", from: "email", required: true },
+        ],
+      },
+    });
     let err: unknown;
     try {
       buildRequest(b, lead({ dob: undefined, fields: { alt: "12" } }), ctx());

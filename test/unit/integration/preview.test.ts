@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { prepareRequest } from "../../../src/integration/build";
-import { BuyerConfigSchema } from "../../../src/integration/config";
 import type { BuyerConfig } from "../../../src/integration/config";
+import { BuyerConfigSchema } from "../../../src/integration/config";
 import { previewRequest } from "../../../src/integration/preview";
 import { buyer, ctx, lead } from "./helpers";
 

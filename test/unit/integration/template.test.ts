@@ -11,12 +11,18 @@ const body = (format: Record<string, unknown>, template: string, l = hostile): s
 
 describe("templates", () => {
   it("JSON: strings escaped inside quotes; numbers, booleans and null as JSON values", () => {
-    const b = body({ type: "json" }, `{"last": "{{lead.last_name}}", "age": {{age(lead.dob)}}, "test": {{lead.test}}, "x": {{lead.fields.nope}}, "name": {{lead.first_name}}, "lit": "a \\"{{lead.address.state}}\\" b"}`);
+    const b = body(
+      { type: "json" },
+      `{"last": "{{lead.last_name}}", "age": {{age(lead.dob)}}, "test": {{lead.test}}, "x": {{lead.fields.nope}}, "name": {{lead.first_name}}, "lit": "a \\"{{lead.address.state}}\\" b"}`,
+    );
     expect(JSON.parse(b)).toEqual({ last: HOSTILE, age: 41, test: false, x: null, name: "Renée", lit: 'a "TX" b' });
   });
 
   it("helpers and nested calls with string arguments", () => {
-    const b = body({ type: "json" }, `{"p": "{{formatPhone(lead.phone, "dashed")}}", "d": "{{formatDate(lead.dob, "MM/DD/YYYY")}}", "u": "{{upper(truncate(lead.first_name, 3))}}", "z": "{{default(lead.fields.none, "n/a")}}", "n": "{{full_name(lead.first_name, lead.last_name)}}"}`);
+    const b = body(
+      { type: "json" },
+      `{"p": "{{formatPhone(lead.phone, "dashed")}}", "d": "{{formatDate(lead.dob, "MM/DD/YYYY")}}", "u": "{{upper(truncate(lead.first_name, 3))}}", "z": "{{default(lead.fields.none, "n/a")}}", "n": "{{full_name(lead.first_name, lead.last_name)}}"}`,
+    );
     expect(JSON.parse(b)).toEqual({ p: "202-555-0123", d: "08/09/1985", u: "REN", z: "n/a", n: `Renée ${HOSTILE}` });
   });
 
@@ -34,7 +40,11 @@ describe("templates", () => {
   });
 
   it("query: rendered into the URL of a GET", () => {
-    const r = buildRequest(buyer({ format: { type: "query" }, endpoint: { url: "https://b.example/p?key=1" }, mapping: { template: "fn={{lead.first_name}}&amp=&" } }), hostile, ctx()).request;
+    const r = buildRequest(
+      buyer({ format: { type: "query" }, endpoint: { url: "https://b.example/p?key=1" }, mapping: { template: "fn={{lead.first_name}}&amp=&" } }),
+      hostile,
+      ctx(),
+    ).request;
     expect(r.method).toBe("GET");
     expect(r.body).toBeUndefined();
     expect(r.url).toBe("https://b.example/p?key=1&fn=Ren%C3%A9e&amp=&");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { validateMappedPayload, validateMapping } from "../../../src/integration/validate";
 import { SpecSchema } from "../../../src/integration/spec-schema";
+import { validateMappedPayload, validateMapping } from "../../../src/integration/validate";
 import { buyer } from "./helpers";
 
 const spec = {
@@ -38,7 +38,9 @@ describe("validateMapping", () => {
 
   it("names are exact and case-sensitive", () => {
     const m = messages([...good, { to: "FirstName", from: "first_name" }]);
-    expect(m.some((x) => x.startsWith("mapping.fields[3] (FirstName): not a field of the buyer's API: names are case-sensitive, the spec says \"firstName\""))).toBe(true);
+    expect(
+      m.some((x) => x.startsWith('mapping.fields[3] (FirstName): not a field of the buyer\'s API: names are case-sensitive, the spec says "firstName"')),
+    ).toBe(true);
     expect(messages([...good, { to: "nickname", value: "x" }])).toContain("mapping.fields[3] (nickname): not a field of the buyer's API");
   });
 
@@ -50,12 +52,16 @@ describe("validateMapping", () => {
   });
 
   it("enums, including translation table outputs", () => {
-    expect(messages([...good, { to: "purpose", from: "fields.loan_purpose" }]).join("\n")).toMatch(/purpose\): the buyer accepts only "REFI", "PURCH" but it passes lead.fields.loan_purpose through unchanged/);
+    expect(messages([...good, { to: "purpose", from: "fields.loan_purpose" }]).join("\n")).toMatch(
+      /purpose\): the buyer accepts only "REFI", "PURCH" but it passes lead.fields.loan_purpose through unchanged/,
+    );
     const table = { table: { refinance: "REFI", purchase: "PURCHASE" }, default: "REFI" };
     expect(messages([...good, { to: "purpose", from: "fields.loan_purpose", translate: table }])).toContain(
       'mapping.fields[3] (purpose): "PURCHASE" (from the mapping) is not one of "REFI", "PURCH"',
     );
-    expect(messages([...good, { to: "purpose", from: "fields.loan_purpose", translate: { table: { refinance: "REFI" } } }]).join()).toMatch(/add translate.default/);
+    expect(messages([...good, { to: "purpose", from: "fields.loan_purpose", translate: { table: { refinance: "REFI" } } }]).join()).toMatch(
+      /add translate.default/,
+    );
   });
 
   it("max lengths", () => {
@@ -75,7 +81,9 @@ describe("validateMapping", () => {
   });
 
   it("nested structure", () => {
-    expect(messages([...good, { to: "firstName.inner", value: "x" }])).toContain("mapping.fields[3] (firstName.inner): firstName is a string in the spec, not an object");
+    expect(messages([...good, { to: "firstName.inner", value: "x" }])).toContain(
+      "mapping.fields[3] (firstName.inner): firstName is a string in the spec, not an object",
+    );
     expect(messages([...good, { to: "contact", value: "x" }])).toContain("mapping.fields[3] (contact): the spec has an object here; map its children instead");
     expect(messages([...good, { to: "contact[0]", value: "x" }])).toContain("mapping.fields[3] (contact[0]): contact is not an array in the spec");
   });
@@ -83,12 +91,17 @@ describe("validateMapping", () => {
   it("unknown computed functions, unknown lead fields, duplicates", () => {
     const m = messages([...good, { to: "amount", compute: { fn: "nope", args: [] } }]);
     expect(m.join()).toMatch(/unknown computed function "nope"/);
-    expect(messages([...good, { to: "amount", from: "loan_amount", type: "integer" }])).toContain("mapping.fields[3] (amount): lead.loan_amount is not a field of the canonical lead");
+    expect(messages([...good, { to: "amount", from: "loan_amount", type: "integer" }])).toContain(
+      "mapping.fields[3] (amount): lead.loan_amount is not a field of the canonical lead",
+    );
     expect(messages([...good, { to: "state", value: "TX" }])).toContain('mapping.fields[3] (state): "state" is already mapped by mapping.fields[1]');
   });
 
   it("templates are rendered with a sample lead and checked", () => {
-    const b = buyer({ mapping: { template: `{"firstName": "{{lead.first_name}}", "state": "{{lower(lead.address.state)}}", "contact": {}}` }, spec: spec as never });
+    const b = buyer({
+      mapping: { template: `{"firstName": "{{lead.first_name}}", "state": "{{lower(lead.address.state)}}", "contact": {}}` },
+      spec: spec as never,
+    });
     const m = validateMapping(b).problems.map((p) => `${p.path}: ${p.message}`);
     expect(m).toEqual([
       'state: sample auto_insurance lead: "tx" does not match ^[A-Z]{2}$',
@@ -112,6 +125,8 @@ describe("validateMappedPayload", () => {
     ]);
   });
   it("unknown fields are allowed when the spec says so", () => {
-    expect(validateMappedPayload(SpecSchema.parse({ ...spec, allowUnknownFields: true }), { firstName: "a", state: "TX", contact: { email: "e" }, extra: 1 })).toEqual([]);
+    expect(
+      validateMappedPayload(SpecSchema.parse({ ...spec, allowUnknownFields: true }), { firstName: "a", state: "TX", contact: { email: "e" }, extra: 1 }),
+    ).toEqual([]);
   });
 });

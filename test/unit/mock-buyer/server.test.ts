@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_WEBHOOK_SECRET, startMockBuyer, type MockBuyer } from "../../mock-buyer/server";
+import { DEFAULT_WEBHOOK_SECRET, type MockBuyer, startMockBuyer } from "../../mock-buyer/server";
 
 let mb: MockBuyer;
 let hooks: { server: Server; origin: string; received: { headers: Record<string, string>; body: string }[] };
@@ -89,9 +89,7 @@ describe("mock buyer behaviors over HTTP", () => {
   });
 
   it("renders xml, form and text answers", async () => {
-    expect(await (await post("/b/x/accept?respond=xml")).text()).toBe(
-      "<response><status>accepted</status><lead_id>MB-1</lead_id><price>25</price></response>",
-    );
+    expect(await (await post("/b/x/accept?respond=xml")).text()).toBe("<response><status>accepted</status><lead_id>MB-1</lead_id><price>25</price></response>");
     expect(await (await post("/b/x/reject?respond=xml&reason=Bad%20ZIP")).text()).toBe(
       "<response><status>rejected</status><reason>Bad ZIP</reason></response>",
     );
@@ -111,9 +109,7 @@ describe("mock buyer behaviors over HTTP", () => {
 
   it("hang never answers; the client times out and close() still ends", async () => {
     const other = await startMockBuyer({ port: 0 });
-    const err = await fetch(`${other.origin}/b/acme/hang`, { method: "POST", body: "{}", signal: AbortSignal.timeout(150) }).catch(
-      (e: unknown) => e,
-    );
+    const err = await fetch(`${other.origin}/b/acme/hang`, { method: "POST", body: "{}", signal: AbortSignal.timeout(150) }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
     expect(other.requests({ buyer: "acme" })[0]?.status).toBeNull();
     // A second hang still open while closing must not keep close() waiting.

@@ -1,7 +1,7 @@
-import { z } from "zod";
 import { describe, expect, it } from "vitest";
-import { WebhookConfigSchema, type WebhookConfigInput } from "../../../src/webhooks/config-schema";
+import { z } from "zod";
 import { parseBody } from "../../../src/integration/extract";
+import { type WebhookConfigInput, WebhookConfigSchema } from "../../../src/webhooks/config-schema";
 import { mapEvent } from "../../../src/webhooks/map";
 
 const input: WebhookConfigInput = {
@@ -60,17 +60,27 @@ describe("webhook config JSON Schema", () => {
 describe("mapEvent", () => {
   it("maps a buyer's own decision shape through its value table, id from the header", () => {
     const r = run({ event: "lead.decision", data: { reference: "dlv_1", acme_id: "A-9", result: "approved", payout: "17.50" } }, "msg_1");
-    expect(r).toEqual({ kind: "event", eventId: "msg_1", event: { type: "decision", decision: "accepted", deliveryId: "dlv_1", buyerLeadId: "A-9", price: 17.5 } });
+    expect(r).toEqual({
+      kind: "event",
+      eventId: "msg_1",
+      event: { type: "decision", decision: "accepted", deliveryId: "dlv_1", buyerLeadId: "A-9", price: 17.5 },
+    });
     const rej = run({ event: "lead.decision", data: { acme_id: "A-9", result: "declined", why: "duplicate" } }, "msg_2");
     expect(rej).toMatchObject({ kind: "event", event: { type: "decision", decision: "rejected", reason: "duplicate" } });
   });
 
   it("maps status, return, conversion (regex over the raw body) and feedback", () => {
-    expect(run({ event: "lead.status", data: { acme_id: "A-9", stage: "Closed Lost" } }, "m")).toMatchObject({ event: { type: "status", status: "closed_lost" } });
+    expect(run({ event: "lead.status", data: { acme_id: "A-9", stage: "Closed Lost" } }, "m")).toMatchObject({
+      event: { type: "status", status: "closed_lost" },
+    });
     expect(run({ event: "lead.status", data: { acme_id: "A-9", stage: "qualified" } }, "m")).toMatchObject({ event: { type: "status", status: "qualified" } });
-    expect(run({ event: "lead.returned", data: { acme_id: "A-9", code: "BAD_PHONE" } }, "m")).toMatchObject({ event: { type: "return", reasonCode: "invalid_phone" } });
+    expect(run({ event: "lead.returned", data: { acme_id: "A-9", code: "BAD_PHONE" } }, "m")).toMatchObject({
+      event: { type: "return", reasonCode: "invalid_phone" },
+    });
     expect(run({ event: "lead.won", data: { acme_id: "A-9", amount_cents: 42000 } }, "m")).toMatchObject({ event: { type: "conversion", revenue: 42000 } });
-    expect(run({ event: "lead.feedback", data: { acme_id: "A-9", outcome: "Wrong Number" } }, "m")).toMatchObject({ event: { type: "feedback", kind: "wrong_number" } });
+    expect(run({ event: "lead.feedback", data: { acme_id: "A-9", outcome: "Wrong Number" } }, "m")).toMatchObject({
+      event: { type: "feedback", kind: "wrong_number" },
+    });
   });
 
   it("ignores a type the rules do not map, and reports what is missing or not in a table", () => {

@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { verifyWebhook, type VerifyConfig } from "../../../src/webhooks/verify";
+import { type VerifyConfig, verifyWebhook } from "../../../src/webhooks/verify";
 
 const enc = new TextEncoder();
 const bytes = (s: string) => enc.encode(s);
@@ -28,7 +28,10 @@ describe("GitHub scheme", () => {
 
   it("refuses one flipped body byte, a wrong secret, a flipped signature digit and a missing header", async () => {
     expect(await verifyWebhook(cfg, [secret], headers(), flipByte("Hello, World!"), NOW)).toEqual({ ok: false, reason: "signature_mismatch" });
-    expect(await verifyWebhook(cfg, ["It's a secret to everybody"], headers(), bytes("Hello, World!"), NOW)).toEqual({ ok: false, reason: "signature_mismatch" });
+    expect(await verifyWebhook(cfg, ["It's a secret to everybody"], headers(), bytes("Hello, World!"), NOW)).toEqual({
+      ok: false,
+      reason: "signature_mismatch",
+    });
     const flipped = `${sig.slice(0, -1)}${sig.endsWith("7") ? "6" : "7"}`;
     expect(await verifyWebhook(cfg, [secret], headers(flipped), bytes("Hello, World!"), NOW)).toEqual({ ok: false, reason: "signature_mismatch" });
     expect(await verifyWebhook(cfg, [secret], new Headers(), bytes("Hello, World!"), NOW)).toEqual({ ok: false, reason: "missing_signature" });
@@ -98,8 +101,14 @@ describe("Standard Webhooks scheme", () => {
 
   it("refuses missing id or timestamp", async () => {
     const sig = `v1,${sign(keyBytes, "msg_5", T0, body)}`;
-    expect(await verifyWebhook(cfg, [secret], new Headers({ "webhook-timestamp": String(T0), "webhook-signature": sig }), bytes(body), NOW)).toEqual({ ok: false, reason: "missing_id" });
-    expect(await verifyWebhook(cfg, [secret], new Headers({ "webhook-id": "msg_5", "webhook-signature": sig }), bytes(body), NOW)).toEqual({ ok: false, reason: "missing_timestamp" });
+    expect(await verifyWebhook(cfg, [secret], new Headers({ "webhook-timestamp": String(T0), "webhook-signature": sig }), bytes(body), NOW)).toEqual({
+      ok: false,
+      reason: "missing_id",
+    });
+    expect(await verifyWebhook(cfg, [secret], new Headers({ "webhook-id": "msg_5", "webhook-signature": sig }), bytes(body), NOW)).toEqual({
+      ok: false,
+      reason: "missing_timestamp",
+    });
   });
 
   it("rotation: old and new secrets both pass, and the index tells which", async () => {
@@ -134,8 +143,14 @@ describe("Stripe-style scheme", () => {
     expect(await verifyWebhook(cfg, [secret], h(`t=${T0},v1=${good}`), bytes(reserialized), NOW)).toEqual({ ok: false, reason: "signature_mismatch" });
     expect(await verifyWebhook(cfg, [secret], h(`t=${T0 + 1},v1=${good}`), bytes(body), NOW)).toEqual({ ok: false, reason: "signature_mismatch" });
     expect(await verifyWebhook(cfg, [secret], h(`t=${T0 - 300},v1=${sign(secret, T0 - 300, body)}`), bytes(body), NOW)).toMatchObject({ ok: true });
-    expect(await verifyWebhook(cfg, [secret], h(`t=${T0 - 301},v1=${sign(secret, T0 - 301, body)}`), bytes(body), NOW)).toEqual({ ok: false, reason: "timestamp_too_old" });
-    expect(await verifyWebhook(cfg, [secret], h(`t=${T0 + 301},v1=${sign(secret, T0 + 301, body)}`), bytes(body), NOW)).toEqual({ ok: false, reason: "timestamp_in_future" });
+    expect(await verifyWebhook(cfg, [secret], h(`t=${T0 - 301},v1=${sign(secret, T0 - 301, body)}`), bytes(body), NOW)).toEqual({
+      ok: false,
+      reason: "timestamp_too_old",
+    });
+    expect(await verifyWebhook(cfg, [secret], h(`t=${T0 + 301},v1=${sign(secret, T0 + 301, body)}`), bytes(body), NOW)).toEqual({
+      ok: false,
+      reason: "timestamp_in_future",
+    });
     expect(await verifyWebhook(cfg, [secret], h(`v1=${good}`), bytes(body), NOW)).toEqual({ ok: false, reason: "missing_timestamp" });
   });
 
@@ -144,7 +159,10 @@ describe("Stripe-style scheme", () => {
     for (const s of secrets) {
       expect(await verifyWebhook(cfg, secrets, h(`t=${T0},v1=${sign(s, T0, body)}`), bytes(body), NOW)).toMatchObject({ ok: true });
     }
-    expect(await verifyWebhook(cfg, secrets, h(`t=${T0},v1=${sign("whsec_retired", T0, body)}`), bytes(body), NOW)).toEqual({ ok: false, reason: "signature_mismatch" });
+    expect(await verifyWebhook(cfg, secrets, h(`t=${T0},v1=${sign("whsec_retired", T0, body)}`), bytes(body), NOW)).toEqual({
+      ok: false,
+      reason: "signature_mismatch",
+    });
   });
 });
 
@@ -159,7 +177,10 @@ describe("plain header scheme", () => {
     const hdr = new Headers({ "X-Signature": `sha256=${digest.toString("hex")}`, "X-Event-Id": "e1" });
     expect(await verifyWebhook({ ...cfg, idHeader: "X-Event-Id" }, [secret], hdr, bytes(body), NOW)).toEqual({ ok: true, secretIndex: 0, headerEventId: "e1" });
     expect(await verifyWebhook(cfg, [secret], hdr, flipByte(body), NOW)).toEqual({ ok: false, reason: "signature_mismatch" });
-    expect(await verifyWebhook(cfg, [secret], new Headers({ "X-Signature": digest.toString("hex") }), bytes(body), NOW)).toEqual({ ok: false, reason: "malformed_signature" });
+    expect(await verifyWebhook(cfg, [secret], new Headers({ "X-Signature": digest.toString("hex") }), bytes(body), NOW)).toEqual({
+      ok: false,
+      reason: "malformed_signature",
+    });
   });
 
   it("reads base64 without a prefix", async () => {

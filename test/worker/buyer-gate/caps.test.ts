@@ -63,7 +63,12 @@ describe("caps, in-flight and rate limit", () => {
   });
 
   it("holds the slot of an acknowledged async delivery until settle()", async () => {
-    const b = gateBuyer(uid("pend"), "async", { endpoint: { url: "", mode: "async", ackTimeoutSeconds: 600 }, caps: { day: 1, timezone: "UTC" } }, { delayMs: "600000" });
+    const b = gateBuyer(
+      uid("pend"),
+      "async",
+      { endpoint: { url: "", mode: "async", ackTimeoutSeconds: 600 }, caps: { day: 1, timezone: "UTC" } },
+      { delayMs: "600000" },
+    );
     const g = gate(b);
     const first = input(b);
     expect((await g.deliver(first)).outcome).toBe("pending");
@@ -82,7 +87,12 @@ describe("caps, in-flight and rate limit", () => {
   });
 
   it("an unanswered async acknowledgement frees its slot after ackTimeoutSeconds", async () => {
-    const b = gateBuyer(uid("ackexp"), "async", { endpoint: { url: "", mode: "async", ackTimeoutSeconds: 60 }, caps: { day: 1, timezone: "UTC" } }, { delayMs: "600000" });
+    const b = gateBuyer(
+      uid("ackexp"),
+      "async",
+      { endpoint: { url: "", mode: "async", ackTimeoutSeconds: 60 }, caps: { day: 1, timezone: "UTC" } },
+      { delayMs: "600000" },
+    );
     const g = gate(b);
     await g.setClockOffsetForTests(0);
     expect((await g.deliver(input(b))).outcome).toBe("pending");

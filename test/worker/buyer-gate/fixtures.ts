@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import type { DeliverInput } from "../../../src/buyer-gate/types";
 import type { NormalizedLead } from "../../../src/intake/lead";
-import { BuyerConfigSchema, type BuyerConfig, type BuyerConfigInput } from "../../../src/integration/config";
+import { type BuyerConfig, type BuyerConfigInput, BuyerConfigSchema } from "../../../src/integration/config";
 
 /**
  * Every BuyerConfig these tests use is built here, through the real schema, so a change in the

@@ -3,8 +3,8 @@ import { describe, expect, it } from "vitest";
 import { applyBuyerDecision } from "../../../src/delivery/callbacks";
 import { processDeliveryJob } from "../../../src/delivery/engine";
 import { runSweep } from "../../../src/delivery/sweep";
-import { deliverJobs, harness, leadRow, mockRequests, storeLead, testClock } from "../helpers/engine";
 import { testBuyer, uid } from "../helpers/buyers";
+import { deliverJobs, harness, leadRow, mockRequests, storeLead, testClock } from "../helpers/engine";
 import { newSource } from "../helpers/sources";
 
 describe("caps under concurrency", () => {
@@ -13,7 +13,11 @@ describe("caps under concurrency", () => {
     const overflow = uid("overflow");
     const h = harness([
       // 200 requests at once on a 2-core machine: give the buyers a realistic timeout.
-      testBuyer(capped, "accept", { price: 40, caps: { day: 50, timezone: "America/New_York" }, endpoint: { url: `${env.MOCK_BUYER_ORIGIN}/b/${capped}/accept?price=40`, timeoutMs: 15_000 } }),
+      testBuyer(capped, "accept", {
+        price: 40,
+        caps: { day: 50, timezone: "America/New_York" },
+        endpoint: { url: `${env.MOCK_BUYER_ORIGIN}/b/${capped}/accept?price=40`, timeoutMs: 15_000 },
+      }),
       testBuyer(overflow, "accept", { price: 10, endpoint: { url: `${env.MOCK_BUYER_ORIGIN}/b/${overflow}/accept?price=10`, timeoutMs: 15_000 } }),
     ]);
     const clock = testClock();
@@ -35,7 +39,16 @@ describe("caps under concurrency", () => {
 
 describe("asynchronous acknowledgement", () => {
   const asyncBuyer = (id: string, price = 35) =>
-    testBuyer(id, "async", { price, endpoint: { url: `${env.MOCK_BUYER_ORIGIN}/b/${id}/async?respond=json&delayMs=600000`, method: "POST", timeoutMs: 2000, mode: "async", ackTimeoutSeconds: 600 } });
+    testBuyer(id, "async", {
+      price,
+      endpoint: {
+        url: `${env.MOCK_BUYER_ORIGIN}/b/${id}/async?respond=json&delayMs=600000`,
+        method: "POST",
+        timeoutMs: 2000,
+        mode: "async",
+        ackTimeoutSeconds: 600,
+      },
+    });
 
   it("an ack marks the lead pending; an accepting callback sells it", async () => {
     const b = uid("async");
@@ -105,7 +118,10 @@ describe("sync mode", () => {
         address: { street: "1 Main St", city: "Phoenix", state: "AZ", zip: "85001" },
         dob: "1990-01-01",
         homeowner: true,
-        consent: { trustedform_cert_url: "https://cert.trustedform.com/a0000c6d07ef7b77e90d3593ad699fc1f7cd5bb2", jornaya_leadid: "1BA16215-8228-3D15-A9EC-0806705FCA16" },
+        consent: {
+          trustedform_cert_url: "https://cert.trustedform.com/a0000c6d07ef7b77e90d3593ad699fc1f7cd5bb2",
+          jornaya_leadid: "1BA16215-8228-3D15-A9EC-0806705FCA16",
+        },
         fields: { vehicle_year: 2020, vehicle_make: "Honda", incidents: 0, currently_insured: true },
       }),
     });

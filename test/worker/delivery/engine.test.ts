@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { processDeliveryJob } from "../../../src/delivery/engine";
-import { deliverJobs, harness, leadRow, mockRequests, storeLead, testClock } from "../helpers/engine";
 import { testBuyer, uid } from "../helpers/buyers";
+import { deliverJobs, harness, leadRow, mockRequests, storeLead, testClock } from "../helpers/engine";
 import { newSource } from "../helpers/sources";
 
 describe("waterfall", () => {
@@ -33,7 +33,11 @@ describe("waterfall", () => {
     const a = uid("rej");
     const b = uid("bad");
     const c = uid("ok");
-    const h = harness([testBuyer(a, "reject", { price: 50 }, "reason=Duplicate"), testBuyer(b, "bad-request", { price: 40 }), testBuyer(c, "accept", { price: 30 })]);
+    const h = harness([
+      testBuyer(a, "reject", { price: 50 }, "reason=Duplicate"),
+      testBuyer(b, "bad-request", { price: 40 }),
+      testBuyer(c, "accept", { price: 30 }),
+    ]);
     const clock = testClock();
     const id = await storeLead(h.env, clock);
     const out = await processDeliveryJob(h.env, clock, { kind: "deliver", leadId: id });
@@ -41,7 +45,9 @@ describe("waterfall", () => {
     expect(deliverJobs(h.queue.sent)).toHaveLength(0);
     const alerts = await env.DB.prepare("SELECT kind FROM alerts WHERE buyer_id = ?").bind(b).all<{ kind: string }>();
     expect(alerts.results.map((r) => r.kind)).toEqual(["config_fault"]);
-    const classes = await env.DB.prepare("SELECT buyer_id, error_class FROM delivery_attempts WHERE lead_id = ? ORDER BY created_at").bind(id).all<{ buyer_id: string; error_class: string | null }>();
+    const classes = await env.DB.prepare("SELECT buyer_id, error_class FROM delivery_attempts WHERE lead_id = ? ORDER BY created_at")
+      .bind(id)
+      .all<{ buyer_id: string; error_class: string | null }>();
     expect(classes.results.map((r) => r.error_class)).toEqual(["rejected", "client", null]);
   });
 
@@ -113,7 +119,9 @@ describe("waterfall", () => {
     if (!retry) throw new Error("no retry");
     const out = await processDeliveryJob(h.env, clock, retry);
     expect(out).toMatchObject({ status: "sold", buyer: backup, price: 22 });
-    const att = await env.DB.prepare("SELECT error_class, reason FROM delivery_attempts WHERE lead_id = ? AND buyer_id = ?").bind(id, hang).all<{ error_class: string; reason: string }>();
+    const att = await env.DB.prepare("SELECT error_class, reason FROM delivery_attempts WHERE lead_id = ? AND buyer_id = ?")
+      .bind(id, hang)
+      .all<{ error_class: string; reason: string }>();
     expect(att.results.map((r) => r.error_class)).toEqual(["transient", "transient"]);
   });
 

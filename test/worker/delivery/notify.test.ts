@@ -4,8 +4,8 @@ import { describe, expect, it } from "vitest";
 import { processDeliveryJob } from "../../../src/delivery/engine";
 import { sendNotification } from "../../../src/delivery/notify";
 import type { DeliveryJob } from "../../../src/intake/accept";
-import { harness, storeLead, testClock } from "../helpers/engine";
 import { testBuyer, uid } from "../helpers/buyers";
+import { harness, storeLead, testClock } from "../helpers/engine";
 import { newSource } from "../helpers/sources";
 
 interface Recorded {
@@ -24,7 +24,7 @@ describe("outbound event webhooks to the source", () => {
     expect(await processDeliveryJob(h.env, clock, { kind: "deliver", leadId: id })).toMatchObject({ status: "sold" });
     const notify = h.queue.sent.map((m) => m.body as DeliveryJob).find((b) => b.kind === "notify");
     expect(notify).toEqual({ kind: "notify", leadId: id, event: "lead.sold", attempt: 1 });
-    if (!notify || notify.kind !== "notify") throw new Error("no notify job");
+    if (notify?.kind !== "notify") throw new Error("no notify job");
 
     expect(await sendNotification(h.env, clock.now(), notify)).toBeUndefined();
     const got = (await (await fetch(`${env.MOCK_BUYER_ORIGIN}/_control/requests?buyer=${hook}`)).json()) as Recorded[];

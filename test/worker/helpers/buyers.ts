@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
-import { MOCK_CONTACT_FIELDS, MOCK_JSON_RESPONSE } from "../../mock-buyer/contract";
 import type { BuyerConfigInput } from "../../../src/integration/config";
+import { MOCK_CONTACT_FIELDS, MOCK_JSON_RESPONSE } from "../../mock-buyer/contract";
 
 /** A unique buyer id per test, so counts at the shared mock buyer never mix between tests. */
 export function uid(prefix: string): string {
@@ -31,10 +31,7 @@ export function testBuyer(id: string, behavior: string, over: Partial<BuyerConfi
     },
     format: { type: "json" },
     mapping: {
-      fields: [
-        ...MOCK_CONTACT_FIELDS,
-        { to: "dob", from: "lead.dob", format: { date: "MM/DD/YYYY" } },
-      ],
+      fields: [...MOCK_CONTACT_FIELDS, { to: "dob", from: "lead.dob", format: { date: "MM/DD/YYYY" } }],
     },
     response: MOCK_JSON_RESPONSE,
     retry: { maxAttempts: 3, maxServerErrorAttempts: 2 },

@@ -1,7 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { acceptLead } from "../../../src/intake/accept";
 import { runSweep } from "../../../src/delivery/sweep";
+import { acceptLead } from "../../../src/intake/accept";
 import { ADMIN, newSource, recordingQueue, sampleLead } from "../helpers/sources";
 
 const BASE = "https://leadwire.test";
@@ -26,7 +26,9 @@ describe("POST /v1/leads", () => {
     const body = await res.json<{ id: string; status: string }>();
     expect(body.id).toMatch(/^lead_/);
     expect(body.status).toBe("queued");
-    const row = await env.DB.prepare("SELECT data, raw, source_id FROM leads WHERE id = ?").bind(body.id).first<{ data: string; raw: string; source_id: string }>();
+    const row = await env.DB.prepare("SELECT data, raw, source_id FROM leads WHERE id = ?")
+      .bind(body.id)
+      .first<{ data: string; raw: string; source_id: string }>();
     expect(row?.source_id).toBe(src.id);
     const data = JSON.parse(row?.data ?? "{}");
     expect(data.phone).toBe("+12147153718");
@@ -61,7 +63,10 @@ describe("POST /v1/leads", () => {
     const big = await post(src.apiKey, sampleLead({ fields: { description: "x".repeat(70 * 1024) } }));
     expect(big.status).toBe(413);
 
-    const bad = await post(src.apiKey, sampleLead({ email: "not-an-email", phone: "555-1234", address: { street: "1 A St", city: "X", state: "ZZ", zip: "7870" } }));
+    const bad = await post(
+      src.apiKey,
+      sampleLead({ email: "not-an-email", phone: "555-1234", address: { street: "1 A St", city: "X", state: "ZZ", zip: "7870" } }),
+    );
     expect(bad.status).toBe(400);
     const err = await bad.json<ErrorBody>();
     expect(err.error.code).toBe("validation_failed");
@@ -148,7 +153,10 @@ describe("GET /v1/leads/:id", () => {
 describe("service routes", () => {
   it("answers /health, documents the API from the zod schemas, and creates sources for admins", async () => {
     expect((await exports.default.fetch(`${BASE}/health`)).status).toBe(200);
-    const doc = await (await exports.default.fetch(`${BASE}/openapi.json`)).json<{ paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } }>();
+    const doc = await (await exports.default.fetch(`${BASE}/openapi.json`)).json<{
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, unknown> };
+    }>();
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/v1/leads", "/v1/leads/{id}", "/v1/webhooks/{buyerId}", "/v1/buyers"]));
     expect(JSON.stringify(doc.components.schemas.LeadInput)).toContain("trustedform_cert_url");
     const docs = await exports.default.fetch(`${BASE}/docs`);

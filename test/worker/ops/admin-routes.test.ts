@@ -1,9 +1,9 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { processDeliveryJob } from "../../../src/delivery/engine";
-import { ADMIN, sampleLead } from "../helpers/sources";
-import { harness, storeLead, testClock } from "../helpers/engine";
 import { testBuyer, uid } from "../helpers/buyers";
+import { harness, storeLead, testClock } from "../helpers/engine";
+import { ADMIN, sampleLead } from "../helpers/sources";
 
 const BASE = "https://leadwire.test";
 const admin = { authorization: `Bearer ${ADMIN}` };
@@ -48,20 +48,30 @@ describe("buyers (admin)", () => {
     const after = await (await fetch(`${env.MOCK_BUYER_ORIGIN}/_control/stats`)).json<{ perBuyer: Record<string, { total: number }> }>();
     expect(after.perBuyer["acme-auto"]?.total ?? 0).toBe(before.perBuyer["acme-auto"]?.total ?? 0);
 
-    const bad = await call("/v1/buyers/acme-auto/preview", { method: "POST", headers: { ...admin, "content-type": "application/json" }, body: JSON.stringify({ lead: sampleLead({ phone: "1" }) }) });
+    const bad = await call("/v1/buyers/acme-auto/preview", {
+      method: "POST",
+      headers: { ...admin, "content-type": "application/json" },
+      body: JSON.stringify({ lead: sampleLead({ phone: "1" }) }),
+    });
     expect(bad.status).toBe(400);
     expect((await bad.json<{ error: { issues: { path: string }[] } }>()).error.issues[0]?.path).toBe("lead.phone");
   });
 
   it("sends a marked test lead to the sandbox and shows the parsed outcome", async () => {
-    const res = await call("/v1/buyers/acme-auto/test", { method: "POST", headers: { ...admin, "content-type": "application/json" }, body: JSON.stringify(sampleLead()) });
+    const res = await call("/v1/buyers/acme-auto/test", {
+      method: "POST",
+      headers: { ...admin, "content-type": "application/json" },
+      body: JSON.stringify(sampleLead()),
+    });
     expect(res.status).toBe(200);
     const t = await res.json<{ outcome: string; buyerLeadId: string; request: { url: string; headers: Record<string, string> } }>();
     expect(t.outcome).toBe("accepted");
     expect(t.buyerLeadId).toMatch(/^MB-/);
     expect(t.request.url).toContain("sandbox=1");
     expect(t.request.headers["X-Api-Key"] ?? t.request.headers["x-api-key"]).toBe("[redacted]");
-    const seen = await (await fetch(`${env.MOCK_BUYER_ORIGIN}/_control/requests?buyer=acme-auto`)).json<{ headers: Record<string, string>; query: Record<string, string> }[]>();
+    const seen = await (await fetch(`${env.MOCK_BUYER_ORIGIN}/_control/requests?buyer=acme-auto`)).json<
+      { headers: Record<string, string>; query: Record<string, string> }[]
+    >();
     expect(seen.some((r) => r.headers["x-leadwire-test"] === "true")).toBe(true);
   });
 });
@@ -77,17 +87,42 @@ describe("metrics and alerts (admin)", () => {
       await processDeliveryJob(h.env, clock, { kind: "deliver", leadId: id });
     }
     // Closed loop: the buyer reported one conversion and returned one lead.
-    const soldLeads = await env.DB.prepare("SELECT id, source_id, sold_price FROM leads WHERE sold_buyer_id = ? LIMIT 2").bind(good).all<{ id: string; source_id: string; sold_price: number }>();
+    const soldLeads = await env.DB.prepare("SELECT id, source_id, sold_price FROM leads WHERE sold_buyer_id = ? LIMIT 2")
+      .bind(good)
+      .all<{ id: string; source_id: string; sold_price: number }>();
     const [l1, l2] = soldLeads.results;
     if (!l1 || !l2) throw new Error("expected two sold leads");
     const nowIso = new Date().toISOString();
     await env.DB.batch([
-      env.DB.prepare("INSERT INTO conversions (id, lead_id, buyer_id, source_id, revenue, created_at) VALUES (?, ?, ?, ?, 900, ?)").bind(`cv-${l1.id}`, l1.id, good, l1.source_id, nowIso),
-      env.DB.prepare("INSERT INTO returns (id, lead_id, buyer_id, source_id, reason_code, credit, created_at) VALUES (?, ?, ?, ?, 'wrong_number', ?, ?)").bind(`rt-${l2.id}`, l2.id, good, l2.source_id, l2.sold_price, nowIso),
+      env.DB.prepare("INSERT INTO conversions (id, lead_id, buyer_id, source_id, revenue, created_at) VALUES (?, ?, ?, ?, 900, ?)").bind(
+        `cv-${l1.id}`,
+        l1.id,
+        good,
+        l1.source_id,
+        nowIso,
+      ),
+      env.DB.prepare("INSERT INTO returns (id, lead_id, buyer_id, source_id, reason_code, credit, created_at) VALUES (?, ?, ?, ?, 'wrong_number', ?, ?)").bind(
+        `rt-${l2.id}`,
+        l2.id,
+        good,
+        l2.source_id,
+        l2.sold_price,
+        nowIso,
+      ),
     ]);
     const res = await call("/v1/metrics?window=1h", { headers: admin });
     expect(res.status).toBe(200);
-    const m = await res.json<{ buyers: { buyerId: string; attempts: number; successRate: number; latencyMs: { p50: number; p95: number; p99: number }; errorsByClass: Record<string, number>; revenue: number }[]; circuits: Record<string, unknown> }>();
+    const m = await res.json<{
+      buyers: {
+        buyerId: string;
+        attempts: number;
+        successRate: number;
+        latencyMs: { p50: number; p95: number; p99: number };
+        errorsByClass: Record<string, number>;
+        revenue: number;
+      }[];
+      circuits: Record<string, unknown>;
+    }>();
     const g = m.buyers.find((b) => b.buyerId === good);
     const b = m.buyers.find((x) => x.buyerId === bad);
     // Every lead tried the higher-priced buyer first (403), then sold to the good one.

@@ -5,8 +5,8 @@ import { handleDeliveriesBatch } from "../../../src/delivery/consumer";
 import { ApiError } from "../../../src/errors";
 import { acceptLead, type DeliveryJob } from "../../../src/intake/accept";
 import type { BuyerConfigInput } from "../../../src/integration/config";
-import { harness, testClock } from "../helpers/engine";
 import { testBuyer, uid } from "../helpers/buyers";
+import { harness, testClock } from "../helpers/engine";
 import { newSource } from "../helpers/sources";
 
 /**
@@ -37,7 +37,11 @@ function soakBuyer(id: string, behavior: string, query: string, over: Partial<Bu
 
 it("every valid lead ends sold, unsold or expired; no buyer gets a lead twice except as a same-key retry; no raw PII anywhere", async () => {
   const total = Number(env.SOAK_LEADS ?? "300");
-  const lines = (env.SOAK_SAMPLE ?? "").trim().split("\n").slice(0, total).map((l) => JSON.parse(l) as SampleLine);
+  const lines = (env.SOAK_SAMPLE ?? "")
+    .trim()
+    .split("\n")
+    .slice(0, total)
+    .map((l) => JSON.parse(l) as SampleLine);
   expect(lines.length).toBe(total);
 
   const ids = { f503: uid("soak-503"), hang: uid("soak-hang"), reset: uid("soak-reset"), r429: uid("soak-429"), down: uid("soak-down") };
@@ -48,7 +52,11 @@ it("every valid lead ends sold, unsold or expired; no buyer gets a lead twice ex
     soakBuyer(ids.hang, "flaky", "failRate=0.2&failWith=hang", { price: 35, verticals: ["solar", "auto_insurance"] }, 300),
     soakBuyer(ids.reset, "flaky", "failRate=0.25&failWith=reset", { price: 30, verticals: ["auto_insurance", "mortgage", "solar", "legal"] }),
     soakBuyer(ids.r429, "flaky", "failRate=0.3&failWith=429", { price: 45, verticals: ["mortgage", "legal"], filters: { excludeStates: ["NY"] } }),
-    soakBuyer(ids.down, "error503", "", { price: 50, verticals: ["auto_insurance", "mortgage", "solar", "legal"], circuit: { failureThreshold: 5, minimumCalls: 5, windowSeconds: 300, cooldownSeconds: 3600 } }),
+    soakBuyer(ids.down, "error503", "", {
+      price: 50,
+      verticals: ["auto_insurance", "mortgage", "solar", "legal"],
+      circuit: { failureThreshold: 5, minimumCalls: 5, windowSeconds: 300, cooldownSeconds: 3600 },
+    }),
   ];
   const h = harness(buyers);
   const clock = testClock(Date.parse("2026-11-28T15:00:00Z"));
@@ -146,23 +154,29 @@ it("every valid lead ends sold, unsold or expired; no buyer gets a lead twice ex
   const wallMs = Date.now() - startedAt;
 
   // Every accepted lead is in exactly one terminal state.
-  const states = await env.DB.prepare(
-    `SELECT status, COUNT(*) AS n FROM leads WHERE source_id = ? GROUP BY status`,
-  ).bind(source.id).all<{ status: string; n: number }>();
+  const states = await env.DB.prepare(`SELECT status, COUNT(*) AS n FROM leads WHERE source_id = ? GROUP BY status`)
+    .bind(source.id)
+    .all<{ status: string; n: number }>();
   const byState = Object.fromEntries(states.results.map((r) => [r.status, r.n]));
   const terminal = (byState.sold ?? 0) + (byState.unsold ?? 0) + (byState.expired ?? 0);
 
   const perBuyer = await env.DB.prepare(
     `SELECT a.buyer_id, a.outcome, COALESCE(a.error_class, '-') AS cls, COUNT(*) AS n FROM delivery_attempts a JOIN leads l ON l.id = a.lead_id
      WHERE l.source_id = ? GROUP BY a.buyer_id, a.outcome, cls`,
-  ).bind(source.id).all<{ buyer_id: string; outcome: string; cls: string; n: number }>();
-  const sold = await env.DB.prepare(`SELECT sold_buyer_id AS b, COUNT(*) AS n, SUM(sold_price) AS revenue FROM leads WHERE source_id = ? AND status = 'sold' GROUP BY b`)
+  )
+    .bind(source.id)
+    .all<{ buyer_id: string; outcome: string; cls: string; n: number }>();
+  const sold = await env.DB.prepare(
+    `SELECT sold_buyer_id AS b, COUNT(*) AS n, SUM(sold_price) AS revenue FROM leads WHERE source_id = ? AND status = 'sold' GROUP BY b`,
+  )
     .bind(source.id)
     .all<{ b: string; n: number; revenue: number }>();
 
   const reasons = await env.DB.prepare(
     `SELECT a.reason, COUNT(*) AS n FROM delivery_attempts a JOIN leads l ON l.id = a.lead_id WHERE l.source_id = ? AND a.outcome = 'failed' GROUP BY a.reason ORDER BY n DESC`,
-  ).bind(source.id).all<{ reason: string; n: number }>();
+  )
+    .bind(source.id)
+    .all<{ reason: string; n: number }>();
 
   // A buyer never receives the same lead twice, except a retry carrying the same idempotency key.
   let sameKeyRetries = 0;
@@ -189,14 +203,17 @@ it("every valid lead ends sold, unsold or expired; no buyer gets a lead twice ex
   // No raw PII in any log line or stored attempt.
   const attemptRows = await env.DB.prepare(
     `SELECT a.endpoint, a.request_masked, a.response_body, a.reason FROM delivery_attempts a JOIN leads l ON l.id = a.lead_id WHERE l.source_id = ?`,
-  ).bind(source.id).all<Record<string, string | null>>();
+  )
+    .bind(source.id)
+    .all<Record<string, string | null>>();
   const texts = [...logLines, ...attemptRows.results.map((r) => Object.values(r).join(" "))];
   const leaks: string[] = [];
   for (const t of texts) {
     for (const m of t.matchAll(/\d{10}/g)) if (pii.phones.has(m[0])) leaks.push(`phone in: ${t.slice(0, 120)}`);
     for (const m of t.matchAll(/[\w.+-]+@[\w-]+\.[\w.]+/g)) if (pii.emails.has(m[0].toLowerCase())) leaks.push(`email in: ${t.slice(0, 120)}`);
     for (const m of t.matchAll(/\d{4}-\d{2}-\d{2}/g)) if (pii.dobs.has(m[0])) leaks.push(`dob in: ${t.slice(0, 120)}`);
-    for (const m of t.matchAll(/\d+ [A-Z][\w ]+?(?:St|Street|Ave|Dr|Blvd)\b[^"]*/g)) if ([...pii.streets].some((s) => m[0].startsWith(s))) leaks.push(`street in: ${t.slice(0, 120)}`);
+    for (const m of t.matchAll(/\d+ [A-Z][\w ]+?(?:St|Street|Ave|Dr|Blvd)\b[^"]*/g))
+      if ([...pii.streets].some((s) => m[0].startsWith(s))) leaks.push(`street in: ${t.slice(0, 120)}`);
   }
   expect(leaks.slice(0, 5)).toEqual([]);
   expect(logLines.length).toBeGreaterThan(0);

@@ -1,12 +1,12 @@
-import { mockCallbackWebhook } from "../../mock-buyer/contract";
-import { env } from "cloudflare:workers";
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Clock } from "../../../src/clock";
 import type { BuyerConfigInput } from "../../../src/integration/config";
 import { eventRetryDelaySeconds, handleEventsBatch, handleEventsDeadLetters, QUALITY_DELTAS } from "../../../src/webhooks/consumer";
 import type { EventJob } from "../../../src/webhooks/jobs";
 import type { CanonicalEvent } from "../../../src/webhooks/map";
+import { mockCallbackWebhook } from "../../mock-buyer/contract";
 import { testClock } from "../helpers/engine";
 import { buyerConfig, countRows, post, signed, soldLead, webhookHarness } from "./helpers";
 
@@ -64,7 +64,9 @@ describe("events consumer", () => {
 
     const ret = await env.DB.prepare("SELECT reason_code, credit, source_id FROM returns WHERE lead_id = ?").bind(lead.leadId).all();
     expect(ret.results).toEqual([{ reason_code: "invalid_phone", credit: 31.5, source_id: lead.sourceId }]);
-    expect(await env.DB.prepare("SELECT state FROM lead_buyers WHERE lead_id = ? AND buyer_id = ?").bind(lead.leadId, "wh-c-ret").first("state")).toBe("returned");
+    expect(await env.DB.prepare("SELECT state FROM lead_buyers WHERE lead_id = ? AND buyer_id = ?").bind(lead.leadId, "wh-c-ret").first("state")).toBe(
+      "returned",
+    );
     const row = await env.DB.prepare("SELECT status, returned_at, sold_buyer_id FROM leads WHERE id = ?").bind(lead.leadId).first();
     expect(row).toMatchObject({ status: "queued", returned_at: new Date(clock.now()).toISOString(), sold_buyer_id: null });
     expect(await score(lead.sourceId)).toBe(100 + QUALITY_DELTAS.return);
@@ -151,8 +153,21 @@ describe("events consumer", () => {
     // getQueueResult does not report the delay, so a recording batch shows the backoff.
     const delays: (number | string | undefined)[] = [];
     for (const attempts of [2, 3, 8]) {
-      const msg = { id: `m${attempts}`, timestamp: new Date(), attempts, body: job, ack: () => delays.push("ack"), retry: (o?: { delaySeconds?: number }) => delays.push(o?.delaySeconds) };
-      const fake = { queue: "leadwire-events", messages: [msg], metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } }, ackAll: () => undefined, retryAll: () => undefined };
+      const msg = {
+        id: `m${attempts}`,
+        timestamp: new Date(),
+        attempts,
+        body: job,
+        ack: () => delays.push("ack"),
+        retry: (o?: { delaySeconds?: number }) => delays.push(o?.delaySeconds),
+      };
+      const fake = {
+        queue: "leadwire-events",
+        messages: [msg],
+        metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } },
+        ackAll: () => undefined,
+        retryAll: () => undefined,
+      };
       await handleEventsBatch(fake as unknown as MessageBatch<EventJob>, broken.env, createExecutionContext(), clock);
     }
     expect(delays).toEqual([10, 20, 300]);
@@ -200,10 +215,18 @@ describe("events consumer", () => {
     const webhook = mockCallbackWebhook("WH_TEST_SECRET");
     const { h, clock } = setup("wh-c-mock", { webhook });
     const lead = await soldLead(h.env, "wh-c-mock", clock.now() - 60_000, 0, "pending");
-    const job = await receive(h, "wh-c-mock", { id: "evt_1", type: "lead.decision", delivery_id: lead.deliveryId, lead_id: "MB-1", decision: "rejected", price: 0, reason: "filtered" }, clock);
+    const job = await receive(
+      h,
+      "wh-c-mock",
+      { id: "evt_1", type: "lead.decision", delivery_id: lead.deliveryId, lead_id: "MB-1", decision: "rejected", price: 0, reason: "filtered" },
+      clock,
+    );
     expect(job.eventId).toBe("evt_1");
     await consume(h, job, clock);
-    expect(await env.DB.prepare("SELECT state, reason FROM lead_buyers WHERE delivery_id = ?").bind(lead.deliveryId).first()).toEqual({ state: "rejected", reason: "filtered" });
+    expect(await env.DB.prepare("SELECT state, reason FROM lead_buyers WHERE delivery_id = ?").bind(lead.deliveryId).first()).toEqual({
+      state: "rejected",
+      reason: "filtered",
+    });
     expect(h.deliveries.sent.map((m) => m.body)).toEqual([{ kind: "deliver", leadId: lead.leadId }]);
   });
 

@@ -1,5 +1,5 @@
-import { createHmac } from "node:crypto";
 import { env } from "cloudflare:workers";
+import { createHmac } from "node:crypto";
 import acme from "../../../buyers/acme-auto.json";
 import { createApp } from "../../../src/app";
 import type { Clock } from "../../../src/clock";
@@ -20,7 +20,13 @@ export const WEBHOOK: WebhookConfigInput = {
   events: {
     type: { jsonPath: "$.type" },
     types: { "lead.decision": "decision", "lead.status": "status", "lead.return": "return", "lead.converted": "conversion", "lead.feedback": "feedback" },
-    decision: { deliveryId: { jsonPath: "$.data.delivery_id" }, buyerLeadId: { jsonPath: "$.data.lead_id" }, decision: { jsonPath: "$.data.decision" }, values: { yes: "accepted", no: "rejected" }, price: { jsonPath: "$.data.price" } },
+    decision: {
+      deliveryId: { jsonPath: "$.data.delivery_id" },
+      buyerLeadId: { jsonPath: "$.data.lead_id" },
+      decision: { jsonPath: "$.data.decision" },
+      values: { yes: "accepted", no: "rejected" },
+      price: { jsonPath: "$.data.price" },
+    },
     status: { deliveryId: { jsonPath: "$.data.delivery_id" }, buyerLeadId: { jsonPath: "$.data.lead_id" }, status: { jsonPath: "$.data.status" } },
     return: { deliveryId: { jsonPath: "$.data.delivery_id" }, buyerLeadId: { jsonPath: "$.data.lead_id" }, reasonCode: { jsonPath: "$.data.reason" } },
     conversion: { deliveryId: { jsonPath: "$.data.delivery_id" }, buyerLeadId: { jsonPath: "$.data.lead_id" }, revenue: { jsonPath: "$.data.revenue" } },
@@ -71,7 +77,9 @@ export function post(testEnv: Env, buyerId: string, body: string | ReadableStrea
 }
 
 export async function countRows(table: string, where = "1=1", ...binds: unknown[]): Promise<number> {
-  const r = await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`).bind(...binds).first<{ n: number }>();
+  const r = await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`)
+    .bind(...binds)
+    .first<{ n: number }>();
   return r?.n ?? 0;
 }
 
@@ -79,7 +87,7 @@ export async function countRows(table: string, where = "1=1", ...binds: unknown[
  * A lead sold to `buyerId` at `soldAtMs` for `price`, with our delivery id and the buyer's lead
  * id, as the delivery engine leaves it.
  */
-export async function soldLead(testEnv: Env, buyerId: string, soldAtMs: number, price = 28, state: "accepted" | "pending" = "accepted") {
+export async function soldLead(_testEnv: Env, buyerId: string, soldAtMs: number, price = 28, state: "accepted" | "pending" = "accepted") {
   const src = await newSource();
   // Inserted directly: these tests are about what callbacks do to a sold lead, not about intake.
   const leadId = `lead_wh_${crypto.randomUUID()}`;
@@ -97,14 +105,9 @@ export async function soldLead(testEnv: Env, buyerId: string, soldAtMs: number, 
       `INSERT INTO lead_buyers (lead_id, buyer_id, delivery_id, state, attempts, buyer_lead_id, price, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)`,
     ).bind(leadId, buyerId, deliveryId, state, buyerLeadId, state === "accepted" ? price : null, iso, iso),
     state === "accepted"
-      ? env.DB.prepare(`UPDATE leads SET status = 'sold', sold_buyer_id = ?, sold_price = ?, buyer_lead_id = ?, finalized_at = ?, updated_at = ? WHERE id = ?`).bind(
-          buyerId,
-          price,
-          buyerLeadId,
-          iso,
-          iso,
-          leadId,
-        )
+      ? env.DB.prepare(
+          `UPDATE leads SET status = 'sold', sold_buyer_id = ?, sold_price = ?, buyer_lead_id = ?, finalized_at = ?, updated_at = ? WHERE id = ?`,
+        ).bind(buyerId, price, buyerLeadId, iso, iso, leadId)
       : env.DB.prepare(`UPDATE leads SET status = 'pending', updated_at = ? WHERE id = ?`).bind(iso, leadId),
   ]);
   return { leadId, deliveryId, buyerLeadId, sourceId: src.id };

@@ -1,6 +1,6 @@
+import { createExecutionContext, createMessageBatch } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { createExecutionContext, createMessageBatch } from "cloudflare:test";
 import { handleEventsBatch } from "../../../src/webhooks/consumer";
 import { sweepWebhookEvents, webhookRejectionCounts } from "../../../src/webhooks/ingest";
 import type { EventJob } from "../../../src/webhooks/jobs";
@@ -17,7 +17,11 @@ describe("POST /v1/webhooks/:buyerId — refusals write nothing", () => {
   it("answers 404 for an unknown buyer through the deployed entry point", async () => {
     // `exports` is untyped until env.d.ts declares Cloudflare.GlobalProps.mainModule (lead's file).
     const worker = (exports as unknown as { default: { fetch: typeof fetch } }).default;
-    const res = await worker.fetch("https://leadwire.test/v1/webhooks/no-such-buyer", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    const res = await worker.fetch("https://leadwire.test/v1/webhooks/no-such-buyer", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
     expect(res.status).toBe(404);
   });
 
@@ -128,7 +132,12 @@ describe("POST /v1/webhooks/:buyerId — accepted events", () => {
     const row = await env.DB.prepare("SELECT type, status FROM webhook_events WHERE buyer_id = ? AND event_id = ?").bind("wh-ok", "msg_ok_1").first();
     expect(row).toEqual({ type: "status", status: "received" });
     expect(h.events.sent).toHaveLength(1);
-    expect(h.events.sent[0]?.body).toMatchObject({ kind: "webhook_event", buyerId: "wh-ok", eventId: "msg_ok_1", event: { type: "status", status: "contacted", deliveryId: "dlv_ok" } });
+    expect(h.events.sent[0]?.body).toMatchObject({
+      kind: "webhook_event",
+      buyerId: "wh-ok",
+      eventId: "msg_ok_1",
+      event: { type: "status", status: "contacted", deliveryId: "dlv_ok" },
+    });
 
     const old = await post(h.env, "wh-ok", body, signed(body, { id: "msg_ok_2", secret: OLD_SECRET }));
     expect(await old.json()).toEqual({ status: "accepted", eventId: "msg_ok_2" });

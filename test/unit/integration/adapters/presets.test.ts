@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { BuyerConfigSchema } from "../../../../src/integration/config";
 import { expandPreset, mergeConfig, PRESETS, PresetError } from "../../../../src/integration/adapters";
 import { buildRequest } from "../../../../src/integration/build";
+import { BuyerConfigSchema } from "../../../../src/integration/config";
 import { sampleLead } from "../../../../src/integration/mapping/sample-lead";
 import { parseResponse } from "../../../../src/integration/response";
 import type { BuildContext, BuyerResponse } from "../../../../src/integration/types";
@@ -15,27 +15,54 @@ const FILES: Record<string, Record<string, unknown>> = {
   "salesforce-web-to-lead": {
     id: "sf-w2l",
     preset: "salesforce-web-to-lead",
-    mapping: { fields: [{ to: "oid", value: "00D000000000001" }, { to: "retURL", value: "https://leadwire.example/thanks" }, field("first_name", "lead.first_name"), field("last_name", "lead.last_name"), field("email", "lead.email")] },
+    mapping: {
+      fields: [
+        { to: "oid", value: "00D000000000001" },
+        { to: "retURL", value: "https://leadwire.example/thanks" },
+        field("first_name", "lead.first_name"),
+        field("last_name", "lead.last_name"),
+        field("email", "lead.email"),
+      ],
+    },
   },
   "salesforce-rest": {
     id: "sf-rest",
     preset: "salesforce-rest",
     endpoint: { url: "https://acme.my.salesforce.com/services/data/v62.0/sobjects/Lead/" },
-    auth: { type: "oauth2_client_credentials", tokenUrl: "https://acme.my.salesforce.com/services/oauth2/token", clientId: { secret: "SF_CLIENT_ID" }, clientSecret: { secret: "SF_CLIENT_SECRET" } },
-    mapping: { fields: [field("FirstName", "lead.first_name"), field("LastName", "lead.last_name"), { to: "Company", value: "Individual" }, field("Email", "lead.email")] },
+    auth: {
+      type: "oauth2_client_credentials",
+      tokenUrl: "https://acme.my.salesforce.com/services/oauth2/token",
+      clientId: { secret: "SF_CLIENT_ID" },
+      clientSecret: { secret: "SF_CLIENT_SECRET" },
+    },
+    mapping: {
+      fields: [
+        field("FirstName", "lead.first_name"),
+        field("LastName", "lead.last_name"),
+        { to: "Company", value: "Individual" },
+        field("Email", "lead.email"),
+      ],
+    },
   },
   "salesforce-bulk": {
     id: "sf-bulk",
     preset: "salesforce-bulk",
     endpoint: { url: "https://acme.my.salesforce.com/services/data/v62.0/jobs/ingest/750R0000000zlh9IAA/batches" },
-    auth: { type: "oauth2_client_credentials", tokenUrl: "https://acme.my.salesforce.com/services/oauth2/token", clientId: "cid", clientSecret: { secret: "SF_CLIENT_SECRET" } },
+    auth: {
+      type: "oauth2_client_credentials",
+      tokenUrl: "https://acme.my.salesforce.com/services/oauth2/token",
+      clientId: "cid",
+      clientSecret: { secret: "SF_CLIENT_SECRET" },
+    },
     mapping: { fields: [field("FirstName", "lead.first_name"), field("LastName", "lead.last_name"), { to: "Company", value: "Individual" }] },
   },
   "hubspot-contacts": {
     id: "hs-contacts",
     preset: "hubspot-contacts",
     auth: { type: "bearer", token: { secret: "HUBSPOT_TOKEN" } },
-    mapping: { fields: [field("properties.email", "lead.email"), field("properties.firstname", "lead.first_name"), field("properties.lastname", "lead.last_name")] },
+    mapping: {
+      fields: [field("properties.email", "lead.email"), field("properties.firstname", "lead.first_name"), field("properties.lastname", "lead.last_name")],
+    },
   },
   "hubspot-forms": {
     id: "hs-forms",
@@ -69,7 +96,11 @@ const ctx: BuildContext = {
 };
 
 const expand = (name: string) => BuyerConfigSchema.parse(expandPreset({ ...base, ...FILES[name] }));
-const res = (status: number, body: string, contentType?: string): BuyerResponse => ({ status, headers: contentType ? { "content-type": contentType } : {}, body });
+const res = (status: number, body: string, contentType?: string): BuyerResponse => ({
+  status,
+  headers: contentType ? { "content-type": contentType } : {},
+  body,
+});
 
 describe("every preset expands to a valid buyer config", () => {
   it("covers every registered preset", () => {
@@ -104,7 +135,12 @@ describe("merging", () => {
       expandPreset({
         ...base,
         ...FILES["salesforce-rest"],
-        auth: { type: "oauth2_refresh_token", tokenUrl: "https://login.salesforce.com/services/oauth2/token", clientId: "c", refreshToken: { secret: "SF_REFRESH" } },
+        auth: {
+          type: "oauth2_refresh_token",
+          tokenUrl: "https://login.salesforce.com/services/oauth2/token",
+          clientId: "c",
+          refreshToken: { secret: "SF_REFRESH" },
+        },
       }),
     );
     expect(cfg.auth).toMatchObject({ type: "oauth2_refresh_token", authStyle: "body" });
@@ -145,12 +181,17 @@ describe("preset requests and documented answers", () => {
     const cfg = expand("salesforce-rest");
     expect(cfg.auth).toMatchObject({ type: "oauth2_client_credentials", authStyle: "body" });
     const r = cfg.response;
-    expect(parseResponse(r, res(201, '{"id":"00Q5e00000AbCdE","errors":[],"success":true}', "application/json"))).toEqual({ outcome: "accepted", buyerLeadId: "00Q5e00000AbCdE" });
+    expect(parseResponse(r, res(201, '{"id":"00Q5e00000AbCdE","errors":[],"success":true}', "application/json"))).toEqual({
+      outcome: "accepted",
+      buyerLeadId: "00Q5e00000AbCdE",
+    });
     expect(parseResponse(r, res(400, '[{"message":"Use one of these records?","errorCode":"DUPLICATES_DETECTED","fields":[]}]', "application/json"))).toEqual({
       outcome: "rejected",
       reason: "Use one of these records?",
     });
-    expect(parseResponse(r, res(400, '[{"message":"Required fields are missing: [LastName]","errorCode":"REQUIRED_FIELD_MISSING","fields":["LastName"]}]')).outcome).toBe("error");
+    expect(
+      parseResponse(r, res(400, '[{"message":"Required fields are missing: [LastName]","errorCode":"REQUIRED_FIELD_MISSING","fields":["LastName"]}]')).outcome,
+    ).toBe("error");
   });
 
   it("salesforce-bulk: CSV PUT to the batches URL; 201 with an empty body is accepted", () => {
@@ -166,7 +207,9 @@ describe("preset requests and documented answers", () => {
     const { request } = buildRequest(cfg, sampleLead("mortgage"), ctx);
     expect(JSON.parse(request.body ?? "")).toEqual({ properties: { email: "renee.obrien@example.com", firstname: "Renée", lastname: "O'Brien-Smith" } });
     const r = cfg.response;
-    expect(parseResponse(r, res(201, '{"id":"512","properties":{"email":"x"},"createdAt":"2026-01-15T00:00:00Z","archived":false}', "application/json"))).toEqual({ outcome: "accepted", buyerLeadId: "512" });
+    expect(
+      parseResponse(r, res(201, '{"id":"512","properties":{"email":"x"},"createdAt":"2026-01-15T00:00:00Z","archived":false}', "application/json")),
+    ).toEqual({ outcome: "accepted", buyerLeadId: "512" });
     const conflict = '{"status":"error","message":"Contact already exists. Existing ID: 2926551","correlationId":"b6","category":"CONFLICT"}';
     expect(parseResponse(r, res(409, conflict, "application/json"))).toEqual({ outcome: "rejected", reason: "Contact already exists. Existing ID: 2926551" });
     expect(parseResponse(r, res(400, '{"status":"error","message":"Property values were not valid","category":"VALIDATION_ERROR"}')).outcome).toBe("error");
@@ -176,14 +219,24 @@ describe("preset requests and documented answers", () => {
     const cfg = expand("hubspot-forms");
     const { request } = buildRequest(cfg, sampleLead("mortgage"), ctx);
     expect(JSON.parse(request.body ?? "")).toMatchObject({
-      fields: [{ name: "email", value: "renee.obrien@example.com" }, { name: "firstname", value: "Renée" }],
+      fields: [
+        { name: "email", value: "renee.obrien@example.com" },
+        { name: "firstname", value: "Renée" },
+      ],
       context: { pageUri: "https://leadwire.example/form" },
     });
     const r = cfg.response;
     expect(parseResponse(r, res(200, '{"inlineMessage":"Thanks for submitting the form."}', "application/json"))).toEqual({ outcome: "accepted" });
-    expect(parseResponse(r, res(200, '{"redirectUri":"https://acme.example/thanks"}'))).toEqual({ outcome: "accepted", redirectUrl: "https://acme.example/thanks" });
-    const bad = '{"status":"error","message":"The request is not valid","errors":[{"message":"Error in \'fields.email\'. Invalid email address","errorType":"INVALID_EMAIL"}]}';
-    expect(parseResponse(r, res(400, bad, "application/json"))).toEqual({ outcome: "rejected", reason: "Error in 'fields.email'. Invalid email address; The request is not valid" });
+    expect(parseResponse(r, res(200, '{"redirectUri":"https://acme.example/thanks"}'))).toEqual({
+      outcome: "accepted",
+      redirectUrl: "https://acme.example/thanks",
+    });
+    const bad =
+      '{"status":"error","message":"The request is not valid","errors":[{"message":"Error in \'fields.email\'. Invalid email address","errorType":"INVALID_EMAIL"}]}';
+    expect(parseResponse(r, res(400, bad, "application/json"))).toEqual({
+      outcome: "rejected",
+      reason: "Error in 'fields.email'. Invalid email address; The request is not valid",
+    });
   });
 
   it("velocify: form POST; <Response><Success> accepted with the lead id, an error element rejected", () => {
@@ -191,7 +244,10 @@ describe("preset requests and documented answers", () => {
     const { request } = buildRequest(cfg, sampleLead("mortgage"), ctx);
     expect(request.headers["Content-Type"]).toMatch(/x-www-form-urlencoded/);
     const r = cfg.response;
-    expect(parseResponse(r, res(200, '<?xml version="1.0"?><Response><Success LeadId="889123" /></Response>', "text/html"))).toEqual({ outcome: "accepted", buyerLeadId: "889123" });
+    expect(parseResponse(r, res(200, '<?xml version="1.0"?><Response><Success LeadId="889123" /></Response>', "text/html"))).toEqual({
+      outcome: "accepted",
+      buyerLeadId: "889123",
+    });
     expect(parseResponse(r, res(200, "<Response><Success>889124</Success></Response>"))).toEqual({ outcome: "accepted", buyerLeadId: "889124" });
     expect(parseResponse(r, res(200, "<Response><Error>Duplicate lead</Error></Response>"))).toEqual({ outcome: "rejected", reason: "Duplicate lead" });
     expect(parseResponse(r, res(200, "Object reference not set to an instance of an object.")).outcome).toBe("unrecognized");

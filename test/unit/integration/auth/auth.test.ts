@@ -2,10 +2,10 @@
 import "../../../../src/integration/config";
 import { createHmac } from "node:crypto";
 import { describe, expect, it, vi } from "vitest";
-import { applyAuth, AuthError, ConfigError, fetchToken, secretValues, usesTokens } from "../../../../src/integration/auth";
 import type { FetchFn } from "../../../../src/integration/auth";
-import { AuthConfigSchema } from "../../../../src/integration/auth/schema";
+import { AuthError, applyAuth, ConfigError, fetchToken, secretValues, usesTokens } from "../../../../src/integration/auth";
 import type { AuthConfigInput } from "../../../../src/integration/auth/schema";
+import { AuthConfigSchema } from "../../../../src/integration/auth/schema";
 import type { BuildContext, OutboundRequest } from "../../../../src/integration/types";
 
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
@@ -146,7 +146,12 @@ describe("oauth2 client credentials", () => {
   });
 
   it("fills ${VAR} in the token URL from the Worker's vars, and calls an unbuildable URL a config fault", async () => {
-    const withVar = auth({ type: "oauth2_client_credentials", tokenUrl: "${MOCK_BUYER_ORIGIN}/oauth/token", clientId: "c", clientSecret: { secret: "CC_SECRET" } });
+    const withVar = auth({
+      type: "oauth2_client_credentials",
+      tokenUrl: "${MOCK_BUYER_ORIGIN}/oauth/token",
+      clientId: "c",
+      clientSecret: { secret: "CC_SECRET" },
+    });
     const calls: Captured[] = [];
     const vars = (n: string) => (n === "MOCK_BUYER_ORIGIN" ? "http://127.0.0.1:9999" : undefined);
     await fetchToken(withVar, ctx({ CC_SECRET: "s" }, { vars }), fakeFetch(200, { access_token: "t" }, calls));
@@ -175,7 +180,14 @@ describe("oauth2 client credentials", () => {
 
   it("authStyle body sends the client credentials as form fields; a string expires_in and a missing one", async () => {
     const calls: Captured[] = [];
-    const body = auth({ type: "oauth2_client_credentials", tokenUrl: "https://t.example/token", clientId: { secret: "CID" }, clientSecret: { secret: "CS" }, authStyle: "body", defaultTtlSeconds: 7200 });
+    const body = auth({
+      type: "oauth2_client_credentials",
+      tokenUrl: "https://t.example/token",
+      clientId: { secret: "CID" },
+      clientSecret: { secret: "CS" },
+      authStyle: "body",
+      defaultTtlSeconds: 7200,
+    });
     const t1 = await fetchToken(body, ctx({ CID: "id", CS: "sec" }), fakeFetch(200, { access_token: "a", expires_in: "600" }, calls));
     expect(t1.expiresAt).toBe(NOW + 540_000);
     const c = calls[0] as Captured;
@@ -187,7 +199,9 @@ describe("oauth2 client credentials", () => {
   });
 
   it("a refusal is an AuthError with the status, without the secret in the message", async () => {
-    const err = await fetchToken(cc, ctx({ CC_SECRET: "sh:h" }), fakeFetch(401, { error: "invalid_client", error_description: "bad secret" })).catch((e: unknown) => e);
+    const err = await fetchToken(cc, ctx({ CC_SECRET: "sh:h" }), fakeFetch(401, { error: "invalid_client", error_description: "bad secret" })).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(AuthError);
     expect(err).toMatchObject({ status: 401, transient: false });
     expect((err as Error).message).toContain("invalid_client");
@@ -236,7 +250,11 @@ describe("oauth2 refresh token", () => {
 
   it("posts grant_type=refresh_token and returns a rotated refresh token", async () => {
     const calls: Captured[] = [];
-    const t = await fetchToken(rt, ctx({ SF_SECRET: "s", SF_REFRESH: "r0" }), fakeFetch(200, { access_token: "a1", refresh_token: "r1", expires_in: 3600 }, calls));
+    const t = await fetchToken(
+      rt,
+      ctx({ SF_SECRET: "s", SF_REFRESH: "r0" }),
+      fakeFetch(200, { access_token: "a1", refresh_token: "r1", expires_in: 3600 }, calls),
+    );
     expect(t).toEqual({ accessToken: "a1", refreshToken: "r1", expiresAt: NOW + 3540_000 });
     expect(Object.fromEntries(new URLSearchParams((calls[0] as Captured).body))).toEqual({
       grant_type: "refresh_token",
@@ -274,7 +292,15 @@ describe("login token", () => {
   });
 
   it("a form login with an XML answer, and ttlSeconds when the answer has no lifetime", async () => {
-    const a = auth({ type: "login_token", loginUrl: "https://x.example/login", username: "u", password: { secret: "PW" }, loginFormat: "form", tokenPath: { xpath: "//Token" }, ttlSeconds: 900 });
+    const a = auth({
+      type: "login_token",
+      loginUrl: "https://x.example/login",
+      username: "u",
+      password: { secret: "PW" },
+      loginFormat: "form",
+      tokenPath: { xpath: "//Token" },
+      ttlSeconds: 900,
+    });
     const calls: Captured[] = [];
     const f: FetchFn = async (url, init) => {
       calls.push({ url, ...init });
@@ -314,7 +340,10 @@ describe("secretValues", () => {
 describe("AuthConfigSchema", () => {
   it("fills defaults and rejects unknown schemes and badly named secrets", () => {
     expect(auth({ type: "hmac", secret: { secret: "S" } })).toMatchObject({ header: "X-Signature", algorithm: "sha256", encoding: "hex", content: "body" });
-    expect(auth({ type: "oauth2_client_credentials", tokenUrl: "https://t", clientId: "c", clientSecret: { secret: "S" } })).toMatchObject({ authStyle: "basic", refreshSkewSeconds: 60 });
+    expect(auth({ type: "oauth2_client_credentials", tokenUrl: "https://t", clientId: "c", clientSecret: { secret: "S" } })).toMatchObject({
+      authStyle: "basic",
+      refreshSkewSeconds: 60,
+    });
     expect(AuthConfigSchema.safeParse({ type: "digest" }).success).toBe(false);
     expect(AuthConfigSchema.safeParse({ type: "bearer", token: { secret: "lower_case" } }).success).toBe(false);
     expect(AuthConfigSchema.safeParse({ type: "bearer", token: "inline-token" }).success).toBe(false);

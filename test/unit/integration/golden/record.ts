@@ -9,7 +9,8 @@
 import { writeFileSync } from "node:fs";
 import * as c from "./cases";
 
-const write = (name: string, v: unknown): void => writeFileSync(`${process.env.OUT ?? c.goldenDir}/${name}`, `${c.prettyJson(JSON.parse(JSON.stringify(v)))}\n`);
+const write = (name: string, v: unknown): void =>
+  writeFileSync(`${process.env.OUT ?? c.goldenDir}/${name}`, `${c.prettyJson(JSON.parse(JSON.stringify(v)))}\n`);
 
 const sample = c.sampleLeads();
 const buyers = c.demoBuyers();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compileJsonPath, parseBody, select, selectAll, SelectorSchema, toSelector } from "../../../../src/integration/extract";
+import { compileJsonPath, parseBody, SelectorSchema, select, selectAll, toSelector } from "../../../../src/integration/extract";
 
 describe("parseBody", () => {
   it("trusts a Content-Type that fits the body", () => {
@@ -54,9 +54,7 @@ describe("selectors", () => {
   });
 
   it("XPath and JSON paths over XML, namespaces, attributes, one or many elements", () => {
-    const xml = parseBody(
-      '<?xml version="1.0"?><p:Result xmlns:p="urn:buyer"><p:LeadId type="x">42</p:LeadId><p:Msg>a</p:Msg><p:Msg>b</p:Msg></p:Result>',
-    );
+    const xml = parseBody('<?xml version="1.0"?><p:Result xmlns:p="urn:buyer"><p:LeadId type="x">42</p:LeadId><p:Msg>a</p:Msg><p:Msg>b</p:Msg></p:Result>');
     expect(select(xml, { xpath: "//*[local-name()='LeadId']" })).toBe("42");
     expect(select(xml, { xpath: "//b:LeadId/@type", namespaces: { b: "urn:buyer" } })).toBe("x");
     expect(selectAll(xml, { xpath: "//*[local-name()='Msg']" })).toEqual(["a", "b"]);

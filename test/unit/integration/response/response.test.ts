@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { defaults, parsePrice, parseResponse, ResponseRulesSchema } from "../../../../src/integration/response";
 import type { ResponseRulesInput } from "../../../../src/integration/response";
+import { defaults, parsePrice, parseResponse, ResponseRulesSchema } from "../../../../src/integration/response";
 import type { BuyerResponse } from "../../../../src/integration/types";
 
 const rules = (r: ResponseRulesInput) => ResponseRulesSchema.parse(r);
@@ -47,7 +47,13 @@ describe("outcome rules", () => {
     const r = rules({
       rules: [
         { match: { jsonPath: "code", equals: "OK", caseSensitive: true }, outcome: "accepted" },
-        { match: [{ jsonPath: "success", equals: true }, { jsonPath: "errors", exists: false }], outcome: "accepted" },
+        {
+          match: [
+            { jsonPath: "success", equals: true },
+            { jsonPath: "errors", exists: false },
+          ],
+          outcome: "accepted",
+        },
         { match: { jsonPath: "price", equals: 0 }, outcome: "rejected" },
       ],
     });
@@ -134,9 +140,10 @@ describe("extraction", () => {
       price: 1250.5,
       redirectUrl: "https://b.example/t/1",
     });
-    expect(
-      parseResponse(r, json(200, { status: "rejected", errors: [{ message: "Duplicate" }, { message: "Bad ZIP" }], message: "2 errors" })),
-    ).toEqual({ outcome: "rejected", reason: "Duplicate; Bad ZIP; 2 errors" });
+    expect(parseResponse(r, json(200, { status: "rejected", errors: [{ message: "Duplicate" }, { message: "Bad ZIP" }], message: "2 errors" }))).toEqual({
+      outcome: "rejected",
+      reason: "Duplicate; Bad ZIP; 2 errors",
+    });
   });
 
   it("the fallback price applies to an accepted lead without a readable price only", () => {
@@ -180,7 +187,13 @@ describe("content types", () => {
   });
 
   it("a per-buyer contentType override wins over the body's look", () => {
-    const t = rules({ contentType: "text", rules: [{ match: { jsonPath: "status", equals: "ok" }, outcome: "accepted" }, { match: { search: "ok" }, outcome: "rejected" }] });
+    const t = rules({
+      contentType: "text",
+      rules: [
+        { match: { jsonPath: "status", equals: "ok" }, outcome: "accepted" },
+        { match: { search: "ok" }, outcome: "rejected" },
+      ],
+    });
     expect(parseResponse(t, json(200, { status: "ok" })).outcome).toBe("rejected");
   });
 });
