@@ -38,7 +38,7 @@ export default defineConfig({
                 bindings: {
                   TEST_MIGRATIONS: migrations,
                   // The soak (test/worker/soak) reads the shared sample; `npm run soak` sets SOAK_LEADS=2000.
-                  SOAK_SAMPLE: readFileSync(`${root}/../shared/data/leads-sample.jsonl`, "utf8"),
+                  SOAK_SAMPLE: readFileSync(`${root}/test/fixtures/leads-sample.jsonl`, "utf8"),
                   SOAK_LEADS: process.env.SOAK_LEADS ?? "150",
                   MOCK_BUYER_ORIGIN: inject<string>("mockBuyerOrigin"),
                   ADMIN_TOKEN: "test-admin-token",

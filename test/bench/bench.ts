@@ -14,6 +14,7 @@ import type { BuyerConfig } from "../../src/integration/config";
 import { BuyerConfigSchema } from "../../src/integration/config";
 import { compileSerializer } from "../../src/integration/formats/serialize";
 import { compileBuyer } from "../../src/integration/mapping/request";
+import { sampleText } from "../fixtures/sample";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const NOW = Date.parse("2026-11-28T15:00:00Z");
@@ -25,7 +26,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 
 function loadLeads(): NormalizedLead[] {
   const out: NormalizedLead[] = [];
-  readFileSync("/work/shared/data/leads-sample.jsonl", "utf8")
+  sampleText()
     .trim()
     .split("\n")
     .forEach((line, i) => {

@@ -1,14 +1,11 @@
-import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { groupAlive } from "../../src/cli/lib/proc.mjs";
+import { sampleLines } from "../fixtures/sample";
 import { type Stack, startStack } from "./harness";
 
-// A lead exactly as sources post it: the first valid line of the shared sample.
+// A lead exactly as sources post it: the first valid line of the sample (test/fixtures).
 function sampleLead(): Record<string, unknown> {
-  const url = new URL("../../../shared/data/leads-sample.jsonl", import.meta.url);
-  for (const line of readFileSync(url, "utf8").split("\n")) {
-    if (!line.trim()) continue;
-    const row = JSON.parse(line) as { lead: Record<string, unknown>; valid: boolean };
+  for (const row of sampleLines()) {
     if (row.valid) return { ...row.lead, external_id: `e2e-harness-${Date.now()}` };
   }
   throw new Error("no valid lead in the sample");

@@ -2,7 +2,7 @@
  * Small helpers shared by the e2e files: the sample data, source requests, bounded polling.
  * Everything here speaks real HTTP to a stack from ./harness.
  */
-import { readFileSync } from "node:fs";
+import { sampleText } from "../fixtures/sample";
 import type { Stack } from "./harness";
 
 export interface SampleLine {
@@ -22,9 +22,9 @@ export const EXPECTED_FIELD: Record<string, string> = {
 
 let cache: SampleLine[] | undefined;
 
-/** Every line of /work/shared/data/leads-sample.jsonl, parsed once. */
+/** Every line of test/fixtures/leads-sample.jsonl, parsed once. */
 export function sampleLines(): SampleLine[] {
-  cache ??= readFileSync(new URL("../../../shared/data/leads-sample.jsonl", import.meta.url), "utf8")
+  cache ??= sampleText()
     .trim()
     .split("\n")
     .map((l) => JSON.parse(l) as SampleLine);

@@ -1,13 +1,13 @@
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { normalizeLead } from "../../../src/intake/normalize";
+import { sampleText } from "../../fixtures/sample";
 
 interface Line {
   lead: Record<string, unknown>;
   valid: boolean;
   why: string;
 }
-const lines: Line[] = readFileSync(new URL("../../../../shared/data/leads-sample.jsonl", import.meta.url), "utf8")
+const lines: Line[] = sampleText()
   .trim()
   .split("\n")
   .map((l) => JSON.parse(l) as Line);

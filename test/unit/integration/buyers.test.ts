@@ -10,10 +10,11 @@ import { buildRequest, mapLead } from "../../../src/integration/mapping/request"
 import { getBuyerRegistry, loadBuyers } from "../../../src/integration/registry";
 import { parseResponse } from "../../../src/integration/response";
 import { validateMappedPayload } from "../../../src/integration/validate";
+import { SAMPLE_PATH } from "../../fixtures/sample";
 import { ctx, NOW } from "./helpers";
 
 const root = fileURLToPath(new URL("../../..", import.meta.url));
-const SAMPLE = "/work/shared/data/leads-sample.jsonl";
+const SAMPLE = SAMPLE_PATH;
 
 function demoBuyers(): BuyerConfig[] {
   const { buyers, errors } = checkBuyersRaw();

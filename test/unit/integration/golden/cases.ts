@@ -13,6 +13,7 @@ import { BuyerConfigSchema } from "../../../../src/integration/config";
 import { formComponent, formEncodePayload } from "../../../../src/integration/formats/form-encode";
 import { compileDateFormat } from "../../../../src/integration/mapping/formatters";
 import { compileBuyer } from "../../../../src/integration/mapping/request";
+import { sampleText } from "../../../fixtures/sample";
 import { buyer, lead, NOW } from "../helpers";
 
 const root = fileURLToPath(new URL("../../../..", import.meta.url));
@@ -46,7 +47,7 @@ export function demoBuyers(): { config: BuyerConfig; text: string }[] {
 /** Every valid lead of the shared sample, normalized at the fixed clock. */
 export function sampleLeads(): NormalizedLead[] {
   const out: NormalizedLead[] = [];
-  readFileSync("/work/shared/data/leads-sample.jsonl", "utf8")
+  sampleText()
     .trim()
     .split("\n")
     .forEach((line, i) => {
