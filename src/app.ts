@@ -1,8 +1,8 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
-import { type Clock, systemClock } from "./clock";
 import type { AppEnv } from "./context";
-import { ApiError, errorBody, zodIssues } from "./errors";
+import { type Clock, systemClock } from "./core/clock";
+import { ApiError, errorBody, zodIssues } from "./core/errors";
 import { log } from "./observability/log";
 import { adminRouter } from "./routes/admin";
 import { buyersRouter } from "./routes/buyers";

@@ -1,4 +1,4 @@
-import type { Clock } from "./clock";
+import type { Clock } from "./core/clock";
 
 /** A source authenticated by its API key. */
 export interface SourceIdentity {

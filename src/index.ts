@@ -1,5 +1,5 @@
 import { createApp } from "./app";
-import { systemClock } from "./clock";
+import { systemClock } from "./core/clock";
 import { handleDeadLetters, handleDeliveriesBatch } from "./delivery/consumer";
 import { runSweep } from "./delivery/sweep";
 import type { DeliveryJob } from "./intake/accept";

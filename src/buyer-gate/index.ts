@@ -1,5 +1,4 @@
 import { DurableObject } from "cloudflare:workers";
-import { classify } from "../delivery/classify";
 import { fetchToken, usesTokens } from "../integration/auth";
 import { prepareRequest } from "../integration/build";
 import type { BuyerConfig } from "../integration/config";
@@ -10,6 +9,7 @@ import { log } from "../observability/log";
 import { redactUrl } from "../observability/redact";
 import { CircuitBreaker, type Permit, SqlBreakerStore, type Transition } from "./breaker";
 import { RateLimiter, type Refusal, Reservations } from "./caps";
+import { classify } from "./classify";
 import { inSchedule, nextScheduleOpen } from "./time";
 import { type IssuedToken, TokenCache } from "./tokens";
 import type { AttemptResult, DeliverInput, GateStatus } from "./types";

@@ -1,13 +1,13 @@
-import type { ErrorClass } from "../delivery/classify";
-import type { NormalizedLead } from "../intake/lead";
+import type { NormalizedLead } from "../core/lead";
 import type { BuyerConfig } from "../integration/config";
 import type { BuyerResponse, MappingWarning, OutboundRequest } from "../integration/types";
 import type { CircuitState } from "./breaker";
 import type { CapUsage } from "./caps";
+import type { ErrorClass } from "./classify";
 import type { CapWindow } from "./time";
 
-export type { ErrorClass } from "../delivery/classify";
 export type { CircuitState } from "./breaker";
+export type { ErrorClass } from "./classify";
 
 /** One delivery attempt handed to a buyer's gate. */
 export interface DeliverInput {

@@ -1,5 +1,5 @@
-import type { Classification } from "../delivery/classify";
 import type { Verdict } from "./breaker";
+import type { Classification } from "./classify";
 
 /**
  * How an attempt counts for the breaker. Failures are the transient and server classes — with

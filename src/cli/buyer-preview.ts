@@ -8,8 +8,8 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { NormalizedLead } from "../core/lead";
 import { idempotencyKeyFor } from "../delivery/keys";
-import type { NormalizedLead } from "../intake/lead";
 import { MappingError } from "../integration/build";
 import { previewRequest } from "../integration/preview";
 import { loadBuyers } from "../integration/registry";

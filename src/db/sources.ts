@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import type { SourceIdentity } from "../context";
-import { newApiKey, sha256Hex, toBase64 } from "../crypto";
-import { newId } from "../ids";
+import { newApiKey, sha256Hex, toBase64 } from "../core/crypto";
+import { newId } from "../core/ids";
 import { db, schema } from "./client";
 
 /** Creates a source and returns its API key — the only time the key is ever visible. */

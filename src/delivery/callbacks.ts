@@ -1,5 +1,5 @@
-import type { Clock } from "../clock";
-import { newId } from "../ids";
+import type { Clock } from "../core/clock";
+import { newId } from "../core/ids";
 import { type DeliveryJob, leadMaxAgeMs } from "../intake/accept";
 import { getBuyerRegistry } from "../integration/registry";
 import { gateFor } from "./engine";

@@ -1,5 +1,5 @@
-import type { Clock } from "../clock";
-import { newId } from "../ids";
+import type { Clock } from "../core/clock";
+import { newId } from "../core/ids";
 import type { DeliveryJob } from "../intake/accept";
 import { log } from "../observability/log";
 import { processDeliveryJob } from "./engine";

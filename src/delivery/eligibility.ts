@@ -1,4 +1,4 @@
-import type { NormalizedLead } from "../intake/lead";
+import type { NormalizedLead } from "../core/lead";
 import { ageOn } from "../intake/normalizers";
 import type { BuyerConfig } from "../integration/config";
 import { getPath, parseLeadPath } from "../integration/path";

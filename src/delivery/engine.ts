@@ -1,8 +1,8 @@
 import type { AttemptResult } from "../buyer-gate/types";
-import type { Clock } from "../clock";
-import { newId } from "../ids";
+import type { Clock } from "../core/clock";
+import { newId } from "../core/ids";
+import type { NormalizedLead } from "../core/lead";
 import type { DeliveryJob } from "../intake/accept";
-import type { NormalizedLead } from "../intake/lead";
 import { type BuyerConfig, RetrySchema } from "../integration/config";
 import { getBuyerRegistry } from "../integration/registry";
 import { log } from "../observability/log";

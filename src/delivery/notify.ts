@@ -1,4 +1,4 @@
-import { fromBase64, hmacSha256, toBase64 } from "../crypto";
+import { fromBase64, hmacSha256, toBase64 } from "../core/crypto";
 import type { DeliveryJob } from "../intake/accept";
 import { log } from "../observability/log";
 import { redact } from "../observability/redact";

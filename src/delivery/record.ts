@@ -1,6 +1,6 @@
 import type { AttemptResult } from "../buyer-gate/types";
-import { encrypt, loadEncryptionKeys } from "../crypto";
-import { newId } from "../ids";
+import { encrypt, loadEncryptionKeys } from "../core/crypto";
+import { newId } from "../core/ids";
 import { log } from "../observability/log";
 import { redactBody, redactHeaders, redactUrl } from "../observability/redact";
 

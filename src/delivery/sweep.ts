@@ -1,4 +1,4 @@
-import type { Clock } from "../clock";
+import type { Clock } from "../core/clock";
 import type { DeliveryJob } from "../intake/accept";
 import { getBuyerRegistry } from "../integration/registry";
 import { log } from "../observability/log";

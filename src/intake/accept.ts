@@ -1,11 +1,11 @@
 import { and, eq } from "drizzle-orm";
-import type { Clock } from "../clock";
 import type { SourceIdentity } from "../context";
+import type { Clock } from "../core/clock";
+import { ApiError } from "../core/errors";
+import { newId } from "../core/ids";
+import type { NormalizedLead } from "../core/lead";
 import { db, schema } from "../db/client";
-import { ApiError } from "../errors";
-import { newId } from "../ids";
 import { log } from "../observability/log";
-import type { NormalizedLead } from "./lead";
 import { normalizeLead } from "./normalize";
 
 export type DeliveryJob =

@@ -1,6 +1,6 @@
-import type { FieldIssue } from "../errors";
-import { formatPath } from "../errors";
-import type { NormalizedLead } from "./lead";
+import type { FieldIssue } from "../core/errors";
+import { formatPath } from "../core/errors";
+import type { NormalizedLead } from "../core/lead";
 import {
   ageOn,
   normalizeBoolean,

@@ -1,6 +1,6 @@
 import { parsePhoneNumberFromString } from "libphonenumber-js/max";
 import { z } from "zod";
-import { toBoolean } from "../integration/mapping/formatters";
+import { toBoolean } from "../core/values";
 
 export { normalizeState } from "./states";
 

@@ -1,4 +1,4 @@
-import type { NormalizedLead } from "../intake/lead";
+import type { NormalizedLead } from "../core/lead";
 import { applyAuth } from "./auth";
 import type { BuyerConfig } from "./config";
 import { buildRequest } from "./mapping/request";

@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { WebhookConfigSchema } from "../webhooks/config-schema";
 import { AuthConfigSchema } from "./auth/schema";
 import { FormatConfigSchema } from "./formats/schema";
 import { MappingConfigSchema } from "./mapping/schema";
 import { ResponseRulesSchema } from "./response/schema";
 import { SecretRefSchema } from "./secret-ref";
 import { SpecSchema } from "./spec-schema";
+import { WebhookConfigSchema } from "./webhook-config";
 
 export { type SecretRef, SecretRefSchema } from "./secret-ref";
 

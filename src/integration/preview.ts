@@ -1,4 +1,4 @@
-import type { NormalizedLead } from "../intake/lead";
+import type { NormalizedLead } from "../core/lead";
 import { secretValues } from "./auth";
 import { prepareRequest } from "./build";
 import type { BuyerConfig } from "./config";

@@ -1,8 +1,8 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../context";
-import { decrypt, loadEncryptionKeys } from "../crypto";
+import { decrypt, loadEncryptionKeys } from "../core/crypto";
+import { ApiError, zodIssues } from "../core/errors";
 import { createSource, revokeSource } from "../db/sources";
-import { ApiError, zodIssues } from "../errors";
 import { adminAuth } from "./auth";
 import { readJsonBody } from "./body";
 

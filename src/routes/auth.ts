@@ -1,8 +1,8 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../context";
-import { timingSafeEqual } from "../crypto";
+import { timingSafeEqual } from "../core/crypto";
+import { ApiError } from "../core/errors";
 import { findSourceByKey } from "../db/sources";
-import { ApiError } from "../errors";
 
 function bearer(header: string | undefined): string | undefined {
   const m = header ? /^Bearer\s+(\S+)$/i.exec(header.trim()) : null;

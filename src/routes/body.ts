@@ -1,6 +1,6 @@
 import type { Context } from "hono";
-import { ApiError } from "../errors";
-import { BodyTooLarge, readBodyBytes } from "../http/body-bytes";
+import { BodyTooLarge, readBodyBytes } from "../core/body-bytes";
+import { ApiError } from "../core/errors";
 
 /**
  * Reads a JSON body with the checks a public endpoint needs, in the order that costs least:

@@ -1,9 +1,9 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../context";
+import { ApiError } from "../core/errors";
+import { newId } from "../core/ids";
 import { gateFor, idempotencyKeyFor } from "../delivery/engine";
-import { ApiError } from "../errors";
-import { newId } from "../ids";
 import { normalizeLead } from "../intake/normalize";
 import { ConfigError } from "../integration/auth/errors";
 import type { BuyerConfig } from "../integration/config";

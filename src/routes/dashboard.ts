@@ -4,7 +4,7 @@ import { getCookie, setCookie } from "hono/cookie";
 import { html, raw } from "hono/html";
 import type { GateStatus } from "../buyer-gate/types";
 import type { AppEnv } from "../context";
-import { sha256Hex, timingSafeEqual } from "../crypto";
+import { sha256Hex, timingSafeEqual } from "../core/crypto";
 import { computeMetrics, parseWindow } from "../observability/metrics";
 import { circuitStates } from "./metrics";
 

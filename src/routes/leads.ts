@@ -1,9 +1,9 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { and, asc, eq } from "drizzle-orm";
 import type { AppEnv } from "../context";
+import { ApiError } from "../core/errors";
 import { db, schema } from "../db/client";
 import { runSyncDelivery } from "../delivery/engine";
-import { ApiError } from "../errors";
 import { acceptLead } from "../intake/accept";
 import { redact, redactBody } from "../observability/redact";
 import { sourceAuth } from "./auth";

@@ -1,7 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../context";
+import { ApiError } from "../core/errors";
 import { gateFor } from "../delivery/engine";
-import { ApiError } from "../errors";
 import { getBuyerRegistry } from "../integration/registry";
 import { computeMetrics, parseWindow } from "../observability/metrics";
 import { adminAuth } from "./auth";

@@ -1,11 +1,11 @@
-import { type Clock, systemClock } from "../clock";
+import { type Clock, systemClock } from "../core/clock";
+import { newId } from "../core/ids";
 import { applyBuyerDecision, reofferLead } from "../delivery/callbacks";
-import { newId } from "../ids";
 import type { DeliveryJob } from "../intake/accept";
 import type { BuyerConfig } from "../integration/config";
 import { getBuyerRegistry } from "../integration/registry";
+import type { FeedbackKind } from "../integration/webhook-config";
 import { log } from "../observability/log";
-import type { FeedbackKind } from "./config-schema";
 import type { EventJob } from "./jobs";
 import type { CanonicalEvent, LeadRef } from "./map";
 

@@ -1,12 +1,12 @@
-import type { Clock } from "../clock";
-import { ApiError, type ErrorCode } from "../errors";
-import { BodyTooLarge, readBodyBytes } from "../http/body-bytes";
-import { newId } from "../ids";
+import { BodyTooLarge, readBodyBytes } from "../core/body-bytes";
+import type { Clock } from "../core/clock";
+import { ApiError, type ErrorCode } from "../core/errors";
+import { newId } from "../core/ids";
 import type { BuyerConfig } from "../integration/config";
 import { getBuyerRegistry } from "../integration/registry";
+import type { WebhookConfig } from "../integration/webhook-config";
 import { log } from "../observability/log";
 import { redact } from "../observability/redact";
-import type { WebhookConfig } from "./config-schema";
 import { compileAllowlist } from "./ip";
 import type { EventJob, StoredPayload } from "./jobs";
 import { mapEvent } from "./map";

@@ -4,8 +4,8 @@
  * whatever the reason, so a caller learns nothing about what was expected.
  */
 
-import { constantTimeEqual, fromBase64, hmacSha256 } from "../crypto";
-import type { WebhookConfig } from "./config-schema";
+import { constantTimeEqual, fromBase64, hmacSha256 } from "../core/crypto";
+import type { WebhookConfig } from "../integration/webhook-config";
 
 export type VerifyFailure =
   | "missing_signature"
@@ -35,7 +35,7 @@ export type VerifyConfig = Pick<WebhookConfig, "scheme" | "header" | "encoding" 
 const enc = new TextEncoder();
 
 // Shared with the rest of the Worker; re-exported because the verifier's tests use them from here.
-export { constantTimeEqual, fromBase64, hmacSha256 } from "../crypto";
+export { constantTimeEqual, fromBase64, hmacSha256 } from "../core/crypto";
 
 /** Lower- or upper-case hex → bytes; undefined when not hex. */
 export function fromHex(s: string): Uint8Array | undefined {

@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import jsonata from "jsonata";
-import type { NormalizedLead } from "../../src/intake/lead";
+import type { NormalizedLead } from "../../src/core/lead";
 import { normalizeLead } from "../../src/intake/normalize";
 import type { BuyerConfig } from "../../src/integration/config";
 import { BuyerConfigSchema } from "../../src/integration/config";

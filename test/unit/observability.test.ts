@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decrypt, encrypt, loadEncryptionKeys } from "../../src/crypto";
+import { decrypt, encrypt, loadEncryptionKeys } from "../../src/core/crypto";
 import { percentile } from "../../src/observability/metrics";
 import { redact, redactBody, redactHeaders, redactString, redactUrl } from "../../src/observability/redact";
 

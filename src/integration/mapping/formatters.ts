@@ -1,3 +1,4 @@
+import { toBoolean, toNumber } from "../../core/values";
 import type { FieldFormat } from "./schema";
 
 /**
@@ -5,6 +6,8 @@ import type { FieldFormat } from "./schema";
  * `value → formatted | undefined`; undefined means "cannot format this value" and becomes a
  * warning (optional field) or an issue (required field) in the mapper.
  */
+
+export { toBoolean, toNumber } from "../../core/values";
 
 export type Formatter = (v: unknown) => unknown;
 
@@ -325,18 +328,6 @@ export function formatDate(v: unknown, pattern: string, tz?: string): unknown {
   return compileDateFormat(pattern, tz)(v);
 }
 
-const TRUE_TEXT = new Set(["true", "yes", "y", "1", "t", "on"]);
-const FALSE_TEXT = new Set(["false", "no", "n", "0", "f", "off"]);
-
-/** Reads a boolean from true/false, 1/0, yes/no, y/n in any case. */
-export function toBoolean(v: unknown): boolean | undefined {
-  if (typeof v === "boolean") return v;
-  if (typeof v === "number") return v === 1 ? true : v === 0 ? false : undefined;
-  if (typeof v !== "string") return undefined;
-  const s = v.trim().toLowerCase();
-  return TRUE_TEXT.has(s) ? true : FALSE_TEXT.has(s) ? false : undefined;
-}
-
 const BOOLEAN_OUT: Record<string, [unknown, unknown]> = {
   yes_no: ["yes", "no"],
   "Yes/No": ["Yes", "No"],
@@ -360,16 +351,6 @@ export function formatBoolean(v: unknown, style: string): unknown {
   const b = toBoolean(v);
   const out = BOOLEAN_OUT[style];
   return b === undefined || !out ? undefined : b ? out[0] : out[1];
-}
-
-/** Reads a number from a number or a numeric string ("$1,250.50" included). */
-export function toNumber(v: unknown): number | undefined {
-  if (typeof v === "number") return Number.isFinite(v) ? v : undefined;
-  if (typeof v !== "string") return undefined;
-  const s = v.trim().replace(/^\$/, "").replace(/,/g, "");
-  if (s === "" || !/^-?\d*\.?\d+(e[+-]?\d+)?$/i.test(s)) return undefined;
-  const n = Number(s);
-  return Number.isFinite(n) ? n : undefined;
 }
 
 /** Rounds half away from zero to `decimals` places (buyers expect 2.5 → 3, not banker's rounding). */

@@ -1,4 +1,4 @@
-import type { NormalizedLead } from "../../intake/lead";
+import type { NormalizedLead } from "../../core/lead";
 import { ConfigError } from "../auth/errors";
 import type { ComputeEnv } from "../computed";
 import type { BuyerConfig } from "../config";

@@ -1,4 +1,4 @@
-import type { NormalizedLead } from "../../intake/lead";
+import type { NormalizedLead } from "../../core/lead";
 
 const FIELDS_BY_VERTICAL: Record<string, NormalizedLead["fields"]> = {
   auto_insurance: { vehicle_year: 2019, vehicle_make: "Toyota", vehicle_model: "Camry", currently_insured: true, incidents: 1 },

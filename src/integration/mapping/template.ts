@@ -1,4 +1,4 @@
-import type { NormalizedLead } from "../../intake/lead";
+import type { NormalizedLead } from "../../core/lead";
 import type { ComputeEnv } from "../computed";
 import { getComputed } from "../computed";
 import { compileGetter, parseLeadPath } from "../path";

@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { XMLParser } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
 import { checkBuyers } from "../../../src/cli/buyers-check";
-import type { NormalizedLead } from "../../../src/intake/lead";
+import type { NormalizedLead } from "../../../src/core/lead";
 import { normalizeLead } from "../../../src/intake/normalize";
 import type { BuyerConfig } from "../../../src/integration/config";
 import { buildRequest, mapLead } from "../../../src/integration/mapping/request";

@@ -5,7 +5,7 @@
  * SHA-256 digests over every render of a group, and chosen renders in full for a readable diff.
  */
 import { describe, expect, it } from "vitest";
-import type { NormalizedLead } from "../../../src/intake/lead";
+import type { NormalizedLead } from "../../../src/core/lead";
 import type { BuyerConfig } from "../../../src/integration/config";
 import { compileFastWriter } from "../../../src/integration/formats/fast-writer";
 import { formComponent, formEncodePayload } from "../../../src/integration/formats/form-encode";

@@ -1,4 +1,4 @@
-import type { NormalizedLead } from "../../../src/intake/lead";
+import type { NormalizedLead } from "../../../src/core/lead";
 import type { BuyerConfig, BuyerConfigInput } from "../../../src/integration/config";
 import { BuyerConfigSchema } from "../../../src/integration/config";
 import { sampleLead } from "../../../src/integration/mapping/sample-lead";

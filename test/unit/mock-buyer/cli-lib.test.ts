@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { newApiKey, newId, sha256Hex } from "../../../src/cli/lib/keys.mjs";
 import { createSourceSql, revokeSourceSql, sqlString, validateSourceName } from "../../../src/cli/lib/sql.mjs";
-import { sha256Hex as workerSha256Hex } from "../../../src/crypto";
+import { sha256Hex as workerSha256Hex } from "../../../src/core/crypto";
 
 // The CLIs (npm run dev, source:create) store keys the Worker must later recognise.
 describe("CLI source helpers", () => {

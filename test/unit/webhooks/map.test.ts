@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { parseBody } from "../../../src/integration/extract";
-import { type WebhookConfigInput, WebhookConfigSchema } from "../../../src/webhooks/config-schema";
+import { type WebhookConfigInput, WebhookConfigSchema } from "../../../src/integration/webhook-config";
 import { mapEvent } from "../../../src/webhooks/map";
 
 const input: WebhookConfigInput = {

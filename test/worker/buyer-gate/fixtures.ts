@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import type { DeliverInput } from "../../../src/buyer-gate/types";
-import type { NormalizedLead } from "../../../src/intake/lead";
+import type { NormalizedLead } from "../../../src/core/lead";
 import { type BuyerConfig, type BuyerConfigInput, BuyerConfigSchema } from "../../../src/integration/config";
 
 /**

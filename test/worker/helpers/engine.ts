@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import type { Clock } from "../../../src/clock";
+import type { Clock } from "../../../src/core/clock";
 import { acceptLead, type DeliveryJob } from "../../../src/intake/accept";
 import type { BuyerConfigInput } from "../../../src/integration/config";
 import { newSource, recordingQueue, sampleLead } from "./sources";

@@ -2,7 +2,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult, waitOnExecu
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
 import { handleDeliveriesBatch } from "../../../src/delivery/consumer";
-import { ApiError } from "../../../src/errors";
+import { ApiError } from "../../../src/core/errors";
 import { acceptLead, type DeliveryJob } from "../../../src/intake/accept";
 import type { BuyerConfigInput } from "../../../src/integration/config";
 import { testBuyer, uid } from "../helpers/buyers";

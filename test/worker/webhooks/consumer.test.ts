@@ -1,7 +1,7 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { Clock } from "../../../src/clock";
+import type { Clock } from "../../../src/core/clock";
 import type { BuyerConfigInput } from "../../../src/integration/config";
 import { eventRetryDelaySeconds, handleEventsBatch, handleEventsDeadLetters, QUALITY_DELTAS } from "../../../src/webhooks/consumer";
 import type { EventJob } from "../../../src/webhooks/jobs";

@@ -2,9 +2,9 @@ import { env } from "cloudflare:workers";
 import { createHmac } from "node:crypto";
 import acme from "../../../buyers/acme-auto.json";
 import { createApp } from "../../../src/app";
-import type { Clock } from "../../../src/clock";
+import type { Clock } from "../../../src/core/clock";
 import type { BuyerConfigInput } from "../../../src/integration/config";
-import type { WebhookConfigInput } from "../../../src/webhooks/config-schema";
+import type { WebhookConfigInput } from "../../../src/integration/webhook-config";
 import { newSource, recordingQueue } from "../helpers/sources";
 
 /** The whsec_ secret the test buyers sign with (a binding on the test env, never in a config). */

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { NormalizedLead } from "../../../../src/intake/lead";
+import type { NormalizedLead } from "../../../../src/core/lead";
 import { normalizeLead } from "../../../../src/intake/normalize";
 import type { BuyerConfig } from "../../../../src/integration/config";
 import { BuyerConfigSchema } from "../../../../src/integration/config";

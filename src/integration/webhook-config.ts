@@ -1,8 +1,8 @@
 import ipaddr from "ipaddr.js";
 import { z } from "zod";
 // The same selector machinery as buyer response parsing, so a callback shape needs no code.
-import { SelectorSchema } from "../integration/extract";
-import { SecretRefSchema } from "../integration/secret-ref";
+import { SelectorSchema } from "./extract";
+import { SecretRefSchema } from "./secret-ref";
 
 /** Webhook secrets are Worker secrets referenced by name, like every other buyer secret. */
 export const WebhookSecretRefSchema = SecretRefSchema;

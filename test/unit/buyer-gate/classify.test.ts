@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classify } from "../../../src/delivery/classify";
+import { classify } from "../../../src/buyer-gate/classify";
 
 describe("classify: the error-class table", () => {
   it.each([
