@@ -1,8 +1,9 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./context";
 import { type Clock, systemClock } from "./core/clock";
 import { ApiError, errorBody, zodIssues } from "./core/errors";
+import { SettingsError, settings } from "./core/settings";
 import { log } from "./observability/log";
 import { adminRouter } from "./routes/admin";
 import { buyersRouter } from "./routes/buyers";
@@ -10,6 +11,7 @@ import { dashboardRouter } from "./routes/dashboard";
 import { docsRouter } from "./routes/docs";
 import { leadsRouter } from "./routes/leads";
 import { metricsRouter } from "./routes/metrics";
+import { json } from "./routes/openapi";
 import { webhooksRouter } from "./routes/webhooks";
 
 export interface AppOptions {
@@ -34,11 +36,21 @@ export function createApp(options: AppOptions = {}) {
     const requestId = incoming && /^[\w-]{1,64}$/.test(incoming) ? incoming : crypto.randomUUID();
     c.set("requestId", requestId);
     c.set("clock", clock);
+    // Parsed once per configuration: a Worker that cannot work as configured says so at once.
+    settings(c.env);
     await next();
     c.header("X-Request-Id", requestId);
   });
 
-  app.get("/health", (c) => c.json({ status: "ok", service: "leadwire", time: new Date(clock.now()).toISOString() }));
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/health",
+      summary: "Liveness",
+      responses: { 200: json(z.object({ status: z.literal("ok"), service: z.string(), time: z.string() }), "Alive") },
+    }),
+    (c) => c.json({ status: "ok" as const, service: "leadwire", time: new Date(clock.now()).toISOString() }, 200),
+  );
 
   app.route("/v1/leads", leadsRouter);
   app.route("/v1/webhooks", webhooksRouter);
@@ -55,6 +67,10 @@ export function createApp(options: AppOptions = {}) {
     if (err instanceof ApiError) {
       for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
       return c.json(errorBody(err.code, err.message, requestId, err.issues), err.status as 400);
+    }
+    if (err instanceof SettingsError) {
+      log("error", "leadwire is misconfigured", { requestId, issues: err.issues });
+      return c.json(errorBody("unavailable", "Leadwire is not configured correctly; the operator has been told.", requestId), 503);
     }
     if (err instanceof HTTPException) {
       const status = err.status;

@@ -1,37 +1,49 @@
 import { createApp } from "./app";
 import { systemClock } from "./core/clock";
+import { settings } from "./core/settings";
 import { handleDeadLetters, handleDeliveriesBatch } from "./delivery/consumer";
-import { runSweep } from "./delivery/sweep";
-import type { DeliveryJob } from "./intake/accept";
+import type { DeliveryJob } from "./delivery/jobs";
+import { sweepLeads } from "./delivery/sweep";
 import { log } from "./observability/log";
 import { handleEventsBatch, handleEventsDeadLetters } from "./webhooks/consumer";
+import { sweepWebhookEvents } from "./webhooks/ingest";
+import type { EventJob } from "./webhooks/jobs";
 
 export { BuyerGate } from "./buyer-gate";
 
 const app = createApp();
+
+/** The minute cron: no lead and no buyer callback waits for ever. */
+async function runCron(env: Env): Promise<void> {
+  const leads = await sweepLeads(env, systemClock);
+  const webhookEvents = await sweepWebhookEvents(env, systemClock);
+  if (leads.requeued + leads.ackExpired + webhookEvents > 0) log("info", "sweep", { ...leads, webhookEvents });
+}
 
 export default {
   fetch: app.fetch,
 
   /** One entry for all four queues; the queue name picks the consumer. */
   async queue(batch, env, ctx) {
+    settings(env);
     switch (batch.queue) {
       case "leadwire-deliveries":
         return handleDeliveriesBatch(batch as MessageBatch<DeliveryJob>, env, systemClock);
       case "leadwire-events":
-        return handleEventsBatch(batch as Parameters<typeof handleEventsBatch>[0], env, ctx, systemClock);
+        return handleEventsBatch(batch as MessageBatch<EventJob>, env, ctx, systemClock);
       case "leadwire-deliveries-dlq":
         return handleDeadLetters(batch, env, systemClock);
       case "leadwire-events-dlq":
-        return handleEventsDeadLetters(batch as Parameters<typeof handleEventsDeadLetters>[0], env);
+        return handleEventsDeadLetters(batch as MessageBatch<EventJob>, env);
       default:
         log("error", "message from an unknown queue", { queue: batch.queue });
         batch.retryAll({ delaySeconds: 60 });
     }
   },
 
-  /** Cron: the sweep that makes sure no lead waits forever. */
+  /** Cron: the sweeps that make sure nothing waits for ever. */
   async scheduled(_controller, env, ctx) {
-    ctx.waitUntil(runSweep(env, systemClock).then(() => undefined));
+    settings(env);
+    ctx.waitUntil(runCron(env));
   },
 } satisfies ExportedHandler<Env, unknown>;

@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import type { SourceIdentity } from "../context";
 import { newApiKey, sha256Hex, toBase64 } from "../core/crypto";
 import { newId } from "../core/ids";
-import { db, schema } from "./client";
+import { mainDb, schema } from "./client";
 
 /** Creates a source and returns its API key — the only time the key is ever visible. */
 export async function createSource(
@@ -13,7 +13,7 @@ export async function createSource(
   const apiKey = newApiKey();
   const id = newId("src", nowMs);
   const webhookSecret = input.webhookUrl ? `whsec_${toBase64(crypto.getRandomValues(new Uint8Array(24)))}` : undefined;
-  await db(env)
+  await mainDb(env)
     .insert(schema.sources)
     .values({
       id,
@@ -30,7 +30,7 @@ export async function createSource(
 
 /** Revokes a source's key; its leads stay. Returns false when there is no such active source. */
 export async function revokeSource(env: { DB: D1Database }, id: string, nowMs: number): Promise<boolean> {
-  const res = await db(env)
+  const res = await mainDb(env)
     .update(schema.sources)
     .set({ status: "revoked", revokedAt: new Date(nowMs).toISOString() })
     .where(and(eq(schema.sources.id, id), eq(schema.sources.status, "active")))
@@ -40,11 +40,29 @@ export async function revokeSource(env: { DB: D1Database }, id: string, nowMs: n
 
 /** The active source owning this API key, or undefined. */
 export async function findSourceByKey(env: { DB: D1Database }, apiKey: string): Promise<SourceIdentity | undefined> {
-  const row = await db(env)
+  const row = await mainDb(env)
     .select({ id: schema.sources.id, name: schema.sources.name, status: schema.sources.status, excluded: schema.sources.excludedBuyers })
     .from(schema.sources)
     .where(eq(schema.sources.keyHash, await sha256Hex(apiKey)))
     .get();
   if (row?.status !== "active") return undefined;
   return { id: row.id, name: row.name, excludedBuyers: JSON.parse(row.excluded) as string[] };
+}
+
+/** Every source, oldest first (no keys: only their prefixes). */
+export async function listSources(env: { DB: D1Database }) {
+  const s = schema.sources;
+  return mainDb(env)
+    .select({
+      id: s.id,
+      name: s.name,
+      keyPrefix: s.keyPrefix,
+      status: s.status,
+      qualityScore: s.qualityScore,
+      webhookUrl: s.webhookUrl,
+      createdAt: s.createdAt,
+      revokedAt: s.revokedAt,
+    })
+    .from(s)
+    .orderBy(s.createdAt);
 }

@@ -1,9 +1,15 @@
 import type { Clock } from "../core/clock";
-import { newId } from "../core/ids";
-import type { DeliveryJob } from "../intake/accept";
+import { failTryingClaims } from "../db/claims";
+import { leadDb } from "../db/client";
+import { recordDeadLetter } from "../db/dead-letters";
+import { requeueLead } from "../db/leads";
 import { log } from "../observability/log";
-import { processDeliveryJob } from "./engine";
+import { type DeliveryJob, enqueueDeliver, enqueueNotify } from "./jobs";
 import { sendNotification } from "./notify";
+import { processDeliveryJob } from "./waterfall";
+
+/** A lead whose job died is routed again this much later. */
+const DEAD_LETTER_REROUTE_SECONDS = 300;
 
 /**
  * The `deliveries` queue consumer. A try per message: ack when handled, retry with a delay
@@ -16,7 +22,7 @@ export async function handleDeliveriesBatch(batch: MessageBatch<DeliveryJob>, en
       const job = msg.body;
       if (job.kind === "notify") {
         const delay = await sendNotification(env, clock.now(), job);
-        if (delay !== undefined) await env.DELIVERIES.send({ ...job, attempt: job.attempt + 1 }, { delaySeconds: Math.ceil(delay) });
+        if (delay !== undefined) await enqueueNotify(env, job.leadId, job.event, job.attempt + 1, delay);
         msg.ack();
         continue;
       }
@@ -43,21 +49,14 @@ export async function handleDeliveriesBatch(batch: MessageBatch<DeliveryJob>, en
 export async function handleDeadLetters(batch: MessageBatch<unknown>, env: Env, clock: Clock): Promise<void> {
   for (const msg of batch.messages) {
     try {
-      const nowIso = new Date(clock.now()).toISOString();
-      await env.DB.prepare(`INSERT INTO dead_letters (id, queue, body, attempts, created_at) VALUES (?, ?, ?, ?, ?)`)
-        .bind(newId("dlq", clock.now()), batch.queue, JSON.stringify(msg.body), msg.attempts, nowIso)
-        .run();
+      const nowMs = clock.now();
+      await recordDeadLetter(env, { queue: batch.queue, body: msg.body, attempts: msg.attempts, nowMs });
       const body = msg.body as Partial<DeliveryJob> | null;
       if (batch.queue.startsWith("leadwire-deliveries") && body && body.kind === "deliver" && typeof body.leadId === "string") {
-        await env.DB.batch([
-          env.DB.prepare(
-            `UPDATE lead_buyers SET state = 'failed', error_class = 'transient', reason = 'dead-lettered', updated_at = ? WHERE lead_id = ? AND state = 'trying'`,
-          ).bind(nowIso, body.leadId),
-          env.DB.prepare(
-            `UPDATE leads SET status = 'queued', lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ? AND status IN ('received','queued','delivering')`,
-          ).bind(nowIso, body.leadId),
-        ]);
-        await env.DELIVERIES.send({ kind: "deliver", leadId: body.leadId } satisfies DeliveryJob, { delaySeconds: 300 });
+        const d = leadDb(env, body.leadId);
+        await d.batch([failTryingClaims(d, body.leadId, nowMs)]);
+        await requeueLead(env, body.leadId, nowMs + DEAD_LETTER_REROUTE_SECONDS * 1000, nowMs);
+        await enqueueDeliver(env, body.leadId, DEAD_LETTER_REROUTE_SECONDS);
       }
       log("error", "dead letter", { queue: batch.queue, attempts: msg.attempts });
       msg.ack();

@@ -1,21 +1,21 @@
 import { fromBase64, hmacSha256, toBase64 } from "../core/crypto";
-import type { DeliveryJob } from "../intake/accept";
+import { notificationTarget, sourceHasWebhook } from "../db/leads";
 import { log } from "../observability/log";
 import { redact } from "../observability/redact";
 import { retryDelaySeconds } from "./backoff";
+import { enqueueNotify, type NotifyEvent, type NotifyJob } from "./jobs";
 
-type NotifyEvent = "lead.sold" | "lead.unsold" | "lead.expired";
 const MAX_NOTIFY_ATTEMPTS = 8;
 const NOTIFY_RETRY = { baseDelaySeconds: 5, maxDelaySeconds: 900, jitter: 0.25 } as const;
 
-/** Queues an outbound event webhook for the lead's source (no-op when it has none). */
-export async function enqueueNotification(env: Env, leadId: string, event: NotifyEvent): Promise<void> {
+/**
+ * Queues an outbound event webhook for the lead's source (no-op when it has none). Pass
+ * `hasWebhook` when the caller already knows, to save the lookup.
+ */
+export async function notifySource(env: Env, leadId: string, event: NotifyEvent, hasWebhook?: boolean): Promise<void> {
   try {
-    const has = await env.DB.prepare(`SELECT s.webhook_url AS url FROM leads l JOIN sources s ON s.id = l.source_id WHERE l.id = ?`)
-      .bind(leadId)
-      .first<{ url: string | null }>();
-    if (!has?.url) return;
-    await env.DELIVERIES.send({ kind: "notify", leadId, event, attempt: 1 } satisfies DeliveryJob);
+    if (!(hasWebhook ?? (await sourceHasWebhook(env, leadId)))) return;
+    await enqueueNotify(env, leadId, event);
   } catch (err) {
     log("warn", "could not queue the source notification", { leadId, event, error: err instanceof Error ? err.message : String(err) });
   }
@@ -33,24 +33,9 @@ export async function signStandardWebhook(secret: string, id: string, timestamp:
  * Sends one outbound event to the source's webhook URL, signed with the Standard Webhooks
  * scheme. Returns the delay before the next try, or undefined when done (sent or given up).
  */
-export async function sendNotification(env: Env, nowMs: number, job: Extract<DeliveryJob, { kind: "notify" }>): Promise<number | undefined> {
-  const row = await env.DB.prepare(
-    `SELECT l.id, l.status, l.sold_buyer_id, l.sold_price, l.buyer_lead_id, l.outcome_reasons, l.external_id, s.webhook_url, s.webhook_secret
-     FROM leads l JOIN sources s ON s.id = l.source_id WHERE l.id = ?`,
-  )
-    .bind(job.leadId)
-    .first<{
-      id: string;
-      status: string;
-      sold_buyer_id: string | null;
-      sold_price: number | null;
-      buyer_lead_id: string | null;
-      outcome_reasons: string;
-      external_id: string | null;
-      webhook_url: string | null;
-      webhook_secret: string | null;
-    }>();
-  if (!row?.webhook_url || !row.webhook_secret) return undefined;
+export async function sendNotification(env: Env, nowMs: number, job: NotifyJob): Promise<number | undefined> {
+  const row = await notificationTarget(env, job.leadId);
+  if (!row?.webhookUrl || !row.webhookSecret) return undefined;
   const msgId = `msg_${job.leadId}_${job.event}`;
   const ts = Math.floor(nowMs / 1000);
   const body = JSON.stringify({
@@ -58,22 +43,22 @@ export async function sendNotification(env: Env, nowMs: number, job: Extract<Del
     timestamp: new Date(nowMs).toISOString(),
     data: {
       leadId: row.id,
-      externalId: row.external_id,
+      externalId: row.externalId,
       status: row.status,
-      buyer: row.sold_buyer_id,
-      price: row.sold_price,
-      buyerLeadId: row.buyer_lead_id,
-      reasons: JSON.parse(row.outcome_reasons) as unknown,
+      buyer: row.soldBuyerId,
+      price: row.soldPrice,
+      buyerLeadId: row.buyerLeadId,
+      reasons: JSON.parse(row.outcomeReasons) as unknown,
     },
   });
   try {
-    const res = await fetch(row.webhook_url, {
+    const res = await fetch(row.webhookUrl, {
       method: "POST",
       headers: {
         "content-type": "application/json",
         "webhook-id": msgId,
         "webhook-timestamp": String(ts),
-        "webhook-signature": await signStandardWebhook(row.webhook_secret, msgId, ts, body),
+        "webhook-signature": await signStandardWebhook(row.webhookSecret, msgId, ts, body),
       },
       body,
       signal: AbortSignal.timeout(10_000),

@@ -54,7 +54,7 @@ export const LeadAcceptedSchema = z.object({ id: z.string(), status: z.enum(["qu
 export const LeadSyncResultSchema = z
   .object({
     id: z.string(),
-    status: z.enum(["sold", "unsold", "pending", "queued"]),
+    status: z.enum(["sold", "unsold", "expired", "pending", "queued"]),
     buyer: z.string().optional(),
     price: z.number().optional(),
     buyerLeadId: z.string().optional(),
@@ -62,6 +62,14 @@ export const LeadSyncResultSchema = z
     reasons: z.array(z.object({ buyerId: z.string(), reason: z.string() })).optional(),
   })
   .openapi("LeadSyncResult");
+
+export const LeadDuplicateSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(["received", "queued", "delivering", "pending", "sold", "unsold", "expired"]),
+    duplicate: z.literal(true),
+  })
+  .openapi("LeadDuplicate");
 
 export const ErrorSchema = z
   .object({

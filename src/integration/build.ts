@@ -4,8 +4,8 @@ import type { BuyerConfig } from "./config";
 import { buildRequest } from "./mapping/request";
 import type { BuildContext, MappingWarning, OutboundRequest } from "./types";
 
-export type { MappingErrorIssue } from "./mapping/errors";
-export { MappingError } from "./mapping/errors";
+export type { MappingErrorIssue } from "./errors";
+export { MappingError } from "./errors";
 export type { CompiledBuyer, RenderResult } from "./mapping/request";
 export { buildRequest, compileBuyer, mapLead } from "./mapping/request";
 

@@ -1,7 +1,7 @@
 import { XMLParser } from "fast-xml-parser";
-import { ConfigError } from "./auth/errors";
 import { getComputed } from "./computed";
 import type { BuyerConfig } from "./config";
+import { ConfigError } from "./errors";
 import { MappingConfigError } from "./mapping/compile";
 import { booleanOutputs } from "./mapping/formatters";
 import { compileBuyer, type RenderResult } from "./mapping/request";

@@ -1,4 +1,4 @@
-import { ConfigError } from "./auth/errors";
+import { ConfigError } from "./errors";
 
 const VAR_RE = /\$\{([A-Z][A-Z0-9_]*)\}/g;
 

@@ -1,12 +1,14 @@
-import { OpenAPIHono, z } from "@hono/zod-openapi";
-import type { AppEnv } from "../context";
+import { createRoute, z } from "@hono/zod-openapi";
 import { decrypt, loadEncryptionKeys } from "../core/crypto";
 import { ApiError, zodIssues } from "../core/errors";
-import { createSource, revokeSource } from "../db/sources";
+import { listAlerts } from "../db/alerts";
+import { attemptArchive } from "../db/attempts";
+import { createSource, listSources, revokeSource } from "../db/sources";
 import { adminAuth } from "./auth";
 import { readJsonBody } from "./body";
+import { ADMIN_TOKEN, documentedBody, errors, IdParam, json, newRouter } from "./openapi";
 
-export const adminRouter = new OpenAPIHono<AppEnv>();
+export const adminRouter = newRouter();
 adminRouter.use("*", adminAuth);
 
 export const CreateSourceSchema = z
@@ -18,41 +20,88 @@ export const CreateSourceSchema = z
   .strict()
   .openapi("CreateSource");
 
-/** Creates a source; the API key is in this answer and nowhere else. */
-adminRouter.post("/sources", async (c) => {
-  const { json } = await readJsonBody(c, 16 * 1024);
-  const parsed = CreateSourceSchema.safeParse(json);
+const createSourceRoute = createRoute({
+  method: "post",
+  path: "/sources",
+  summary: "Create a source; the API key is shown once",
+  security: ADMIN_TOKEN,
+  request: { body: documentedBody("CreateSource", "The new source") },
+  responses: {
+    201: json(
+      z.object({ id: z.string(), name: z.string(), apiKey: z.string(), webhookSecret: z.string().optional() }),
+      "Created: the API key (and the webhook signing secret) appear in this answer only",
+    ),
+    400: errors[400],
+    401: errors[401],
+    413: errors[413],
+    415: errors[415],
+  },
+});
+
+adminRouter.openapi(createSourceRoute, async (c) => {
+  const { json: body } = await readJsonBody(c, 16 * 1024);
+  const parsed = CreateSourceSchema.safeParse(body);
   if (!parsed.success) throw new ApiError("validation_failed", "The source is not valid.", zodIssues(parsed.error));
-  const created = await createSource(c.env, parsed.data, c.get("clock").now());
-  return c.json(created, 201);
+  return c.json(await createSource(c.env, parsed.data, c.get("clock").now()), 201);
 });
 
-adminRouter.post("/sources/:id/revoke", async (c) => {
-  const ok = await revokeSource(c.env, c.req.param("id"), c.get("clock").now());
-  if (!ok) throw new ApiError("not_found", `No active source ${c.req.param("id")}.`);
-  return c.json({ id: c.req.param("id"), status: "revoked" });
+const revoke = createRoute({
+  method: "post",
+  path: "/sources/{id}/revoke",
+  summary: "Revoke a source's key (its leads stay)",
+  security: ADMIN_TOKEN,
+  request: { params: IdParam },
+  responses: { 200: json(z.object({ id: z.string(), status: z.literal("revoked") }), "Revoked"), 401: errors[401], 404: errors[404] },
 });
 
-adminRouter.get("/sources", async (c) => {
-  const { results } = await c.env.DB.prepare(
-    `SELECT id, name, key_prefix AS keyPrefix, status, quality_score AS qualityScore, webhook_url AS webhookUrl, created_at AS createdAt, revoked_at AS revokedAt FROM sources ORDER BY created_at`,
-  ).all();
-  return c.json({ sources: results });
+adminRouter.openapi(revoke, async (c) => {
+  const { id } = c.req.valid("param");
+  if (!(await revokeSource(c.env, id, c.get("clock").now()))) throw new ApiError("not_found", `No active source ${id}.`);
+  return c.json({ id, status: "revoked" as const }, 200);
 });
 
-adminRouter.get("/alerts", async (c) => {
-  const { results } = await c.env.DB.prepare(`SELECT * FROM alerts ORDER BY created_at DESC LIMIT 200`).all();
-  return c.json({ alerts: results });
+const listSourcesRoute = createRoute({
+  method: "get",
+  path: "/sources",
+  summary: "List sources",
+  security: ADMIN_TOKEN,
+  responses: { 200: json(z.object({ sources: z.array(z.record(z.string(), z.unknown())) }), "Every source (key prefixes only)"), 401: errors[401] },
 });
 
-/** Compliance: the exact request sent to a buyer, decrypted for an admin. */
-adminRouter.get("/attempts/:id/request", async (c) => {
-  const row = await c.env.DB.prepare(`SELECT request_encrypted, key_id FROM delivery_attempts WHERE id = ?`)
-    .bind(c.req.param("id"))
-    .first<{ request_encrypted: string | null; key_id: string | null }>();
-  if (!row) throw new ApiError("not_found", `No attempt ${c.req.param("id")}.`);
-  if (!row.request_encrypted || !row.key_id) throw new ApiError("not_found", "No request was sent in this attempt.");
+adminRouter.openapi(listSourcesRoute, async (c) => c.json({ sources: await listSources(c.env) }, 200));
+
+const alertsRoute = createRoute({
+  method: "get",
+  path: "/alerts",
+  summary: "Operator alerts, newest first",
+  security: ADMIN_TOKEN,
+  responses: { 200: json(z.object({ alerts: z.array(z.record(z.string(), z.unknown())) }), "The latest 200 alerts"), 401: errors[401] },
+});
+
+adminRouter.openapi(alertsRoute, async (c) => {
+  const rows = await listAlerts(c.env, 200);
+  // Column names as stored, the shape this endpoint has always answered.
+  return c.json(
+    { alerts: rows.map((a) => ({ id: a.id, kind: a.kind, buyer_id: a.buyerId, message: a.message, created_at: a.createdAt, resolved_at: a.resolvedAt })) },
+    200,
+  );
+});
+
+const archive = createRoute({
+  method: "get",
+  path: "/attempts/{id}/request",
+  summary: "Decrypt the exact request sent in an attempt (compliance)",
+  security: ADMIN_TOKEN,
+  request: { params: IdParam },
+  responses: { 200: json(z.record(z.string(), z.unknown()), "The request exactly as sent"), 401: errors[401], 404: errors[404], 503: errors[503] },
+});
+
+adminRouter.openapi(archive, async (c) => {
+  const { id } = c.req.valid("param");
+  const row = await attemptArchive(c.env, id);
+  if (!row) throw new ApiError("not_found", `No attempt ${id}.`);
+  if (!row.requestEncrypted || !row.keyId) throw new ApiError("not_found", "No request was sent in this attempt.");
   const keys = loadEncryptionKeys(c.env.REQUEST_ENCRYPTION_KEYS);
   if (!keys) throw new ApiError("unavailable", "REQUEST_ENCRYPTION_KEYS is not configured.");
-  return c.json(JSON.parse(await decrypt(await keys, row.key_id, row.request_encrypted)) as unknown);
+  return c.json(JSON.parse(await decrypt(await keys, row.keyId, row.requestEncrypted)) as Record<string, unknown>, 200);
 });

@@ -4,12 +4,14 @@ import { timingSafeEqual } from "../core/crypto";
 import { ApiError } from "../core/errors";
 import { findSourceByKey } from "../db/sources";
 
-function bearer(header: string | undefined): string | undefined {
+/** The token of an `Authorization: Bearer <token>` header. */
+export function bearer(header: string | undefined): string | undefined {
   const m = header ? /^Bearer\s+(\S+)$/i.exec(header.trim()) : null;
   return m?.[1];
 }
 
-function isAdminToken(env: Env, token: string): boolean {
+/** Whether `token` is the admin token (a Worker secret of at least 16 characters), compared in constant time. */
+export function isAdminToken(env: Env, token: string): boolean {
   return typeof env.ADMIN_TOKEN === "string" && env.ADMIN_TOKEN.length >= 16 && timingSafeEqual(token, env.ADMIN_TOKEN);
 }
 

@@ -2,11 +2,17 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { html, raw } from "hono/html";
+import { gateStatuses } from "../buyer-gate/client";
 import type { GateStatus } from "../buyer-gate/types";
 import type { AppEnv } from "../context";
 import { sha256Hex, timingSafeEqual } from "../core/crypto";
-import { computeMetrics, parseWindow } from "../observability/metrics";
-import { circuitStates } from "./metrics";
+import { listAlerts } from "../db/alerts";
+import { recentFailedAttempts } from "../db/attempts";
+import { recentDeadLetters } from "../db/dead-letters";
+import { computeMetrics } from "../db/reports";
+import { getBuyerRegistry } from "../integration/registry";
+import { parseWindow } from "../observability/metrics";
+import { bearer, isAdminToken } from "./auth";
 
 export const dashboardRouter = new OpenAPIHono<AppEnv>();
 
@@ -17,9 +23,9 @@ async function sessionValue(env: Env): Promise<string> {
 }
 
 async function isAuthed(c: Context<AppEnv>): Promise<boolean> {
-  if (!c.env.ADMIN_TOKEN) return false;
-  const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1];
-  if (bearer && timingSafeEqual(bearer, c.env.ADMIN_TOKEN)) return true;
+  if (!isAdminToken(c.env, c.env.ADMIN_TOKEN ?? "")) return false;
+  const token = bearer(c.req.header("authorization"));
+  if (token && isAdminToken(c.env, token)) return true;
   const cookie = getCookie(c, COOKIE);
   return cookie !== undefined && timingSafeEqual(cookie, await sessionValue(c.env));
 }
@@ -66,7 +72,7 @@ dashboardRouter.get("/", async (c) => {
   const view = c.req.query("view") ?? "executive";
   const windowMs = parseWindow(c.req.query("window")) ?? 86_400_000;
   const now = c.get("clock").now();
-  const [m, circuits] = await Promise.all([computeMetrics(c.env, now - windowMs, now + 1), circuitStates(c.env)]);
+  const [m, circuits] = await Promise.all([computeMetrics(c.env, now - windowMs, now + 1), gateStatuses(c.env, [...getBuyerRegistry(c.env).values()])]);
 
   if (view === "operations") {
     const rows = Object.entries(circuits).map(([id, s]) => {
@@ -92,23 +98,16 @@ dashboardRouter.get("/", async (c) => {
   }
 
   if (view === "diagnostics") {
-    const [failures, alerts, dead] = await c.env.DB.batch([
-      c.env.DB.prepare(
-        `SELECT id, lead_id, buyer_id, attempt, status_code, error_class, reason, elapsed_ms, created_at FROM delivery_attempts WHERE outcome NOT IN ('accepted','pending') ORDER BY created_at DESC LIMIT 50`,
-      ),
-      c.env.DB.prepare(`SELECT kind, buyer_id, message, created_at FROM alerts ORDER BY created_at DESC LIMIT 50`),
-      c.env.DB.prepare(`SELECT queue, attempts, created_at FROM dead_letters ORDER BY created_at DESC LIMIT 20`),
-    ]);
-    type Row = Record<string, string | number | null>;
+    const [failures, alerts, dead] = await Promise.all([recentFailedAttempts(c.env, 50), listAlerts(c.env, 50), recentDeadLetters(c.env, 20)]);
     return c.html(
       page(
         "Diagnostics",
         html`<h2>Recent failed or rejected attempts</h2>
         <table id="failures"><thead><tr><th>Time</th><th>Lead</th><th>Buyer</th><th>#</th><th>HTTP</th><th>Class</th><th>Reason</th><th>ms</th></tr></thead><tbody>
-        ${((failures?.results ?? []) as Row[]).map((r) => html`<tr><td>${r.created_at}</td><td>${r.lead_id}</td><td>${r.buyer_id}</td><td>${r.attempt}</td><td>${r.status_code ?? "—"}</td><td>${r.error_class ?? "—"}</td><td>${r.reason ?? ""}</td><td>${r.elapsed_ms}</td></tr>`)}
+        ${failures.map((r) => html`<tr><td>${r.createdAt}</td><td>${r.leadId}</td><td>${r.buyerId}</td><td>${r.attempt}</td><td>${r.statusCode ?? "—"}</td><td>${r.errorClass ?? "—"}</td><td>${r.reason ?? ""}</td><td>${r.elapsedMs}</td></tr>`)}
         </tbody></table>
-        <h2>Alerts</h2><table id="alerts"><tbody>${((alerts?.results ?? []) as Row[]).map((r) => html`<tr><td>${r.created_at}</td><td><span class="pill">${r.kind}</span></td><td>${r.buyer_id ?? ""}</td><td>${r.message}</td></tr>`)}</tbody></table>
-        <h2>Dead letters</h2><table><tbody>${((dead?.results ?? []) as Row[]).map((r) => html`<tr><td>${r.created_at}</td><td>${r.queue}</td><td>${r.attempts}</td></tr>`)}</tbody></table>`,
+        <h2>Alerts</h2><table id="alerts"><tbody>${alerts.map((r) => html`<tr><td>${r.createdAt}</td><td><span class="pill">${r.kind}</span></td><td>${r.buyerId ?? ""}</td><td>${r.message}</td></tr>`)}</tbody></table>
+        <h2>Dead letters</h2><table><tbody>${dead.map((r) => html`<tr><td>${r.createdAt}</td><td>${r.queue}</td><td>${r.attempts}</td></tr>`)}</tbody></table>`,
         view,
       ),
     );
@@ -140,7 +139,7 @@ dashboardRouter.get("/", async (c) => {
 dashboardRouter.post("/login", async (c) => {
   const form = await c.req.parseBody();
   const token = typeof form.token === "string" ? form.token : "";
-  if (!c.env.ADMIN_TOKEN || !timingSafeEqual(token, c.env.ADMIN_TOKEN)) {
+  if (!isAdminToken(c.env, token)) {
     return c.html(
       page(
         "Sign in",

@@ -1,91 +1,138 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
-import { and, asc, eq } from "drizzle-orm";
-import type { AppEnv } from "../context";
+import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../core/errors";
-import { db, schema } from "../db/client";
-import { runSyncDelivery } from "../delivery/engine";
+import { attemptsOf } from "../db/attempts";
+import { getLead } from "../db/leads";
+import { timelineOf } from "../db/timeline";
+import { runSyncDelivery } from "../delivery/waterfall";
 import { acceptLead } from "../intake/accept";
+import { LeadAcceptedSchema, LeadDuplicateSchema, LeadSyncResultSchema } from "../intake/schema";
 import { redact, redactBody } from "../observability/redact";
 import { sourceAuth } from "./auth";
 import { readJsonBody } from "./body";
+import { documentedBody, errors, IdParam, json, newRouter, SOURCE_KEY } from "./openapi";
 
 export const MAX_LEAD_BYTES = 64 * 1024;
 
-export const leadsRouter = new OpenAPIHono<AppEnv>();
+export const leadsRouter = newRouter();
 leadsRouter.use("*", sourceAuth);
 
-leadsRouter.post("/", async (c) => {
+const LeadViewSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(["received", "queued", "delivering", "pending", "sold", "unsold", "expired"]),
+    vertical: z.string(),
+    test: z.boolean(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    finalizedAt: z.string().nullable(),
+    expiresAt: z.string(),
+    sold: z.object({ buyer: z.string(), price: z.number().nullable(), buyerLeadId: z.string().nullable() }).nullable(),
+    reasons: z.unknown(),
+    lead: z.unknown().openapi({ description: "The normalized lead, PII masked" }),
+    attempts: z.array(z.record(z.string(), z.unknown())),
+    timeline: z.array(z.object({ type: z.string(), buyer: z.string().nullable(), at: z.string(), data: z.unknown() })),
+  })
+  .openapi("LeadView");
+
+const submitLead = createRoute({
+  method: "post",
+  path: "/",
+  summary: "Submit a lead",
+  description:
+    "Validates, normalizes, stores and routes a lead. Async by default (202 at once). `?mode=sync` waits for the waterfall (sold/unsold). " +
+    "A repeated `Idempotency-Key` header or `external_id` returns the original lead with 200.",
+  security: SOURCE_KEY,
+  request: {
+    query: z.object({ mode: z.enum(["async", "sync"]).optional() }),
+    headers: z.object({
+      "idempotency-key": z
+        .string()
+        .regex(/^[\x21-\x7e]{1,255}$/, "1–255 visible ASCII characters")
+        .optional(),
+    }),
+    body: documentedBody("LeadInput", "The lead as the source has it; every field is normalized (see the LeadInput schema)."),
+  },
+  responses: {
+    202: json(
+      z.union([LeadAcceptedSchema, LeadSyncResultSchema]),
+      "Accepted and queued for delivery (in sync mode: handed to the queue, or awaiting a buyer's decision)",
+    ),
+    200: json(z.union([LeadSyncResultSchema, LeadDuplicateSchema]), "Sync result, or the original lead for a repeated idempotency key"),
+    400: errors[400],
+    401: errors[401],
+    403: errors[403],
+    413: errors[413],
+    415: errors[415],
+  },
+});
+
+leadsRouter.openapi(submitLead, async (c) => {
   const source = c.get("source");
   if (!source) throw new ApiError("forbidden", "Only a source can submit leads.");
-  const idem = c.req.header("idempotency-key");
-  if (idem !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idem)) {
-    throw new ApiError("bad_request", "The Idempotency-Key header must be 1–255 visible ASCII characters.", [
-      { path: "header.Idempotency-Key", message: "1–255 visible ASCII characters" },
-    ]);
-  }
-  const modeParam = c.req.query("mode");
-  if (modeParam !== undefined && modeParam !== "sync" && modeParam !== "async") {
-    throw new ApiError("bad_request", "mode must be sync or async.", [{ path: "query.mode", message: "must be sync or async" }]);
-  }
-  const mode = modeParam === "sync" ? "sync" : "async";
-  const { json } = await readJsonBody(c, MAX_LEAD_BYTES);
+  const idem = c.req.valid("header")["idempotency-key"];
+  const mode = c.req.valid("query").mode ?? "async";
+  const { json: body } = await readJsonBody(c, MAX_LEAD_BYTES);
   const clock = c.get("clock");
-  const accepted = await acceptLead(c.env, clock, source, json, { ...(idem ? { idempotencyKey: idem } : {}), mode });
+  const accepted = await acceptLead(c.env, clock, source, body, { ...(idem ? { idempotencyKey: idem } : {}), mode });
 
   if (!accepted.created) {
     c.header("Idempotent-Replayed", "true");
-    return c.json({ id: accepted.lead.id, status: accepted.status, duplicate: true }, 200);
+    return c.json({ id: accepted.lead.id, status: accepted.status, duplicate: true as const }, 200);
   }
-  if (mode === "async") return c.json({ id: accepted.lead.id, status: accepted.status }, 202);
+  if (mode === "async") return c.json({ id: accepted.lead.id, status: accepted.status === "queued" ? ("queued" as const) : ("received" as const) }, 202);
 
   const outcome = await runSyncDelivery(c.env, clock, accepted.lead.id);
   if (outcome.status === "queued" || outcome.status === "pending") return c.json(outcome, 202);
   return c.json(outcome, 200);
 });
 
-leadsRouter.get("/:id", async (c) => {
-  const id = c.req.param("id");
-  const d = db(c.env);
+const getLeadRoute = createRoute({
+  method: "get",
+  path: "/{id}",
+  summary: "A lead's status, normalized data (PII masked), attempts and timeline",
+  security: [...SOURCE_KEY, { adminToken: [] }],
+  request: { params: IdParam },
+  responses: { 200: json(LeadViewSchema, "The lead"), 401: errors[401], 404: errors[404] },
+});
+
+leadsRouter.openapi(getLeadRoute, async (c) => {
+  const { id } = c.req.valid("param");
   const source = c.get("source");
-  const lead = await d
-    .select()
-    .from(schema.leads)
-    .where(source ? and(eq(schema.leads.id, id), eq(schema.leads.sourceId, source.id)) : eq(schema.leads.id, id))
-    .get();
+  const lead = await getLead(c.env, id, source?.id);
   // A source asking for another source's lead gets the same 404 as for a missing one.
   if (!lead) throw new ApiError("not_found", `No lead ${id}.`);
-  const [attempts, events] = await Promise.all([
-    d.select().from(schema.deliveryAttempts).where(eq(schema.deliveryAttempts.leadId, id)).orderBy(asc(schema.deliveryAttempts.createdAt)).all(),
-    d.select().from(schema.leadEvents).where(eq(schema.leadEvents.leadId, id)).orderBy(asc(schema.leadEvents.createdAt)).all(),
-  ]);
-  return c.json({
-    id: lead.id,
-    status: lead.status,
-    vertical: lead.vertical,
-    test: lead.test,
-    createdAt: lead.createdAt,
-    updatedAt: lead.updatedAt,
-    finalizedAt: lead.finalizedAt,
-    expiresAt: lead.expiresAt,
-    sold: lead.soldBuyerId ? { buyer: lead.soldBuyerId, price: lead.soldPrice, buyerLeadId: lead.buyerLeadId } : null,
-    reasons: JSON.parse(lead.outcomeReasons) as unknown,
-    lead: redact(JSON.parse(lead.data) as unknown),
-    attempts: attempts.map((a) => ({
-      id: a.id,
-      buyer: a.buyerId,
-      attempt: a.attempt,
-      at: a.createdAt,
-      endpoint: a.endpoint,
-      statusCode: a.statusCode,
-      outcome: a.outcome,
-      errorClass: a.errorClass,
-      reason: a.reason,
-      elapsedMs: a.elapsedMs,
-      price: a.price,
-      buyerLeadId: a.buyerLeadId,
-      request: JSON.parse(a.requestMasked) as unknown,
-      response: a.responseBody === null ? null : redactBody(a.responseBody),
-    })),
-    timeline: events.map((e) => ({ type: e.type, buyer: e.buyerId, at: e.createdAt, data: JSON.parse(e.data) as unknown })),
-  });
+  const [attempts, events] = await Promise.all([attemptsOf(c.env, id), timelineOf(c.env, id)]);
+  return c.json(
+    {
+      id: lead.id,
+      status: lead.status,
+      vertical: lead.vertical,
+      test: lead.test,
+      createdAt: lead.createdAt,
+      updatedAt: lead.updatedAt,
+      finalizedAt: lead.finalizedAt,
+      expiresAt: lead.expiresAt,
+      sold: lead.soldBuyerId ? { buyer: lead.soldBuyerId, price: lead.soldPrice, buyerLeadId: lead.buyerLeadId } : null,
+      reasons: JSON.parse(lead.outcomeReasons) as unknown,
+      lead: redact(JSON.parse(lead.data) as unknown),
+      attempts: attempts.map((a) => ({
+        id: a.id,
+        buyer: a.buyerId,
+        attempt: a.attempt,
+        at: a.createdAt,
+        endpoint: a.endpoint,
+        statusCode: a.statusCode,
+        outcome: a.outcome,
+        errorClass: a.errorClass,
+        reason: a.reason,
+        elapsedMs: a.elapsedMs,
+        price: a.price,
+        buyerLeadId: a.buyerLeadId,
+        request: JSON.parse(a.requestMasked) as unknown,
+        response: a.responseBody === null ? null : redactBody(a.responseBody),
+      })),
+      timeline: events.map((e) => ({ type: e.type, buyer: e.buyerId, at: e.createdAt, data: JSON.parse(e.data) as unknown })),
+    },
+    200,
+  );
 });

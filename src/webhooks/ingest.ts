@@ -2,13 +2,15 @@ import { BodyTooLarge, readBodyBytes } from "../core/body-bytes";
 import type { Clock } from "../core/clock";
 import { ApiError, type ErrorCode } from "../core/errors";
 import { newId } from "../core/ids";
+import { readSecret } from "../core/settings";
+import { flagEnqueueFailed, insertWebhookEvent, markRequeued, reclaimEnqueueFailed, unqueuedEvents } from "../db/webhook-events";
 import type { BuyerConfig } from "../integration/config";
 import { getBuyerRegistry } from "../integration/registry";
 import type { WebhookConfig } from "../integration/webhook-config";
 import { log } from "../observability/log";
 import { redact } from "../observability/redact";
 import { compileAllowlist } from "./ip";
-import type { EventJob, StoredPayload } from "./jobs";
+import { type EventJob, enqueueWebhookEvent, type StoredPayload } from "./jobs";
 import { mapEvent } from "./map";
 import { type VerifyFailure, verifyWebhook } from "./verify";
 
@@ -37,12 +39,6 @@ function reject(buyerId: string, reason: RejectReason, code: ErrorCode, message:
   if (rejections.has(key) || rejections.size < 1_000) rejections.set(key, (rejections.get(key) ?? 0) + 1);
   log("warn", "webhook refused", { buyerId: who === "(unknown)" ? buyerId.slice(0, 64) : who, reason, code });
   throw new ApiError(code, message, issues);
-}
-
-/** Reads a Worker secret by name; only non-empty strings count. */
-export function resolveSecret(env: Env, name: string): string | undefined {
-  const v: unknown = (env as unknown as Record<string, unknown>)[name];
-  return typeof v === "string" && v !== "" ? v : undefined;
 }
 
 const allowlists = new WeakMap<WebhookConfig, (ip: string | null | undefined) => boolean>();
@@ -92,7 +88,7 @@ export async function receiveWebhook(env: Env, clock: Clock, buyerId: string, re
   }
 
   const nowMs = clock.now();
-  const secrets = w.secrets.map((s) => resolveSecret(env, s.secret));
+  const secrets = w.secrets.map((s) => readSecret(env, s.secret));
   if (secrets.every((s) => s === undefined)) {
     log("error", "webhook secret not set: every callback from this buyer is refused", { buyerId, secrets: w.secrets.map((s) => s.secret) });
   }
@@ -122,24 +118,18 @@ export async function receiveWebhook(env: Env, clock: Clock, buyerId: string, re
     body: redact(json),
   });
   // The unique (buyer_id, event_id) decides: exactly one of N identical deliveries inserts.
-  const ins = await env.DB.prepare(
-    `INSERT INTO webhook_events (id, buyer_id, event_id, type, payload, status, error, received_at, processed_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (buyer_id, event_id) DO NOTHING`,
-  )
-    .bind(
-      rowId,
-      buyerId,
-      mapped.eventId,
-      event?.type ?? null,
-      payload,
-      event ? "received" : "ignored",
-      event ? null : `unmapped type ${mapped.kind === "ignored" ? (mapped.buyerType ?? "(none)") : ""}`.slice(0, 200),
-      nowIso,
-      event ? null : nowIso,
-    )
-    .run();
+  const inserted = await insertWebhookEvent(env, {
+    id: rowId,
+    buyerId,
+    eventId: mapped.eventId,
+    type: event?.type ?? null,
+    payload,
+    status: event ? "received" : "ignored",
+    error: event ? null : `unmapped type ${mapped.kind === "ignored" ? (mapped.buyerType ?? "(none)") : ""}`.slice(0, 200),
+    nowMs,
+  });
 
-  if (ins.meta.changes === 0) return retryEnqueueOrDuplicate(env, buyerId, mapped.eventId);
+  if (!inserted) return retryEnqueueOrDuplicate(env, buyerId, mapped.eventId);
   if (!event) {
     log("info", "webhook type not mapped; stored and ignored", { buyerId, eventId: mapped.eventId });
     return { status: "ignored", eventId: mapped.eventId };
@@ -151,7 +141,7 @@ export async function receiveWebhook(env: Env, clock: Clock, buyerId: string, re
 /** Sends the job; on failure flags the row for a retry or the sweep and answers 503. */
 async function enqueueOrFlag(env: Env, job: EventJob): Promise<void> {
   try {
-    await env.EVENTS.send(job);
+    await enqueueWebhookEvent(env, job);
   } catch (err) {
     log("error", "webhook enqueue failed; kept for the buyer's retry or the sweep", {
       buyerId: job.buyerId,
@@ -159,10 +149,7 @@ async function enqueueOrFlag(env: Env, job: EventJob): Promise<void> {
       error: err instanceof Error ? err.message : String(err),
     });
     // If this write fails too, the row is still `received` and the sweep's age rule finds it.
-    await env.DB.prepare(`UPDATE webhook_events SET error = 'enqueue_failed' WHERE id = ? AND status = 'received'`)
-      .bind(job.webhookEventId)
-      .run()
-      .catch(() => undefined);
+    await flagEnqueueFailed(env, job.webhookEventId).catch(() => undefined);
     throw new ApiError("unavailable", "The event could not be queued; send it again.", [], { "Retry-After": "30" });
   }
 }
@@ -173,16 +160,11 @@ async function enqueueOrFlag(env: Env, job: EventJob): Promise<void> {
  * wins) and enqueues it.
  */
 async function retryEnqueueOrDuplicate(env: Env, buyerId: string, eventId: string): Promise<ReceiveOutcome> {
-  const claimed = await env.DB.prepare(
-    `UPDATE webhook_events SET error = NULL WHERE buyer_id = ? AND event_id = ? AND status = 'received' AND error = 'enqueue_failed'
-     RETURNING id, payload, received_at`,
-  )
-    .bind(buyerId, eventId)
-    .first<{ id: string; payload: string; received_at: string }>();
+  const claimed = await reclaimEnqueueFailed(env, buyerId, eventId);
   if (!claimed) return { status: "duplicate", eventId };
   const stored = JSON.parse(claimed.payload) as StoredPayload;
   if (!stored.event) return { status: "duplicate", eventId };
-  await enqueueOrFlag(env, { kind: "webhook_event", webhookEventId: claimed.id, buyerId, eventId, event: stored.event, receivedAt: claimed.received_at });
+  await enqueueOrFlag(env, { kind: "webhook_event", webhookEventId: claimed.id, buyerId, eventId, event: stored.event, receivedAt: claimed.receivedAt });
   return { status: "accepted", eventId };
 }
 
@@ -193,28 +175,22 @@ async function retryEnqueueOrDuplicate(env: Env, buyerId: string, eventId: strin
  */
 export async function sweepWebhookEvents(env: Env, clock: Clock, limit = 100): Promise<number> {
   const nowMs = clock.now();
-  const rows = await env.DB.prepare(
-    `SELECT id, buyer_id, event_id, payload, received_at FROM webhook_events
-     WHERE status = 'received' AND ((error = 'enqueue_failed' AND received_at < ?) OR (error IS NULL AND received_at < ?))
-     ORDER BY received_at LIMIT ?`,
-  )
-    .bind(new Date(nowMs - 30_000).toISOString(), new Date(nowMs - 15 * 60_000).toISOString(), limit)
-    .all<{ id: string; buyer_id: string; event_id: string; payload: string; received_at: string }>();
+  const rows = await unqueuedEvents(env, { flaggedBeforeMs: nowMs - 30_000, silentBeforeMs: nowMs - 15 * 60_000, limit });
   let n = 0;
-  for (const r of rows.results) {
+  for (const r of rows) {
     const stored = JSON.parse(r.payload) as StoredPayload;
     if (!stored.event) continue;
     try {
-      await env.EVENTS.send({
+      await enqueueWebhookEvent(env, {
         kind: "webhook_event",
         webhookEventId: r.id,
-        buyerId: r.buyer_id,
-        eventId: r.event_id,
+        buyerId: r.buyerId,
+        eventId: r.eventId,
         event: stored.event,
-        receivedAt: r.received_at,
-      } satisfies EventJob);
+        receivedAt: r.receivedAt,
+      });
       // `requeued` takes the row out of both rules, so the sweep does not resend it every minute.
-      await env.DB.prepare(`UPDATE webhook_events SET error = 'requeued' WHERE id = ? AND status = 'received'`).bind(r.id).run();
+      await markRequeued(env, r.id);
       n++;
     } catch (err) {
       log("error", "webhook sweep could not enqueue", { webhookEventId: r.id, error: err instanceof Error ? err.message : String(err) });

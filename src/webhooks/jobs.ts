@@ -18,3 +18,8 @@ export interface StoredPayload {
   buyerType?: string;
   body: unknown;
 }
+
+/** Sends one stored callback to the `events` queue; the only place that queue is written. */
+export async function enqueueWebhookEvent(env: { EVENTS: Queue }, job: EventJob): Promise<void> {
+  await env.EVENTS.send(job);
+}

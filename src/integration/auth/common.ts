@@ -1,6 +1,6 @@
 import type { SecretRef } from "../config";
+import { ConfigError } from "../errors";
 import type { BuildContext, OutboundRequest } from "../types";
-import { ConfigError } from "./errors";
 import type { AuthOf, AuthType } from "./schema";
 
 /** The `fetch` the BuyerGate passes in; the global `fetch` fits. */

@@ -2,14 +2,15 @@
  * Buyer authentication. Pure: secrets come from `ctx.secret`, tokens from `ctx.tokens` (the
  * BuyerGate's cache), and the token request itself takes an injected `fetchFn`.
  */
+
+import { ConfigError } from "../errors";
 import type { BuildContext, OutboundRequest } from "../types";
 import type { ApplyOptions, AuthScheme, FetchFn, FetchTokenOptions, TokenResult } from "./common";
-import { ConfigError } from "./errors";
 import { AUTH_SCHEMES } from "./registry";
 import type { AuthConfig, AuthOf, AuthType } from "./schema";
 
+export { AuthError, ConfigError } from "../errors";
 export type { ApplyOptions, AuthScheme, FetchFn, FetchTokenOptions, TokenResult } from "./common";
-export { AuthError, ConfigError } from "./errors";
 export type { AuthConfig, AuthConfigInput, AuthType } from "./schema";
 
 function schemeOf<T extends AuthType>(auth: AuthOf<T>): AuthScheme<T> {

@@ -1,8 +1,8 @@
+import { AuthError } from "../errors";
 import { parseBody, select, toSelector } from "../extract";
 import { resolveVars } from "../vars";
 import type { AuthScheme } from "./common";
 import { requireSecret, stringOrSecret, tokenFrom, withHeader } from "./common";
-import { AuthError } from "./errors";
 import { expiryAt, seconds, send } from "./token-request";
 
 /** Custom login-then-token: POST credentials to a login URL, send the returned token on each lead. */

@@ -1,9 +1,10 @@
 /** The token-endpoint half shared by the OAuth 2.0 grants (RFC 6749 §4.4, §6). */
+
+import { AuthError, ConfigError } from "../errors";
 import type { BuildContext } from "../types";
 import { resolveVars } from "../vars";
 import type { FetchFn, TokenResult } from "./common";
 import { base64Utf8 } from "./common";
-import { AuthError, ConfigError } from "./errors";
 
 /** RFC 6749 §2.3.1: client id and secret are form-encoded before being joined and base64'd. */
 export function clientBasic(clientId: string, clientSecret: string): string {

@@ -1,5 +1,5 @@
 import { XMLBuilder } from "fast-xml-parser";
-import { ConfigError } from "../auth/errors";
+import { ConfigError } from "../errors";
 import { formComponent, formEncodePayload } from "./form-encode";
 import type { CsvFormat, FormatConfig, SoapFormat, XmlFormat } from "./schema";
 import { writeXml, xmlAttributes } from "./xml-writer";

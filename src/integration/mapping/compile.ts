@@ -1,6 +1,7 @@
 import type { NormalizedLead } from "../../core/lead";
 import type { ComputeEnv } from "../computed";
 import { getComputed } from "../computed";
+import { MappingConfigError } from "../errors";
 import type { PathSegment } from "../path";
 import { compileGetter, parseLeadPath, parsePath, setPath } from "../path";
 import type { MappingWarning } from "../types";
@@ -20,18 +21,9 @@ export interface MapResult {
   issues: MappingIssue[];
 }
 
-export type Mapper = (lead: NormalizedLead, env: ComputeEnv) => MapResult;
+export { MappingConfigError } from "../errors";
 
-/** Raised when a buyer config cannot be compiled (unknown function, malformed path). */
-export class MappingConfigError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(`${field}: ${message}`);
-    this.name = "MappingConfigError";
-  }
-}
+export type Mapper = (lead: NormalizedLead, env: ComputeEnv) => MapResult;
 
 // A local alias: read per rule per lead, and a module-local binding is the cheapest read.
 const Failure = FormatFailure;

@@ -1,14 +1,13 @@
 import type { NormalizedLead } from "../../core/lead";
-import { ConfigError } from "../auth/errors";
 import type { ComputeEnv } from "../computed";
 import type { BuyerConfig } from "../config";
+import { ConfigError, MappingError } from "../errors";
 import { compileFastWriter } from "../formats/fast-writer";
 import type { Serializer } from "../formats/serialize";
 import { appendQuery, compileSerializer } from "../formats/serialize";
 import type { BuildContext, MappingWarning, OutboundRequest } from "../types";
 import type { CompiledFieldSlots, MappingIssue, Slot } from "./compile";
 import { ABSENT, compileFieldSlots } from "./compile";
-import { MappingError } from "./errors";
 import { compileTemplate } from "./template";
 
 /** One lead rendered for one buyer, before the wire/URL/headers are assembled. */

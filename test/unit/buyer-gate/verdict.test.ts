@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseRetryAfter, verdictOf } from "../../../src/buyer-gate/verdict";
 import { classify } from "../../../src/buyer-gate/classify";
+import { parseRetryAfter, verdictOf } from "../../../src/buyer-gate/verdict";
 
 describe("parseRetryAfter", () => {
   const now = Date.parse("2025-01-15T12:00:00Z");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { inSchedule, localTime, rankCandidates } from "../../../src/delivery/eligibility";
 import type { NormalizedLead } from "../../../src/core/lead";
+import { inSchedule, localTime, rankCandidates } from "../../../src/delivery/eligibility";
 import type { BuyerConfig } from "../../../src/integration/config";
 
 const lead: NormalizedLead = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../../src/integration/auth/errors";
+import { ConfigError } from "../../../src/integration/errors";
 import { buildRequest, compileBuyer } from "../../../src/integration/mapping/request";
 import { buyer, ctx, lead } from "./helpers";
 

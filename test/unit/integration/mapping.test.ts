@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MappingError } from "../../../src/integration/mapping/errors";
+import { MappingError } from "../../../src/integration/errors";
 import { buildRequest, mapLead } from "../../../src/integration/mapping/request";
 import { buyer, ctx, lead, NOW } from "./helpers";
 

@@ -1,6 +1,6 @@
 import { XMLParser } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
-import { MappingError } from "../../../src/integration/mapping/errors";
+import { MappingError } from "../../../src/integration/errors";
 import { buildRequest } from "../../../src/integration/mapping/request";
 import { buyer, ctx, lead } from "./helpers";
 

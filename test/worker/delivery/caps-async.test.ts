@@ -1,8 +1,8 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { applyBuyerDecision } from "../../../src/delivery/callbacks";
-import { processDeliveryJob } from "../../../src/delivery/engine";
-import { runSweep } from "../../../src/delivery/sweep";
+import { sweepLeads } from "../../../src/delivery/sweep";
+import { processDeliveryJob } from "../../../src/delivery/waterfall";
 import { testBuyer, uid } from "../helpers/buyers";
 import { deliverJobs, harness, leadRow, mockRequests, storeLead, testClock } from "../helpers/engine";
 import { newSource } from "../helpers/sources";
@@ -90,9 +90,9 @@ describe("asynchronous acknowledgement", () => {
     const id = await storeLead(h.env, clock);
     await processDeliveryJob(h.env, clock, { kind: "deliver", leadId: id });
     clock.advance(599_000);
-    expect((await runSweep(h.env, clock)).ackExpired).toBe(0);
+    expect((await sweepLeads(h.env, clock)).ackExpired).toBe(0);
     clock.advance(2_000);
-    expect((await runSweep(h.env, clock)).ackExpired).toBe(1);
+    expect((await sweepLeads(h.env, clock)).ackExpired).toBe(1);
     const job = deliverJobs(h.queue.sent).at(-1)?.body;
     if (!job) throw new Error("no cascade job");
     expect(await processDeliveryJob(h.env, clock, job)).toMatchObject({ status: "sold", buyer: next });

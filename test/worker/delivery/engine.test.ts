@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { processDeliveryJob } from "../../../src/delivery/engine";
+import { processDeliveryJob } from "../../../src/delivery/waterfall";
 import { testBuyer, uid } from "../helpers/buyers";
 import { deliverJobs, harness, leadRow, mockRequests, storeLead, testClock } from "../helpers/engine";
 import { newSource } from "../helpers/sources";

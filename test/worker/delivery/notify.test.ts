@@ -1,9 +1,9 @@
 import { env } from "cloudflare:workers";
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { processDeliveryJob } from "../../../src/delivery/engine";
+import type { DeliveryJob } from "../../../src/delivery/jobs";
 import { sendNotification } from "../../../src/delivery/notify";
-import type { DeliveryJob } from "../../../src/intake/accept";
+import { processDeliveryJob } from "../../../src/delivery/waterfall";
 import { testBuyer, uid } from "../helpers/buyers";
 import { harness, storeLead, testClock } from "../helpers/engine";
 import { newSource } from "../helpers/sources";

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import type { Clock } from "../../../src/core/clock";
-import { acceptLead, type DeliveryJob } from "../../../src/intake/accept";
+import type { DeliveryJob } from "../../../src/delivery/jobs";
+import { acceptLead } from "../../../src/intake/accept";
 import type { BuyerConfigInput } from "../../../src/integration/config";
 import { newSource, recordingQueue, sampleLead } from "./sources";
 

@@ -1,6 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { runSweep } from "../../../src/delivery/sweep";
+import { sweepLeads } from "../../../src/delivery/sweep";
 import { acceptLead } from "../../../src/intake/accept";
 import { ADMIN, newSource, recordingQueue, sampleLead } from "../helpers/sources";
 
@@ -119,9 +119,9 @@ describe("POST /v1/leads", () => {
     expect(accepted.status).toBe("received");
     const q = recordingQueue();
     const sweepEnv = { ...env, DELIVERIES: q } as unknown as Env;
-    await runSweep(sweepEnv, { now: () => t0 + 30_000 });
+    await sweepLeads(sweepEnv, { now: () => t0 + 30_000 });
     expect(q.sent.some((m) => (m.body as { leadId: string }).leadId === accepted.lead.id)).toBe(false);
-    await runSweep(sweepEnv, { now: () => t0 + 61_000 });
+    await sweepLeads(sweepEnv, { now: () => t0 + 61_000 });
     expect(q.sent).toContainEqual({ body: { kind: "deliver", leadId: accepted.lead.id } });
     const row = await env.DB.prepare("SELECT status FROM leads WHERE id = ?").bind(accepted.lead.id).first<{ status: string }>();
     expect(row?.status).toBe("queued");

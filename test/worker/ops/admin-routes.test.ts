@@ -1,6 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { processDeliveryJob } from "../../../src/delivery/engine";
+import { processDeliveryJob } from "../../../src/delivery/waterfall";
 import { testBuyer, uid } from "../helpers/buyers";
 import { harness, storeLead, testClock } from "../helpers/engine";
 import { ADMIN, sampleLead } from "../helpers/sources";

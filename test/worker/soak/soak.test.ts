@@ -1,9 +1,10 @@
 import { createExecutionContext, createMessageBatch, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
-import { handleDeliveriesBatch } from "../../../src/delivery/consumer";
 import { ApiError } from "../../../src/core/errors";
-import { acceptLead, type DeliveryJob } from "../../../src/intake/accept";
+import { handleDeliveriesBatch } from "../../../src/delivery/consumer";
+import type { DeliveryJob } from "../../../src/delivery/jobs";
+import { acceptLead } from "../../../src/intake/accept";
 import type { BuyerConfigInput } from "../../../src/integration/config";
 import { testBuyer, uid } from "../helpers/buyers";
 import { harness, testClock } from "../helpers/engine";

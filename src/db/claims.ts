@@ -1,0 +1,247 @@
+import { and, eq, gt, inArray, lt, sql } from "drizzle-orm";
+import { newId } from "../core/ids";
+import { type Db, type DbEnv, isoAt, leadDb, leadDbs, type Stmt, schema } from "./client";
+import { CLAIM_MOVES, type ClaimMoveName, type ClaimState } from "./lead-state";
+
+const C = schema.leadBuyers;
+const L = schema.leads;
+
+export type ClaimRow = typeof C.$inferSelect;
+
+/** The part of a claim the waterfall decides on. */
+export interface Claim {
+  buyerId: string;
+  deliveryId: string;
+  state: ClaimState;
+  attempts: number;
+  errorClass: string | null;
+  round: number;
+}
+
+function from(move: ClaimMoveName) {
+  return inArray(C.state, [...CLAIM_MOVES[move].from] as ClaimState[]);
+}
+
+function pair(leadId: string, buyerId: string) {
+  return and(eq(C.leadId, leadId), eq(C.buyerId, buyerId));
+}
+
+/** Every claim on a lead, by buyer id. */
+export async function claimsOf(env: DbEnv, leadId: string): Promise<Map<string, Claim>> {
+  const rows = await leadDb(env, leadId)
+    .select({ buyerId: C.buyerId, deliveryId: C.deliveryId, state: C.state, attempts: C.attempts, errorClass: C.errorClass, round: C.round })
+    .from(C)
+    .where(eq(C.leadId, leadId))
+    .all();
+  return new Map(rows.map((r) => [r.buyerId, r]));
+}
+
+/** A failed claim that a later long-retry round may try again (its failure was transient or server-side). */
+export function retryableInRound(c: Claim, round: number): boolean {
+  return c.state === "failed" && (c.errorClass === "transient" || c.errorClass === "server") && c.round < round;
+}
+
+/**
+ * Claims (lead, buyer) for this round and returns the delivery id, or undefined when another
+ * worker or an earlier round holds it. A new pair is a unique insert; an existing one may only
+ * be taken again by a long-retry round after a transient or server failure.
+ */
+export async function takeClaim(
+  env: DbEnv,
+  leadId: string,
+  buyerId: string,
+  round: number,
+  existing: Claim | undefined,
+  nowMs: number,
+): Promise<string | undefined> {
+  const d = leadDb(env, leadId);
+  const now = isoAt(nowMs);
+  if (existing) {
+    const res = await d
+      .update(C)
+      .set({ state: "trying", attempts: 0, round, updatedAt: now })
+      .where(and(pair(leadId, buyerId), from("retryRound"), inArray(C.errorClass, ["transient", "server"]), lt(C.round, round)))
+      .returning({ id: C.deliveryId });
+    return res.length === 1 ? existing.deliveryId : undefined;
+  }
+  const deliveryId = newId("dlv", nowMs);
+  const res = await d
+    .insert(C)
+    .values({ leadId, buyerId, deliveryId, state: "trying", attempts: 0, round, createdAt: now, updatedAt: now })
+    .onConflictDoNothing()
+    .returning({ id: C.deliveryId });
+  return res.length === 1 ? deliveryId : undefined;
+}
+
+/** Drops a claim whose lead never left for the buyer, so a later round may claim it again. */
+export function freeUnsentClaim(d: Db, leadId: string, buyerId: string): Stmt {
+  return d.delete(C).where(and(pair(leadId, buyerId), eq(C.state, "trying"), eq(C.attempts, 0)));
+}
+
+/** A retry that the buyer's gate deferred (throttled, circuit open): parked as retryable for the long-retry round. */
+export function parkDeferredRetry(d: Db, leadId: string, buyerId: string, reason: string, nowMs: number): Stmt {
+  return d
+    .update(C)
+    .set({ state: "failed", errorClass: "transient", reason: `deferred: ${reason}`, updatedAt: isoAt(nowMs) })
+    .where(and(pair(leadId, buyerId), eq(C.state, "trying"), gt(C.attempts, 0)));
+}
+
+/** An attempt failed and the same buyer will be tried again: the claim stays `trying`. */
+export function noteFailedAttempt(d: Db, leadId: string, buyerId: string, errorClass: string, reason: string, nowMs: number): Stmt {
+  return d
+    .update(C)
+    .set({ attempts: sql`${C.attempts} + 1`, errorClass, reason, updatedAt: isoAt(nowMs) })
+    .where(and(pair(leadId, buyerId), eq(C.state, "trying")));
+}
+
+/** The buyer took the lead. */
+export function acceptClaim(d: Db, leadId: string, buyerId: string, sale: { price: number; buyerLeadId: string | null }, nowMs: number): Stmt {
+  return d
+    .update(C)
+    .set({
+      state: "accepted",
+      attempts: sql`${C.attempts} + 1`,
+      buyerLeadId: sale.buyerLeadId,
+      price: sale.price,
+      errorClass: null,
+      reason: null,
+      updatedAt: isoAt(nowMs),
+    })
+    .where(and(pair(leadId, buyerId), eq(C.state, "trying")));
+}
+
+/** The buyer acknowledged and decides later, by callback, before `ackExpiresAtMs`. */
+export function awaitDecisionClaim(d: Db, leadId: string, buyerId: string, buyerLeadId: string | null, ackExpiresAtMs: number, nowMs: number): Stmt {
+  return d
+    .update(C)
+    .set({ state: "pending", attempts: sql`${C.attempts} + 1`, buyerLeadId, ackExpiresAt: isoAt(ackExpiresAtMs), updatedAt: isoAt(nowMs) })
+    .where(and(pair(leadId, buyerId), from("await")));
+}
+
+/** The buyer said no (`rejected`) or failed for good this round (`failed`). */
+export function closeClaim(d: Db, leadId: string, buyerId: string, state: "rejected" | "failed", errorClass: string, reason: string, nowMs: number): Stmt {
+  return d
+    .update(C)
+    .set({ state, attempts: sql`${C.attempts} + 1`, errorClass, reason, updatedAt: isoAt(nowMs) })
+    .where(and(pair(leadId, buyerId), eq(C.state, "trying")));
+}
+
+// ---------------------------------------------------------------------------------------
+// Callbacks
+
+/** A claim found from a buyer's callback, with what the callback handlers need of its lead. */
+export interface ClaimMatch {
+  leadId: string;
+  buyerId: string;
+  deliveryId: string;
+  state: ClaimState;
+  price: number | null;
+  sourceId: string;
+  soldPrice: number | null;
+  soldBuyerId: string | null;
+  leadStatus: string;
+  /** When this buyer's sale happened (the lead's finalization, else the claim's last change). */
+  soldAt: string;
+}
+
+/**
+ * The claim a buyer's callback names: by our delivery id (X-Leadwire-Delivery-Id echoed back),
+ * else by the buyer's own lead id. Only this buyer's claims match.
+ */
+export async function findClaimByRef(
+  env: DbEnv,
+  buyerId: string,
+  ref: { deliveryId?: string | undefined; buyerLeadId?: string | undefined },
+): Promise<ClaimMatch | undefined> {
+  const conds = [ref.deliveryId ? eq(C.deliveryId, ref.deliveryId) : undefined, ref.buyerLeadId ? eq(C.buyerLeadId, ref.buyerLeadId) : undefined];
+  for (const cond of conds) {
+    if (!cond) continue;
+    for (const d of leadDbs(env)) {
+      const row = await d
+        .select({
+          leadId: C.leadId,
+          buyerId: C.buyerId,
+          deliveryId: C.deliveryId,
+          state: C.state,
+          price: C.price,
+          sourceId: L.sourceId,
+          soldPrice: L.soldPrice,
+          soldBuyerId: L.soldBuyerId,
+          leadStatus: L.status,
+          soldAt: sql<string>`CASE WHEN ${L.soldBuyerId} = ${C.buyerId} AND ${L.finalizedAt} IS NOT NULL THEN ${L.finalizedAt} ELSE ${C.updatedAt} END`,
+        })
+        .from(C)
+        .innerJoin(L, eq(L.id, C.leadId))
+        .where(and(eq(C.buyerId, buyerId), cond))
+        .get();
+      if (row) return row;
+    }
+  }
+  return undefined;
+}
+
+/** A pending delivery the buyer accepted by callback (the conditional update decides who settles). */
+export function acceptPendingClaim(d: Db, deliveryId: string, price: number | null, buyerLeadId: string | null, nowMs: number): Stmt {
+  return d
+    .update(C)
+    .set({ state: "accepted", price, buyerLeadId: sql`COALESCE(${buyerLeadId}, ${C.buyerLeadId})`, updatedAt: isoAt(nowMs) })
+    .where(and(eq(C.deliveryId, deliveryId), eq(C.state, "pending")))
+    .returning({ id: C.deliveryId });
+}
+
+/** A pending delivery the buyer rejected by callback. */
+export function rejectPendingClaim(d: Db, deliveryId: string, reason: string, nowMs: number): Stmt {
+  return d
+    .update(C)
+    .set({ state: "rejected", reason, updatedAt: isoAt(nowMs) })
+    .where(and(eq(C.deliveryId, deliveryId), eq(C.state, "pending")))
+    .returning({ id: C.deliveryId });
+}
+
+/** Pending deliveries whose buyer never called back before the acknowledgement timeout. */
+export async function expiredAcks(env: DbEnv, nowMs: number, limit: number): Promise<{ leadId: string; buyerId: string; deliveryId: string }[]> {
+  const out: { leadId: string; buyerId: string; deliveryId: string }[] = [];
+  for (const d of leadDbs(env)) {
+    const rows = await d
+      .select({ leadId: C.leadId, buyerId: C.buyerId, deliveryId: C.deliveryId })
+      .from(C)
+      .where(and(eq(C.state, "pending"), lt(C.ackExpiresAt, isoAt(nowMs))))
+      .limit(limit);
+    out.push(...rows);
+  }
+  return out;
+}
+
+/** pending → expired: no callback came in time. */
+export function expireAckClaim(d: Db, leadId: string, buyerId: string, nowMs: number): Stmt {
+  return d
+    .update(C)
+    .set({ state: "expired", reason: "no callback before the acknowledgement timeout", updatedAt: isoAt(nowMs) })
+    .where(and(pair(leadId, buyerId), from("expireAck")))
+    .returning({ id: C.deliveryId });
+}
+
+/** A dead-lettered job's claims in flight are failed (retryable in a later round). */
+export function failTryingClaims(d: Db, leadId: string, nowMs: number): Stmt {
+  return d
+    .update(C)
+    .set({ state: "failed", errorClass: "transient", reason: "dead-lettered", updatedAt: isoAt(nowMs) })
+    .where(and(eq(C.leadId, leadId), eq(C.state, "trying")));
+}
+
+/** On re-offer: a buyer that never had the lead gets a closed claim, so the waterfall skips it. */
+export function excludeOnReoffer(d: Db, leadId: string, buyerId: string, nowMs: number): Stmt {
+  const now = isoAt(nowMs);
+  return d
+    .insert(C)
+    .values({ leadId, buyerId, deliveryId: newId("dlv", nowMs), state: "returned", reason: "excluded on re-offer", createdAt: now, updatedAt: now })
+    .onConflictDoNothing();
+}
+
+/** accepted → returned. */
+export function returnClaim(d: Db, leadId: string, buyerId: string, reason: string, nowMs: number): Stmt {
+  return d
+    .update(C)
+    .set({ state: "returned", reason, updatedAt: isoAt(nowMs) })
+    .where(and(pair(leadId, buyerId), from("return")));
+}

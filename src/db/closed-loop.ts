@@ -1,0 +1,108 @@
+import { and, eq, notExists, sql } from "drizzle-orm";
+import { returnClaim } from "./claims";
+import { type DbEnv, isoAt, leadDb, schema } from "./client";
+import { timelineEvent } from "./timeline";
+
+const S = schema.sources;
+const L = schema.leads;
+const R = schema.returns;
+const CV = schema.conversions;
+const FB = schema.feedback;
+
+/** quality_score moved by `delta`, kept within 0–100. */
+function movedScore(delta: number) {
+  return sql`MAX(0, MIN(100, ${S.qualityScore} + ${delta}))`;
+}
+
+interface Effect {
+  leadId: string;
+  buyerId: string;
+  sourceId: string;
+  /** Deterministic ids derived from the stored webhook event: a repeated message writes nothing new. */
+  rowId: string;
+  timelineId: string;
+  eventId: string;
+  nowMs: number;
+}
+
+/** One conversion per lead and buyer, with its timeline entry. */
+export async function recordConversion(env: DbEnv, e: Effect & { revenue: number }): Promise<void> {
+  const d = leadDb(env, e.leadId);
+  await d.batch([
+    d
+      .insert(CV)
+      .values({ id: e.rowId, leadId: e.leadId, buyerId: e.buyerId, sourceId: e.sourceId, revenue: e.revenue, createdAt: isoAt(e.nowMs) })
+      .onConflictDoNothing({ target: [CV.leadId, CV.buyerId] }),
+    timelineEvent(d, {
+      id: e.timelineId,
+      leadId: e.leadId,
+      type: "converted",
+      buyerId: e.buyerId,
+      data: { revenue: e.revenue, eventId: e.eventId },
+      nowMs: e.nowMs,
+    }),
+  ]);
+}
+
+/** Quality feedback: the row, the source's score moved (only by the batch that inserts the row), the timeline. */
+export async function recordFeedback(env: DbEnv, e: Effect & { kind: string; delta: number }): Promise<void> {
+  const d = leadDb(env, e.leadId);
+  await d.batch([
+    d
+      .update(S)
+      .set({ qualityScore: movedScore(e.delta) })
+      .where(and(eq(S.id, e.sourceId), notExists(d.select({ one: sql`1` }).from(FB).where(eq(FB.id, e.rowId))))),
+    d
+      .insert(FB)
+      .values({ id: e.rowId, leadId: e.leadId, buyerId: e.buyerId, sourceId: e.sourceId, kind: e.kind, scoreDelta: e.delta, createdAt: isoAt(e.nowMs) })
+      .onConflictDoNothing(),
+    timelineEvent(d, {
+      id: e.timelineId,
+      leadId: e.leadId,
+      type: "feedback",
+      buyerId: e.buyerId,
+      data: { kind: e.kind, scoreDelta: e.delta, eventId: e.eventId },
+      nowMs: e.nowMs,
+    }),
+  ]);
+}
+
+/**
+ * An accepted return, in one transaction: the return row (credit = sale price), the claim
+ * marked returned, the lead's returned_at, the source's score down — each guarded so only the
+ * batch that inserts the return has any effect.
+ */
+export async function recordReturn(env: DbEnv, e: Effect & { reasonCode: string; credit: number; scoreDelta: number }): Promise<void> {
+  const d = leadDb(env, e.leadId);
+  const notYet = () =>
+    notExists(
+      d
+        .select({ one: sql`1` })
+        .from(R)
+        .where(and(eq(R.leadId, e.leadId), eq(R.buyerId, e.buyerId))),
+    );
+  const at = isoAt(e.nowMs);
+  await d.batch([
+    d
+      .update(S)
+      .set({ qualityScore: movedScore(e.scoreDelta) })
+      .where(and(eq(S.id, e.sourceId), notYet())),
+    d
+      .update(L)
+      .set({ returnedAt: at, updatedAt: at })
+      .where(and(eq(L.id, e.leadId), notYet())),
+    returnClaim(d, e.leadId, e.buyerId, `returned: ${e.reasonCode}`, e.nowMs),
+    d
+      .insert(R)
+      .values({ id: e.rowId, leadId: e.leadId, buyerId: e.buyerId, sourceId: e.sourceId, reasonCode: e.reasonCode, credit: e.credit, createdAt: at })
+      .onConflictDoNothing({ target: [R.leadId, R.buyerId] }),
+    timelineEvent(d, {
+      id: e.timelineId,
+      leadId: e.leadId,
+      type: "returned",
+      buyerId: e.buyerId,
+      data: { reasonCode: e.reasonCode, credit: e.credit, eventId: e.eventId },
+      nowMs: e.nowMs,
+    }),
+  ]);
+}

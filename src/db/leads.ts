@@ -1,0 +1,360 @@
+import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import type { NormalizedLead } from "../core/lead";
+import { changed, type Db, type DbEnv, isoAt, leadDb, leadDbs, type Stmt, schema } from "./client";
+import { LEAD_MOVES, type LeadMove, type LeadStatus } from "./lead-state";
+import { timelineEvent } from "./timeline";
+
+const L = schema.leads;
+const S = schema.sources;
+
+export type LeadRow = typeof L.$inferSelect;
+
+/** Why a buyer did not take the lead, collected along the waterfall and shown to operators. */
+export interface OutcomeReason {
+  buyerId: string;
+  reason: string;
+}
+
+/** The SQL guard of one move: the lead is in one of the states the move may start from. */
+function from(move: LeadMove) {
+  return inArray(L.status, [...LEAD_MOVES[move].from] as LeadStatus[]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Intake
+
+export interface NewLead {
+  id: string;
+  sourceId: string;
+  idempotencyKey?: string;
+  lead: NormalizedLead;
+  raw: unknown;
+  mode: "async" | "sync";
+  expiresAtMs: number;
+  nowMs: number;
+}
+
+/**
+ * Stores a new lead and its first timeline entry in one batch, or nothing. The unique
+ * (source, external id) and (source, idempotency key) indexes settle races: false when a lead
+ * with the same key already exists.
+ */
+export async function insertLead(env: DbEnv, n: NewLead): Promise<boolean> {
+  const d = leadDb(env, n.id);
+  const at = isoAt(n.nowMs);
+  const [ins] = await d.batch([
+    d
+      .insert(L)
+      .values({
+        id: n.id,
+        sourceId: n.sourceId,
+        externalId: n.lead.external_id ?? null,
+        idempotencyKey: n.idempotencyKey ?? null,
+        vertical: n.lead.vertical,
+        status: "received",
+        data: JSON.stringify(n.lead),
+        raw: JSON.stringify(n.raw),
+        test: n.lead.test,
+        mode: n.mode,
+        expiresAt: isoAt(n.expiresAtMs),
+        createdAt: at,
+        updatedAt: at,
+      })
+      .onConflictDoNothing(),
+    timelineEvent(d, { leadId: n.id, type: "received", data: { mode: n.mode, test: n.lead.test }, nowMs: n.nowMs, onlyIfLeadExists: true }),
+  ]);
+  return changed(ins) > 0;
+}
+
+/** The lead a repeated request refers to: by idempotency key first, then by external id. */
+export async function findLeadByKeys(
+  env: DbEnv,
+  sourceId: string,
+  keys: { idempotencyKey?: string | undefined; externalId?: string | undefined },
+): Promise<{ id: string; data: NormalizedLead; status: LeadStatus } | undefined> {
+  for (const d of leadDbs(env)) {
+    const by = [
+      keys.idempotencyKey ? eq(L.idempotencyKey, keys.idempotencyKey) : undefined,
+      keys.externalId ? eq(L.externalId, keys.externalId) : undefined,
+    ].filter((c) => c !== undefined);
+    for (const cond of by) {
+      const row = await d
+        .select({ id: L.id, data: L.data, status: L.status })
+        .from(L)
+        .where(and(eq(L.sourceId, sourceId), cond))
+        .get();
+      if (row) return { id: row.id, data: JSON.parse(row.data) as NormalizedLead, status: row.status };
+    }
+  }
+  return undefined;
+}
+
+/** received → queued, due at `dueAtMs`. False when the lead was not `received`. */
+export async function queueLead(env: DbEnv, leadId: string, dueAtMs: number, nowMs: number): Promise<boolean> {
+  const res = await leadDb(env, leadId)
+    .update(L)
+    .set({ status: "queued", nextAttemptAt: isoAt(dueAtMs), updatedAt: isoAt(nowMs) })
+    .where(and(eq(L.id, leadId), from("queue")))
+    .returning({ id: L.id });
+  return res.length > 0;
+}
+
+// ---------------------------------------------------------------------------------------
+// Routing (the lease holder's moves)
+
+/** What the waterfall needs of a lead it holds the lease on. */
+export interface RoutingLead {
+  id: string;
+  sourceId: string;
+  data: NormalizedLead;
+  reasons: OutcomeReason[];
+  expiresAtMs: number;
+  rounds: number;
+  nextAttemptAtMs: number | null;
+  /** Buyers the source excluded. */
+  excludedBuyers: string[];
+  /** The source's quality score (0–100), which buyer filters may require. */
+  qualityScore: number | null;
+  /** Whether the source takes event webhooks (lead.sold, …). */
+  sourceHasWebhook: boolean;
+}
+
+/**
+ * Takes the lead's routing lease so that only one worker routes it, also when a queue message
+ * is duplicated: received | queued | delivering (with a lapsed lease) → delivering. One round
+ * trip reads the lead and its source with it. Undefined when another worker holds it or the
+ * lead no longer needs routing.
+ */
+export async function leaseLead(env: DbEnv, leadId: string, owner: string, nowMs: number, leaseMs: number): Promise<RoutingLead | undefined> {
+  const d = leadDb(env, leadId);
+  const now = isoAt(nowMs);
+  const [taken, row] = await d.batch([
+    d
+      .update(L)
+      .set({ status: "delivering", leaseOwner: owner, leaseUntil: isoAt(nowMs + leaseMs), updatedAt: now })
+      .where(and(eq(L.id, leadId), from("lease"), or(isNull(L.leaseUntil), lt(L.leaseUntil, now))))
+      .returning({ id: L.id }),
+    d
+      .select({
+        id: L.id,
+        sourceId: L.sourceId,
+        data: L.data,
+        reasons: L.outcomeReasons,
+        expiresAt: L.expiresAt,
+        rounds: L.rounds,
+        nextAttemptAt: L.nextAttemptAt,
+        leaseOwner: L.leaseOwner,
+        excluded: S.excludedBuyers,
+        quality: S.qualityScore,
+        webhookUrl: S.webhookUrl,
+      })
+      .from(L)
+      .leftJoin(S, eq(S.id, L.sourceId))
+      .where(eq(L.id, leadId)),
+  ]);
+  const r = row[0];
+  if (taken.length === 0 || !r || r.leaseOwner !== owner) return undefined;
+  return {
+    id: r.id,
+    sourceId: r.sourceId,
+    data: JSON.parse(r.data) as NormalizedLead,
+    reasons: JSON.parse(r.reasons) as OutcomeReason[],
+    expiresAtMs: Date.parse(r.expiresAt),
+    rounds: r.rounds,
+    nextAttemptAtMs: r.nextAttemptAt ? Date.parse(r.nextAttemptAt) : null,
+    excludedBuyers: r.excluded ? (JSON.parse(r.excluded) as string[]) : [],
+    qualityScore: r.quality,
+    sourceHasWebhook: Boolean(r.webhookUrl),
+  };
+}
+
+/** Keeps the routing lease alive across a slow buyer. */
+export function extendLease(d: Db, leadId: string, owner: string, untilMs: number): Stmt {
+  return d
+    .update(L)
+    .set({ leaseUntil: isoAt(untilMs) })
+    .where(and(eq(L.id, leadId), eq(L.leaseOwner, owner)));
+}
+
+/** How the lease holder lets go of a lead that is not sold. */
+export type LeaseEnd =
+  /** Parked until its next attempt is due (a retry, a long-retry round, a deferral). */
+  | { move: "park"; nextAttemptAtMs: number; rounds?: number }
+  /** Waiting for an asynchronous buyer's decision. */
+  | { move: "await" }
+  | { move: "giveUp" }
+  | { move: "expire" };
+
+/** The lease holder ends its lease with one of the moves above; the reasons so far are saved. */
+export function endLease(d: Db, leadId: string, owner: string, end: LeaseEnd, reasons: OutcomeReason[], nowMs: number): Stmt {
+  const now = isoAt(nowMs);
+  const to = LEAD_MOVES[end.move].to;
+  return d
+    .update(L)
+    .set({
+      status: to,
+      leaseOwner: null,
+      leaseUntil: null,
+      updatedAt: now,
+      outcomeReasons: JSON.stringify(reasons),
+      ...(end.move === "park" ? { nextAttemptAt: isoAt(end.nextAttemptAtMs), ...(end.rounds !== undefined ? { rounds: end.rounds } : {}) } : {}),
+      ...(end.move === "giveUp" || end.move === "expire" ? { finalizedAt: now } : {}),
+    })
+    .where(and(eq(L.id, leadId), eq(L.leaseOwner, owner), from(end.move)));
+}
+
+export interface Sale {
+  buyerId: string;
+  price: number;
+  buyerLeadId: string | null;
+}
+
+/** The lease holder sold the lead (delivering → sold). */
+export function sellLeased(d: Db, leadId: string, owner: string, sale: Sale, reasons: OutcomeReason[], nowMs: number): Stmt {
+  const now = isoAt(nowMs);
+  return d
+    .update(L)
+    .set({
+      status: "sold",
+      soldBuyerId: sale.buyerId,
+      soldPrice: sale.price,
+      buyerLeadId: sale.buyerLeadId,
+      finalizedAt: now,
+      updatedAt: now,
+      outcomeReasons: JSON.stringify(reasons),
+      leaseOwner: null,
+      leaseUntil: null,
+    })
+    .where(and(eq(L.id, leadId), eq(L.leaseOwner, owner), from("sell")));
+}
+
+// ---------------------------------------------------------------------------------------
+// Callbacks, returns, sweep
+
+/** A buyer's callback accepted a pending delivery: the lead is sold at `price`, with the buyer's lead id from its claim. */
+export function sellByCallback(d: Db, leadId: string, buyerId: string, price: number | null, deliveryId: string, nowMs: number): Stmt {
+  const now = isoAt(nowMs);
+  const LB = schema.leadBuyers;
+  return d
+    .update(L)
+    .set({
+      status: "sold",
+      soldBuyerId: buyerId,
+      soldPrice: price,
+      buyerLeadId: sql`(SELECT ${LB.buyerLeadId} FROM ${LB} WHERE ${LB.deliveryId} = ${deliveryId})`,
+      finalizedAt: now,
+      updatedAt: now,
+    })
+    .where(and(eq(L.id, leadId), from("sell")));
+}
+
+/** pending → queued: the buyer rejected by callback, or its decision never came. */
+export function resumeLead(d: Db, leadId: string, nowMs: number): Stmt {
+  const now = isoAt(nowMs);
+  return d
+    .update(L)
+    .set({ status: "queued", nextAttemptAt: now, updatedAt: now })
+    .where(and(eq(L.id, leadId), from("resume")));
+}
+
+/** Puts a lead whose queue message or worker was lost back on the queue (clears any lease). */
+export async function requeueLead(env: DbEnv, leadId: string, dueAtMs: number | null, nowMs: number): Promise<boolean> {
+  const res = await leadDb(env, leadId)
+    .update(L)
+    .set({
+      status: "queued",
+      leaseOwner: null,
+      leaseUntil: null,
+      updatedAt: isoAt(nowMs),
+      ...(dueAtMs !== null ? { nextAttemptAt: isoAt(dueAtMs) } : {}),
+    })
+    .where(and(eq(L.id, leadId), from("requeue")))
+    .returning({ id: L.id });
+  return res.length > 0;
+}
+
+/** A returned (or ended) lead is offered again with a fresh maximum age. */
+export function reofferLeadStmt(d: Db, leadId: string, expiresAtMs: number, nowMs: number): Stmt {
+  const now = isoAt(nowMs);
+  return d
+    .update(L)
+    .set({
+      status: "queued",
+      soldBuyerId: null,
+      soldPrice: null,
+      buyerLeadId: null,
+      finalizedAt: null,
+      expiresAt: isoAt(expiresAtMs),
+      nextAttemptAt: now,
+      updatedAt: now,
+    })
+    .where(and(eq(L.id, leadId), from("reoffer")))
+    .returning({ id: L.id });
+}
+
+/** Leads that need the sweep: still `received` after intake, a lapsed lease, or queued long past due. */
+export async function leadsNeedingSweep(
+  env: DbEnv,
+  q: { receivedBeforeMs: number; leaseLapsedBeforeMs: number; dueBeforeMs: number; limit: number },
+): Promise<string[]> {
+  const out: string[] = [];
+  for (const d of leadDbs(env)) {
+    const rows = await d
+      .select({ id: L.id })
+      .from(L)
+      .where(
+        or(
+          and(eq(L.status, "received"), lt(L.createdAt, isoAt(q.receivedBeforeMs))),
+          and(eq(L.status, "delivering"), lt(L.leaseUntil, isoAt(q.leaseLapsedBeforeMs))),
+          and(eq(L.status, "queued"), lt(L.nextAttemptAt, isoAt(q.dueBeforeMs))),
+        ),
+      )
+      .limit(q.limit);
+    for (const r of rows) out.push(r.id);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// Reads
+
+/** The lead's current status, or undefined when there is no such lead. */
+export async function leadStatus(env: DbEnv, leadId: string): Promise<LeadStatus | undefined> {
+  const row = await leadDb(env, leadId).select({ status: L.status }).from(L).where(eq(L.id, leadId)).get();
+  return row?.status;
+}
+
+/** One lead row; when `sourceId` is given, only if that source owns it. */
+export async function getLead(env: DbEnv, leadId: string, sourceId?: string): Promise<LeadRow | undefined> {
+  return leadDb(env, leadId)
+    .select()
+    .from(L)
+    .where(sourceId ? and(eq(L.id, leadId), eq(L.sourceId, sourceId)) : eq(L.id, leadId))
+    .get();
+}
+
+/** Whether the lead's source takes event webhooks. */
+export async function sourceHasWebhook(env: DbEnv, leadId: string): Promise<boolean> {
+  const row = await leadDb(env, leadId).select({ url: S.webhookUrl }).from(L).innerJoin(S, eq(S.id, L.sourceId)).where(eq(L.id, leadId)).get();
+  return Boolean(row?.url);
+}
+
+/** What a source's event webhook carries, with the source's webhook target. */
+export async function notificationTarget(env: DbEnv, leadId: string) {
+  return leadDb(env, leadId)
+    .select({
+      id: L.id,
+      status: L.status,
+      soldBuyerId: L.soldBuyerId,
+      soldPrice: L.soldPrice,
+      buyerLeadId: L.buyerLeadId,
+      outcomeReasons: L.outcomeReasons,
+      externalId: L.externalId,
+      webhookUrl: S.webhookUrl,
+      webhookSecret: S.webhookSecret,
+    })
+    .from(L)
+    .innerJoin(S, eq(S.id, L.sourceId))
+    .where(eq(L.id, leadId))
+    .get();
+}

@@ -1,0 +1,53 @@
+import { asc, eq, sql } from "drizzle-orm";
+import { newId } from "../core/ids";
+import { type Db, type DbEnv, isoAt, leadDb, type Stmt, schema } from "./client";
+
+const E = schema.leadEvents;
+
+export interface TimelineEntry {
+  leadId: string;
+  type: string;
+  buyerId?: string | null;
+  data?: unknown;
+  nowMs: number;
+  /** A deterministic id (derived from a webhook event), so a repeated message writes nothing new. */
+  id?: string;
+  /** Write only when the lead row exists (intake: the insert may have lost to a duplicate). */
+  onlyIfLeadExists?: boolean;
+}
+
+/** One entry on the lead's timeline; with an explicit id, a repeat is ignored. */
+export function timelineEvent(d: Db, e: TimelineEntry): Stmt {
+  const id = e.id ?? newId("evt", e.nowMs);
+  const data = JSON.stringify(e.data ?? {});
+  const at = isoAt(e.nowMs);
+  if (e.onlyIfLeadExists) {
+    const L = schema.leads;
+    return d.insert(E).select(
+      d
+        .select({
+          id: sql<string>`${id}`.as("id"),
+          leadId: L.id,
+          type: sql<string>`${e.type}`.as("type"),
+          buyerId: sql<string | null>`${e.buyerId ?? null}`.as("buyer_id"),
+          data: sql<string>`${data}`.as("data"),
+          createdAt: sql<string>`${at}`.as("created_at"),
+        })
+        .from(L)
+        .where(eq(L.id, e.leadId)),
+    );
+  }
+  const insert = d.insert(E).values({ id, leadId: e.leadId, type: e.type, buyerId: e.buyerId ?? null, data, createdAt: at });
+  return e.id ? insert.onConflictDoNothing() : insert;
+}
+
+/** Writes one timeline entry on its own. */
+export async function addTimelineEvent(env: DbEnv, e: TimelineEntry): Promise<void> {
+  const d = leadDb(env, e.leadId);
+  await d.batch([timelineEvent(d, e)]);
+}
+
+/** The lead's timeline, oldest first. */
+export async function timelineOf(env: DbEnv, leadId: string) {
+  return leadDb(env, leadId).select().from(E).where(eq(E.leadId, leadId)).orderBy(asc(E.createdAt)).all();
+}

@@ -1,0 +1,51 @@
+import type { Clock } from "../core/clock";
+import { leadDb } from "../db/client";
+import { endLease, type LeaseEnd, type OutcomeReason, type RoutingLead } from "../db/leads";
+import type { BuyerConfig } from "../integration/config";
+
+/** How a waterfall runs: from the queue with retries, or for a source waiting in sync mode. */
+export type Mode = { kind: "async"; retry?: { buyerId: string; attempt: number } } | { kind: "sync"; deadlineMs: number };
+
+/** What one waterfall run came to, as the source sees it (sync) or the consumer logs it. */
+export interface WaterfallOutcome {
+  id: string;
+  status: "sold" | "unsold" | "expired" | "pending" | "queued";
+  buyer?: string;
+  price?: number;
+  buyerLeadId?: string;
+  attempts: number;
+  reasons?: OutcomeReason[];
+}
+
+/** The state of one waterfall run: one lease on one lead. */
+export interface Run {
+  env: Env;
+  clock: Clock;
+  /** Our lease id on the lead. */
+  owner: string;
+  lead: RoutingLead;
+  mode: Mode;
+  buyers: Map<string, BuyerConfig>;
+  /** Why buyers did not take the lead, in order. */
+  reasons: OutcomeReason[];
+  /** Buyers whose gate deferred the lead in this run (cap, circuit, schedule, in-flight, rate). */
+  deferredNow: Set<string>;
+  /** The shortest wait a deferring gate suggested. */
+  minDeferSeconds: number;
+  /** Attempts that reached a buyer in this run. */
+  attempts: number;
+  /** The scheduled retry this run was started for, until it is taken. */
+  retryTarget: { buyerId: string; attempt: number } | undefined;
+  startedAt: number;
+}
+
+/** Ends the run's lease with a lead move (park, await, giveUp, expire). */
+export async function endRun(run: Run, end: LeaseEnd): Promise<void> {
+  const d = leadDb(run.env, run.lead.id);
+  await d.batch([endLease(d, run.lead.id, run.owner, end, run.reasons, run.clock.now())]);
+}
+
+/** The run's outcome for the caller. */
+export function outcomeOf(run: Run, status: WaterfallOutcome["status"], extra: Partial<WaterfallOutcome> = {}): WaterfallOutcome {
+  return { id: run.lead.id, status, attempts: run.attempts, reasons: run.reasons, ...extra };
+}

@@ -1,0 +1,121 @@
+import type { AttemptResult } from "../buyer-gate/types";
+import { insertAttempt } from "../db/attempts";
+import { acceptClaim, awaitDecisionClaim, closeClaim, freeUnsentClaim, noteFailedAttempt, parkDeferredRetry } from "../db/claims";
+import { leadDb } from "../db/client";
+import { endLease, sellLeased } from "../db/leads";
+import { timelineEvent } from "../db/timeline";
+import type { BuyerConfig } from "../integration/config";
+import { nextRetry } from "./backoff";
+import { onIntegrationFault } from "./faults";
+import { enqueueRetry } from "./jobs";
+import { notifySource } from "./notify";
+import { attemptRow, reportAttempt } from "./record";
+import { outcomeOf, type Run, type WaterfallOutcome } from "./run";
+
+/** No retry is scheduled further out than this, whatever the buyer's Retry-After says. */
+const MAX_RETRY_DELAY_SECONDS = 12 * 3600;
+
+/** A settled attempt ends the run (sold, pending, a retry scheduled) or lets the waterfall go on. */
+export type Settled = { done: true; outcome: WaterfallOutcome } | { done: false };
+
+export interface Delivery {
+  buyer: BuyerConfig;
+  deliveryId: string;
+  attempt: number;
+}
+
+/**
+ * Post-delivery for one attempt: the attempt row, the claim and the lead change in one batch,
+ * then what follows — the source told of a sale, a retry scheduled with the one retry policy
+ * (`nextRetry`), or the waterfall moves on (a rejection, a spent retry budget, a client fault).
+ */
+export async function settleAttempt(run: Run, dv: Delivery, result: AttemptResult): Promise<Settled> {
+  const { env, lead, owner } = run;
+  const { buyer } = dv;
+  const nowMs = run.clock.now();
+  const d = leadDb(env, lead.id);
+
+  if (result.outcome === "deferred") {
+    // Not a failure: the buyer never saw the lead this time. A fresh claim is freed so a later
+    // round may use it; a deferred retry (throttled, circuit open) parks its claim as retryable
+    // for the long-retry round, and the waterfall moves on now.
+    await d.batch([freeUnsentClaim(d, lead.id, buyer.id), parkDeferredRetry(d, lead.id, buyer.id, result.reason ?? "buyer unavailable", nowMs)]);
+    run.deferredNow.add(buyer.id);
+    run.minDeferSeconds = Math.min(run.minDeferSeconds, result.retryAfterSeconds ?? 60);
+    return { done: false };
+  }
+
+  run.attempts++;
+  const record = {
+    leadId: lead.id,
+    buyerId: buyer.id,
+    deliveryId: dv.deliveryId,
+    attempt: dv.attempt,
+    endpoint: buyer.endpoint.url,
+    vertical: lead.data.vertical,
+    result,
+    nowMs,
+  };
+  const attempt = insertAttempt(d, await attemptRow(env, record));
+  reportAttempt(env, record);
+
+  if (result.outcome === "accepted") {
+    const sale = { buyerId: buyer.id, price: result.price ?? buyer.price, buyerLeadId: result.buyerLeadId ?? null };
+    await d.batch([
+      attempt,
+      acceptClaim(d, lead.id, buyer.id, sale, nowMs),
+      sellLeased(d, lead.id, owner, sale, run.reasons, nowMs),
+      timelineEvent(d, { leadId: lead.id, type: "sold", buyerId: buyer.id, data: { price: sale.price, buyerLeadId: sale.buyerLeadId }, nowMs }),
+    ]);
+    await notifySource(env, lead.id, "lead.sold", lead.sourceHasWebhook);
+    const sold: WaterfallOutcome = { id: lead.id, status: "sold", buyer: buyer.id, price: sale.price, attempts: run.attempts };
+    if (result.buyerLeadId) sold.buyerLeadId = result.buyerLeadId;
+    return { done: true, outcome: sold };
+  }
+
+  if (result.outcome === "pending") {
+    const ackExpiresAtMs = nowMs + buyer.endpoint.ackTimeoutSeconds * 1000;
+    await d.batch([
+      attempt,
+      awaitDecisionClaim(d, lead.id, buyer.id, result.buyerLeadId ?? null, ackExpiresAtMs, nowMs),
+      timelineEvent(d, {
+        leadId: lead.id,
+        type: "acknowledged",
+        buyerId: buyer.id,
+        data: { buyerLeadId: result.buyerLeadId ?? null, decisionDueBy: new Date(ackExpiresAtMs).toISOString() },
+        nowMs,
+      }),
+      endLease(d, lead.id, owner, { move: "await" }, run.reasons, nowMs),
+    ]);
+    return { done: true, outcome: outcomeOf(run, "pending", { buyer: buyer.id }) };
+  }
+
+  const reason = result.reason ?? result.errorClass ?? "failed";
+  const cls = result.errorClass ?? "server";
+  const next = nextRetry({
+    attempt: dv.attempt,
+    errorClass: cls,
+    policy: buyer.retry,
+    ...(result.retryAfterSeconds !== undefined ? { retryAfterSeconds: result.retryAfterSeconds } : {}),
+    nowMs,
+    leadExpiresAtMs: lead.expiresAtMs,
+    random: Math.random,
+  });
+
+  if (run.mode.kind === "async" && next.kind === "retry") {
+    // Retry the same buyer after backoff; the message carries the attempt number.
+    const delaySeconds = Math.min(Math.ceil(next.delaySeconds), MAX_RETRY_DELAY_SECONDS);
+    await d.batch([
+      attempt,
+      noteFailedAttempt(d, lead.id, buyer.id, cls, reason, nowMs),
+      endLease(d, lead.id, owner, { move: "park", nextAttemptAtMs: nowMs + delaySeconds * 1000 }, run.reasons, nowMs),
+    ]);
+    await enqueueRetry(env, lead.id, { buyerId: buyer.id, attempt: dv.attempt + 1 }, delaySeconds);
+    return { done: true, outcome: outcomeOf(run, "queued") };
+  }
+
+  await d.batch([attempt, closeClaim(d, lead.id, buyer.id, result.outcome === "rejected" ? "rejected" : "failed", cls, reason, nowMs)]);
+  run.reasons.push({ buyerId: buyer.id, reason: result.outcome === "rejected" ? `rejected: ${reason}` : `${cls}: ${reason}` });
+  if (cls === "client" || cls === "config") await onIntegrationFault(env, buyer, result, reason, nowMs);
+  return { done: false };
+}

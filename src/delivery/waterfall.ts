@@ -1,0 +1,130 @@
+import { gateFor } from "../buyer-gate/client";
+import type { AttemptResult } from "../buyer-gate/types";
+import type { Clock } from "../core/clock";
+import { newId } from "../core/ids";
+import { settings } from "../core/settings";
+import { freeUnsentClaim } from "../db/claims";
+import { leadDb } from "../db/client";
+import { ROUTABLE_STATUSES } from "../db/lead-state";
+import { extendLease, leadStatus, leaseLead } from "../db/leads";
+import { getBuyerRegistry } from "../integration/registry";
+import { expireLead, finishRound } from "./finish";
+import type { DeliverJob } from "./jobs";
+import { enqueueDeliver } from "./jobs";
+import { idempotencyKeyFor } from "./keys";
+import { nextBuyer } from "./next-buyer";
+import { endRun, type Mode, outcomeOf, type Run, type WaterfallOutcome } from "./run";
+import { type Delivery, settleAttempt } from "./settle";
+
+export type { WaterfallOutcome } from "./run";
+
+const LEASE_MS = 60_000;
+const DEFAULT_TIMEOUT_MS = 15_000;
+/** A sync lead with less time than this left goes to the queue rather than start a buyer call. */
+const SYNC_MIN_LEFT_MS = 500;
+
+/**
+ * Runs the waterfall for one lead, as orchestration over four steps: take the lead's lease;
+ * then until a buyer accepts or none is left — pick the next buyer with fresh state (rank and
+ * claim), deliver through its BuyerGate, settle the attempt (record, claim, lead, retry or
+ * cascade); then finish the round (long retry, pending, unsold or expired).
+ */
+async function runWaterfall(env: Env, clock: Clock, leadId: string, mode: Mode): Promise<WaterfallOutcome | "busy"> {
+  const owner = newId("wrk", clock.now());
+  const lead = await leaseLead(env, leadId, owner, clock.now(), LEASE_MS);
+  if (!lead) return "busy";
+  const run: Run = {
+    env,
+    clock,
+    owner,
+    lead,
+    mode,
+    buyers: getBuyerRegistry(env),
+    reasons: lead.reasons,
+    deferredNow: new Set(),
+    minDeferSeconds: Number.POSITIVE_INFINITY,
+    attempts: 0,
+    retryTarget: mode.kind === "async" ? mode.retry : undefined,
+    startedAt: clock.now(),
+  };
+  if (lead.expiresAtMs <= clock.now()) return expireLead(run);
+
+  for (let firstPass = true; ; firstPass = false) {
+    const next = await nextBuyer(run, firstPass);
+    if (next.kind === "none") break;
+    if (next.kind === "wait") {
+      await endRun(run, { move: "park", nextAttemptAtMs: lead.nextAttemptAtMs ?? clock.now() });
+      return outcomeOf(run, "queued");
+    }
+    const dv: Delivery = { buyer: next.buyer, deliveryId: next.deliveryId, attempt: next.attempt };
+    let timeoutMs: number | undefined;
+    if (mode.kind === "sync") {
+      const left = mode.deadlineMs - (clock.now() - run.startedAt);
+      if (left < SYNC_MIN_LEFT_MS) return handToQueue(run, dv);
+      timeoutMs = Math.min(left, next.buyer.endpoint.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    }
+    const result = await deliver(run, dv, next.sandbox, timeoutMs);
+    const settled = await settleAttempt(run, dv, result);
+    if (settled.done) return settled.outcome;
+  }
+  return finishRound(run);
+}
+
+/** Out of time in sync mode: the rest of the waterfall goes to the queue rather than answer "unsold". */
+async function handToQueue(run: Run, dv: Delivery): Promise<WaterfallOutcome> {
+  const d = leadDb(run.env, run.lead.id);
+  await d.batch([freeUnsentClaim(d, run.lead.id, dv.buyer.id)]);
+  await endRun(run, { move: "park", nextAttemptAtMs: run.clock.now() });
+  await enqueueDeliver(run.env, run.lead.id);
+  return outcomeOf(run, "queued");
+}
+
+/** One attempt through the buyer's gate, with the lease kept alive across a slow buyer. */
+async function deliver(run: Run, dv: Delivery, sandbox: boolean, timeoutMs: number | undefined): Promise<AttemptResult> {
+  const { env, lead, clock } = run;
+  const d = leadDb(env, lead.id);
+  await d.batch([extendLease(d, lead.id, run.owner, clock.now() + LEASE_MS + (timeoutMs ?? dv.buyer.endpoint.timeoutMs ?? DEFAULT_TIMEOUT_MS))]);
+  try {
+    return await gateFor(env, dv.buyer).deliver({
+      buyer: dv.buyer,
+      lead: lead.data,
+      deliveryId: dv.deliveryId,
+      idempotencyKey: idempotencyKeyFor(lead.id, dv.buyer.id),
+      attempt: dv.attempt,
+      sandbox,
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    });
+  } catch (err) {
+    // The gate itself failed (object reset, overload): nothing reached the buyer that we know of.
+    return {
+      outcome: "failed",
+      errorClass: "transient",
+      reason: `buyer gate error: ${err instanceof Error ? err.message : String(err)}`,
+      elapsedMs: 0,
+      warnings: [],
+      sent: false,
+      circuit: "closed",
+    };
+  }
+}
+
+/** `?mode=sync`: the source waits; one attempt per buyer within the deadline. */
+export async function runSyncDelivery(env: Env, clock: Clock, leadId: string): Promise<WaterfallOutcome> {
+  const deadlineMs = settings(env).syncDeadlineMs;
+  const out = await runWaterfall(env, clock, leadId, { kind: "sync", deadlineMs });
+  if (out === "busy") return { id: leadId, status: "queued", attempts: 0 };
+  return out;
+}
+
+/**
+ * Processes one `deliver` job. "busy" means another worker holds the lead's lease (retry the
+ * message later); "done" means the lead no longer needs routing (sold, unsold, expired,
+ * awaiting a buyer's callback, or unknown).
+ */
+export async function processDeliveryJob(env: Env, clock: Clock, job: DeliverJob): Promise<WaterfallOutcome | "busy" | "done"> {
+  const out = await runWaterfall(env, clock, job.leadId, { kind: "async", ...(job.retry ? { retry: job.retry } : {}) });
+  if (out !== "busy") return out;
+  const status = await leadStatus(env, job.leadId);
+  if (!status || !ROUTABLE_STATUSES.includes(status)) return "done";
+  return "busy";
+}
