@@ -1,11 +1,5 @@
 import type { Clock } from "./core/clock";
-
-/** A source authenticated by its API key. */
-export interface SourceIdentity {
-  id: string;
-  name: string;
-  excludedBuyers: string[];
-}
+import type { SourceIdentity } from "./db/sources";
 
 export type AppEnv = {
   Bindings: Env;

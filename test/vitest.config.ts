@@ -42,7 +42,6 @@ export default defineConfig({
                   SOAK_LEADS: process.env.SOAK_LEADS ?? "150",
                   MOCK_BUYER_ORIGIN: inject<string>("mockBuyerOrigin"),
                   ADMIN_TOKEN: "test-admin-token",
-                  ALLOW_TEST_CLOCK: "1",
                   // The demo buyers' secrets (values as in .dev.vars.example).
                   ACME_API_KEY: "acme-demo-key",
                   SUNRISE_PASSWORD: "sunrise-demo-password",

@@ -21,3 +21,13 @@ export function toNumber(v: unknown): number | undefined {
   const n = Number(s);
   return Number.isFinite(n) ? n : undefined;
 }
+
+/** Whole years between an ISO date of birth and `nowMs`. */
+export function ageOn(dobIso: string, nowMs: number): number {
+  const [y, m, d] = dobIso.split("-").map(Number) as [number, number, number];
+  const now = new Date(nowMs);
+  let age = now.getUTCFullYear() - y;
+  const mm = now.getUTCMonth() + 1;
+  if (mm < m || (mm === m && now.getUTCDate() < d)) age--;
+  return age;
+}

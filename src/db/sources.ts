@@ -1,8 +1,14 @@
 import { and, eq } from "drizzle-orm";
-import type { SourceIdentity } from "../context";
 import { newApiKey, sha256Hex, toBase64 } from "../core/crypto";
 import { newId } from "../core/ids";
 import { mainDb, schema } from "./client";
+
+/** A source authenticated by its API key. */
+export interface SourceIdentity {
+  id: string;
+  name: string;
+  excludedBuyers: string[];
+}
 
 /** Creates a source and returns its API key — the only time the key is ever visible. */
 export async function createSource(

@@ -1,5 +1,5 @@
 import type { NormalizedLead } from "../core/lead";
-import { ageOn } from "../intake/normalizers";
+import { ageOn } from "../core/values";
 import type { BuyerConfig } from "../integration/config";
 import { getPath, parseLeadPath } from "../integration/path";
 

@@ -1,4 +1,3 @@
-import type { SourceIdentity } from "../context";
 import type { Clock } from "../core/clock";
 import { ApiError } from "../core/errors";
 import { newId } from "../core/ids";
@@ -6,6 +5,7 @@ import type { NormalizedLead } from "../core/lead";
 import { settings } from "../core/settings";
 import type { LeadStatus } from "../db/lead-state";
 import { findLeadByKeys, insertLead, queueLead } from "../db/leads";
+import type { SourceIdentity } from "../db/sources";
 import { enqueueDeliver } from "../delivery/jobs";
 import { log } from "../observability/log";
 import { normalizeLead } from "./normalize";

@@ -1,8 +1,8 @@
 import type { FieldIssue } from "../core/errors";
 import { formatPath } from "../core/errors";
 import type { NormalizedLead } from "../core/lead";
+import { ageOn } from "../core/values";
 import {
-  ageOn,
   normalizeBoolean,
   normalizeDate,
   normalizeEmail,

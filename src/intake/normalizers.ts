@@ -117,13 +117,3 @@ export function normalizeJornayaLeadId(input: string): string | undefined {
   const s = input.trim().toUpperCase();
   return /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/.test(s) ? s : undefined;
 }
-
-/** Whole years between an ISO date of birth and `nowMs`. */
-export function ageOn(dobIso: string, nowMs: number): number {
-  const [y, m, d] = dobIso.split("-").map(Number) as [number, number, number];
-  const now = new Date(nowMs);
-  let age = now.getUTCFullYear() - y;
-  const mm = now.getUTCMonth() + 1;
-  if (mm < m || (mm === m && now.getUTCDate() < d)) age--;
-  return age;
-}

@@ -1,3 +1,4 @@
+import { ageOn } from "../../core/values";
 import type { ComputedFunction } from "./types";
 
 /** Whole years from a date of birth (`YYYY-MM-DD…`) to now. */
@@ -8,15 +9,8 @@ export const age: ComputedFunction = {
   minArgs: 1,
   fn([dob], _options, env) {
     if (typeof dob !== "string") return undefined;
-    const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(dob);
-    if (!m) return undefined;
-    const y = Number(m[1]),
-      mo = Number(m[2]),
-      d = Number(m[3]);
-    const now = new Date(env.now());
-    let years = now.getUTCFullYear() - y;
-    const nm = now.getUTCMonth() + 1;
-    if (nm < mo || (nm === mo && now.getUTCDate() < d)) years--;
+    if (!/^\d{4}-\d{2}-\d{2}/.test(dob)) return undefined;
+    const years = ageOn(dob.slice(0, 10), env.now());
     return years >= 0 && years < 130 ? years : undefined;
   },
 };

@@ -1,6 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { gate, gateBuyer, input, received, setBehavior, uid } from "./fixtures";
+import { gate, gateBuyer, input, received, setBehavior, setGateClock, uid } from "./fixtures";
 
 describe("caps, in-flight and rate limit", () => {
   it("200 concurrent leads against a day cap of 50 sell exactly 50", async () => {
@@ -45,7 +45,7 @@ describe("caps, in-flight and rate limit", () => {
   it("a reservation left by a crash stops counting when its lease runs out", async () => {
     const b = gateBuyer(uid("crash"), "accept", { caps: { day: 1, timezone: "UTC" } });
     const g = gate(b);
-    await g.setClockOffsetForTests(0);
+    await setGateClock(g, 0);
     await g.status(b);
     await runInDurableObject(g, (_instance, state) => {
       const now = Date.now();
@@ -58,7 +58,7 @@ describe("caps, in-flight and rate limit", () => {
       );
     });
     expect((await g.deliver(input(b))).outcome).toBe("deferred");
-    await g.setClockOffsetForTests(21_000);
+    await setGateClock(g, 21_000);
     expect((await g.deliver(input(b))).outcome).toBe("accepted");
   });
 
@@ -94,10 +94,10 @@ describe("caps, in-flight and rate limit", () => {
       { delayMs: "600000" },
     );
     const g = gate(b);
-    await g.setClockOffsetForTests(0);
+    await setGateClock(g, 0);
     expect((await g.deliver(input(b))).outcome).toBe("pending");
     expect((await g.deliver(input(b))).outcome).toBe("deferred");
-    await g.setClockOffsetForTests(61_000);
+    await setGateClock(g, 61_000);
     expect((await g.deliver(input(b))).outcome).toBe("pending");
   });
 
@@ -116,13 +116,13 @@ describe("caps, in-flight and rate limit", () => {
   it("rate limit: a token bucket of ratePerSecond, deferring with the refill time", async () => {
     const b = gateBuyer(uid("rate"), "accept", { caps: { ratePerSecond: 2, timezone: "UTC" } });
     const g = gate(b);
-    await g.setClockOffsetForTests(0);
+    await setGateClock(g, 0);
     const results = await Promise.all(Array.from({ length: 5 }, () => g.deliver(input(b))));
     expect(results.filter((r) => r.sent)).toHaveLength(2);
     const deferred = results.filter((r) => r.outcome === "deferred");
     expect(deferred).toHaveLength(3);
     expect(deferred[0]).toMatchObject({ reason: "rate limit (2/s)", retryAfterSeconds: 1 });
-    await g.setClockOffsetForTests(1_000);
+    await setGateClock(g, 1_000);
     expect((await g.deliver(input(b))).sent).toBe(true);
   });
 

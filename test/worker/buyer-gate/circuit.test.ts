@@ -1,6 +1,6 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { gate, gateBuyer, input, mockUrl, received, setBehavior, uid } from "./fixtures";
+import { gate, gateBuyer, input, mockUrl, received, setBehavior, setGateClock, uid } from "./fixtures";
 
 const circuit = { failureThreshold: 3, minimumCalls: 3, windowSeconds: 60, cooldownSeconds: 30, maxCooldownSeconds: 120 };
 
@@ -8,7 +8,7 @@ const circuit = { failureThreshold: 3, minimumCalls: 3, windowSeconds: 60, coold
 async function openCircuit(extra: Record<string, unknown> = {}) {
   const b = gateBuyer(uid("cb"), "error503", { circuit, ...extra });
   const g = gate(b);
-  await g.setClockOffsetForTests(0);
+  await setGateClock(g, 0);
   const results = [];
   for (let i = 0; i < 3; i++) results.push(await g.deliver(input(b)));
   expect(results.map((r) => r.circuit)).toEqual(["closed", "closed", "open"]);
@@ -34,7 +34,7 @@ describe("circuit breaker in the BuyerGate", () => {
     const { b, g } = await openCircuit();
     // The buyer recovers, slowly, so the 50 calls overlap while the probe is on the wire.
     await setBehavior(b.id, "slow", { ms: "300" });
-    await g.setClockOffsetForTests(31_000);
+    await setGateClock(g, 31_000);
     const results = await Promise.all(Array.from({ length: 50 }, () => g.deliver(input(b))));
     const sent = results.filter((r) => r.sent);
     expect(sent).toHaveLength(1);
@@ -48,7 +48,7 @@ describe("circuit breaker in the BuyerGate", () => {
 
   it("a failed probe reopens with a doubled cool-down", async () => {
     const { b, g } = await openCircuit();
-    await g.setClockOffsetForTests(31_000);
+    await setGateClock(g, 31_000);
     const probe = await g.deliver(input(b));
     expect(probe).toMatchObject({ outcome: "failed", sent: true, circuit: "open" });
     const s = await g.status(b);
@@ -57,7 +57,7 @@ describe("circuit breaker in the BuyerGate", () => {
     expect(wait).toBeGreaterThan(55);
     expect(wait).toBeLessThanOrEqual(60);
     // 31 s later is not enough any more.
-    await g.setClockOffsetForTests(62_000);
+    await setGateClock(g, 62_000);
     expect((await g.deliver(input(b))).outcome).toBe("deferred");
     expect(await received(b.id)).toHaveLength(4);
   });
@@ -82,7 +82,7 @@ describe("circuit breaker in the BuyerGate", () => {
     const { b, g } = await openCircuit();
     await runDurableObjectAlarm(g);
     expect((await g.status(b)).circuit.state).toBe("open");
-    await g.setClockOffsetForTests(31_000);
+    await setGateClock(g, 31_000);
     await runDurableObjectAlarm(g);
     expect((await g.status(b)).circuit.state).toBe("half_open");
     expect(await received(b.id)).toHaveLength(3);
@@ -92,7 +92,7 @@ describe("circuit breaker in the BuyerGate", () => {
     const id = uid("probe");
     const { b, g } = await openCircuit({ id, endpoint: { url: mockUrl(id, "error503"), probeUrl: mockUrl(id, "accept") } });
     expect(b.id).toBe(id);
-    await g.setClockOffsetForTests(31_000);
+    await setGateClock(g, 31_000);
     await runDurableObjectAlarm(g);
     const got = await received(b.id);
     expect(got).toHaveLength(4);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { gate, gateBuyer, input, lead, received, uid } from "./fixtures";
+import { gate, gateBuyer, input, lead, received, setGateClock, uid } from "./fixtures";
 
 describe("BuyerGate.deliver against the mock buyer", () => {
   it("accepts: buyer lead id, price, the exact request and the response are captured", async () => {
@@ -113,7 +113,7 @@ describe("Retry-After", () => {
   it("a 429 carries Retry-After and holds every send to the buyer until then", async () => {
     const b = gateBuyer(uid("429"), "rate-limit", {}, { retryAfter: "7" });
     const g = gate(b);
-    await g.setClockOffsetForTests(0);
+    await setGateClock(g, 0);
     const r = await g.deliver(input(b));
     expect(r).toMatchObject({ outcome: "failed", errorClass: "transient", retryAfterSeconds: 7 });
     const next = await g.deliver(input(b));
@@ -123,7 +123,7 @@ describe("Retry-After", () => {
     expect(await received(b.id)).toHaveLength(1);
     // A 429 is not a health failure: the circuit stays closed.
     expect(next.circuit).toBe("closed");
-    await g.setClockOffsetForTests(7_500);
+    await setGateClock(g, 7_500);
     expect((await g.deliver(input(b))).sent).toBe(true);
     expect(await received(b.id)).toHaveLength(2);
   });

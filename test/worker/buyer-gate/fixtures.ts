@@ -1,37 +1,28 @@
 import { env } from "cloudflare:workers";
 import type { DeliverInput } from "../../../src/buyer-gate/types";
 import type { NormalizedLead } from "../../../src/core/lead";
-import { type BuyerConfig, type BuyerConfigInput, BuyerConfigSchema } from "../../../src/integration/config";
+import type { BuyerConfig, BuyerConfigInput } from "../../../src/integration/config";
+import { testBuyerConfig } from "../helpers/buyers";
 
 /**
  * Every BuyerConfig these tests use is built here, through the real schema, so a change in the
  * mapping / format / response sub-schemas is adjusted in one place.
  */
 
-/** A unique buyer id per test: one fresh BuyerGate and separate counts at the shared mock buyer. */
-export function uid(prefix: string): string {
-  return `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
-}
+export { mockUrl, uid } from "../helpers/buyers";
 
-/** The mock buyer's endpoint for `behavior` (`accept`, `error503`, `hang`, …). */
-export function mockUrl(buyerId: string, behavior: string, query: Record<string, string> = {}): string {
-  const q = new URLSearchParams({ respond: "json", ...query });
-  return `${env.MOCK_BUYER_ORIGIN}/b/${buyerId}/${behavior}?${q}`;
-}
+import { mockUrl } from "../helpers/buyers";
 
-/** A JSON buyer at the mock buyer; `over` replaces top-level parts of the config. */
+export { setGateClock } from "../helpers/gate";
+
+/**
+ * A JSON buyer at the mock buyer for the gate tests: the shared test buyer with the four
+ * fields and the response rules these tests read. `over` replaces top-level parts of the config.
+ */
 export function gateBuyer(id: string, behavior: string, over: Partial<BuyerConfigInput> = {}, query: Record<string, string> = {}): BuyerConfig {
-  const input: BuyerConfigInput = {
-    id,
-    name: `Gate test ${id}`,
-    status: "active",
+  return testBuyerConfig(id, behavior, {
     verticals: ["auto_insurance"],
-    price: 20,
-    region: "enam",
-    ...over,
-    endpoint: { method: "POST", timeoutMs: 2_000, ...over.endpoint, url: over.endpoint?.url || mockUrl(id, behavior, query) },
-    format: over.format ?? { type: "json" },
-    mapping: over.mapping ?? {
+    mapping: {
       fields: [
         { to: "first_name", from: "lead.first_name", required: true },
         { to: "phone", from: "lead.phone", required: true },
@@ -39,9 +30,11 @@ export function gateBuyer(id: string, behavior: string, over: Partial<BuyerConfi
         { to: "zip", from: "lead.address.zip" },
       ],
     },
-    response: over.response ?? { statusField: "status", buyerLeadId: "lead_id", reason: "reason", price: "price" },
-  };
-  return BuyerConfigSchema.parse(input);
+    response: { statusField: "status", buyerLeadId: "lead_id", reason: "reason", price: "price" },
+    retry: {},
+    ...over,
+    endpoint: { method: "POST", timeoutMs: 2_000, ...over.endpoint, url: over.endpoint?.url || mockUrl(id, behavior, query) },
+  });
 }
 
 /** A canonical lead (test: false, so caps count it). */

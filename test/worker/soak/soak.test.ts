@@ -8,6 +8,7 @@ import { acceptLead } from "../../../src/intake/accept";
 import type { BuyerConfigInput } from "../../../src/integration/config";
 import { testBuyer, uid } from "../helpers/buyers";
 import { harness, testClock } from "../helpers/engine";
+import { setGateClock } from "../helpers/gate";
 import { newSource } from "../helpers/sources";
 
 /**
@@ -119,7 +120,7 @@ it("every valid lead ends sold, unsold or expired; no buyer gets a lead twice ex
       if (first.due > clock.now()) {
         clock.set(first.due);
         // The BuyerGates keep their own clocks (circuit cool-downs, Retry-After holds): move them too.
-        await Promise.all(buyers.map((b) => env.BUYER_GATE.get(env.BUYER_GATE.idFromName(b.id)).setClockOffsetForTests(clock.now() - Date.now())));
+        await Promise.all(buyers.map((b) => setGateClock(env.BUYER_GATE.get(env.BUYER_GATE.idFromName(b.id)), clock.now() - Date.now())));
       }
       const due = pending.filter((p) => p.due <= clock.now()).slice(0, 64);
       pending.splice(0, due.length);

@@ -1,0 +1,232 @@
+import { readSecret } from "../core/settings";
+import { fetchToken, usesTokens } from "../integration/auth";
+import { prepareRequest } from "../integration/build";
+import type { BuyerConfig } from "../integration/config";
+import { AuthError, IntegrationError } from "../integration/errors";
+import { parseResponse } from "../integration/response";
+import type { BuildContext, MappingWarning, OutboundRequest, ParsedResponse } from "../integration/types";
+import { log } from "../observability/log";
+import type { Permit } from "./breaker";
+import type { Refusal } from "./caps";
+import { classify } from "./classify";
+import type { GateParts } from "./parts";
+import { inSchedule, nextScheduleOpen } from "./time";
+import type { IssuedToken } from "./tokens";
+import { mayHaveArrived, send, truncateBody } from "./transport";
+import type { AttemptResult, DeliverInput } from "./types";
+import { parseRetryAfter, verdictOf } from "./verdict";
+
+const DEFAULT_SYNC_TIMEOUT_MS = 15_000;
+const DEFAULT_ASYNC_ACK_TIMEOUT_MS = 10_000;
+/** Margin on top of the send time before an in-flight lease or probe permit lapses on its own. */
+const LEASE_MARGIN_MS = 30_000;
+
+/** What the synchronous pre-delivery step took: released again if the attempt never sends. */
+interface Taken {
+  permit: Permit;
+  reservationId: string;
+}
+
+/**
+ * The network half of one delivery attempt: pre-delivery checks (no HTTP call when they
+ * fail), reservation, request build, send with an abort timeout, parse, classify, then commit
+ * or release the reservation and update the breaker.
+ */
+export async function runAttempt(g: GateParts, input: DeliverInput): Promise<AttemptResult> {
+  const { buyer } = input;
+  const started = g.clock.now();
+  const result = (r: Omit<AttemptResult, "elapsedMs" | "circuit">): AttemptResult => ({
+    ...r,
+    elapsedMs: Math.max(0, g.clock.now() - started),
+    circuit: g.breaker.snapshot().state,
+  });
+
+  if (g.reservations.state(input.deliveryId) === "committed") {
+    // A duplicate of an attempt that already sold (at-least-once queues): same answer, nothing sent.
+    return result({ outcome: "accepted", reason: "already accepted", sent: false, warnings: [] });
+  }
+
+  // Everything from the first check to the last reservation is synchronous: one turn of the
+  // input gate, so no concurrent request can see the state half-way.
+  const timeoutMs = input.timeoutMs ?? buyer.endpoint.timeoutMs ?? (buyer.endpoint.mode === "async" ? DEFAULT_ASYNC_ACK_TIMEOUT_MS : DEFAULT_SYNC_TIMEOUT_MS);
+  const refused = refusal(g, input);
+  if (refused) {
+    return result({
+      outcome: "deferred",
+      errorClass: "deferred",
+      reason: refused.reason,
+      ...(refused.retryAfterSeconds !== undefined ? { retryAfterSeconds: refused.retryAfterSeconds } : {}),
+      sent: false,
+      warnings: [],
+    });
+  }
+  // Two sends (a 401 resend) plus a token fetch fit in the lease; a crash frees it after that.
+  const leaseMs = 3 * timeoutMs + LEASE_MARGIN_MS;
+  const taken: Taken = { permit: g.breaker.acquire(leaseMs), reservationId: input.deliveryId };
+  g.reservations.reserve(input.deliveryId, buyer.caps, started + leaseMs);
+  g.rate.take(buyer.caps.ratePerSecond);
+
+  let settled = false;
+  try {
+    const r = await exchange(g, input, taken, timeoutMs, result);
+    settled = true;
+    return r;
+  } finally {
+    if (!settled) {
+      // An unexpected throw: nothing is known to have been sold, give everything back.
+      g.reservations.release(taken.reservationId);
+      g.breaker.release(taken.permit);
+    }
+  }
+}
+
+/** The first pre-delivery check that fails, in lifecycle order; nothing is taken here. */
+function refusal(g: GateParts, input: DeliverInput): Refusal | undefined {
+  const { buyer } = input;
+  const now = g.clock.now();
+  if (buyer.status === "paused") return { reason: "buyer paused" };
+  if (buyer.status === "sandbox" && !input.sandbox) return { reason: "buyer in sandbox: test leads only" };
+  if (buyer.schedule && !inSchedule(buyer.schedule, now)) {
+    const opens = nextScheduleOpen(buyer.schedule, now);
+    return { reason: "outside the buyer's schedule", ...(opens !== undefined ? { retryAfterSeconds: Math.max(1, Math.ceil((opens - now) / 1000)) } : {}) };
+  }
+  const throttled = g.meta.num("throttled_until");
+  if (throttled > now) return { reason: "buyer asked us to wait (Retry-After)", retryAfterSeconds: Math.max(1, Math.ceil((throttled - now) / 1000)) };
+  const circuit = g.breaker.check();
+  if (!circuit.allowed) return { reason: circuit.reason, retryAfterSeconds: circuit.retryAfterSeconds };
+  return g.reservations.refusal(buyer.caps) ?? g.rate.refusal(buyer.caps.ratePerSecond);
+}
+
+type Finish = (r: Omit<AttemptResult, "elapsedMs" | "circuit">) => AttemptResult;
+
+async function exchange(g: GateParts, input: DeliverInput, taken: Taken, timeoutMs: number, finish: Finish): Promise<AttemptResult> {
+  const { buyer, lead } = input;
+  const tokenKey = `auth:${JSON.stringify(buyer.auth)}`;
+  const tokens = usesTokens(buyer.auth) ? g.tokens.provider(tokenKey, () => issueToken(g, buyer, tokenKey)) : undefined;
+  const ctx = buildContext(g, input, tokens);
+
+  let built: { request: OutboundRequest; warnings: MappingWarning[] };
+  try {
+    built = await prepareRequest(buyer, lead, ctx);
+  } catch (err) {
+    // Nothing was sent: the slot and the probe permit go back untouched.
+    g.reservations.release(taken.reservationId);
+    g.breaker.release(taken.permit);
+    return finish({ ...buildFailure(err), sent: false, warnings: [] });
+  }
+
+  let sent = await send(built.request, timeoutMs, buyer.endpoint.followRedirects);
+  if (sent.response?.status === 401 && tokens) {
+    // The token may have been revoked early: one forced refresh and one resend, same attempt.
+    try {
+      await tokens.getToken(true);
+      built = await prepareRequest(buyer, lead, ctx);
+      sent = await send(built.request, timeoutMs, buyer.endpoint.followRedirects);
+    } catch (err) {
+      log("warn", "token refresh after 401 failed", { buyerId: buyer.id, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  let parsed: ParsedResponse | undefined;
+  if (sent.response) {
+    try {
+      parsed = parseResponse(buyer.response, sent.response);
+    } catch (err) {
+      // An unexpected shape is logged, never a crash: it classifies as unrecognized.
+      log("warn", "buyer response could not be parsed", { buyerId: buyer.id, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  const c = classify({
+    ...(sent.error !== undefined ? { error: sent.error } : {}),
+    timedOut: sent.timedOut,
+    ...(sent.response ? { status: sent.response.status } : {}),
+    ...(parsed ? { parsed } : {}),
+  });
+  const now = g.clock.now();
+
+  // Retry-After on 429/503 holds every send to this buyer, not only this lead's retry.
+  let retryAfterSeconds: number | undefined;
+  if (sent.response && (sent.response.status === 429 || sent.response.status === 503)) {
+    retryAfterSeconds = parseRetryAfter(sent.response.headers["retry-after"], now);
+    if (retryAfterSeconds !== undefined) g.meta.set("throttled_until", String(now + retryAfterSeconds * 1000));
+  }
+
+  // Caps: a test lead is never billed, so it never uses a slot for good.
+  const billable = !(input.sandbox || lead.test);
+  if (c.outcome === "accepted" && billable) g.reservations.commit(taken.reservationId);
+  else if (c.outcome === "pending") g.reservations.hold(taken.reservationId, now + buyer.endpoint.ackTimeoutSeconds * 1000);
+  else g.reservations.release(taken.reservationId);
+
+  g.breaker.record(taken.permit, verdictOf(c, sent.response?.status), buyer.circuit);
+  // A sale or an acknowledgement is a success; a rejection is a healthy answer but no sale.
+  if (c.outcome === "failed") g.meta.set("last_failure_at", String(now));
+  else if (c.outcome === "accepted" || c.outcome === "pending") g.meta.set("last_success_at", String(now));
+
+  return finish({
+    outcome: c.outcome,
+    ...(c.errorClass ? { errorClass: c.errorClass } : {}),
+    ...(c.reason ? { reason: c.reason } : {}),
+    ...(sent.response ? { statusCode: sent.response.status, response: truncateBody(sent.response) } : {}),
+    ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
+    ...(parsed?.buyerLeadId ? { buyerLeadId: parsed.buyerLeadId } : {}),
+    ...(parsed?.price !== undefined && c.outcome === "accepted" ? { price: parsed.price } : {}),
+    ...(parsed?.redirectUrl ? { redirectUrl: parsed.redirectUrl } : {}),
+    request: built.request,
+    warnings: built.warnings,
+    sent: true,
+    ...(mayHaveArrived(sent) ? { ambiguous: true } : {}),
+  });
+}
+
+/** Reads secrets and `${VAR}`s from the Worker's env, by name. */
+export function buildContext(
+  g: GateParts,
+  input: Pick<DeliverInput, "deliveryId" | "idempotencyKey" | "sandbox">,
+  tokens: BuildContext["tokens"],
+): BuildContext {
+  const read = (name: string) => readSecret(g.env, name);
+  return {
+    secret: read,
+    vars: read,
+    now: () => g.clock.now(),
+    deliveryId: input.deliveryId,
+    idempotencyKey: input.idempotencyKey,
+    ...(input.sandbox ? { sandbox: true } : {}),
+    ...(tokens ? { tokens } : {}),
+  };
+}
+
+/** A request that could not be built, by the integration error's kind. */
+function buildFailure(err: unknown): Pick<AttemptResult, "outcome" | "errorClass" | "reason"> {
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof IntegrationError) {
+    switch (err.kind) {
+      // The lead does not fit this buyer (a required field is missing after mapping): like a
+      // rejection it cascades at once, and it is no fault of the buyer's config to alert on.
+      case "mapping":
+        return { outcome: "rejected", errorClass: "rejected", reason: message };
+      // A config that cannot work (missing secret, mapping that cannot compile): never retried.
+      case "config":
+        return { outcome: "failed", errorClass: "config", reason: message };
+      // The token endpoint refused: bad credentials are a config fault, its outages are transient.
+      case "auth":
+        return { outcome: "failed", errorClass: err instanceof AuthError && err.transient ? "transient" : "config", reason: `auth: ${message}` };
+    }
+  }
+  // Anything else (e.g. the token endpoint unreachable): nothing reached the buyer, worth a retry.
+  return { outcome: "failed", errorClass: "transient", reason: `request not built: ${message}` };
+}
+
+async function issueToken(g: GateParts, buyer: BuyerConfig, key: string): Promise<IssuedToken> {
+  const ctx = buildContext(g, { deliveryId: "", idempotencyKey: "" }, undefined);
+  const refreshToken = g.tokens.refreshToken(key);
+  const t = await fetchToken(
+    buyer.auth,
+    ctx,
+    (url, init) => fetch(url, { ...init, signal: AbortSignal.timeout(buyer.endpoint.timeoutMs ?? DEFAULT_ASYNC_ACK_TIMEOUT_MS) }),
+    refreshToken ? { refreshToken } : {},
+  );
+  return { token: t.accessToken, expiresAtMs: t.expiresAt, ...(t.refreshToken ? { refreshToken: t.refreshToken } : {}) };
+}
+
+export { DEFAULT_ASYNC_ACK_TIMEOUT_MS, LEASE_MARGIN_MS };

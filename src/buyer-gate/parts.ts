@@ -1,0 +1,16 @@
+import type { Clock } from "../core/clock";
+import type { CircuitBreaker } from "./breaker";
+import type { RateLimiter, Reservations } from "./caps";
+import type { GateMeta } from "./storage";
+import type { TokenCache } from "./tokens";
+
+/** The pieces of one BuyerGate that its modules (attempt, status, probe) work with. */
+export interface GateParts {
+  env: Env;
+  clock: Clock;
+  meta: GateMeta;
+  breaker: CircuitBreaker;
+  reservations: Reservations;
+  rate: RateLimiter;
+  tokens: TokenCache;
+}

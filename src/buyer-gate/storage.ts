@@ -1,0 +1,49 @@
+import type { SqlLike } from "./breaker";
+
+/**
+ * Schema migrations of the gate's SQLite storage, applied in order and gated by
+ * `meta.schema_version`. Never edit an applied entry: append a new one.
+ */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS breaker (id INTEGER PRIMARY KEY, data TEXT NOT NULL);
+   CREATE TABLE IF NOT EXISTS breaker_calls (at INTEGER NOT NULL, failure INTEGER NOT NULL);
+   CREATE INDEX IF NOT EXISTS breaker_calls_at ON breaker_calls (at);
+   CREATE TABLE IF NOT EXISTS reservations (
+     id TEXT PRIMARY KEY, state TEXT NOT NULL, hour_key TEXT NOT NULL, day_key TEXT NOT NULL,
+     week_key TEXT NOT NULL, month_key TEXT NOT NULL, in_flight INTEGER NOT NULL,
+     expires_at INTEGER, created_at INTEGER NOT NULL);
+   CREATE INDEX IF NOT EXISTS reservations_day ON reservations (day_key);
+   CREATE INDEX IF NOT EXISTS reservations_month ON reservations (month_key);
+   CREATE TABLE IF NOT EXISTS bucket (id INTEGER PRIMARY KEY, tokens REAL NOT NULL, updated_at INTEGER NOT NULL);
+   CREATE TABLE IF NOT EXISTS tokens (key TEXT PRIMARY KEY, token TEXT NOT NULL, expires_at INTEGER NOT NULL, fetched_at INTEGER NOT NULL, refresh_token TEXT);
+   CREATE TABLE IF NOT EXISTS schedule (id TEXT PRIMARY KEY, kind TEXT NOT NULL, run_at INTEGER NOT NULL, payload TEXT);`,
+];
+
+/** The gate's key/value facts (buyer id, last config, throttle, last success …) and its schema version. */
+export class GateMeta {
+  constructor(private readonly sql: SqlLike) {}
+
+  /** Creates or upgrades the schema; runs synchronously inside the constructor's blockConcurrencyWhile. */
+  migrate(): void {
+    this.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    const version = Number(this.get("schema_version") ?? "0") || 0;
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      const ddl = MIGRATIONS[v];
+      if (ddl) this.sql.exec(ddl);
+      this.set("schema_version", String(v + 1));
+    }
+  }
+
+  get(key: string): string | undefined {
+    return this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value;
+  }
+
+  /** A numeric fact; 0 when unset. */
+  num(key: string): number {
+    return Number(this.get(key) ?? "0") || 0;
+  }
+
+  set(key: string, value: string): void {
+    this.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value);
+  }
+}
