@@ -198,17 +198,19 @@ export function rejectPendingClaim(d: Db, deliveryId: string, reason: string, no
     .returning({ id: C.deliveryId });
 }
 
+/** The expired-acknowledgement query (exported so its plan can be checked). */
+export function expiredAcksQuery(d: Db, nowMs: number, limit: number) {
+  return d
+    .select({ leadId: C.leadId, buyerId: C.buyerId, deliveryId: C.deliveryId })
+    .from(C)
+    .where(and(eq(C.state, "pending"), lt(C.ackExpiresAt, isoAt(nowMs))))
+    .limit(limit);
+}
+
 /** Pending deliveries whose buyer never called back before the acknowledgement timeout. */
 export async function expiredAcks(env: DbEnv, nowMs: number, limit: number): Promise<{ leadId: string; buyerId: string; deliveryId: string }[]> {
   const out: { leadId: string; buyerId: string; deliveryId: string }[] = [];
-  for (const d of leadDbs(env)) {
-    const rows = await d
-      .select({ leadId: C.leadId, buyerId: C.buyerId, deliveryId: C.deliveryId })
-      .from(C)
-      .where(and(eq(C.state, "pending"), lt(C.ackExpiresAt, isoAt(nowMs))))
-      .limit(limit);
-    out.push(...rows);
-  }
+  for (const d of leadDbs(env)) out.push(...(await expiredAcksQuery(d, nowMs, limit)));
   return out;
 }
 

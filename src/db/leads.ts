@@ -292,26 +292,32 @@ export function reofferLeadStmt(d: Db, leadId: string, expiresAtMs: number, nowM
     .returning({ id: L.id });
 }
 
+export interface SweepQuery {
+  receivedBeforeMs: number;
+  leaseLapsedBeforeMs: number;
+  dueBeforeMs: number;
+  limit: number;
+}
+
+/** The sweep's query (exported so its plan can be checked): one indexed term per way a lead gets stuck. */
+export function sweepQuery(d: Db, q: SweepQuery) {
+  return d
+    .select({ id: L.id })
+    .from(L)
+    .where(
+      or(
+        and(eq(L.status, "received"), lt(L.createdAt, isoAt(q.receivedBeforeMs))),
+        and(eq(L.status, "delivering"), lt(L.leaseUntil, isoAt(q.leaseLapsedBeforeMs))),
+        and(eq(L.status, "queued"), lt(L.nextAttemptAt, isoAt(q.dueBeforeMs))),
+      ),
+    )
+    .limit(q.limit);
+}
+
 /** Leads that need the sweep: still `received` after intake, a lapsed lease, or queued long past due. */
-export async function leadsNeedingSweep(
-  env: DbEnv,
-  q: { receivedBeforeMs: number; leaseLapsedBeforeMs: number; dueBeforeMs: number; limit: number },
-): Promise<string[]> {
+export async function leadsNeedingSweep(env: DbEnv, q: SweepQuery): Promise<string[]> {
   const out: string[] = [];
-  for (const d of leadDbs(env)) {
-    const rows = await d
-      .select({ id: L.id })
-      .from(L)
-      .where(
-        or(
-          and(eq(L.status, "received"), lt(L.createdAt, isoAt(q.receivedBeforeMs))),
-          and(eq(L.status, "delivering"), lt(L.leaseUntil, isoAt(q.leaseLapsedBeforeMs))),
-          and(eq(L.status, "queued"), lt(L.nextAttemptAt, isoAt(q.dueBeforeMs))),
-        ),
-      )
-      .limit(q.limit);
-    for (const r of rows) out.push(r.id);
-  }
+  for (const d of leadDbs(env)) for (const r of await sweepQuery(d, q)) out.push(r.id);
   return out;
 }
 

@@ -69,8 +69,14 @@ export const leads = sqliteTable(
   (t) => [
     uniqueIndex("leads_source_external_uq").on(t.sourceId, t.externalId),
     uniqueIndex("leads_source_idem_uq").on(t.sourceId, t.idempotencyKey),
-    index("leads_status_idx").on(t.status, t.updatedAt),
+    // The sweep: received leads by age, lapsed leases, queued leads past due (one index per OR term).
     index("leads_next_attempt_idx").on(t.status, t.nextAttemptAt),
+    index("leads_status_created_idx").on(t.status, t.createdAt),
+    index("leads_status_lease_idx").on(t.status, t.leaseUntil),
+    // Reports: leads by time, by source and time, sales by finalization time.
+    index("leads_created_idx").on(t.createdAt),
+    index("leads_source_created_idx").on(t.sourceId, t.createdAt),
+    index("leads_status_finalized_idx").on(t.status, t.finalizedAt),
   ],
 );
 
@@ -164,7 +170,11 @@ export const webhookEvents = sqliteTable(
     receivedAt: text("received_at").notNull(),
     processedAt: text("processed_at"),
   },
-  (t) => [uniqueIndex("webhook_events_uq").on(t.buyerId, t.eventId)],
+  (t) => [
+    uniqueIndex("webhook_events_uq").on(t.buyerId, t.eventId),
+    // The webhook sweep: stored events never enqueued, oldest first.
+    index("webhook_events_status_received_idx").on(t.status, t.receivedAt),
+  ],
 );
 
 export const returns = sqliteTable(
@@ -178,7 +188,11 @@ export const returns = sqliteTable(
     credit: real("credit").notNull(),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex("returns_lead_buyer_uq").on(t.leadId, t.buyerId)],
+  (t) => [
+    uniqueIndex("returns_lead_buyer_uq").on(t.leadId, t.buyerId),
+    index("returns_time_idx").on(t.createdAt),
+    index("returns_source_time_idx").on(t.sourceId, t.createdAt),
+  ],
 );
 
 export const conversions = sqliteTable(
@@ -191,7 +205,11 @@ export const conversions = sqliteTable(
     revenue: real("revenue").notNull().default(0),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex("conversions_lead_buyer_uq").on(t.leadId, t.buyerId)],
+  (t) => [
+    uniqueIndex("conversions_lead_buyer_uq").on(t.leadId, t.buyerId),
+    index("conversions_time_idx").on(t.createdAt),
+    index("conversions_source_time_idx").on(t.sourceId, t.createdAt),
+  ],
 );
 
 export const feedback = sqliteTable("feedback", {
@@ -215,17 +233,25 @@ export const alerts = sqliteTable(
     createdAt: createdAt(),
     resolvedAt: text("resolved_at"),
   },
-  (t) => [index("alerts_time_idx").on(t.createdAt)],
+  (t) => [
+    index("alerts_time_idx").on(t.createdAt),
+    // One open alert per kind and buyer: the raise checks for a recent open one.
+    index("alerts_kind_buyer_idx").on(t.kind, t.buyerId, t.createdAt),
+  ],
 );
 
 /** What died on a dead-letter queue and why. */
-export const deadLetters = sqliteTable("dead_letters", {
-  id: text("id").primaryKey(),
-  queue: text("queue").notNull(),
-  body: text("body").notNull(),
-  attempts: integer("attempts").notNull(),
-  createdAt: createdAt(),
-});
+export const deadLetters = sqliteTable(
+  "dead_letters",
+  {
+    id: text("id").primaryKey(),
+    queue: text("queue").notNull(),
+    body: text("body").notNull(),
+    attempts: integer("attempts").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("dead_letters_time_idx").on(t.createdAt)],
+);
 
 /** Operator overrides on top of buyers/*.json (e.g. paused after a 410 Gone). */
 export const buyerOverrides = sqliteTable("buyer_overrides", {

@@ -60,7 +60,12 @@ export async function reclaimEnqueueFailed(env: DbEnv, buyerId: string, eventId:
  * isolate died between insert and send).
  */
 export async function unqueuedEvents(env: DbEnv, q: { flaggedBeforeMs: number; silentBeforeMs: number; limit: number }) {
-  return mainDb(env)
+  return unqueuedEventsQuery(mainDb(env), q);
+}
+
+/** The webhook sweep's query (exported so its plan can be checked). */
+export function unqueuedEventsQuery(d: Db, q: { flaggedBeforeMs: number; silentBeforeMs: number; limit: number }) {
+  return d
     .select({ id: W.id, buyerId: W.buyerId, eventId: W.eventId, payload: W.payload, receivedAt: W.receivedAt })
     .from(W)
     .where(
