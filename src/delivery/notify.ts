@@ -1,5 +1,5 @@
 import { fromBase64, hmacSha256, toBase64 } from "../core/crypto";
-import { notificationTarget, sourceHasWebhook } from "../db/leads";
+import { notificationTarget, sourceHasWebhook } from "../db/lead-reads";
 import { log } from "../observability/log";
 import { redact } from "../observability/redact";
 import { retryDelaySeconds } from "./backoff";

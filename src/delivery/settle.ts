@@ -1,7 +1,7 @@
 import type { AttemptResult } from "../buyer-gate/types";
 import { insertAttempt } from "../db/attempts";
 import { acceptClaim, awaitDecisionClaim, closeClaim, freeUnsentClaim, noteFailedAttempt, parkDeferredRetry } from "../db/claims";
-import { leadDb } from "../db/client";
+import { type Db, leadDb, type Stmt } from "../db/client";
 import { endLease, sellLeased } from "../db/leads";
 import { timelineEvent } from "../db/timeline";
 import type { BuyerConfig } from "../integration/config";
@@ -30,66 +30,92 @@ export interface Delivery {
  * (`nextRetry`), or the waterfall moves on (a rejection, a spent retry budget, a client fault).
  */
 export async function settleAttempt(run: Run, dv: Delivery, result: AttemptResult): Promise<Settled> {
-  const { env, lead, owner } = run;
-  const { buyer } = dv;
-  const nowMs = run.clock.now();
-  const d = leadDb(env, lead.id);
-
-  if (result.outcome === "deferred") {
-    // Not a failure: the buyer never saw the lead this time. A fresh claim is freed so a later
-    // round may use it; a deferred retry (throttled, circuit open) parks its claim as retryable
-    // for the long-retry round, and the waterfall moves on now.
-    await d.batch([freeUnsentClaim(d, lead.id, buyer.id), parkDeferredRetry(d, lead.id, buyer.id, result.reason ?? "buyer unavailable", nowMs)]);
-    run.deferredNow.add(buyer.id);
-    run.minDeferSeconds = Math.min(run.minDeferSeconds, result.retryAfterSeconds ?? 60);
-    return { done: false };
-  }
-
+  if (result.outcome === "deferred") return settleDeferred(run, dv, result);
   run.attempts++;
+  const nowMs = run.clock.now();
+  const d = leadDb(run.env, run.lead.id);
   const record = {
-    leadId: lead.id,
-    buyerId: buyer.id,
+    leadId: run.lead.id,
+    buyerId: dv.buyer.id,
     deliveryId: dv.deliveryId,
     attempt: dv.attempt,
-    endpoint: buyer.endpoint.url,
-    vertical: lead.data.vertical,
+    endpoint: dv.buyer.endpoint.url,
+    vertical: run.lead.data.vertical,
     result,
     nowMs,
   };
-  const attempt = insertAttempt(d, await attemptRow(env, record));
-  reportAttempt(env, record);
+  const attempt = insertAttempt(d, await attemptRow(run.env, record));
+  reportAttempt(run.env, record);
+  const step: Step = { run, dv, result, d, attempt, nowMs };
+  if (result.outcome === "accepted") return settleSale(step);
+  if (result.outcome === "pending") return settlePending(step);
+  return settleFailure(step);
+}
 
-  if (result.outcome === "accepted") {
-    const sale = { buyerId: buyer.id, price: result.price ?? buyer.price, buyerLeadId: result.buyerLeadId ?? null };
-    await d.batch([
-      attempt,
-      acceptClaim(d, lead.id, buyer.id, sale, nowMs),
-      sellLeased(d, lead.id, owner, sale, run.reasons, nowMs),
-      timelineEvent(d, { leadId: lead.id, type: "sold", buyerId: buyer.id, data: { price: sale.price, buyerLeadId: sale.buyerLeadId }, nowMs }),
-    ]);
-    await notifySource(env, lead.id, "lead.sold", lead.sourceHasWebhook);
-    const sold: WaterfallOutcome = { id: lead.id, status: "sold", buyer: buyer.id, price: sale.price, attempts: run.attempts };
-    if (result.buyerLeadId) sold.buyerLeadId = result.buyerLeadId;
-    return { done: true, outcome: sold };
-  }
+/** One attempt being settled: the attempt row goes into whichever batch records its outcome. */
+interface Step {
+  run: Run;
+  dv: Delivery;
+  result: AttemptResult;
+  d: Db;
+  attempt: Stmt;
+  nowMs: number;
+}
 
-  if (result.outcome === "pending") {
-    const ackExpiresAtMs = nowMs + buyer.endpoint.ackTimeoutSeconds * 1000;
-    await d.batch([
-      attempt,
-      awaitDecisionClaim(d, lead.id, buyer.id, result.buyerLeadId ?? null, ackExpiresAtMs, nowMs),
-      timelineEvent(d, {
-        leadId: lead.id,
-        type: "acknowledged",
-        buyerId: buyer.id,
-        data: { buyerLeadId: result.buyerLeadId ?? null, decisionDueBy: new Date(ackExpiresAtMs).toISOString() },
-        nowMs,
-      }),
-      endLease(d, lead.id, owner, { move: "await" }, run.reasons, nowMs),
-    ]);
-    return { done: true, outcome: outcomeOf(run, "pending", { buyer: buyer.id }) };
-  }
+/**
+ * Not a failure: the buyer never saw the lead this time. A fresh claim is freed so a later
+ * round may use it; a deferred retry (throttled, circuit open) parks its claim as retryable
+ * for the long-retry round, and the waterfall moves on now.
+ */
+async function settleDeferred(run: Run, dv: Delivery, result: AttemptResult): Promise<Settled> {
+  const { lead } = run;
+  const d = leadDb(run.env, lead.id);
+  const nowMs = run.clock.now();
+  await d.batch([freeUnsentClaim(d, lead.id, dv.buyer.id), parkDeferredRetry(d, lead.id, dv.buyer.id, result.reason ?? "buyer unavailable", nowMs)]);
+  run.deferredNow.add(dv.buyer.id);
+  run.minDeferSeconds = Math.min(run.minDeferSeconds, result.retryAfterSeconds ?? 60);
+  return { done: false };
+}
 
+/** Sold: claim accepted, lead sold, timeline, then the source is told. */
+async function settleSale({ run, dv, result, d, attempt, nowMs }: Step): Promise<Settled> {
+  const { lead } = run;
+  const sale = { buyerId: dv.buyer.id, price: result.price ?? dv.buyer.price, buyerLeadId: result.buyerLeadId ?? null };
+  await d.batch([
+    attempt,
+    acceptClaim(d, lead.id, dv.buyer.id, sale, nowMs),
+    sellLeased(d, lead.id, run.owner, sale, run.reasons, nowMs),
+    timelineEvent(d, { leadId: lead.id, type: "sold", buyerId: dv.buyer.id, data: { price: sale.price, buyerLeadId: sale.buyerLeadId }, nowMs }),
+  ]);
+  await notifySource(run.env, lead.id, "lead.sold", lead.sourceHasWebhook);
+  const sold: WaterfallOutcome = { id: lead.id, status: "sold", buyer: dv.buyer.id, price: sale.price, attempts: run.attempts };
+  if (result.buyerLeadId) sold.buyerLeadId = result.buyerLeadId;
+  return { done: true, outcome: sold };
+}
+
+/** The buyer acknowledged and decides later: the lead waits for its callback (or the ack timeout). */
+async function settlePending({ run, dv, result, d, attempt, nowMs }: Step): Promise<Settled> {
+  const { lead } = run;
+  const ackExpiresAtMs = nowMs + dv.buyer.endpoint.ackTimeoutSeconds * 1000;
+  await d.batch([
+    attempt,
+    awaitDecisionClaim(d, lead.id, dv.buyer.id, result.buyerLeadId ?? null, ackExpiresAtMs, nowMs),
+    timelineEvent(d, {
+      leadId: lead.id,
+      type: "acknowledged",
+      buyerId: dv.buyer.id,
+      data: { buyerLeadId: result.buyerLeadId ?? null, decisionDueBy: new Date(ackExpiresAtMs).toISOString() },
+      nowMs,
+    }),
+    endLease(d, lead.id, run.owner, { move: "await" }, run.reasons, nowMs),
+  ]);
+  return { done: true, outcome: outcomeOf(run, "pending", { buyer: dv.buyer.id }) };
+}
+
+/** A failure or a rejection: retry the same buyer after backoff, or close the claim and move on. */
+async function settleFailure({ run, dv, result, d, attempt, nowMs }: Step): Promise<Settled> {
+  const { lead } = run;
+  const { buyer } = dv;
   const reason = result.reason ?? result.errorClass ?? "failed";
   const cls = result.errorClass ?? "server";
   const next = nextRetry({
@@ -108,14 +134,14 @@ export async function settleAttempt(run: Run, dv: Delivery, result: AttemptResul
     await d.batch([
       attempt,
       noteFailedAttempt(d, lead.id, buyer.id, cls, reason, nowMs),
-      endLease(d, lead.id, owner, { move: "park", nextAttemptAtMs: nowMs + delaySeconds * 1000 }, run.reasons, nowMs),
+      endLease(d, lead.id, run.owner, { move: "park", nextAttemptAtMs: nowMs + delaySeconds * 1000 }, run.reasons, nowMs),
     ]);
-    await enqueueRetry(env, lead.id, { buyerId: buyer.id, attempt: dv.attempt + 1 }, delaySeconds);
+    await enqueueRetry(run.env, lead.id, { buyerId: buyer.id, attempt: dv.attempt + 1 }, delaySeconds);
     return { done: true, outcome: outcomeOf(run, "queued") };
   }
 
   await d.batch([attempt, closeClaim(d, lead.id, buyer.id, result.outcome === "rejected" ? "rejected" : "failed", cls, reason, nowMs)]);
   run.reasons.push({ buyerId: buyer.id, reason: result.outcome === "rejected" ? `rejected: ${reason}` : `${cls}: ${reason}` });
-  if (cls === "client" || cls === "config") await onIntegrationFault(env, buyer, result, reason, nowMs);
+  if (cls === "client" || cls === "config") await onIntegrationFault(run.env, buyer, result, reason, nowMs);
   return { done: false };
 }

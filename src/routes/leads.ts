@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../core/errors";
 import { attemptsOf } from "../db/attempts";
-import { getLead } from "../db/leads";
+import { getLead } from "../db/lead-reads";
 import { timelineOf } from "../db/timeline";
 import { runSyncDelivery } from "../delivery/waterfall";
 import { acceptLead } from "../intake/accept";

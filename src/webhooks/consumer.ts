@@ -3,7 +3,7 @@ import { type ClaimMatch, findClaimByRef } from "../db/claims";
 import { mainDb, type Stmt } from "../db/client";
 import { recordConversion, recordFeedback, recordReturn } from "../db/closed-loop";
 import { deadLetter } from "../db/dead-letters";
-import { getLead } from "../db/leads";
+import { getLead } from "../db/lead-reads";
 import { addTimelineEvent } from "../db/timeline";
 import { eventDeadLettered, markEventOutcome, webhookEventStatus } from "../db/webhook-events";
 import { applyBuyerDecision, reofferLead } from "../delivery/callbacks";
