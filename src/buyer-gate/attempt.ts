@@ -1,10 +1,12 @@
+import { encrypt, loadEncryptionKeys } from "../core/crypto";
 import { readSecret } from "../core/settings";
 import { fetchToken, usesTokens } from "../integration/auth";
 import { prepareRequest } from "../integration/build";
 import type { BuyerConfig } from "../integration/config";
 import { AuthError, IntegrationError } from "../integration/errors";
+import { configSecretValues, maskRequest, secretMasker } from "../integration/mask";
 import { parseResponse } from "../integration/response";
-import type { BuildContext, MappingWarning, OutboundRequest, ParsedResponse } from "../integration/types";
+import type { BuildContext, BuyerResponse, MappingWarning, OutboundRequest, ParsedResponse } from "../integration/types";
 import { log } from "../observability/log";
 import type { Permit } from "./breaker";
 import type { Refusal } from "./caps";
@@ -12,7 +14,7 @@ import { classify } from "./classify";
 import type { GateParts } from "./parts";
 import { inSchedule, nextScheduleOpen } from "./time";
 import type { IssuedToken } from "./tokens";
-import { mayHaveArrived, send, truncateBody } from "./transport";
+import { send, truncateBody } from "./transport";
 import type { AttemptResult, DeliverInput } from "./types";
 import { parseRetryAfter, verdictOf } from "./verdict";
 
@@ -20,6 +22,8 @@ const DEFAULT_SYNC_TIMEOUT_MS = 15_000;
 const DEFAULT_ASYNC_ACK_TIMEOUT_MS = 10_000;
 /** Margin on top of the send time before an in-flight lease or probe permit lapses on its own. */
 const LEASE_MARGIN_MS = 30_000;
+/** How long an unclear outcome keeps its cap slot while its retries settle it. */
+const AMBIGUOUS_HOLD_MS = 6 * 3_600_000;
 
 /** What the synchronous pre-delivery step took: released again if the attempt never sends. */
 interface Taken {
@@ -105,7 +109,7 @@ async function exchange(g: GateParts, input: DeliverInput, taken: Taken, timeout
   const tokens = usesTokens(buyer.auth) ? g.tokens.provider(tokenKey, () => issueToken(g, buyer, tokenKey)) : undefined;
   const ctx = buildContext(g, input, tokens);
 
-  let built: { request: OutboundRequest; warnings: MappingWarning[] };
+  let built: { request: OutboundRequest; warnings: MappingWarning[]; unauthenticated: OutboundRequest };
   try {
     built = await prepareRequest(buyer, lead, ctx);
   } catch (err) {
@@ -115,13 +119,13 @@ async function exchange(g: GateParts, input: DeliverInput, taken: Taken, timeout
     return finish({ ...buildFailure(err), sent: false, warnings: [] });
   }
 
-  let sent = await send(built.request, timeoutMs, buyer.endpoint.followRedirects);
+  let sent = await send(g.connections, built.request, timeoutMs, buyer.endpoint.followRedirects);
   if (sent.response?.status === 401 && tokens) {
     // The token may have been revoked early: one forced refresh and one resend, same attempt.
     try {
       await tokens.getToken(true);
       built = await prepareRequest(buyer, lead, ctx);
-      sent = await send(built.request, timeoutMs, buyer.endpoint.followRedirects);
+      sent = await send(g.connections, built.request, timeoutMs, buyer.endpoint.followRedirects);
     } catch (err) {
       log("warn", "token refresh after 401 failed", { buyerId: buyer.id, error: err instanceof Error ? err.message : String(err) });
     }
@@ -143,6 +147,10 @@ async function exchange(g: GateParts, input: DeliverInput, taken: Taken, timeout
     ...(parsed ? { parsed } : {}),
   });
   const now = g.clock.now();
+  // The buyer's secrets never leave the gate: what it returns is masked by value; the exact
+  // request is kept only encrypted, for compliance.
+  const secrets = configSecretValues(buyer, ctx);
+  const archive = await archiveRequest(g, built.request);
 
   // Retry-After on 429/503 holds every send to this buyer, not only this lead's retry.
   let retryAfterSeconds: number | undefined;
@@ -151,10 +159,13 @@ async function exchange(g: GateParts, input: DeliverInput, taken: Taken, timeout
     if (retryAfterSeconds !== undefined) g.meta.set("throttled_until", String(now + retryAfterSeconds * 1000));
   }
 
-  // Caps: a test lead is never billed, so it never uses a slot for good.
+  // Caps: a test lead is never billed, so it never uses a slot for good. An unclear outcome
+  // keeps its slot: the buyer may have taken the lead, and the retry with the same key (or the
+  // delivery layer giving up) settles it.
   const billable = !(input.sandbox || lead.test);
   if (c.outcome === "accepted" && billable) g.reservations.commit(taken.reservationId);
   else if (c.outcome === "pending") g.reservations.hold(taken.reservationId, now + buyer.endpoint.ackTimeoutSeconds * 1000);
+  else if (c.errorClass === "ambiguous" && billable) g.reservations.hold(taken.reservationId, now + AMBIGUOUS_HOLD_MS);
   else g.reservations.release(taken.reservationId);
 
   g.breaker.record(taken.permit, verdictOf(c, sent.response?.status), buyer.circuit);
@@ -166,16 +177,28 @@ async function exchange(g: GateParts, input: DeliverInput, taken: Taken, timeout
     outcome: c.outcome,
     ...(c.errorClass ? { errorClass: c.errorClass } : {}),
     ...(c.reason ? { reason: c.reason } : {}),
-    ...(sent.response ? { statusCode: sent.response.status, response: truncateBody(sent.response) } : {}),
+    ...(sent.response ? { statusCode: sent.response.status, response: maskResponse(truncateBody(sent.response), secrets) } : {}),
     ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
     ...(parsed?.buyerLeadId ? { buyerLeadId: parsed.buyerLeadId } : {}),
     ...(parsed?.price !== undefined && c.outcome === "accepted" ? { price: parsed.price } : {}),
     ...(parsed?.redirectUrl ? { redirectUrl: parsed.redirectUrl } : {}),
-    request: built.request,
+    request: maskRequest(built.request, secrets, built.unauthenticated),
+    ...(archive ? { archive } : {}),
     warnings: built.warnings,
     sent: true,
-    ...(mayHaveArrived(sent) ? { ambiguous: true } : {}),
   });
+}
+
+/** The exact request, AES-GCM encrypted with the current key (undefined when no keys are set: development only). */
+async function archiveRequest(g: GateParts, request: OutboundRequest): Promise<{ keyId: string; data: string } | undefined> {
+  const keys = loadEncryptionKeys(g.env.REQUEST_ENCRYPTION_KEYS);
+  return keys ? encrypt(await keys, JSON.stringify(request)) : undefined;
+}
+
+/** A buyer's answer with any of its secrets it echoed masked. */
+function maskResponse(res: BuyerResponse, secrets: readonly string[]): BuyerResponse {
+  const mask = secretMasker(secrets);
+  return { ...res, body: mask(res.body), headers: Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, mask(v)])) };
 }
 
 /** Reads secrets and `${VAR}`s from the Worker's env, by name. */

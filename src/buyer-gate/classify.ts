@@ -1,6 +1,10 @@
 import type { ParsedResponse } from "../integration/types";
 
-export type ErrorClass = "transient" | "client" | "server" | "rejected" | "deferred" | "config";
+/**
+ * What went wrong, and so what happens next (ARCHITECTURE "Error classes"). `ambiguous`: the
+ * request left and no answer came back (timeout, reset): the buyer may have the lead.
+ */
+export type ErrorClass = "transient" | "ambiguous" | "client" | "server" | "rejected" | "deferred" | "config";
 
 export interface ClassifyInput {
   /** What `fetch` threw (connection refused, reset, DNS, invalid URL). */
@@ -20,6 +24,9 @@ export interface Classification {
   reason?: string;
 }
 
+/** Errors that say the connection dropped mid-exchange (not that it never opened). */
+const DROPPED = /reset|lost|closed|disconnect|aborted|socket hang up|EPIPE/i;
+
 const CLIENT_STATUS_REASON: Record<number, string> = {
   400: "bad request (400)",
   401: "unauthorized (401)",
@@ -33,7 +40,8 @@ const CLIENT_STATUS_REASON: Record<number, string> = {
  *
  * | input | class |
  * |---|---|
- * | timeout, connection refused / reset, 503, 429 (and 408) | transient |
+ * | connection refused, DNS, 503, 429 (and 408): the buyer surely did not take it | transient |
+ * | sent, then a timeout or a dropped connection: the buyer may have taken it | ambiguous |
  * | 3xx (redirects not followed), 400, 401, 403, 404, 410, other 4xx; an invalid URL | client |
  * | 500, 502, 504, other 5xx; a 2xx the rules cannot read; a 2xx the rules call an error | server |
  * | 2xx read as rejected | rejected |
@@ -47,13 +55,15 @@ const CLIENT_STATUS_REASON: Record<number, string> = {
  * The 401 here is final: the BuyerGate has already refreshed the token and resent once.
  */
 export function classify(input: ClassifyInput): Classification {
-  if (input.timedOut) return { outcome: "failed", errorClass: "transient", reason: "timeout: the buyer did not answer in time" };
+  if (input.timedOut) return { outcome: "failed", errorClass: "ambiguous", reason: "timeout: the buyer did not answer in time (it may have the lead)" };
   if (input.error !== undefined) {
     const message = input.error instanceof Error ? input.error.message : String(input.error);
     // A URL fetch cannot even try is a config fault: retrying it would fail the same way.
     if (/invalid url|unsupported protocol|fetch api cannot load/i.test(message)) {
       return { outcome: "failed", errorClass: "client", reason: `invalid endpoint: ${message}` };
     }
+    // The connection dropped after the request went out: the buyer may have the lead.
+    if (DROPPED.test(message)) return { outcome: "failed", errorClass: "ambiguous", reason: `connection lost: ${message} (the buyer may have the lead)` };
     return { outcome: "failed", errorClass: "transient", reason: `network error: ${message}` };
   }
   const status = input.status;

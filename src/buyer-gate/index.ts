@@ -11,11 +11,14 @@ import { Scheduler } from "./scheduler";
 import { gateStatus } from "./status";
 import { GateMeta } from "./storage";
 import { TokenCache } from "./tokens";
+import { Connections } from "./transport";
 import type { AttemptResult, DeliverInput, GateStatus } from "./types";
 
 export type { AttemptResult, DeliverInput, GateStatus } from "./types";
 
 const PRUNE_EVERY_MS = 3_600_000;
+/** Simultaneous requests to the buyer (a Worker's open-connection limit). */
+const OUTBOUND_CONNECTIONS = 6;
 
 /**
  * One per buyer, placed near the buyer's endpoint. Owns everything that must be decided in
@@ -51,6 +54,7 @@ export class BuyerGate extends DurableObject<Env> {
       reservations: new Reservations(sql, now),
       rate: new RateLimiter(sql, now),
       tokens: new TokenCache(sql, now),
+      connections: new Connections(OUTBOUND_CONNECTIONS),
     };
     void ctx.blockConcurrencyWhile(async () => {
       meta.migrate();

@@ -3,6 +3,7 @@ import type { CircuitBreaker } from "./breaker";
 import type { RateLimiter, Reservations } from "./caps";
 import type { GateMeta } from "./storage";
 import type { TokenCache } from "./tokens";
+import type { Connections } from "./transport";
 
 /** The pieces of one BuyerGate that its modules (attempt, status, probe) work with. */
 export interface GateParts {
@@ -13,4 +14,5 @@ export interface GateParts {
   reservations: Reservations;
   rate: RateLimiter;
   tokens: TokenCache;
+  connections: Connections;
 }

@@ -25,7 +25,7 @@ export async function probeFromAlarm(g: GateParts, buyer: BuyerConfig | undefine
     return;
   }
   const permit = g.breaker.acquire(2 * timeoutMs + LEASE_MARGIN_MS);
-  const sent = await send({ method: "GET", url, headers: { "X-Leadwire-Probe": "true" } }, timeoutMs, buyer.endpoint.followRedirects);
+  const sent = await send(g.connections, { method: "GET", url, headers: { "X-Leadwire-Probe": "true" } }, timeoutMs, buyer.endpoint.followRedirects);
   const status = sent.response?.status;
   // Any answer below 500 (other than 429/503) shows the endpoint is reachable again.
   const healthy = status !== undefined && status < 500 && status !== 429;

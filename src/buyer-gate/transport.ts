@@ -10,8 +10,54 @@ export interface SendResult {
   timedOut: boolean;
 }
 
-/** One HTTP exchange with an abort timeout that covers the body too. Never throws. */
-export async function send(req: OutboundRequest, timeoutMs: number, followRedirects: boolean): Promise<SendResult> {
+/**
+ * The gate's outbound connections. A Worker keeps only a few connections open at once (6) and
+ * queues the rest inside the runtime; a request waiting there has not reached the buyer. The
+ * gate waits for a slot *before* it starts the request's timeout, so the timeout covers only
+ * the time on the wire and a fast buyer under load is not recorded as a timeout.
+ */
+export class Connections {
+  #free: number;
+  #waiting: (() => void)[] = [];
+
+  constructor(readonly size: number) {
+    this.#free = size;
+  }
+
+  /** Requests waiting for a connection now. */
+  get queued(): number {
+    return this.#waiting.length;
+  }
+
+  async acquire(): Promise<void> {
+    if (this.#free > 0) {
+      this.#free--;
+      return;
+    }
+    await new Promise<void>((resolve) => this.#waiting.push(resolve));
+  }
+
+  release(): void {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#free++;
+  }
+}
+
+/**
+ * One HTTP exchange on one of the gate's connections, with an abort timeout that starts when
+ * the request goes out and covers the body too. Never throws.
+ */
+export async function send(connections: Connections, req: OutboundRequest, timeoutMs: number, followRedirects: boolean): Promise<SendResult> {
+  await connections.acquire();
+  try {
+    return await exchange(req, timeoutMs, followRedirects);
+  } finally {
+    connections.release();
+  }
+}
+
+async function exchange(req: OutboundRequest, timeoutMs: number, followRedirects: boolean): Promise<SendResult> {
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -44,9 +90,4 @@ export function truncateBody(res: BuyerResponse): BuyerResponse {
   const bytes = new TextEncoder().encode(res.body);
   if (bytes.length <= MAX_RESPONSE_BYTES) return res;
   return { ...res, body: new TextDecoder().decode(bytes.slice(0, MAX_RESPONSE_BYTES)) };
-}
-
-/** Whether a send that failed may still have reached the buyer (a timeout or a dropped connection). */
-export function mayHaveArrived(s: SendResult): boolean {
-  return s.timedOut || (s.error !== undefined && /reset|lost|closed|disconnect|aborted/i.test(String(s.error)));
 }

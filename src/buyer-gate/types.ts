@@ -38,16 +38,19 @@ export interface AttemptResult {
   buyerLeadId?: string;
   price?: number;
   redirectUrl?: string;
-  /** The request exactly as sent (the last one, when a 401 made us resend). */
+  /**
+   * The request as sent (the last one, when a 401 made us resend), with every secret and
+   * credential masked by value: the buyer's secrets never leave its gate.
+   */
   request?: OutboundRequest;
+  /** The exact request, AES-GCM encrypted inside the gate (key id for rotation), for compliance. */
+  archive?: { keyId: string; data: string };
   /** The buyer's answer, body truncated to 20 KB. */
   response?: BuyerResponse;
   elapsedMs: number;
   warnings: MappingWarning[];
   /** Whether a request left for the buyer. */
   sent: boolean;
-  /** Timed out (or the connection dropped) after sending: the buyer may have the lead. */
-  ambiguous?: boolean;
   /** Circuit state after this attempt. */
   circuit: CircuitState;
 }

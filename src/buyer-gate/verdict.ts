@@ -10,7 +10,7 @@ import type { Classification } from "./classify";
 export function verdictOf(c: Classification, status: number | undefined): Verdict {
   if (c.outcome === "accepted" || c.outcome === "pending") return "success";
   if (status === 429) return "neutral";
-  return c.errorClass === "transient" || c.errorClass === "server" ? "failure" : "neutral";
+  return c.errorClass === "transient" || c.errorClass === "ambiguous" || c.errorClass === "server" ? "failure" : "neutral";
 }
 
 /** Retry-After as seconds from `nowMs`: delta-seconds or an HTTP date; undefined when absent or unreadable. */

@@ -232,7 +232,10 @@ export function resumeLead(d: Db, leadId: string, nowMs: number): Stmt {
     .where(and(eq(L.id, leadId), from("resume")));
 }
 
-/** Puts a lead whose queue message or worker was lost back on the queue (clears any lease). */
+/**
+ * Puts a lead whose queue message or worker was lost back on the queue (clears any lease).
+ * `dueAtMs` null keeps the due time it had (set to now when it had none).
+ */
 export async function requeueLead(env: DbEnv, leadId: string, dueAtMs: number | null, nowMs: number): Promise<boolean> {
   const res = await leadDb(env, leadId)
     .update(L)
@@ -241,7 +244,7 @@ export async function requeueLead(env: DbEnv, leadId: string, dueAtMs: number | 
       leaseOwner: null,
       leaseUntil: null,
       updatedAt: isoAt(nowMs),
-      ...(dueAtMs !== null ? { nextAttemptAt: isoAt(dueAtMs) } : {}),
+      nextAttemptAt: dueAtMs !== null ? isoAt(dueAtMs) : sql`COALESCE(${L.nextAttemptAt}, ${isoAt(nowMs)})`,
     })
     .where(and(eq(L.id, leadId), from("requeue")))
     .returning({ id: L.id });

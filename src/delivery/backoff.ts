@@ -1,3 +1,4 @@
+import type { ErrorClass } from "../buyer-gate/types";
 import type { BuyerConfig } from "../integration/config";
 
 /** A buyer's retry policy (defaults: 6 attempts, 2 s base, 60 s cap, 25 % jitter, 5–15 min long retry). */
@@ -32,7 +33,7 @@ export function longRetryDelaySeconds(policy: LongRetryPolicy, random: () => num
 export interface NextRetryInput {
   /** The attempt that just failed (1-based). */
   attempt: number;
-  errorClass: "transient" | "server" | "client" | "rejected" | "deferred" | "config";
+  errorClass: ErrorClass;
   policy: RetryPolicy;
   /** From the buyer's Retry-After, when it sent one. */
   retryAfterSeconds?: number;
@@ -53,7 +54,7 @@ export type NextRetry =
   | { kind: "cascade" };
 
 /**
- * What to do after a failed attempt. Transient errors get `maxAttempts` fast retries, server
+ * What to do after a failed attempt. Transient and ambiguous errors get `maxAttempts` fast retries, server
  * errors at most `maxServerErrorAttempts` (a broken buyer should not hold a lead for minutes);
  * after that the long retry. A `Retry-After` is a floor, never shortened by jitter. Deferrals
  * are not failures and do not count against the attempts: they retry at the gate's hint.
@@ -64,7 +65,7 @@ export function nextRetry(input: NextRetryInput): NextRetry {
   let next: NextRetry;
   if (input.errorClass === "deferred") {
     next = { kind: "retry", delaySeconds: Math.max(floor, policy.baseDelaySeconds) };
-  } else if (input.errorClass === "transient" || input.errorClass === "server") {
+  } else if (input.errorClass === "transient" || input.errorClass === "ambiguous" || input.errorClass === "server") {
     const max = input.errorClass === "server" ? Math.min(policy.maxServerErrorAttempts, policy.maxAttempts) : policy.maxAttempts;
     next =
       input.attempt < max

@@ -18,6 +18,20 @@ export async function onIntegrationFault(env: Env, buyer: BuyerConfig, result: A
   await alert(env, nowMs, "config_fault", buyer.id, `${buyer.name}: ${reason}${result.statusCode ? ` (HTTP ${result.statusCode})` : ""}`);
 }
 
+/**
+ * A buyer that never answered clearly, through every retry with the same key, may hold a lead
+ * that now goes to another buyer: an operator must reconcile with that buyer.
+ */
+export async function onAmbiguousOutcome(env: Env, buyer: BuyerConfig, leadId: string, attempts: number, nowMs: number): Promise<void> {
+  await alert(
+    env,
+    nowMs,
+    "ambiguous_outcome",
+    buyer.id,
+    `${buyer.name} never answered lead ${leadId} clearly (${attempts} attempts with the same Idempotency-Key); it may hold the lead, which now goes to the next buyer. Reconcile with the buyer.`,
+  );
+}
+
 async function alert(env: Env, nowMs: number, kind: string, buyerId: string, message: string): Promise<void> {
   if (await raiseAlert(env, { kind, buyerId, message, nowMs })) log("warn", "alert", { kind, buyerId, message });
 }

@@ -4,9 +4,6 @@ import type { BuyerConfig } from "../integration/config";
 import { rankCandidates } from "./eligibility";
 import type { Run } from "./run";
 
-/** A scheduled retry this late is taken as lost (its message dead or dropped) and resumed. */
-export const LOST_RETRY_MS = 10 * 60_000;
-
 /** The waterfall's next step. */
 export type NextBuyer =
   /** Deliver to this buyer under this claim. */
@@ -17,33 +14,35 @@ export type NextBuyer =
   | { kind: "none" };
 
 /**
- * Picks the next buyer with fresh state: the scheduled retry this run was started for; else,
- * on a duplicate message, the scheduled retry (waiting for it, or resuming it when its message
- * was lost); else the best eligible buyer ranked now (price, then priority), claimed with a
- * unique insert so no other worker gives the same lead to the same buyer.
+ * Picks the next buyer with fresh state. First, a delivery that began and did not end is
+ * finished before anything else, with its own delivery id and idempotency key: the scheduled
+ * retry this run was started for; or, on any other message, a claim left `trying` — a retry
+ * that is due (its message late or lost) or an attempt cut off by a crash (the buyer may have
+ * the lead, so the lead never moves on to another buyer first). A retry not yet due makes this
+ * message wait for it. Otherwise the best eligible buyer ranked now (price, then priority) is
+ * claimed with a unique insert, so no other worker gives the same lead to the same buyer.
  */
 export async function nextBuyer(run: Run, firstPass: boolean): Promise<NextBuyer> {
-  const { env, lead } = run;
+  const { lead } = run;
   const nowMs = run.clock.now();
-  const held = await claimsOf(env, lead.id);
+  const held = await claimsOf(run.env, lead.id);
 
-  if (run.retryTarget) {
-    const target = run.retryTarget;
-    run.retryTarget = undefined;
+  const target = run.retryTarget;
+  run.retryTarget = undefined;
+  if (target) {
     const c = held.get(target.buyerId);
     const buyer = run.buyers.get(target.buyerId);
-    if (c && buyer && c.state === "trying") return { kind: "deliver", buyer, sandbox: lead.data.test, deliveryId: c.deliveryId, attempt: target.attempt };
+    // A retry message is current only for the attempt that follows the last one recorded.
+    if (c && buyer && c.state === "trying" && c.attempts + 1 === target.attempt) {
+      return { kind: "deliver", buyer, sandbox: lead.data.test, deliveryId: c.deliveryId, attempt: target.attempt };
+    }
   }
 
-  // Only a message that is not itself a scheduled retry can be a duplicate of one.
-  const isRetryMessage = run.mode.kind === "async" && run.mode.retry !== undefined;
-  const scheduled = firstPass && !isRetryMessage ? [...held.values()].find((c) => c.state === "trying" && c.attempts > 0) : undefined;
-  if (scheduled) {
-    const due = lead.nextAttemptAtMs ?? 0;
-    const buyer = run.buyers.get(scheduled.buyerId);
-    if (nowMs - due < LOST_RETRY_MS || !buyer) return { kind: "wait" };
-    // The scheduled retry never came (its message was lost): resume it now.
-    return { kind: "deliver", buyer, sandbox: lead.data.test, deliveryId: scheduled.deliveryId, attempt: scheduled.attempts + 1 };
+  const open = firstPass ? [...held.values()].find((c) => c.state === "trying") : undefined;
+  const openBuyer = open ? run.buyers.get(open.buyerId) : undefined;
+  if (open && openBuyer) {
+    if (open.attempts > 0 && nowMs < (lead.nextAttemptAtMs ?? 0)) return { kind: "wait" };
+    return { kind: "deliver", buyer: openBuyer, sandbox: lead.data.test, deliveryId: open.deliveryId, attempt: open.attempts + 1 };
   }
 
   return rankAndClaim(run, held, nowMs);

@@ -1,5 +1,4 @@
 import type { AttemptResult } from "../buyer-gate/types";
-import { encrypt, loadEncryptionKeys } from "../core/crypto";
 import { newId } from "../core/ids";
 import type { NewAttempt } from "../db/attempts";
 import { log } from "../observability/log";
@@ -24,19 +23,18 @@ function truncate(s: string, max: number): string {
 }
 
 /**
- * The attempt's row: the request with PII masked (what every screen shows), the exact request
- * AES-GCM encrypted (only an admin with the key decrypts it), the masked and truncated response.
- * It is written in the same batch as the state change it explains.
+ * The attempt's row: the request with PII masked (what every screen shows; the gate already
+ * masked the buyer's secrets by value), the exact request as the gate encrypted it (only an
+ * admin with the key decrypts it), the masked and truncated response. It is written in the
+ * same batch as the state change it explains.
  */
-export async function attemptRow(env: { REQUEST_ENCRYPTION_KEYS?: string }, r: AttemptRecord): Promise<NewAttempt> {
+export function attemptRow(r: AttemptRecord): NewAttempt {
   const { result } = r;
   const req = result.request;
   const masked = req
     ? { method: req.method, url: redactUrl(req.url), headers: redactHeaders(req.headers), body: req.body === undefined ? null : redactBody(req.body) }
     : { method: null, url: redactUrl(r.endpoint), headers: {}, body: null };
-  let encrypted: { keyId: string; data: string } | undefined;
-  const keys = loadEncryptionKeys(env.REQUEST_ENCRYPTION_KEYS);
-  if (req && keys) encrypted = await encrypt(await keys, JSON.stringify(req));
+  const encrypted = result.archive;
   return {
     id: newId("att", r.nowMs),
     leadId: r.leadId,

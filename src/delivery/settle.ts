@@ -6,7 +6,7 @@ import { endLease, sellLeased } from "../db/leads";
 import { timelineEvent } from "../db/timeline";
 import type { BuyerConfig } from "../integration/config";
 import { nextRetry } from "./backoff";
-import { onIntegrationFault } from "./faults";
+import { onAmbiguousOutcome, onIntegrationFault } from "./faults";
 import { enqueueRetry } from "./jobs";
 import { notifySource } from "./notify";
 import { attemptRow, reportAttempt } from "./record";
@@ -44,7 +44,7 @@ export async function settleAttempt(run: Run, dv: Delivery, result: AttemptResul
     result,
     nowMs,
   };
-  const attempt = insertAttempt(d, await attemptRow(run.env, record));
+  const attempt = insertAttempt(d, attemptRow(record));
   reportAttempt(run.env, record);
   const step: Step = { run, dv, result, d, attempt, nowMs };
   if (result.outcome === "accepted") return settleSale(step);
@@ -112,7 +112,14 @@ async function settlePending({ run, dv, result, d, attempt, nowMs }: Step): Prom
   return { done: true, outcome: outcomeOf(run, "pending", { buyer: dv.buyer.id }) };
 }
 
-/** A failure or a rejection: retry the same buyer after backoff, or close the claim and move on. */
+/**
+ * A failure or a rejection. While the buyer's retry budget lasts, a transient, ambiguous or
+ * server failure is retried with the same buyer and key after backoff — also for a sync lead,
+ * which is then handed to the queue (the source gets `queued`): a failure never ends a lead.
+ * An ambiguous outcome whose retries are spent cascades, marked ambiguous, with an alert to
+ * reconcile (its cap slot stays held until it lapses: the buyer may have the lead). Anything
+ * else closes the claim and the waterfall moves on.
+ */
 async function settleFailure({ run, dv, result, d, attempt, nowMs }: Step): Promise<Settled> {
   const { lead } = run;
   const { buyer } = dv;
@@ -128,7 +135,7 @@ async function settleFailure({ run, dv, result, d, attempt, nowMs }: Step): Prom
     random: Math.random,
   });
 
-  if (run.mode.kind === "async" && next.kind === "retry") {
+  if (next.kind === "retry") {
     // Retry the same buyer after backoff; the message carries the attempt number.
     const delaySeconds = Math.min(Math.ceil(next.delaySeconds), MAX_RETRY_DELAY_SECONDS);
     await d.batch([
@@ -143,5 +150,6 @@ async function settleFailure({ run, dv, result, d, attempt, nowMs }: Step): Prom
   await d.batch([attempt, closeClaim(d, lead.id, buyer.id, result.outcome === "rejected" ? "rejected" : "failed", cls, reason, nowMs)]);
   run.reasons.push({ buyerId: buyer.id, reason: result.outcome === "rejected" ? `rejected: ${reason}` : `${cls}: ${reason}` });
   if (cls === "client" || cls === "config") await onIntegrationFault(run.env, buyer, result, reason, nowMs);
+  if (cls === "ambiguous") await onAmbiguousOutcome(run.env, buyer, lead.id, dv.attempt, nowMs);
   return { done: false };
 }

@@ -8,8 +8,12 @@ import { getBuyerRegistry } from "../integration/registry";
 import { enqueueDeliver } from "./jobs";
 
 const STUCK_RECEIVED_MS = 60_000;
-/** A queued lead this far past its due time lost its message; enqueue it again. */
-const STALE_QUEUED_MS = 10 * 60_000;
+/**
+ * A queued lead this far past its due time lost its message (a restart, a dropped or
+ * dead-lettered message): enqueue it again. D1 is the truth of when a lead is due, so a lost
+ * message delays a lead by at most this plus the cron's minute.
+ */
+const STALE_QUEUED_MS = 60_000;
 const BATCH = 100;
 
 export interface SweepReport {
@@ -36,7 +40,8 @@ export async function sweepLeads(env: Env, clock: Clock): Promise<SweepReport> {
   });
   for (const id of stuck) {
     await enqueueDeliver(env, id);
-    if (await requeueLead(env, id, nowMs, nowMs)) report.requeued++;
+    // The due time stays as it was: the job resumes the delivery that was due, it does not start over.
+    if (await requeueLead(env, id, null, nowMs)) report.requeued++;
   }
 
   const registry = getBuyerRegistry(env);

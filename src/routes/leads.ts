@@ -16,23 +16,46 @@ export const MAX_LEAD_BYTES = 64 * 1024;
 export const leadsRouter = newRouter();
 leadsRouter.use("*", sourceAuth);
 
+const LeadBase = {
+  id: z.string(),
+  status: z.enum(["received", "queued", "delivering", "pending", "sold", "unsold", "expired"]),
+  vertical: z.string(),
+  test: z.boolean(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  finalizedAt: z.string().nullable(),
+  expiresAt: z.string(),
+  lead: z.unknown().openapi({ description: "The normalized lead, PII masked" }),
+};
+
+/** What an operator sees: every attempt (request masked, secrets never included), buyer and price. */
 const LeadViewSchema = z
   .object({
-    id: z.string(),
-    status: z.enum(["received", "queued", "delivering", "pending", "sold", "unsold", "expired"]),
-    vertical: z.string(),
-    test: z.boolean(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-    finalizedAt: z.string().nullable(),
-    expiresAt: z.string(),
+    ...LeadBase,
     sold: z.object({ buyer: z.string(), price: z.number().nullable(), buyerLeadId: z.string().nullable() }).nullable(),
     reasons: z.unknown(),
-    lead: z.unknown().openapi({ description: "The normalized lead, PII masked" }),
     attempts: z.array(z.record(z.string(), z.unknown())),
     timeline: z.array(z.object({ type: z.string(), buyer: z.string().nullable(), at: z.string(), data: z.unknown() })),
   })
   .openapi("LeadView");
+
+/** What the lead's source sees: its status and a neutral reason — never a buyer's identity, endpoint, request, response or price. */
+const SourceLeadViewSchema = z
+  .object({
+    ...LeadBase,
+    outcome: z.string().nullable().openapi({ description: "Why the lead ended unsold or expired, in neutral words" }),
+    timeline: z.array(z.object({ type: z.string(), at: z.string() })),
+  })
+  .openapi("SourceLeadView");
+
+/** Timeline entries a source may see (what happened, not which buyer did it). */
+const SOURCE_EVENTS = new Set(["received", "acknowledged", "sold", "returned", "ack_expired"]);
+
+function neutralOutcome(status: string): string | null {
+  if (status === "unsold") return "no buyer accepted the lead";
+  if (status === "expired") return "the lead reached its maximum age without a buyer";
+  return null;
+}
 
 const submitLead = createRoute({
   method: "post",
@@ -92,7 +115,11 @@ const getLeadRoute = createRoute({
   summary: "A lead's status, normalized data (PII masked), attempts and timeline",
   security: [...SOURCE_KEY, { adminToken: [] }],
   request: { params: IdParam },
-  responses: { 200: json(LeadViewSchema, "The lead"), 401: errors[401], 404: errors[404] },
+  responses: {
+    200: json(z.union([LeadViewSchema, SourceLeadViewSchema]), "The lead: the operator's view for the admin token, the source's view for its key"),
+    401: errors[401],
+    404: errors[404],
+  },
 });
 
 leadsRouter.openapi(getLeadRoute, async (c) => {
@@ -101,20 +128,34 @@ leadsRouter.openapi(getLeadRoute, async (c) => {
   const lead = await getLead(c.env, id, source?.id);
   // A source asking for another source's lead gets the same 404 as for a missing one.
   if (!lead) throw new ApiError("not_found", `No lead ${id}.`);
+  const base = {
+    id: lead.id,
+    status: lead.status,
+    vertical: lead.vertical,
+    test: lead.test,
+    createdAt: lead.createdAt,
+    updatedAt: lead.updatedAt,
+    finalizedAt: lead.finalizedAt,
+    expiresAt: lead.expiresAt,
+    lead: redact(JSON.parse(lead.data) as unknown),
+  };
+  if (source) {
+    const events = await timelineOf(c.env, id);
+    return c.json(
+      {
+        ...base,
+        outcome: neutralOutcome(lead.status),
+        timeline: events.filter((e) => SOURCE_EVENTS.has(e.type)).map((e) => ({ type: e.type, at: e.createdAt })),
+      },
+      200,
+    );
+  }
   const [attempts, events] = await Promise.all([attemptsOf(c.env, id), timelineOf(c.env, id)]);
   return c.json(
     {
-      id: lead.id,
-      status: lead.status,
-      vertical: lead.vertical,
-      test: lead.test,
-      createdAt: lead.createdAt,
-      updatedAt: lead.updatedAt,
-      finalizedAt: lead.finalizedAt,
-      expiresAt: lead.expiresAt,
+      ...base,
       sold: lead.soldBuyerId ? { buyer: lead.soldBuyerId, price: lead.soldPrice, buyerLeadId: lead.buyerLeadId } : null,
       reasons: JSON.parse(lead.outcomeReasons) as unknown,
-      lead: redact(JSON.parse(lead.data) as unknown),
       attempts: attempts.map((a) => ({
         id: a.id,
         buyer: a.buyerId,

@@ -70,9 +70,9 @@ export async function postLead(stack: Stack, lead: unknown, query = ""): Promise
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-/** GET /v1/leads/:id as the stack's source; throws on anything but 200. */
+/** GET /v1/leads/:id with the operator's view (admin token); throws on anything but 200. */
 export async function getLead(stack: Stack, id: string): Promise<{ view: LeadView; text: string }> {
-  const res = await fetch(`${stack.baseUrl}/v1/leads/${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${stack.sourceKey}` } });
+  const res = await fetch(`${stack.baseUrl}/v1/leads/${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${stack.adminToken}` } });
   const text = await res.text();
   if (res.status !== 200) throw new Error(`GET /v1/leads/${id} answered ${res.status}: ${text}`);
   return { view: JSON.parse(text) as LeadView, text };

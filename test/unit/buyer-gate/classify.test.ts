@@ -3,9 +3,10 @@ import { classify } from "../../../src/buyer-gate/classify";
 
 describe("classify: the error-class table", () => {
   it.each([
-    [{ timedOut: true }, "failed", "transient"],
+    [{ timedOut: true }, "failed", "ambiguous"],
     [{ error: new TypeError("connect ECONNREFUSED 127.0.0.1:9") }, "failed", "transient"],
-    [{ error: new Error("Network connection lost.") }, "failed", "transient"],
+    [{ error: new Error("Network connection lost.") }, "failed", "ambiguous"],
+    [{ error: new Error("read ECONNRESET") }, "failed", "ambiguous"],
     [{ status: 503 }, "failed", "transient"],
     [{ status: 429 }, "failed", "transient"],
     [{ status: 408 }, "failed", "transient"],
@@ -47,7 +48,7 @@ describe("classify: the error-class table", () => {
   });
 
   it("a timeout wins over a partial response", () => {
-    expect(classify({ timedOut: true, status: 200, parsed: { outcome: "accepted" } }).errorClass).toBe("transient");
+    expect(classify({ timedOut: true, status: 200, parsed: { outcome: "accepted" } }).errorClass).toBe("ambiguous");
   });
 });
 

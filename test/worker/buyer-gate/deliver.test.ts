@@ -42,18 +42,18 @@ describe("BuyerGate.deliver against the mock buyer", () => {
     expect(await received(b.id)).toHaveLength(1);
   });
 
-  it("a connection reset is transient and ambiguous", async () => {
+  it("a connection reset after sending is ambiguous: the buyer may have the lead", async () => {
     const b = gateBuyer(uid("reset"), "reset");
     const r = await gate(b).deliver(input(b));
-    expect(r).toMatchObject({ outcome: "failed", errorClass: "transient", sent: true });
+    expect(r).toMatchObject({ outcome: "failed", errorClass: "ambiguous", sent: true });
     expect(r.statusCode).toBeUndefined();
   });
 
-  it("a hanging buyer times out at timeoutMs: transient, ambiguous", async () => {
+  it("a hanging buyer times out at timeoutMs: ambiguous", async () => {
     const b = gateBuyer(uid("hang"), "hang");
     const t0 = Date.now();
     const r = await gate(b).deliver(input(b, { timeoutMs: 300 }));
-    expect(r).toMatchObject({ outcome: "failed", errorClass: "transient", sent: true, ambiguous: true });
+    expect(r).toMatchObject({ outcome: "failed", errorClass: "ambiguous", sent: true });
     expect(r.reason).toMatch(/timeout/);
     expect(Date.now() - t0).toBeLessThan(2_000);
   });
@@ -61,7 +61,7 @@ describe("BuyerGate.deliver against the mock buyer", () => {
   it("uses the buyer's own timeout when the router gives none", async () => {
     const b = gateBuyer(uid("slow"), "slow", { endpoint: { url: "", timeoutMs: 250 } }, { ms: "1500" });
     const r = await gate(b).deliver(input(b));
-    expect(r).toMatchObject({ outcome: "failed", errorClass: "transient", ambiguous: true });
+    expect(r).toMatchObject({ outcome: "failed", errorClass: "ambiguous" });
     // Given more time, the same slow buyer answers.
     const ok = await gate(b).deliver(input(b, { timeoutMs: 5_000 }));
     expect(ok.outcome).toBe("accepted");

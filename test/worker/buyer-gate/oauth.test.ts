@@ -50,8 +50,11 @@ describe("OAuth tokens in the BuyerGate", () => {
     expect(a1).toBe(a2);
     expect(a3).toBe(a1);
     expect(b1).not.toBe(a1);
-    // The attempt reports the request that was actually answered.
-    expect(third.request?.headers["Authorization"] ?? third.request?.headers["authorization"]).toBe(b1);
+    // The attempt reports the request that was actually answered, with the token masked: the
+    // buyer's credentials never leave its gate.
+    const reported = third.request?.headers["Authorization"] ?? third.request?.headers["authorization"];
+    expect(reported).toBe("Bearer ****");
+    expect(JSON.stringify(third)).not.toContain(String(b1).slice("Bearer ".length));
   });
 
   it("a 401 that survives the refresh is a client error after exactly one resend", async () => {

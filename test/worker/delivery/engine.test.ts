@@ -107,7 +107,7 @@ describe("waterfall", () => {
     expect(jobs[0]?.delaySeconds).toBeGreaterThanOrEqual(40);
   });
 
-  it("times out a hanging primary through all its retries and sells to the next buyer at its price", async () => {
+  it("retries a hanging primary with the same key through its budget, then sells to the next buyer with an alert to reconcile", async () => {
     const hang = uid("hang");
     const backup = uid("backup");
     const h = harness([testBuyer(hang, "hang", { price: 60, retry: { maxAttempts: 2 } }), testBuyer(backup, "accept", { price: 22 })]);
@@ -122,7 +122,12 @@ describe("waterfall", () => {
     const att = await env.DB.prepare("SELECT error_class, reason FROM delivery_attempts WHERE lead_id = ? AND buyer_id = ?")
       .bind(id, hang)
       .all<{ error_class: string; reason: string }>();
-    expect(att.results.map((r) => r.error_class)).toEqual(["transient", "transient"]);
+    expect(att.results.map((r) => r.error_class)).toEqual(["ambiguous", "ambiguous"]);
+    const seen = await mockRequests(hang);
+    expect(new Set(seen.map((r) => r.headers["idempotency-key"]))).toEqual(new Set([`lw-${id}-${hang}`]));
+    const alerts = await env.DB.prepare("SELECT kind, message FROM alerts WHERE buyer_id = ?").bind(hang).all<{ kind: string; message: string }>();
+    expect(alerts.results.map((a) => a.kind)).toEqual(["ambiguous_outcome"]);
+    expect(alerts.results[0]?.message).toContain(id);
   });
 
   it("leaves a lead unsold, with the reason from each buyer, when nobody takes it", async () => {
