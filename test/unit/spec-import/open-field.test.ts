@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BuyerConfigSchema, type BuyerConfigInput } from "../../../src/integration/config";
+import { type BuyerConfigInput, BuyerConfigSchema } from "../../../src/integration/config";
 import { compileBuyer } from "../../../src/integration/mapping/request";
 import { loadBuyers } from "../../../src/integration/registry";
 import { validateMapping } from "../../../src/integration/validate";
@@ -30,7 +30,12 @@ const OPEN = { to: "ssn_last4", required: true, open: "no lead field matched; ca
 describe("open field rules (undecided by buyer:new)", () => {
   it("the schema accepts a rule with `open` and no source, but not `open` beside a source", () => {
     expect(BuyerConfigSchema.safeParse(raw([{ to: "first", from: "first_name" }, OPEN])).success).toBe(true);
-    const both = BuyerConfigSchema.safeParse(raw([{ to: "first", from: "first_name" }, { ...OPEN, from: "email" }]));
+    const both = BuyerConfigSchema.safeParse(
+      raw([
+        { to: "first", from: "first_name" },
+        { ...OPEN, from: "email" },
+      ]),
+    );
     expect(both.success).toBe(false);
     expect(JSON.stringify(both.error?.issues)).toContain("or `open` while no source is decided");
     expect(BuyerConfigSchema.safeParse(raw([{ to: "first" }])).success).toBe(false);
