@@ -89,13 +89,37 @@ const TOKEN_RE: Record<string, string> = {
   A: "(AM|PM)",
 };
 
-/** A regular expression that text written in a date pattern matches. */
-function patternRegex(p: string): RegExp {
-  if (p === "iso") return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;
-  if (p === "unix") return /^\d{9,10}$/;
-  if (p === "unix_ms") return /^\d{12,13}$/;
-  const src = p.replace(/YYYY|YY|MM|M|DD|D|HH|hh|mm|ss|A|[^A-Za-z]/g, (t) => TOKEN_RE[t] ?? t.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"));
-  return new RegExp(`^${src}$`);
+const TOKEN_RANGE: Record<string, [number, number]> = {
+  YYYY: [1900, 2100],
+  MM: [1, 12],
+  M: [1, 12],
+  DD: [1, 31],
+  D: [1, 31],
+  HH: [0, 23],
+  hh: [1, 12],
+  mm: [0, 59],
+  ss: [0, 59],
+};
+
+/** True when text is written in a date pattern with every part in range (`19850809` is YYYYMMDD, not MMDDYYYY). */
+function writtenIn(p: string, text: string): boolean {
+  if (p === "iso") return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/.test(text);
+  if (p === "unix") return /^\d{9,10}$/.test(text);
+  if (p === "unix_ms") return /^\d{12,13}$/.test(text);
+  const tokens: string[] = [];
+  const src = p.replace(/YYYY|YY|MM|M|DD|D|HH|hh|mm|ss|A|[^A-Za-z]/g, (t) => {
+    const re = TOKEN_RE[t];
+    if (re === undefined) return t.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+    tokens.push(t);
+    return `(${re})`;
+  });
+  const m = new RegExp(`^${src}$`).exec(text);
+  if (!m) return false;
+  return tokens.every((t, i) => {
+    const range = TOKEN_RANGE[t];
+    const n = Number(m[i + 1]);
+    return range === undefined || (n >= range[0] && n <= range[1]);
+  });
 }
 
 /** `mm/dd/yyyy`, `yyyy-MM-dd HH:mm:ss`, `date`, `date-time` → a Leadwire date pattern. */
@@ -122,12 +146,14 @@ export function datePattern(f: ImportedField, instant: boolean): { pattern?: str
   const re = safeRegex(f.pattern);
   const declared = declaredDatePattern(f.format);
   if (declared && (!re || re.test(String(formatDate(probe, declared))))) return { pattern: declared, why: `format ${f.format}` };
-  if (re) for (const c of candidates) if (re.test(String(formatDate(probe, c)))) return { pattern: c, why: `pattern ${f.pattern}` };
-  if (f.example !== undefined) {
-    const ex = String(f.example);
-    const dm = /^(\d{2})\/(\d{2})\/\d{4}$/.exec(ex);
-    if (dm && Number(dm[1]) > 12) return { pattern: "DD/MM/YYYY", why: `example ${ex}` };
-    for (const c of candidates) if (patternRegex(c).test(ex)) return { pattern: c, why: `example ${ex}` };
+  const ex = f.example !== undefined ? String(f.example) : undefined;
+  if (re) {
+    const fit = candidates.filter((c) => re.test(String(formatDate(probe, c))));
+    const pick = (ex !== undefined ? fit.find((c) => writtenIn(c, ex)) : undefined) ?? fit[0];
+    if (pick) return { pattern: pick, why: `pattern ${f.pattern}` };
+  }
+  if (ex !== undefined) {
+    for (const c of [...candidates, "DD/MM/YYYY"]) if (writtenIn(c, ex)) return { pattern: c, why: `example ${ex}` };
   }
   if (f.type === "integer" || f.type === "number") return { pattern: "unix", why: "a number: epoch seconds" };
   return instant ? { pattern: "iso", why: "no format documented: ISO 8601" } : { pattern: "YYYY-MM-DD", why: "no format documented: YYYY-MM-DD" };

@@ -113,7 +113,7 @@ export function fieldsFromObject(obj: Record<string, unknown>, o: Optionality, s
 }
 
 /** `a[b][0][c]` / `a.b` → segments; plain names stay one segment. */
-function formKeySegments(key: string): { segs: (string | number)[]; bracket: boolean; dot: boolean } {
+export function formKeySegments(key: string): { segs: (string | number)[]; bracket: boolean; dot: boolean } {
   if (/^[^[\]]+(\[[^[\]]*\])+$/.test(key)) {
     const head = key.slice(0, key.indexOf("["));
     const rest = [...key.matchAll(/\[([^[\]]*)\]/g)].map((m) => m[1] ?? "");

@@ -1,7 +1,7 @@
 /**
  * A field table (CSV, one row per field, as buyers' posting docs print them) → ImportedSpec.
  *
- * Columns, matched by header case-insensitively: `name` (dotted names nest: `applicant.first`),
+ * Columns, matched by header case-insensitively: `name` (`applicant.first` and `lead[first]` nest),
  * `required` (yes/no, y/n, true/false, 1/0, x), `type` (string, integer, number, boolean, date,
  * email, phone …), `allowed values` (separated by `|`, else `;`), `max length`, `format`
  * (`MM/DD/YYYY`, `10 digits`, or a regex starting with `^`), `example`, and optionally
@@ -15,7 +15,7 @@
  */
 import { parse } from "csv-parse/sync";
 import { isCredentialName } from "./credentials";
-import { bodyKind } from "./shape";
+import { bodyKind, formKeySegments } from "./shape";
 import type { AuthHint, HttpMethod, ImportedField, ImportedFormat, ImportedSpec, ResponseExample, Scalar } from "./types";
 import { SpecImportError } from "./types";
 
@@ -122,13 +122,17 @@ export function importTable(text: string): ImportedSpec {
   const secrets: string[] = [];
   const auth: AuthHint[] = [];
   const fields: ImportedField[] = [];
+  let bracketNames = false;
   rows.forEach((row, n) => {
     const name = col(row, "name");
     if (!name) throw new SpecImportError(`field table row ${n + 2}: no name`);
     const declared = col(row, "format");
     const isPattern = declared !== undefined && /^\^|^\/.*\/$/.test(declared);
     const { type, format } = typeOf(col(row, "type"), isPattern ? undefined : declared);
-    const segs = name.split(".");
+    // `applicant.first` and `lead[first]` nest; array indexes are not table material.
+    const parts = formKeySegments(name);
+    if (parts.bracket) bracketNames = true;
+    const segs = parts.segs.map(String);
     const leaf = segs[segs.length - 1] ?? name;
     const f: ImportedField = { name: leaf, type, required: yes(col(row, "required")) };
     const description = col(row, "description");
@@ -163,7 +167,7 @@ export function importTable(text: string): ImportedSpec {
     const action = get("action");
     if (action) format.action = action;
   } else if (fmt === "query") format = { type: "query", nesting: "dot" };
-  else if (fmt === "form") format = { type: "form", nesting: fields.some((f) => f.type === "object") ? "bracket" : "dot" };
+  else if (fmt === "form") format = { type: "form", nesting: bracketNames ? "bracket" : "dot" };
   else throw new SpecImportError(`unknown "# format: ${fmt}" (json, form, query, xml, soap11, soap12)`);
 
   const headersOut: Record<string, string> = {};
