@@ -3,6 +3,7 @@ import { log } from "../observability/log";
 import { expandPreset, PresetError } from "./adapters";
 import type { BuyerConfig } from "./config";
 import { BuyerConfigSchema } from "./config";
+import { openRuleProblems } from "./mapping/open";
 
 export interface BuyerLoadError {
   /** Index in the input list and the id when readable. */
@@ -41,6 +42,12 @@ export function loadBuyers(raw: unknown[]): { buyers: BuyerConfig[]; errors: Buy
         ...(id ? { id } : {}),
         issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message })),
       });
+      return;
+    }
+    // A buyer with undecided fields (buyer:new's `open` rules) is never loaded: it would fail every lead.
+    const open = openRuleProblems(parsed.data.mapping);
+    if (open.length) {
+      errors.push({ index, id: parsed.data.id, issues: open });
       return;
     }
     if (ids.has(parsed.data.id)) {

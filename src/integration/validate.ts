@@ -4,6 +4,7 @@ import type { BuyerConfig } from "./config";
 import { ConfigError } from "./errors";
 import { MappingConfigError } from "./mapping/compile";
 import { booleanOutputs } from "./mapping/formatters";
+import { openRuleProblems, openTargets, withoutOpenRules } from "./mapping/open";
 import { compileBuyer, type RenderResult } from "./mapping/request";
 import { ALWAYS_PRESENT, LEAD_PATH_MAX, LEAD_PATH_TYPES, sampleLead } from "./mapping/sample-lead";
 import type { FieldRule } from "./mapping/schema";
@@ -382,6 +383,13 @@ export function validateMapping(
   buyer: BuyerConfig,
   now: () => number = () => Date.parse("2026-11-25T12:00:00Z"),
 ): { ok: boolean; problems: ValidationProblem[] } {
+  // Open rules (buyer:new's undecided fields) are problems; the rest is checked without them.
+  const open = openRuleProblems(buyer.mapping);
+  if (open.length) {
+    const targets = openTargets(buyer.mapping);
+    const rest = validateMapping(withoutOpenRules(buyer), now).problems.filter((p) => !targets.has(p.path.replace(/^spec\./, "")));
+    return { ok: false, problems: [...open, ...rest] };
+  }
   const problems: ValidationProblem[] = [];
   try {
     compileBuyer(buyer);

@@ -47,6 +47,7 @@ function compileWhen(w: When): (lead: NormalizedLead) => boolean {
 type Source = (lead: NormalizedLead, env: ComputeEnv) => unknown;
 
 function compileSource(rule: FieldRule, field: string): Source {
+  if (rule.open !== undefined) throw new MappingConfigError(field, `open, no source decided: ${rule.open}`);
   if (rule.value !== undefined) {
     const c = rule.value;
     return () => c;

@@ -89,11 +89,21 @@ export const FieldRuleSchema = z
     required: z.boolean().default(false),
     /** Used when the source value is missing. */
     default: ScalarSchema.optional(),
+    /**
+     * A decision left to a person (written by `npm run buyer:new`): no source yet, and why, e.g.
+     * "no lead field matched; candidates: …". Accepted here so the file can be written, but
+     * buyers:check reports it and the registry refuses the buyer until it is replaced by a source.
+     */
+    open: z.string().min(1).optional(),
   })
   .strict()
-  .refine((r) => [r.from !== undefined, r.value !== undefined, r.compute !== undefined].filter(Boolean).length === 1, {
-    message: "a field rule needs exactly one of `from`, `value`, `compute`",
-  });
+  .refine(
+    (r) => {
+      const sources = [r.from !== undefined, r.value !== undefined, r.compute !== undefined].filter(Boolean).length;
+      return r.open === undefined ? sources === 1 : sources === 0;
+    },
+    { message: "a field rule needs exactly one of `from`, `value`, `compute` (or `open` while no source is decided)" },
+  );
 export type FieldRule = z.infer<typeof FieldRuleSchema>;
 
 export const FieldsMappingSchema = z.object({ fields: z.array(FieldRuleSchema).min(1) }).strict();
