@@ -4,6 +4,7 @@ import { fetchToken, usesTokens } from "../integration/auth";
 import { prepareRequest } from "../integration/build";
 import type { BuyerConfig } from "../integration/config";
 import { parseResponse } from "../integration/response";
+import { retryAfterSeconds as retryAfterOf } from "../integration/response/retry-after";
 import type { BuildContext, BuyerResponse, MappingWarning, OutboundRequest, ParsedResponse } from "../integration/types";
 import { resolveVars } from "../integration/vars";
 import { log } from "../observability/log";
@@ -13,7 +14,7 @@ import { RateLimiter, type Refusal, Reservations } from "./caps";
 import { inSchedule, nextScheduleOpen } from "./time";
 import { type IssuedToken, TokenCache } from "./tokens";
 import type { AttemptResult, DeliverInput, GateStatus } from "./types";
-import { parseRetryAfter, verdictOf } from "./verdict";
+import { verdictOf } from "./verdict";
 
 export type { AttemptResult, DeliverInput, GateStatus } from "./types";
 
@@ -41,6 +42,8 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE IF NOT EXISTS bucket (id INTEGER PRIMARY KEY, tokens REAL NOT NULL, updated_at INTEGER NOT NULL);
    CREATE TABLE IF NOT EXISTS tokens (key TEXT PRIMARY KEY, token TEXT NOT NULL, expires_at INTEGER NOT NULL, fetched_at INTEGER NOT NULL, refresh_token TEXT);
    CREATE TABLE IF NOT EXISTS schedule (id TEXT PRIMARY KEY, kind TEXT NOT NULL, run_at INTEGER NOT NULL, payload TEXT);`,
+  // Salesforce's token answer names the org's instance; requests made with the token go there.
+  "ALTER TABLE tokens ADD COLUMN instance_url TEXT;",
 ];
 
 interface SendResult {
@@ -329,7 +332,7 @@ export class BuyerGate extends DurableObject<Env> {
     // Retry-After on 429/503 holds every send to this buyer, not only this lead's retry.
     let retryAfterSeconds: number | undefined;
     if (send.response && (send.response.status === 429 || send.response.status === 503)) {
-      retryAfterSeconds = parseRetryAfter(send.response.headers["retry-after"], now);
+      retryAfterSeconds = retryAfterOf(send.response.headers, now);
       if (retryAfterSeconds !== undefined) this.#setMeta("throttled_until", String(now + retryAfterSeconds * 1000));
     }
 
@@ -403,7 +406,12 @@ export class BuyerGate extends DurableObject<Env> {
       (url, init) => fetch(url, { ...init, signal: AbortSignal.timeout(buyer.endpoint.timeoutMs ?? DEFAULT_ASYNC_ACK_TIMEOUT_MS) }),
       refreshToken ? { refreshToken } : {},
     );
-    return { token: t.accessToken, expiresAtMs: t.expiresAt, ...(t.refreshToken ? { refreshToken: t.refreshToken } : {}) };
+    return {
+      token: t.accessToken,
+      expiresAtMs: t.expiresAt,
+      ...(t.refreshToken ? { refreshToken: t.refreshToken } : {}),
+      ...(t.instanceUrl ? { instanceUrl: t.instanceUrl } : {}),
+    };
   }
 
   /** One HTTP exchange with an abort timeout covering the body too. */
