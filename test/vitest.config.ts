@@ -48,6 +48,8 @@ export default defineConfig({
                   MERIDIAN_CLIENT_SECRET: "meridian-demo-client-secret",
                   LEXLINK_HMAC_SECRET: "lexlink-demo-signing-secret",
                   HARBOR_API_TOKEN: "harbor-demo-token",
+                  SALESFORCE_DEMO_CLIENT_SECRET: "salesforce-demo-client-secret",
+                  HUBSPOT_DEMO_PRIVATE_APP_TOKEN: "pat-na1-00000000-demo-0000-0000-000000000000",
                   HARBOR_WEBHOOK_SECRET: "whsec_ZGVtby1hY21lLXdlYmhvb2stc2VjcmV0LTEyMzQ=",
                   REQUEST_ENCRYPTION_KEYS: "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
                 },

@@ -6,6 +6,7 @@ import type { BuyerConfig } from "../integration/config";
 import { AuthError, IntegrationError } from "../integration/errors";
 import { configSecretValues, maskRequest, secretMasker } from "../integration/mask";
 import { parseResponse } from "../integration/response";
+import { retryAfterSeconds as retryAfterOf } from "../integration/response/retry-after";
 import type { BuildContext, BuyerResponse, MappingWarning, OutboundRequest, ParsedResponse } from "../integration/types";
 import { log } from "../observability/log";
 import type { Permit } from "./breaker";
@@ -16,7 +17,7 @@ import { inSchedule, nextScheduleOpen } from "./time";
 import type { IssuedToken } from "./tokens";
 import { send, truncateBody } from "./transport";
 import type { AttemptResult, DeliverInput } from "./types";
-import { parseRetryAfter, verdictOf } from "./verdict";
+import { verdictOf } from "./verdict";
 
 const DEFAULT_SYNC_TIMEOUT_MS = 15_000;
 const DEFAULT_ASYNC_ACK_TIMEOUT_MS = 10_000;
@@ -155,7 +156,7 @@ async function exchange(g: GateParts, input: DeliverInput, taken: Taken, timeout
   // Retry-After on 429/503 holds every send to this buyer, not only this lead's retry.
   let retryAfterSeconds: number | undefined;
   if (sent.response && (sent.response.status === 429 || sent.response.status === 503)) {
-    retryAfterSeconds = parseRetryAfter(sent.response.headers["retry-after"], now);
+    retryAfterSeconds = retryAfterOf(sent.response.headers, now);
     if (retryAfterSeconds !== undefined) g.meta.set("throttled_until", String(now + retryAfterSeconds * 1000));
   }
 
@@ -249,7 +250,12 @@ async function issueToken(g: GateParts, buyer: BuyerConfig, key: string): Promis
     (url, init) => fetch(url, { ...init, signal: AbortSignal.timeout(buyer.endpoint.timeoutMs ?? DEFAULT_ASYNC_ACK_TIMEOUT_MS) }),
     refreshToken ? { refreshToken } : {},
   );
-  return { token: t.accessToken, expiresAtMs: t.expiresAt, ...(t.refreshToken ? { refreshToken: t.refreshToken } : {}) };
+  return {
+    token: t.accessToken,
+    expiresAtMs: t.expiresAt,
+    ...(t.refreshToken ? { refreshToken: t.refreshToken } : {}),
+    ...(t.instanceUrl ? { instanceUrl: t.instanceUrl } : {}),
+  };
 }
 
 export { DEFAULT_ASYNC_ACK_TIMEOUT_MS, LEASE_MARGIN_MS };

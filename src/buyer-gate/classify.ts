@@ -1,4 +1,5 @@
 import type { ParsedResponse } from "../integration/types";
+import { redactString } from "../observability/redact";
 
 /**
  * What went wrong, and so what happens next (ARCHITECTURE "Error classes"). `ambiguous`: the
@@ -27,6 +28,25 @@ export interface Classification {
 /** Errors that say the connection dropped mid-exchange (not that it never opened). */
 const DROPPED = /reset|lost|closed|disconnect|aborted|socket hang up|EPIPE/i;
 
+/** Longest buyer reason kept: bounded for D1 rows, logs and alert texts. */
+const MAX_BUYER_REASON = 500;
+
+/**
+ * What the buyer's body said (error code, message, field), as the response rules read it,
+ * masked like every stored value (a buyer may echo the lead's e-mail or phone) and bounded.
+ */
+function buyerWords(parsed: ParsedResponse | undefined): string | undefined {
+  const r = parsed?.reason?.replace(/\s+/g, " ").trim();
+  if (!r) return undefined;
+  const masked = redactString(r);
+  return masked.length > MAX_BUYER_REASON ? `${masked.slice(0, MAX_BUYER_REASON - 1)}…` : masked;
+}
+
+/** Our label, then the buyer's own words when its body said anything. */
+function withWords(label: string, words: string | undefined): string {
+  return words ? `${label}: ${words}` : label;
+}
+
 const CLIENT_STATUS_REASON: Record<number, string> = {
   400: "bad request (400)",
   401: "unauthorized (401)",
@@ -53,6 +73,10 @@ const CLIENT_STATUS_REASON: Record<number, string> = {
  * idempotency key lets the buyer drop the duplicate, and counting it in the circuit breaker
  * makes a buyer whose response format changed trip its circuit instead of eating leads.
  * The 401 here is final: the BuyerGate has already refreshed the token and resent once.
+ *
+ * The class comes from the status; the reason keeps the buyer's own words next to our label
+ * for every class — `client error (400): REQUIRED_FIELD_MISSING: Required fields are missing:
+ * [LastName] (fields: LastName)` — and falls back to a fixed text only when the body says nothing.
  */
 export function classify(input: ClassifyInput): Classification {
   if (input.timedOut) return { outcome: "failed", errorClass: "ambiguous", reason: "timeout: the buyer did not answer in time (it may have the lead)" };
@@ -68,32 +92,39 @@ export function classify(input: ClassifyInput): Classification {
   }
   const status = input.status;
   if (status === undefined) return { outcome: "failed", errorClass: "transient", reason: "no response" };
+  const words = buyerWords(input.parsed);
 
-  if (status === 429) return { outcome: "failed", errorClass: "transient", reason: "rate limited by the buyer (429)" };
-  if (status === 503) return { outcome: "failed", errorClass: "transient", reason: "service unavailable (503)" };
-  if (status === 408) return { outcome: "failed", errorClass: "transient", reason: "request timeout (408)" };
-  if (status >= 300 && status < 400) return { outcome: "failed", errorClass: "client", reason: `redirect (${status}) not followed` };
+  if (status === 429) return { outcome: "failed", errorClass: "transient", reason: withWords("rate limited by the buyer (429)", words) };
+  if (status === 503) return { outcome: "failed", errorClass: "transient", reason: withWords("service unavailable (503)", words) };
+  if (status === 408) return { outcome: "failed", errorClass: "transient", reason: withWords("request timeout (408)", words) };
+  if (status >= 300 && status < 400) return { outcome: "failed", errorClass: "client", reason: withWords(`redirect (${status}) not followed`, words) };
   // A buyer rule that explicitly reads a 4xx as a rejection wins (HubSpot's 409 conflict,
   // Salesforce's DUPLICATES_DETECTED 400): the buyer said no to this lead, not to our config.
   // Not for 401/403/404/410: those are about our credentials or the endpoint, whatever the body says.
   if (status >= 400 && status < 500 && ![401, 403, 404, 410].includes(status) && input.parsed?.outcome === "rejected") {
-    return { outcome: "rejected", errorClass: "rejected", reason: input.parsed.reason ?? `rejected by the buyer (${status})` };
+    return { outcome: "rejected", errorClass: "rejected", reason: words ?? `rejected by the buyer (${status})` };
   }
-  if (status >= 400 && status < 500) return { outcome: "failed", errorClass: "client", reason: CLIENT_STATUS_REASON[status] ?? `client error (${status})` };
-  if (status >= 500) return { outcome: "failed", errorClass: "server", reason: `server error (${status})` };
-  if (status < 200) return { outcome: "failed", errorClass: "server", reason: `unexpected status ${status}` };
+  if (status >= 400 && status < 500) {
+    return {
+      outcome: "failed",
+      errorClass: "client",
+      reason: words ? `client error (${status}): ${words}` : (CLIENT_STATUS_REASON[status] ?? `client error (${status})`),
+    };
+  }
+  if (status >= 500) return { outcome: "failed", errorClass: "server", reason: withWords(`server error (${status})`, words) };
+  if (status < 200) return { outcome: "failed", errorClass: "server", reason: withWords(`unexpected status ${status}`, words) };
 
   const parsed = input.parsed;
   if (!parsed) return { outcome: "failed", errorClass: "server", reason: "unrecognized response" };
-  if (parsed.pending) return { outcome: "pending", ...(parsed.reason ? { reason: parsed.reason } : {}) };
+  if (parsed.pending) return { outcome: "pending", ...(words ? { reason: words } : {}) };
   switch (parsed.outcome) {
     case "accepted":
       return { outcome: "accepted" };
     case "rejected":
-      return { outcome: "rejected", errorClass: "rejected", reason: parsed.reason ?? "rejected by the buyer" };
+      return { outcome: "rejected", errorClass: "rejected", reason: words ?? "rejected by the buyer" };
     case "error":
-      return { outcome: "failed", errorClass: "server", reason: parsed.reason ? `buyer error: ${parsed.reason}` : "buyer reported an error" };
+      return { outcome: "failed", errorClass: "server", reason: words ? `buyer error: ${words}` : "buyer reported an error" };
     case "unrecognized":
-      return { outcome: "failed", errorClass: "server", reason: "unrecognized response" };
+      return { outcome: "failed", errorClass: "server", reason: withWords("unrecognized response", words) };
   }
 }

@@ -17,6 +17,8 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE IF NOT EXISTS bucket (id INTEGER PRIMARY KEY, tokens REAL NOT NULL, updated_at INTEGER NOT NULL);
    CREATE TABLE IF NOT EXISTS tokens (key TEXT PRIMARY KEY, token TEXT NOT NULL, expires_at INTEGER NOT NULL, fetched_at INTEGER NOT NULL, refresh_token TEXT);
    CREATE TABLE IF NOT EXISTS schedule (id TEXT PRIMARY KEY, kind TEXT NOT NULL, run_at INTEGER NOT NULL, payload TEXT);`,
+  // Salesforce's token answer names the org's instance; requests made with the token go there.
+  "ALTER TABLE tokens ADD COLUMN instance_url TEXT;",
 ];
 
 /** The gate's key/value facts (buyer id, last config, throttle, last success …) and its schema version. */

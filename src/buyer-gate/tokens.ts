@@ -8,6 +8,8 @@ export interface IssuedToken {
   expiresAtMs: number;
   /** A rotated refresh token, kept for the next refresh. */
   refreshToken?: string;
+  /** Salesforce's `instance_url`: where requests made with this token go. */
+  instanceUrl?: string;
 }
 
 /**
@@ -27,6 +29,12 @@ export class TokenCache {
   refreshToken(key: string): string | undefined {
     const row = this.sql.exec<{ refresh_token: string | null }>("SELECT refresh_token FROM tokens WHERE key = ?", key).toArray()[0];
     return row?.refresh_token ?? undefined;
+  }
+
+  /** The instance URL issued with the token now cached for `key` (Salesforce), if any. */
+  instanceUrl(key: string): string | undefined {
+    const row = this.sql.exec<{ instance_url: string | null }>("SELECT instance_url FROM tokens WHERE key = ?", key).toArray()[0];
+    return row?.instance_url ?? undefined;
   }
 
   /** The cached token for `key` while it is still good. */
@@ -54,6 +62,7 @@ export class TokenCache {
         lastIssued = await self.#refresh(key, issue);
         return lastIssued;
       },
+      instanceUrl: () => self.instanceUrl(key),
     };
   }
 
@@ -69,14 +78,15 @@ export class TokenCache {
       try {
         const t = await issue();
         this.sql.exec(
-          `INSERT INTO tokens (key, token, expires_at, fetched_at, refresh_token) VALUES (?, ?, ?, ?, ?)
+          `INSERT INTO tokens (key, token, expires_at, fetched_at, refresh_token, instance_url) VALUES (?, ?, ?, ?, ?, ?)
            ON CONFLICT(key) DO UPDATE SET token = excluded.token, expires_at = excluded.expires_at, fetched_at = excluded.fetched_at,
-             refresh_token = COALESCE(excluded.refresh_token, tokens.refresh_token)`,
+             refresh_token = COALESCE(excluded.refresh_token, tokens.refresh_token), instance_url = excluded.instance_url`,
           key,
           t.token,
           t.expiresAtMs,
           this.now(),
           t.refreshToken ?? null,
+          t.instanceUrl ?? null,
         );
         return t.token;
       } finally {

@@ -1,3 +1,4 @@
+import { retryAfterSeconds } from "../integration/response/retry-after";
 import type { Verdict } from "./breaker";
 import type { Classification } from "./classify";
 
@@ -15,10 +16,5 @@ export function verdictOf(c: Classification, status: number | undefined): Verdic
 
 /** Retry-After as seconds from `nowMs`: delta-seconds or an HTTP date; undefined when absent or unreadable. */
 export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
-  if (value === undefined) return undefined;
-  const v = value.trim();
-  if (/^\d+$/.test(v)) return Number(v);
-  const at = Date.parse(v);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, Math.ceil((at - nowMs) / 1000));
+  return value === undefined ? undefined : retryAfterSeconds({ "retry-after": value }, nowMs);
 }

@@ -56,4 +56,6 @@ export interface BuildContext {
 export interface TokenProvider {
   /** A valid token for the buyer; `forceRefresh` after a 401. */
   getToken(forceRefresh?: boolean): Promise<string>;
+  /** The `instance_url` the token answer gave with the token `getToken` returned last (Salesforce). */
+  instanceUrl?(): string | undefined;
 }

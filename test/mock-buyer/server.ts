@@ -4,12 +4,14 @@
  * workerd tests, the end-to-end tests, `npm run dev` and `npm run soak` deliver over real HTTP.
  *
  * Protocol (other code depends on it): `ANY /b/:buyerId/:behavior?query`, `POST /oauth/token`,
- * `POST /login`, and the control API under `/_control/*`. See test/mock-buyer/README.md.
+ * `POST /login`, the CRM routes under `/salesforce`, `/hubspot`, `/hsforms` and `/velocify`
+ * (crm.ts), and the control API under `/_control/*`. See test/mock-buyer/README.md.
  */
 import { createHmac, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { pathToFileURL } from "node:url";
+import { createCrmMock } from "./crm";
 
 /** The secret from .dev.vars.example (HARBOR_WEBHOOK_SECRET): what a fresh clone verifies with. */
 export const DEFAULT_WEBHOOK_SECRET = "whsec_ZGVtby1hY21lLXdlYmhvb2stc2VjcmV0LTEyMzQ=";
@@ -257,6 +259,9 @@ export async function startMockBuyer(opts: MockBuyerOptions = {}): Promise<MockB
   /** Cancels scheduled async callbacks (reset and close). */
   const cancelHooks = new Set<() => void>();
   let closing = false;
+  /** Set once the server listens: Salesforce's `instance_url` points back at it. */
+  let selfOrigin = "";
+  const crm = createCrmMock({ origin: () => selfOrigin, now });
 
   const later = (ms: number, fn: () => void): NodeJS.Timeout => {
     const t = setTimeout(() => {
@@ -475,6 +480,33 @@ export async function startMockBuyer(opts: MockBuyerOptions = {}): Promise<MockB
     }
   };
 
+  /** A CRM route (crm.ts): recorded like any buyer request, with the tenant as the buyer id. */
+  const handleCrm = async (req: IncomingMessage, res: ServerResponse, url: URL, parts: string[]): Promise<void> => {
+    const body = await readBody(req);
+    const headers = headerMap(req);
+    const method = req.method ?? "GET";
+    const answer = crm.handle({ method, url, parts, headers, body });
+    if (!answer) return sendJson(res, 404, { status: "error", message: `unknown ${parts[0]} route` });
+    const rec: RecordedRequest = {
+      seq: ++seq,
+      buyerId: answer.tenant,
+      behavior: answer.route,
+      pathBehavior: answer.route,
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers,
+      body,
+      receivedAt: new Date(now()).toISOString(),
+      status: answer.status,
+      leadId: answer.recordId ?? null,
+    };
+    recorded.push(rec);
+    say(`${method} ${answer.tenant}/${answer.route} #${rec.seq} → ${answer.status}`);
+    res.writeHead(answer.status, answer.headers);
+    res.end(answer.body);
+  };
+
   const handleToken = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     tokenRequests++;
     const raw = await readBody(req);
@@ -574,6 +606,7 @@ export async function startMockBuyer(opts: MockBuyerOptions = {}): Promise<MockB
     tokens = new Map();
     overrides = new Map();
     occurrences = new Map();
+    crm.reset();
     // Slow answers still in flight finish; only callbacks not yet sent are dropped.
     for (const c of cancelHooks) c();
     cancelHooks.clear();
@@ -593,6 +626,19 @@ export async function startMockBuyer(opts: MockBuyerOptions = {}): Promise<MockB
       return sendJson(res, 200, requests({ ...(buyer ? { buyer } : {}), ...(leadId ? { leadId } : {}) }));
     }
     if (req.method === "GET" && what === "callbacks") return sendJson(res, 200, callbacks);
+    const crmPath = /^crm\/([^/]+)\/([^/]+)$/.exec(what);
+    if (crmPath && (req.method === "GET" || req.method === "POST")) {
+      let parsed: unknown = {};
+      if (req.method === "POST") {
+        try {
+          parsed = JSON.parse((await readBody(req)) || "{}");
+        } catch {
+          return sendJson(res, 400, { error: "invalid_json" });
+        }
+      }
+      const out = crm.control(req.method, decodeURIComponent(crmPath[1] ?? ""), decodeURIComponent(crmPath[2] ?? ""), parsed);
+      return sendJson(res, out.status, out.value);
+    }
     if (req.method === "GET" && what === "stats") return sendJson(res, 200, stats());
     if (req.method === "POST" && what === "reset") {
       await readBody(req);
@@ -637,6 +683,7 @@ export async function startMockBuyer(opts: MockBuyerOptions = {}): Promise<MockB
       if (url.pathname === "/oauth/token" && req.method === "POST") return handleToken(req, res);
       if (url.pathname === "/login" && req.method === "POST") return handleLogin(req, res);
       if (parts[0] === "_control") return handleControl(req, res, url);
+      if (parts[0] === "salesforce" || parts[0] === "hubspot" || parts[0] === "hsforms" || parts[0] === "velocify") return handleCrm(req, res, url, parts);
       return sendJson(res, 404, { status: "error", message: "unknown route; use /b/<buyerId>/<behavior>" });
     };
     run().catch((err: unknown) => {
@@ -663,6 +710,7 @@ export async function startMockBuyer(opts: MockBuyerOptions = {}): Promise<MockB
   if (!address || typeof address === "string") throw new Error("mock buyer: no TCP address");
   const port = address.port;
   const origin = `http://${host}:${port}`;
+  selfOrigin = origin;
 
   return {
     origin,

@@ -2,38 +2,35 @@ import type { Preset } from "./types";
 import { requireUrl } from "./util";
 
 /**
- * Salesforce Bulk API 2.0, the upload step only: PUT CSV rows to
- * /services/data/vXX.X/jobs/ingest/<jobId>/batches (201 Created, empty body).
+ * Salesforce Bulk API 2.0 ingest: leads are collected and sent as one CSV job — create the job,
+ * upload the CSV, close it (UploadComplete; Salesforce processes nothing before), poll until
+ * JobComplete / Failed / Aborted, then settle each lead from its own row of successfulResults
+ * (sold, with its `sf__Id`) or failedResults (rejected, with its `sf__Error`). The job client
+ * is `src/integration/salesforce-bulk` (pure, over an injected transport).
  *
- * Covered: the CSV wire format (header row, comma, LF), the OAuth token, the upload request and
- * reading its 201. Not covered — it needs a batch component outside the per-lead engine:
- * creating the job (POST /jobs/ingest `{"object":"Lead","operation":"insert","contentType":"CSV"}`),
- * closing it (PATCH `{"state":"UploadComplete"}`; processing starts only then), and polling
- * successfulResults / failedResults. A 201 therefore means "uploaded", not "Lead created", and a
- * job accepts uploads only until it is closed, so the job id in the URL must be rotated by that
- * component.
+ * A buyer file naming this preset is refused for now: the per-lead engine cannot collect a
+ * batch, and an upload's 201 only means "uploaded" — booking it as a sale would sell leads
+ * Salesforce never took. Batch delivery in the BuyerGate lifts the refusal.
  */
 export const salesforceBulk: Preset = {
   name: "salesforce-bulk",
   description:
-    "CSV PUT to /services/data/v62.0/jobs/ingest/<jobId>/batches with OAuth 2.0; upload step only (job create/close and result polling are not covered).",
+    "Bulk API 2.0 ingest job (CSV) at https://<MyDomain>.my.salesforce.com/services/data/v62.0/jobs/ingest with OAuth 2.0; needs batch delivery, which is not available yet — use salesforce-rest per lead until then.",
   defaults: {
-    endpoint: { method: "PUT" },
+    endpoint: { method: "POST" },
     format: { type: "csv", header: true, delimiter: "," },
-    auth: { type: "oauth2_client_credentials", authStyle: "body" },
-    response: {
-      rules: [
-        { status: 201, outcome: "accepted" },
-        { match: { jsonPath: "[*].errorCode" }, outcome: "error" },
-      ],
-      reason: ["[*].message"],
-    },
+    auth: { type: "oauth2_client_credentials", authStyle: "body", instanceUrl: true },
+    response: { rules: [] },
   },
   check(cfg) {
-    return requireUrl(
-      cfg,
-      /^https:\/\/[^/]+\/services\/data\/v\d+\.\d\/jobs\/ingest\/[^/]+\/batches\/?$/,
-      "https://MyDomain.my.salesforce.com/services/data/v62.0/jobs/ingest/<jobId>/batches",
-    );
+    return [
+      ...requireUrl(
+        cfg,
+        /^https:\/\/[^/]+\/services\/data\/v\d+\.\d\/jobs\/ingest\/?$/,
+        "https://MyDomain.my.salesforce.com/services/data/v62.0/jobs/ingest",
+        /\/services\/data\/v\d+\.\d\/jobs\/ingest\/?$/,
+      ),
+      "salesforce-bulk needs batch delivery (leads collected by count and age in the BuyerGate, then one Bulk API 2.0 job), which Leadwire does not run yet; a per-lead upload would book leads as sold before Salesforce processed them. Use the salesforce-rest preset until then.",
+    ];
   },
 };

@@ -26,9 +26,15 @@ export function mappedTargets(cfg: unknown): string[] {
   return out;
 }
 
-/** The buyer must give its own endpoint URL (its instance, portal or account is in it). */
-export function requireUrl(cfg: unknown, pattern: RegExp, example: string): string[] {
+/**
+ * The buyer must give its own endpoint URL (its instance, portal or account is in it). A URL
+ * that starts with a `${VAR}` origin (the mock buyer in development, a staging host) is checked
+ * by its vendor path alone: `vendorPath` must match somewhere after the variable.
+ */
+export function requireUrl(cfg: unknown, pattern: RegExp, example: string, vendorPath?: RegExp): string[] {
   const url = get(cfg, "endpoint", "url");
   if (typeof url !== "string" || url === "") return [`endpoint.url is required, e.g. ${example}`];
+  const m = /^\$\{[A-Z][A-Z0-9_]*\}(.*)$/.exec(url);
+  if (m && vendorPath) return vendorPath.test(m[1] ?? "") ? [] : [`endpoint.url should end like ${example}`];
   return pattern.test(url) ? [] : [`endpoint.url should look like ${example}`];
 }

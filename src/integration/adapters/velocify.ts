@@ -37,6 +37,7 @@ export const velocify: Preset = {
       cfg,
       /^https:\/\/[^/]*velocify\.com\/Import\.aspx\?/i,
       "https://secure.velocify.com/Import.aspx?Provider=X&Client=Y&CampaignId=1&XmlResponse=true",
+      /\/Import\.aspx\?/i,
     );
   },
 };

@@ -13,6 +13,8 @@ export interface TokenResult {
   expiresAt: number;
   /** A rotated refresh token, when the server issued one: use it for the next refresh. */
   refreshToken?: string;
+  /** Salesforce's `instance_url`: the base URL of the org this token is for. */
+  instanceUrl?: string;
 }
 
 export interface FetchTokenOptions {
@@ -86,6 +88,35 @@ export function bytesToHex(bytes: Uint8Array): string {
 /** `Basic base64(user:pass)`. */
 export function basicCredential(user: string, pass: string): string {
   return `Basic ${base64Utf8(`${user}:${pass}`)}`;
+}
+
+/**
+ * The request sent to the token's instance (Salesforce `instance_url`): the instance URL, then
+ * the endpoint's path from `/services/` on (or its whole path and query when it has none).
+ */
+export function onInstance(url: string, instanceUrl: string): string {
+  const base = instanceUrl.replace(/\/+$/, "");
+  const at = url.indexOf("/services/");
+  if (at >= 0) return base + url.slice(at);
+  try {
+    const u = new URL(url);
+    return base + u.pathname + u.search;
+  } catch {
+    return url;
+  }
+}
+
+/** A copy of the request with a bearer token, sent to the token's instance when the config asks. */
+export async function withBearerToken(
+  req: OutboundRequest,
+  ctx: BuildContext,
+  forceRefresh: boolean | undefined,
+  useInstance: boolean,
+): Promise<OutboundRequest> {
+  const token = await tokenFrom(ctx, forceRefresh, "auth");
+  const out = withHeader(req, "Authorization", `Bearer ${token}`);
+  const instance = useInstance ? ctx.tokens?.instanceUrl?.() : undefined;
+  return instance ? { ...out, url: onInstance(out.url, instance) } : out;
 }
 
 /** The token provider, or a ConfigError: token schemes cannot work without the BuyerGate's cache. */

@@ -1,11 +1,11 @@
 import type { AuthScheme } from "./common";
-import { requireSecret, stringOrSecret, tokenFrom, tryStringOrSecret, withHeader } from "./common";
+import { requireSecret, stringOrSecret, tryStringOrSecret, withBearerToken } from "./common";
 import { clientBasic, requestToken } from "./token-request";
 
 /** OAuth 2.0 client credentials grant; the token is cached by the BuyerGate. */
 export const oauth2ClientCredentials: AuthScheme<"oauth2_client_credentials"> = {
-  async apply(req, _auth, ctx, opts) {
-    return withHeader(req, "Authorization", `Bearer ${await tokenFrom(ctx, opts.forceRefresh, "auth")}`);
+  async apply(req, auth, ctx, opts) {
+    return withBearerToken(req, ctx, opts.forceRefresh, auth.instanceUrl);
   },
   async fetchToken(auth, ctx, fetchFn) {
     const clientId = stringOrSecret(auth.clientId, ctx, "auth.clientId");

@@ -1,11 +1,11 @@
 import type { AuthScheme } from "./common";
-import { requireSecret, stringOrSecret, tokenFrom, tryStringOrSecret, withHeader } from "./common";
+import { requireSecret, stringOrSecret, tryStringOrSecret, withBearerToken } from "./common";
 import { clientBasic, requestToken } from "./token-request";
 
 /** OAuth 2.0 refresh-token grant (RFC 6749 §6), e.g. Salesforce or HubSpot OAuth apps. */
 export const oauth2RefreshToken: AuthScheme<"oauth2_refresh_token"> = {
-  async apply(req, _auth, ctx, opts) {
-    return withHeader(req, "Authorization", `Bearer ${await tokenFrom(ctx, opts.forceRefresh, "auth")}`);
+  async apply(req, auth, ctx, opts) {
+    return withBearerToken(req, ctx, opts.forceRefresh, auth.instanceUrl);
   },
   async fetchToken(auth, ctx, fetchFn, opts) {
     const clientId = stringOrSecret(auth.clientId, ctx, "auth.clientId");

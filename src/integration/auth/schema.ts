@@ -23,6 +23,13 @@ export const BearerAuthSchema = z.object({ type: z.literal("bearer"), token: Sec
 
 const skew = z.number().int().min(0).max(3600).default(60);
 
+/**
+ * Salesforce: send each request to the `instance_url` of the token answer (where the org lives
+ * now), keeping the endpoint's path from `/services/` on. Without an `instance_url` in the
+ * answer the endpoint URL is used as written.
+ */
+const instanceUrl = z.boolean().default(false);
+
 export const OAuth2ClientCredentialsSchema = z
   .object({
     type: z.literal("oauth2_client_credentials"),
@@ -37,6 +44,7 @@ export const OAuth2ClientCredentialsSchema = z
     refreshSkewSeconds: skew,
     /** Lifetime assumed when the token response has no `expires_in` (Salesforce omits it). */
     defaultTtlSeconds: z.number().int().positive().default(3600),
+    instanceUrl,
   })
   .strict();
 
@@ -51,6 +59,7 @@ export const OAuth2RefreshTokenSchema = z
     authStyle: z.enum(["body", "basic"]).default("body"),
     refreshSkewSeconds: skew,
     defaultTtlSeconds: z.number().int().positive().default(3600),
+    instanceUrl,
   })
   .strict();
 

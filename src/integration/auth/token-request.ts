@@ -92,5 +92,6 @@ export async function requestToken(
   const ttl = seconds(o.expires_in) ?? defaultTtlSeconds;
   const out: TokenResult = { accessToken, expiresAt: expiryAt(ctx.now(), ttl, skewSeconds) };
   if (typeof o.refresh_token === "string" && o.refresh_token !== "") out.refreshToken = o.refresh_token;
+  if (typeof o.instance_url === "string" && /^https?:\/\//.test(o.instance_url)) out.instanceUrl = o.instance_url;
   return out;
 }

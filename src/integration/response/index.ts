@@ -7,10 +7,10 @@
 import type { ParsedBody, Selector } from "../extract";
 import { headerValue, jsonPathAll, parseBody, regexTest, selectAll, selectAllRaw, toText } from "../extract";
 import type { BuyerResponse, ParsedResponse } from "../types";
-import type { Extract, Matcher, OutcomeRule, ResponseRules, StatusField, StatusSpec } from "./schema";
+import type { ErrorList, Extract, Matcher, OutcomeRule, ResponseRules, StatusField, StatusSpec } from "./schema";
 
-export type { OutcomeRule, OutcomeRuleInput, ResponseRules, ResponseRulesInput } from "./schema";
-export { ResponseRulesSchema } from "./schema";
+export type { ErrorList, OutcomeRule, OutcomeRuleInput, ResponseRules, ResponseRulesInput } from "./schema";
+export { ErrorListSchema, ResponseRulesSchema } from "./schema";
 
 const DEFAULT_STATUS_VALUES = {
   accepted: ["accepted", "accept", "success", "successful", "ok", "sold", "approved", "true"],
@@ -154,6 +154,54 @@ function extractAll(body: ParsedBody, e: Extract | undefined): string[] {
   return out;
 }
 
+function firstText(item: unknown, paths: string | string[] | undefined): string | undefined {
+  if (paths === undefined) return undefined;
+  for (const p of Array.isArray(paths) ? paths : [paths]) {
+    for (const v of jsonPathAll(item, p)) {
+      const t = toText(v)?.trim();
+      if (t) return t;
+    }
+  }
+  return undefined;
+}
+
+function allTexts(item: unknown, path: string): string[] {
+  const out: string[] = [];
+  for (const v of jsonPathAll(item, path)) {
+    const t = toText(v)?.trim();
+    if (t && !out.includes(t)) out.push(t);
+  }
+  return out;
+}
+
+/**
+ * The vendor's structured errors as text: `CODE: message (fields: a, b; policy: X)`, one entry
+ * per error object, duplicates dropped. An item with neither code nor message adds nothing.
+ */
+export function readErrors(body: ParsedBody, lists: ErrorList[] | undefined): string[] {
+  if (!lists || body.data === undefined) return [];
+  const out: string[] = [];
+  for (const list of lists) {
+    for (const item of jsonPathAll(body.data, list.items)) {
+      if (item === null || typeof item !== "object") continue;
+      const code = firstText(item, list.code);
+      const message = firstText(item, list.message);
+      if (code === undefined && message === undefined) continue;
+      let text = code !== undefined && message !== undefined ? `${code}: ${message}` : (code ?? message ?? "");
+      const extras: string[] = [];
+      const fields = list.fields ? allTexts(item, list.fields) : [];
+      if (fields.length) extras.push(`fields: ${fields.join(", ")}`);
+      for (const [label, path] of Object.entries(list.details ?? {})) {
+        const values = allTexts(item, path);
+        if (values.length) extras.push(`${label}: ${values.join(", ")}`);
+      }
+      if (extras.length) text += ` (${extras.join("; ")})`;
+      if (!out.includes(text)) out.push(text);
+    }
+  }
+  return out;
+}
+
 /** "$1,250.00" → 1250; undefined for anything that is not a finite non-negative amount. */
 export function parsePrice(s: string | undefined): number | undefined {
   if (s === undefined) return undefined;
@@ -239,7 +287,13 @@ function interpret(rules: ResponseRules, res: BuyerResponse): ParsedResponse {
   if (pending) out.pending = true;
   const id = extractFirst(body, rules.buyerLeadId);
   if (id !== undefined) out.buyerLeadId = id;
-  const reasons = fault ? [fault.reason] : extractAll(body, rules.reason);
+  let reasons: string[];
+  if (fault) reasons = [fault.reason];
+  else {
+    // The vendor's own codes first; a plain reason already said inside one of them is not repeated.
+    const errors = readErrors(body, rules.errors);
+    reasons = [...errors, ...extractAll(body, rules.reason).filter((r) => !errors.some((e) => e.includes(r)))];
+  }
   const reason = reasons.length ? reasons.join("; ") : fixedReason;
   if (reason !== undefined && reason !== "") out.reason = reason;
   let price = parsePrice(extractFirst(body, rules.price));

@@ -97,6 +97,29 @@ export const StatusFieldSchema = z
   .strict();
 export type StatusField = z.infer<typeof StatusFieldSchema>;
 
+const PathList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
+
+/**
+ * Structured errors a vendor puts in its answer, each read as `CODE: message (fields: a, b)`:
+ * Salesforce `[{"errorCode", "message", "fields"}]`, HubSpot `{"category", "message", "errors":
+ * [{"code", "message", "context": {"propertyName": […]}}]}`. `items` is a JSON path to the error
+ * objects (`$` for the body itself, `[*]`, `errors[*]`); the other paths are read inside each
+ * item, a list tried in order. Works on JSON and on XML as parsed for JSON paths.
+ */
+export const ErrorListSchema = z
+  .object({
+    items: z.string().min(1),
+    code: PathList.optional(),
+    message: PathList.optional(),
+    /** The fields the error is about: a string or a list of strings. */
+    fields: z.string().min(1).optional(),
+    /** Labelled details, e.g. `{"policy": "policyName"}` → `policy: SECONDLY`. */
+    details: z.record(z.string().min(1), z.string().min(1)).optional(),
+  })
+  .strict()
+  .refine((e) => e.code !== undefined || e.message !== undefined, { message: "an error list needs `code`, `message` or both" });
+export type ErrorList = z.infer<typeof ErrorListSchema>;
+
 export const ResponseRulesSchema = z
   .object({
     /** Force how the body is read, whatever the Content-Type header says. */
@@ -111,7 +134,12 @@ export const ResponseRulesSchema = z
     /** A SOAP 1.1 / 1.2 Fault is an error with its fault string as reason, before any rule. */
     soapFaults: z.boolean().default(true),
     buyerLeadId: ExtractSchema.optional(),
-    /** Every value found by every selector, joined with "; ". */
+    /**
+     * The vendor's structured errors, read first into the reason (code, message, fields), so
+     * operators see what the buyer said and not only our class label.
+     */
+    errors: z.array(ErrorListSchema).min(1).optional(),
+    /** Every value found by every selector, joined with "; " (after `errors`, without repeating them). */
     reason: ExtractSchema.optional(),
     price: ExtractSchema.optional(),
     /** Price reported for an accepted lead whose answer carries none. */

@@ -195,3 +195,32 @@ describe("registry presets", () => {
     expect(errors[0]?.issues[0]?.message).toMatch(/unknown preset/);
   });
 });
+
+describe("CRM demo buyers (one per preset)", () => {
+  const CRM_DEMOS = ["demo-salesforce-web-to-lead", "demo-salesforce-rest", "demo-hubspot-contacts", "demo-hubspot-forms", "demo-velocify"];
+
+  it("each names its preset, is development only, and every valid sample lead of its verticals maps through it", () => {
+    const { buyers, errors } = loadBuyers(CRM_DEMOS.map((id) => JSON.parse(readFileSync(`${root}/buyers/${id}.json`, "utf8")) as unknown));
+    expect(errors).toEqual([]);
+    expect(buyers.map((b) => b.preset).sort()).toEqual(["hubspot-contacts", "hubspot-forms", "salesforce-rest", "salesforce-web-to-lead", "velocify"]);
+    const leads = sampleLeads();
+    const c = ctx();
+    const failures: string[] = [];
+    let mapped = 0;
+    for (const b of buyers) {
+      expect(b.environments).toEqual(["development"]);
+      expect(b.endpoint.url.startsWith("${MOCK_BUYER_ORIGIN}/")).toBe(true);
+      for (const lead of leads) {
+        if (!b.verticals.includes(lead.vertical)) continue;
+        try {
+          buildRequest(b, lead, c);
+          mapped++;
+        } catch (e) {
+          failures.push(`${b.id} ${lead.id}: ${(e as Error).message}`);
+        }
+      }
+    }
+    expect(failures.slice(0, 10)).toEqual([]);
+    expect(mapped).toBeGreaterThan(1000);
+  });
+});

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { processDeliveryJob } from "../../../src/delivery/waterfall";
 import { testBuyer, uid } from "../helpers/buyers";
 import { harness, storeLead, testClock } from "../helpers/engine";
+import { setGateClock } from "../helpers/gate";
 import { ADMIN, sampleLead } from "../helpers/sources";
 
 const BASE = "https://leadwire.test";
@@ -58,6 +59,10 @@ describe("buyers (admin)", () => {
   });
 
   it("sends a marked test lead to the sandbox and shows the parsed outcome", async () => {
+    // acme-auto takes leads Mon–Sat 07:00–21:00 Chicago: put its gate's clock inside that
+    // (Wednesday 2026-01-14 12:00 CST) so the test does not depend on the hour it runs at.
+    const acmeGate = env.BUYER_GATE.get(env.BUYER_GATE.idFromName("acme-auto"));
+    await setGateClock(acmeGate, Date.UTC(2026, 0, 14, 18, 0, 0) - Date.now());
     const res = await call("/v1/buyers/acme-auto/test", {
       method: "POST",
       headers: { ...admin, "content-type": "application/json" },

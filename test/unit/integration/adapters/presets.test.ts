@@ -47,7 +47,7 @@ const FILES: Record<string, Record<string, unknown>> = {
   "salesforce-bulk": {
     id: "sf-bulk",
     preset: "salesforce-bulk",
-    endpoint: { url: "https://acme.my.salesforce.com/services/data/v62.0/jobs/ingest/750R0000000zlh9IAA/batches" },
+    endpoint: { url: "https://acme.my.salesforce.com/services/data/v62.0/jobs/ingest" },
     auth: {
       type: "oauth2_client_credentials",
       tokenUrl: "https://acme.my.salesforce.com/services/oauth2/token",
@@ -102,11 +102,22 @@ const res = (status: number, body: string, contentType?: string): BuyerResponse 
   body,
 });
 
+/** Presets a buyer file can use today; salesforce-bulk waits for batch delivery. */
+const PER_LEAD = Object.keys(FILES).filter((n) => n !== "salesforce-bulk");
+
 describe("every preset expands to a valid buyer config", () => {
   it("covers every registered preset", () => {
     expect(Object.keys(FILES).sort()).toEqual(Object.keys(PRESETS).sort());
   });
-  for (const name of Object.keys(FILES)) {
+  it("salesforce-bulk is refused, saying batch delivery is needed (a per-lead upload would book leads sold early)", () => {
+    expect(() => expandPreset({ ...base, ...FILES["salesforce-bulk"] })).toThrow(PresetError);
+    try {
+      expandPreset({ ...base, ...FILES["salesforce-bulk"] });
+    } catch (e) {
+      expect((e as PresetError).problems).toEqual([expect.stringMatching(/needs batch delivery.*salesforce-rest/)]);
+    }
+  });
+  for (const name of PER_LEAD) {
     it(name, () => {
       const r = BuyerConfigSchema.safeParse(expandPreset({ ...base, ...FILES[name] }));
       expect(r.success ? [] : r.error.issues).toEqual([]);
@@ -187,19 +198,11 @@ describe("preset requests and documented answers", () => {
     });
     expect(parseResponse(r, res(400, '[{"message":"Use one of these records?","errorCode":"DUPLICATES_DETECTED","fields":[]}]', "application/json"))).toEqual({
       outcome: "rejected",
-      reason: "Use one of these records?",
+      reason: "DUPLICATES_DETECTED: Use one of these records?",
     });
     expect(
       parseResponse(r, res(400, '[{"message":"Required fields are missing: [LastName]","errorCode":"REQUIRED_FIELD_MISSING","fields":["LastName"]}]')).outcome,
     ).toBe("error");
-  });
-
-  it("salesforce-bulk: CSV PUT to the batches URL; 201 with an empty body is accepted", () => {
-    const cfg = expand("salesforce-bulk");
-    const { request } = buildRequest(cfg, sampleLead("mortgage"), ctx);
-    expect(request.method).toBe("PUT");
-    expect(request.body?.split(/\r?\n/)[0]).toBe("FirstName,LastName,Company");
-    expect(parseResponse(cfg.response, res(201, "")).outcome).toBe("accepted");
   });
 
   it("hubspot-contacts: properties object, bearer; 201 id accepted, 409 duplicate rejected", () => {
@@ -211,7 +214,10 @@ describe("preset requests and documented answers", () => {
       parseResponse(r, res(201, '{"id":"512","properties":{"email":"x"},"createdAt":"2026-01-15T00:00:00Z","archived":false}', "application/json")),
     ).toEqual({ outcome: "accepted", buyerLeadId: "512" });
     const conflict = '{"status":"error","message":"Contact already exists. Existing ID: 2926551","correlationId":"b6","category":"CONFLICT"}';
-    expect(parseResponse(r, res(409, conflict, "application/json"))).toEqual({ outcome: "rejected", reason: "Contact already exists. Existing ID: 2926551" });
+    expect(parseResponse(r, res(409, conflict, "application/json"))).toEqual({
+      outcome: "rejected",
+      reason: "CONFLICT: Contact already exists. Existing ID: 2926551",
+    });
     expect(parseResponse(r, res(400, '{"status":"error","message":"Property values were not valid","category":"VALIDATION_ERROR"}')).outcome).toBe("error");
   });
 
@@ -235,7 +241,7 @@ describe("preset requests and documented answers", () => {
       '{"status":"error","message":"The request is not valid","errors":[{"message":"Error in \'fields.email\'. Invalid email address","errorType":"INVALID_EMAIL"}]}';
     expect(parseResponse(r, res(400, bad, "application/json"))).toEqual({
       outcome: "rejected",
-      reason: "Error in 'fields.email'. Invalid email address; The request is not valid",
+      reason: "INVALID_EMAIL: Error in 'fields.email'. Invalid email address; The request is not valid",
     });
   });
 

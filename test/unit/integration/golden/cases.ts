@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { NormalizedLead } from "../../../../src/core/lead";
 import { normalizeLead } from "../../../../src/intake/normalize";
+import { expandPreset } from "../../../../src/integration/adapters";
 import type { BuyerConfig } from "../../../../src/integration/config";
 import { BuyerConfigSchema } from "../../../../src/integration/config";
 import { formComponent, formEncodePayload } from "../../../../src/integration/formats/form-encode";
@@ -40,7 +41,8 @@ export function demoBuyers(): { config: BuyerConfig; text: string }[] {
     .sort()
     .map((f) => {
       const text = readFileSync(`${root}/buyers/${f}`, "utf8");
-      return { config: BuyerConfigSchema.parse(JSON.parse(text)), text };
+      // CRM demo buyers name a preset: expanded as the registry does.
+      return { config: BuyerConfigSchema.parse(expandPreset(JSON.parse(text))), text };
     });
 }
 
