@@ -93,7 +93,8 @@ export interface BehaviorOverride {
 }
 
 export interface MockBuyerStats {
-  perBuyer: Record<string, { total: number; byBehavior: Record<string, number> }>;
+  /** Per buyer: requests, by behaviour, and the most requests it had open at once. */
+  perBuyer: Record<string, { total: number; byBehavior: Record<string, number>; maxOpen: number }>;
   tokenRequests: number;
   loginRequests: number;
   callbacks: { sent: number; ok: number; failed: number; pending: number };
@@ -377,6 +378,9 @@ export async function startMockBuyer(opts: MockBuyerOptions = {}): Promise<MockB
     return mulberry32(fnv1a(`${seed}\u0000${k}\u0000${n}`));
   };
 
+  const openNow = new Map<string, number>();
+  const maxOpen = new Map<string, number>();
+
   const handleBuyer = async (req: IncomingMessage, res: ServerResponse, url: URL, buyerId: string, pathBehavior: string): Promise<void> => {
     const body = await readBody(req);
     const headers = headerMap(req);
@@ -398,6 +402,11 @@ export async function startMockBuyer(opts: MockBuyerOptions = {}): Promise<MockB
       leadId: null,
     };
     recorded.push(rec);
+    // How many requests this buyer has open at once (a client's connection limit shows here).
+    const open = (openNow.get(buyerId) ?? 0) + 1;
+    openNow.set(buyerId, open);
+    maxOpen.set(buyerId, Math.max(maxOpen.get(buyerId) ?? 0, open));
+    res.on("close", () => openNow.set(buyerId, (openNow.get(buyerId) ?? 1) - 1));
     say(`${rec.method} ${buyerId}/${behavior} #${rec.seq} (${body.length} bytes)`);
 
     const fmtRaw = q["respond"] ?? "json";
@@ -566,7 +575,7 @@ export async function startMockBuyer(opts: MockBuyerOptions = {}): Promise<MockB
   const stats = (): MockBuyerStats => {
     const perBuyer: MockBuyerStats["perBuyer"] = {};
     for (const r of recorded) {
-      const b = (perBuyer[r.buyerId] ??= { total: 0, byBehavior: {} });
+      const b = (perBuyer[r.buyerId] ??= { total: 0, byBehavior: {}, maxOpen: maxOpen.get(r.buyerId) ?? 0 });
       b.total++;
       b.byBehavior[r.behavior] = (b.byBehavior[r.behavior] ?? 0) + 1;
     }
@@ -606,6 +615,7 @@ export async function startMockBuyer(opts: MockBuyerOptions = {}): Promise<MockB
     tokens = new Map();
     overrides = new Map();
     occurrences = new Map();
+    maxOpen.clear();
     crm.reset();
     // Slow answers still in flight finish; only callbacks not yet sent are dropped.
     for (const c of cancelHooks) c();

@@ -20,7 +20,9 @@ export function mockUrl(buyerId: string, behavior: string, query: Record<string,
  * behaviour and query parameters. Small timeouts keep hang tests fast. `over` replaces
  * top-level parts of the config (endpoint parts are merged).
  */
-export function testBuyer(id: string, behavior: string, over: Partial<BuyerConfigInput> = {}, query: string | Record<string, string> = ""): BuyerConfigInput {
+export type BuyerOverrides = Omit<Partial<BuyerConfigInput>, "endpoint"> & { endpoint?: Partial<BuyerConfigInput["endpoint"]> };
+
+export function testBuyer(id: string, behavior: string, over: BuyerOverrides = {}, query: string | Record<string, string> = ""): BuyerConfigInput {
   // The mock answers with the price it is told (default: the buyer's configured price).
   const q: Record<string, string> = typeof query === "string" ? Object.fromEntries(new URLSearchParams(query)) : { ...query };
   q.price ??= String(over.price ?? 20);

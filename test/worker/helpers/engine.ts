@@ -22,9 +22,15 @@ export function harness(buyers: BuyerConfigInput[]) {
 }
 
 /** Stores a lead for a fresh source (nothing enqueued to the real queue) and returns its id. */
-export async function storeLead(testEnv: Env, clock: Clock, over: Record<string, unknown> = {}, source?: { id: string; name: string }) {
+export async function storeLead(
+  testEnv: Env,
+  clock: Clock,
+  over: Record<string, unknown> = {},
+  source?: { id: string; name: string },
+  mode: "async" | "sync" = "async",
+) {
   const src = source ?? (await newSource());
-  const r = await acceptLead(testEnv, clock, { id: src.id, name: src.name, excludedBuyers: [] }, sampleLead(over), { mode: "async" });
+  const r = await acceptLead(testEnv, clock, { id: src.id, name: src.name, excludedBuyers: [] }, sampleLead(over), { mode });
   // Intake's own enqueue is not what the tests look at: they drive that first job themselves.
   const q = testEnv.DELIVERIES as unknown as { sent?: unknown[] };
   if (Array.isArray(q.sent)) q.sent.length = 0;
