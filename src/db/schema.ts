@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 const createdAt = () => text("created_at").notNull();
 
@@ -23,6 +23,8 @@ export const sources = sqliteTable(
     webhookSecret: text("webhook_secret"),
     /** Quality score 0–100, moved by returns and feedback. */
     qualityScore: real("quality_score").notNull().default(100),
+    /** Ping/post (issue 12): the source's terms of sale as JSON (see SaleTermsSchema in src/db/sale-terms.ts); null = the defaults. */
+    saleTerms: text("sale_terms"),
     createdAt: createdAt(),
     revokedAt: text("revoked_at"),
   },
@@ -262,3 +264,110 @@ export const buyerOverrides = sqliteTable("buyer_overrides", {
 });
 
 export const nowSql = sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`;
+
+// ---------------------------------------------------------------------------------------
+// Ping/post (issue 12): auctions, bids, sales and duplicate hashes.
+
+/**
+ * One auction: a source's ping (`origin` source, answered with a `ping_id`) or the auction a
+ * lead's waterfall runs before it posts (`origin` lead). `data` is what the ping carried (no
+ * personal data): a post must agree with it.
+ */
+export const pings = sqliteTable(
+  "pings",
+  {
+    id: text("id").primaryKey(),
+    sourceId: text("source_id").notNull(),
+    /** The lead the auction sells (set when a source posts its ping, or at once for a lead's own auction). */
+    leadId: text("lead_id"),
+    vertical: text("vertical").notNull(),
+    origin: text("origin", { enum: ["source", "lead"] }).notNull(),
+    /** The waterfall round of the lead this auction belongs to (a long-retry round runs a new one). */
+    round: integer("round").notNull().default(0),
+    mode: text("mode", { enum: ["exclusive", "shared"] }).notNull(),
+    maxBuyers: integer("max_buyers").notNull().default(1),
+    /** The normalized ping data (non-identifying), JSON. */
+    data: text("data").notNull().default("{}"),
+    status: text("status", { enum: ["open", "posted", "no_bid"] }).notNull(),
+    /** Shared mode: the bid ids the source chose in its post (JSON array); null = every live bid. */
+    chosenBids: text("chosen_bids"),
+    /** The price offered to the source (exclusive: for the top bid). */
+    offer: real("offer"),
+    deadlineMs: integer("deadline_ms").notNull(),
+    /** How long the auction took, from the first ping to the last answer used. */
+    elapsedMs: integer("elapsed_ms").notNull(),
+    expiresAt: text("expires_at").notNull(),
+    createdAt: createdAt(),
+    postedAt: text("posted_at"),
+  },
+  (t) => [index("pings_lead_idx").on(t.leadId, t.round), index("pings_time_idx").on(t.createdAt), index("pings_source_time_idx").on(t.sourceId, t.createdAt)],
+);
+
+/** Every buyer's answer in an auction: a bid, no bid, late, an error, or deferred by its gate. */
+export const bids = sqliteTable(
+  "bids",
+  {
+    /** Our bid id: what a source quotes in shared mode. */
+    id: text("id").primaryKey(),
+    pingId: text("ping_id").notNull(),
+    buyerId: text("buyer_id").notNull(),
+    /** `ping`: the buyer answered a ping; `fixed`: a direct-post buyer competing at its configured price. */
+    kind: text("kind", { enum: ["ping", "fixed"] }).notNull(),
+    outcome: text("outcome", { enum: ["bid", "no_bid", "late", "error", "deferred"] }).notNull(),
+    price: real("price"),
+    /** The bid id or token the buyer gave (quoted back in the post as `bid.id`). */
+    buyerBidId: text("buyer_bid_id"),
+    expiresAt: text("expires_at"),
+    latencyMs: integer("latency_ms").notNull(),
+    reason: text("reason"),
+    /** What the source is offered for this bid (its payout rule applied). */
+    offer: real("offer"),
+    /** What the post of this bid came to. */
+    postState: text("post_state", { enum: ["accepted", "rejected", "failed", "expired"] }),
+    createdAt: createdAt(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("bids_ping_buyer_uq").on(t.pingId, t.buyerId), index("bids_buyer_time_idx").on(t.buyerId, t.createdAt), index("bids_time_idx").on(t.createdAt)],
+);
+
+/** One row per sale (a lead sold to a buyer): revenue, the source's payout, and the bid it answered. */
+export const sales = sqliteTable(
+  "sales",
+  {
+    leadId: text("lead_id").notNull(),
+    buyerId: text("buyer_id").notNull(),
+    sourceId: text("source_id").notNull(),
+    deliveryId: text("delivery_id").notNull(),
+    pingId: text("ping_id"),
+    /** Our bid id (bids.id) and the buyer's own bid id or token. */
+    bidId: text("bid_id"),
+    buyerBidId: text("buyer_bid_id"),
+    price: real("price").notNull(),
+    /** What the source is paid for this sale (its payout rule); null when the source has none. */
+    payout: real("payout"),
+    test: integer("test", { mode: "boolean" }).notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.leadId, t.buyerId] }),
+    index("sales_time_idx").on(t.createdAt),
+    index("sales_source_time_idx").on(t.sourceId, t.createdAt),
+    index("sales_buyer_time_idx").on(t.buyerId, t.createdAt),
+  ],
+);
+
+/**
+ * What duplicate checks keep of a lead once its personal data is purged: SHA-256 of the
+ * normalized phone (E.164) and e-mail, per vertical, written at intake with the lead.
+ */
+export const leadHashes = sqliteTable(
+  "lead_hashes",
+  {
+    leadId: text("lead_id").notNull(),
+    vertical: text("vertical").notNull(),
+    kind: text("kind", { enum: ["phone", "email"] }).notNull(),
+    hash: text("hash").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.leadId, t.kind] }), index("lead_hashes_lookup_idx").on(t.vertical, t.kind, t.hash, t.createdAt)],
+);

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { AuthConfigSchema } from "./auth/schema";
 import { FormatConfigSchema } from "./formats/schema";
 import { MappingConfigSchema } from "./mapping/schema";
+import { DedupeConfigSchema, PingConfigSchema } from "./ping/schema";
 import { ResponseRulesSchema } from "./response/schema";
 import { SecretRefSchema } from "./secret-ref";
 import { SpecSchema } from "./spec-schema";
@@ -147,6 +148,11 @@ export const BuyerConfigSchema = z
     webhook: WebhookConfigSchema.optional(),
     /** What the buyer's API requires; validateMapping checks the mapping against it. */
     spec: SpecSchema.optional(),
+    // --- ping/post (issue 12) ---
+    /** A ping/post buyer: bids on non-identifying data first; only the winning bid gets the post. */
+    ping: PingConfigSchema.optional(),
+    /** Leave this buyer out of the ping and the post of a lead it already bought within N days (same phone or e-mail, same vertical). */
+    dedupe: DedupeConfigSchema.optional(),
   })
   .strict();
 

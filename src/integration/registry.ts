@@ -4,6 +4,7 @@ import { expandPreset, PresetError } from "./adapters";
 import type { BuyerConfig } from "./config";
 import { BuyerConfigSchema } from "./config";
 import { openRuleProblems } from "./mapping/open";
+import { buyerPingProblems } from "./ping/pii";
 
 export interface BuyerLoadError {
   /** Index in the input list and the id when readable. */
@@ -48,6 +49,12 @@ export function loadBuyers(raw: unknown[]): { buyers: BuyerConfig[]; errors: Buy
     const open = openRuleProblems(parsed.data.mapping);
     if (open.length) {
       errors.push({ index, id: parsed.data.id, issues: open });
+      return;
+    }
+    // A ping that would give personal data away is never loaded (issue 12): buyers:check says why.
+    const pii = buyerPingProblems(parsed.data);
+    if (pii.length) {
+      errors.push({ index, id: parsed.data.id, issues: pii });
       return;
     }
     if (ids.has(parsed.data.id)) {

@@ -34,6 +34,20 @@ export interface ParsedResponse {
   pending?: boolean;
 }
 
+/**
+ * Ping/post: the bid a post answers. A post mapping reads it as `bid.id`, `bid.price`,
+ * `bid.expires_at`, `bid.ping_id` (`{"to": "bid_token", "from": "bid.id"}`, `{{bid.price}}`).
+ */
+export interface BidFields {
+  /** The bid id or token the buyer gave in its answer to the ping (null when it gave none). */
+  id: string | null;
+  price: number;
+  /** ISO 8601 instant the bid expires, when it does. */
+  expires_at: string | null;
+  /** Our ping id (sent to the buyer with the ping as X-Leadwire-Ping-Id). */
+  ping_id: string;
+}
+
 /** Context the engine needs besides the lead and the config; all I/O stays outside. */
 export interface BuildContext {
   /** Resolves a secret by name from the Worker's environment; undefined when missing. */
@@ -50,6 +64,8 @@ export interface BuildContext {
   sandbox?: boolean;
   /** OAuth / login tokens come from the BuyerGate's cache through this. */
   tokens?: TokenProvider;
+  /** Ping/post: the winning bid this post answers (the mapping's `bid` root). */
+  bid?: BidFields;
 }
 
 /** Supplies access tokens for OAuth 2.0 and login-then-token schemes (cached by the caller). */

@@ -10,7 +10,12 @@ import { ALWAYS_PRESENT, LEAD_PATH_MAX, LEAD_PATH_TYPES, sampleLead } from "./ma
 import type { FieldRule } from "./mapping/schema";
 import type { PathSegment } from "./path";
 import { formatPath, parseLeadPath, parsePath } from "./path";
+import { buyerPingProblems } from "./ping/pii";
+import { pingBuyerOf } from "./ping/request";
 import type { Spec, SpecField } from "./spec-schema";
+
+/** The bid a sample post answers, so a post mapping's `bid.*` fields are checked like the rest. */
+const SAMPLE_BID = { id: "bid-sample-1", price: 42.5, expires_at: "2026-11-25T12:05:00.000Z", ping_id: "png_sample" };
 
 /** One way a mapping (or a mapped payload) does not fit the buyer's spec. */
 export interface ValidationProblem {
@@ -129,7 +134,7 @@ interface RuleFacts {
   openReason?: string;
 }
 
-const PHONE_LEN: Record<string, number> = { digits10: 10, digits11: 11, e164: 12, dashed: 12, dotted: 12, parens: 14 };
+const PHONE_LEN: Record<string, number> = { digits10: 10, digits11: 11, e164: 12, dashed: 12, dotted: 12, parens: 14, area_code: 3 };
 
 function typeOfScalar(v: unknown): ValueType | undefined {
   if (typeof v === "string") return "string";
@@ -207,6 +212,11 @@ function ruleFacts(rule: FieldRule): RuleFacts {
       outputs = undefined;
     }
     if (f.maxLength !== undefined) facts.maxLen = Math.min(facts.maxLen ?? Infinity, f.maxLength);
+    if (f.sha256) {
+      facts.types = new Set(["string"]);
+      facts.maxLen = 64;
+      outputs = undefined;
+    }
     if (f.case || f.trim) {
       if (outputs)
         outputs = outputs.map((o) => (typeof o === "string" ? (f.case === "upper" ? o.toUpperCase() : f.case === "lower" ? o.toLowerCase() : o).trim() : o));
@@ -291,7 +301,7 @@ function staticChecks(spec: Spec, rules: FieldRule[], out: ValidationProblem[]):
     if (rule.compute && !getComputed(rule.compute.fn)) out.push({ path: at, message: `unknown computed function "${rule.compute.fn}"` });
     if (rule.from !== undefined) {
       const p = formatPath(parseLeadPath(rule.from));
-      if (!(p in LEAD_PATH_TYPES) && !p.startsWith("fields.")) out.push({ path: at, message: `lead.${p} is not a field of the canonical lead` });
+      if (!(p in LEAD_PATH_TYPES) && !p.startsWith("fields.") && !p.startsWith("bid.")) out.push({ path: at, message: `lead.${p} is not a field of the canonical lead` });
     }
     const { field, problem } = specAt(spec, segs);
     if (problem) {
@@ -398,6 +408,18 @@ export function validateMapping(
     else problems.push({ path: "mapping", message: (e as Error).message });
     return { ok: false, problems };
   }
+  // Ping/post: the ping mapping compiles and carries no personal data the buyer may not have.
+  const pb = pingBuyerOf(buyer);
+  if (pb) {
+    try {
+      compileBuyer(pb);
+    } catch (e) {
+      if (e instanceof MappingConfigError) problems.push({ path: `ping.${e.field}`, message: e.message.slice(e.field.length + 2) });
+      else problems.push({ path: "ping.mapping", message: (e as Error).message });
+    }
+    problems.push(...buyerPingProblems(buyer));
+    if (problems.length) return { ok: false, problems };
+  }
   const spec = buyer.spec;
   if (!spec) return { ok: true, problems };
   const m = buyer.mapping;
@@ -408,7 +430,7 @@ export function validateMapping(
     const lead = sampleLead(vertical);
     let r: RenderResult;
     try {
-      r = c.render(lead, { now }, () => "secret-value");
+      r = c.render(lead, { now, bid: SAMPLE_BID }, () => "secret-value");
     } catch (e) {
       if (e instanceof ConfigError) continue; // missing secrets are the config check's business
       throw e;

@@ -1,6 +1,8 @@
 /** What a computed function may read besides its arguments: only the injectable clock. */
 export interface ComputeEnv {
   now(): number;
+  /** Ping/post: the bid this post answers, read by mappings as `bid.<field>` (see BidFields). */
+  bid?: Readonly<Record<string, unknown>> | undefined;
 }
 
 export type ComputeOptions = Readonly<Record<string, string | number | boolean | null>>;

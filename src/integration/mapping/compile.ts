@@ -28,6 +28,11 @@ export type Mapper = (lead: NormalizedLead, env: ComputeEnv) => MapResult;
 // A local alias: read per rule per lead, and a module-local binding is the cheapest read.
 const Failure = FormatFailure;
 
+/** A `bid.<field>` path: the mapping's second root, the winning bid of a ping/post sale. */
+export function isBidPath(segs: readonly PathSegment[]): boolean {
+  return segs[0] === "bid" && segs.length > 1;
+}
+
 const isMissing = (v: unknown): boolean => v === undefined || v === null || v === "";
 
 function compileWhen(w: When): (lead: NormalizedLead) => boolean {
@@ -58,6 +63,11 @@ function compileSource(rule: FieldRule, field: string): Source {
       segs = parseLeadPath(rule.from);
     } catch (e) {
       throw new MappingConfigError(field, (e as Error).message);
+    }
+    // Ping/post: `bid.<field>` reads the winning bid the build context provides, not the lead.
+    if (isBidPath(segs)) {
+      const get = compileGetter(segs.slice(1));
+      return (_lead, env) => get(env.bid);
     }
     return compileGetter(segs);
   }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { toBoolean, toNumber } from "../../core/values";
 import type { FieldFormat } from "./schema";
 
@@ -27,6 +28,16 @@ function digitsOf(v: unknown): string | undefined {
   return d.length === 10 ? d : undefined;
 }
 
+/**
+ * Lower-case hex SHA-256 of a scalar's text (UTF-8). Synchronous (node:crypto, which workerd
+ * provides under nodejs_compat) because mapping is; undefined for a missing or non-scalar value.
+ */
+export function sha256Text(v: unknown): string | undefined {
+  if (typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") return undefined;
+  const s = String(v);
+  return s === "" ? undefined : createHash("sha256").update(s, "utf8").digest("hex");
+}
+
 /** A US phone in any writing → the chosen style; undefined when it is not 10 (or 1+10) digits. */
 export function formatPhone(v: unknown, style: string): string | undefined {
   const d = digitsOf(v);
@@ -47,6 +58,8 @@ export function formatPhone(v: unknown, style: string): string | undefined {
       return `${a}.${b}.${c}`;
     case "parens":
       return `(${a}) ${b}-${c}`;
+    case "area_code":
+      return a;
     default:
       return undefined;
   }
@@ -427,6 +440,7 @@ export function compileFormat(f: FieldFormat): (v: unknown) => unknown {
     const max = f.maxLength;
     steps.push((v) => (typeof v === "string" ? truncate(v, max) : v));
   }
+  if (f.sha256) steps.push((v) => sha256Text(v) ?? new FormatFailure("nothing to hash"));
   if (steps.length === 1) return steps[0] as (v: unknown) => unknown;
   return (v) => {
     let cur = v;

@@ -145,7 +145,7 @@ function setHeader(headers: Record<string, string>, name: string, value: string)
  */
 export function buildRequest(buyer: BuyerConfig, lead: NormalizedLead, ctx: BuildContext): { request: OutboundRequest; warnings: MappingWarning[] } {
   const c = compileBuyer(buyer);
-  const r = c.render(lead, { now: ctx.now }, ctx.secret);
+  const r = c.render(lead, ctx.bid ? { now: ctx.now, bid: ctx.bid as unknown as Record<string, unknown> } : { now: ctx.now }, ctx.secret);
   if (r.issues.length) throw new MappingError(r.issues);
 
   let url = c.url(ctx.vars, ctx.sandbox === true);

@@ -4,18 +4,19 @@ import { z } from "zod";
 export const ScalarSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 export type Scalar = z.infer<typeof ScalarSchema>;
 
-export const PHONE_STYLES = ["digits10", "digits11", "e164", "dashed", "dotted", "parens"] as const;
+/** `area_code`: the first three digits only (a non-identifying part a ping may carry). */
+export const PHONE_STYLES = ["digits10", "digits11", "e164", "dashed", "dotted", "parens", "area_code"] as const;
 export const BOOLEAN_STYLES = ["yes_no", "Yes/No", "YES/NO", "y_n", "Y/N", "1_0", "true_false", "True/False", "TRUE/FALSE", "string_1_0"] as const;
 
 /**
  * Formatting applied to a mapped value, in this order: trim → case → phone → date → boolean
- * → number/money → zip5 → maxLength. Each key is optional; an empty object is a no-op.
+ * → number/money → zip5 → maxLength → sha256. Each key is optional; an empty object is a no-op.
  */
 export const FieldFormatSchema = z
   .object({
     trim: z.boolean().optional(),
     case: z.enum(["upper", "lower", "title"]).optional(),
-    /** digits10 2025550123 · digits11 12025550123 · e164 +12025550123 · dashed 202-555-0123 · dotted 202.555.0123 · parens (202) 555-0123 */
+    /** digits10 2025550123 · digits11 12025550123 · e164 +12025550123 · dashed 202-555-0123 · dotted 202.555.0123 · parens (202) 555-0123 · area_code 202 */
     phone: z.enum(PHONE_STYLES).optional(),
     /** A pattern of YYYY YY MM M DD D HH hh mm ss A tokens (e.g. `MM/DD/YYYY`, `MMDDYYYY`), or `unix`, `unix_ms`, `iso`. */
     date: z.string().min(1).optional(),
@@ -33,6 +34,12 @@ export const FieldFormatSchema = z
     zip5: z.boolean().optional(),
     /** Truncate strings longer than this many characters (code points). */
     maxLength: z.number().int().positive().optional(),
+    /**
+     * Lower-case hex SHA-256 of the value's text, last (after trim, case …): what a ping/post
+     * buyer that matches on a hashed e-mail or phone asks for. Combine with `case: "lower"` and
+     * `trim` for e-mails, `phone: "e164"` for phones, as the buyer's spec says.
+     */
+    sha256: z.boolean().optional(),
   })
   .strict();
 export type FieldFormat = z.infer<typeof FieldFormatSchema>;

@@ -5,7 +5,7 @@ import { compileGetter, parseLeadPath } from "../path";
 import type { MappingWarning } from "../types";
 import type { MappingIssue } from "./compile";
 import { MappingConfigError } from "./compile";
-import { formatBoolean, formatDate, formatMoney, formatPhone, formatZip5, roundTo, toNumber, truncate } from "./formatters";
+import { formatBoolean, formatDate, formatMoney, formatPhone, formatZip5, roundTo, sha256Text, toNumber, truncate } from "./formatters";
 
 /**
  * `{{lead.first_name}}` / `{{formatPhone(lead.phone, "dashed")}}` templates. Parsed once into
@@ -35,6 +35,8 @@ export const templateHelpers: Readonly<Record<string, (...args: unknown[]) => un
     return s === undefined || typeof n !== "number" ? s : truncate(s, n);
   },
   zip5: (v) => formatZip5(v),
+  sha256: (v) => sha256Text(v),
+  areaCode: (v) => formatPhone(v, "area_code"),
   default: (v, fallback) => (v === undefined || v === null || v === "" ? fallback : v),
 };
 
@@ -69,6 +71,12 @@ function parseExpr(c: Cursor, where: string): Eval {
   if ((m = /^lead(?:\.[A-Za-z_$][\w$]*|\[\d+\])*/.exec(rest))) {
     c.i += m[0].length;
     return compileGetter(parseLeadPath(m[0])) as Eval;
+  }
+  // Ping/post: `bid.id`, `bid.price` … read the winning bid from the build context.
+  if ((m = /^bid(?:\.[A-Za-z_$][\w$]*)+/.exec(rest))) {
+    c.i += m[0].length;
+    const get = compileGetter(parseLeadPath(m[0]).slice(1));
+    return (_lead, env) => get(env.bid);
   }
   if ((m = /^([A-Za-z_]\w*)\s*\(/.exec(rest))) {
     const name = m[1] as string;

@@ -30,7 +30,9 @@ export interface InferredRule {
   dropEnum?: boolean;
 }
 
-const PHONE_LEN: Record<PhoneStyle, number> = { digits10: 10, digits11: 11, e164: 12, dashed: 12, dotted: 12, parens: 14 };
+const PHONE_LEN: Record<PhoneStyle, number> = { digits10: 10, digits11: 11, e164: 12, dashed: 12, dotted: 12, parens: 14, area_code: 3 };
+/** A whole phone number's styles: the area code alone (a ping's) is never what a phone field wants. */
+const WHOLE_PHONE_STYLES = PHONE_STYLES.filter((s) => s !== "area_code");
 const PHONE_PROBE = "+12025550123";
 
 function safeRegex(p: string | undefined): RegExp | undefined {
@@ -48,10 +50,10 @@ const shape = (s: string): string => s.replace(/\d/g, "9");
 export function phoneStyle(f: ImportedField): { style: PhoneStyle; why: string } {
   const re = safeRegex(f.pattern);
   const fits = (s: PhoneStyle) => f.maxLength === undefined || PHONE_LEN[s] <= f.maxLength;
-  if (re) for (const s of PHONE_STYLES) if (fits(s) && re.test(formatPhone(PHONE_PROBE, s) ?? "")) return { style: s, why: `pattern ${f.pattern}` };
+  if (re) for (const s of WHOLE_PHONE_STYLES) if (fits(s) && re.test(formatPhone(PHONE_PROBE, s) ?? "")) return { style: s, why: `pattern ${f.pattern}` };
   if (f.example !== undefined) {
     const ex = shape(String(f.example));
-    for (const s of PHONE_STYLES) if (shape(formatPhone(PHONE_PROBE, s) ?? "") === ex) return { style: s, why: `example ${String(f.example)}` };
+    for (const s of WHOLE_PHONE_STYLES) if (shape(formatPhone(PHONE_PROBE, s) ?? "") === ex) return { style: s, why: `example ${String(f.example)}` };
   }
   const d = f.format ?? "";
   if (/e\.?164/i.test(d)) return { style: "e164", why: `format ${d}` };
