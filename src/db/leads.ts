@@ -1,6 +1,8 @@
 import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { NormalizedLead } from "../core/lead";
+import { parseSaleTerms, type SaleTerms } from "../core/sale-terms";
 import { changed, type Db, type DbEnv, isoAt, leadDb, leadDbs, type Stmt, schema } from "./client";
+import { leadHashes, leadHashStmts } from "./dedupe";
 import { LEAD_MOVES, type LeadMove, type LeadStatus } from "./lead-state";
 import { timelineEvent } from "./timeline";
 
@@ -40,6 +42,8 @@ export interface NewLead {
 export async function insertLead(env: DbEnv, n: NewLead): Promise<boolean> {
   const d = leadDb(env, n.id);
   const at = isoAt(n.nowMs);
+  // Duplicate suppression (issue 12): the phone's and e-mail's hashes, in the same batch.
+  const hashes = await leadHashes(n.lead);
   const [ins] = await d.batch([
     d
       .insert(L)
@@ -60,6 +64,7 @@ export async function insertLead(env: DbEnv, n: NewLead): Promise<boolean> {
       })
       .onConflictDoNothing(),
     timelineEvent(d, { leadId: n.id, type: "received", data: { mode: n.mode, test: n.lead.test }, nowMs: n.nowMs, onlyIfLeadExists: true }),
+    ...leadHashStmts(d, n.id, hashes, n.nowMs),
   ]);
   return changed(ins) > 0;
 }
@@ -92,6 +97,8 @@ export interface RoutingLead {
   qualityScore: number | null;
   /** Whether the source takes event webhooks (lead.sold, …). */
   sourceHasWebhook: boolean;
+  /** Ping/post: the source's terms of sale (exclusive or shared, payout rule, auction deadline). */
+  saleTerms: SaleTerms;
 }
 
 /**
@@ -122,6 +129,7 @@ export async function leaseLead(env: DbEnv, leadId: string, owner: string, nowMs
         excluded: S.excludedBuyers,
         quality: S.qualityScore,
         webhookUrl: S.webhookUrl,
+        saleTerms: S.saleTerms,
       })
       .from(L)
       .leftJoin(S, eq(S.id, L.sourceId))
@@ -140,6 +148,7 @@ export async function leaseLead(env: DbEnv, leadId: string, owner: string, nowMs
     excludedBuyers: r.excluded ? (JSON.parse(r.excluded) as string[]) : [],
     qualityScore: r.quality,
     sourceHasWebhook: Boolean(r.webhookUrl),
+    saleTerms: parseSaleTerms(r.saleTerms),
   };
 }
 

@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { newApiKey, sha256Hex, toBase64 } from "../core/crypto";
 import { newId } from "../core/ids";
+import { parseSaleTerms, type SaleTerms } from "../core/sale-terms";
 import { mainDb, schema } from "./client";
 
 /** A source authenticated by its API key. */
@@ -8,6 +9,8 @@ export interface SourceIdentity {
   id: string;
   name: string;
   excludedBuyers: string[];
+  /** Ping/post: the source's terms of sale (absent = the defaults). */
+  saleTerms?: SaleTerms;
 }
 
 /** Creates a source and returns its API key — the only time the key is ever visible. */
@@ -47,12 +50,18 @@ export async function revokeSource(env: { DB: D1Database }, id: string, nowMs: n
 /** The active source owning this API key, or undefined. */
 export async function findSourceByKey(env: { DB: D1Database }, apiKey: string): Promise<SourceIdentity | undefined> {
   const row = await mainDb(env)
-    .select({ id: schema.sources.id, name: schema.sources.name, status: schema.sources.status, excluded: schema.sources.excludedBuyers })
+    .select({
+      id: schema.sources.id,
+      name: schema.sources.name,
+      status: schema.sources.status,
+      excluded: schema.sources.excludedBuyers,
+      saleTerms: schema.sources.saleTerms,
+    })
     .from(schema.sources)
     .where(eq(schema.sources.keyHash, await sha256Hex(apiKey)))
     .get();
   if (row?.status !== "active") return undefined;
-  return { id: row.id, name: row.name, excludedBuyers: JSON.parse(row.excluded) as string[] };
+  return { id: row.id, name: row.name, excludedBuyers: JSON.parse(row.excluded) as string[], saleTerms: parseSaleTerms(row.saleTerms) };
 }
 
 /** Every source, oldest first (no keys: only their prefixes). */
@@ -66,9 +75,20 @@ export async function listSources(env: { DB: D1Database }) {
       status: s.status,
       qualityScore: s.qualityScore,
       webhookUrl: s.webhookUrl,
+      saleTerms: s.saleTerms,
       createdAt: s.createdAt,
       revokedAt: s.revokedAt,
     })
     .from(s)
     .orderBy(s.createdAt);
+}
+
+/** Sets a source's terms of sale (ping/post). False when there is no such source. */
+export async function setSaleTerms(env: { DB: D1Database }, id: string, terms: SaleTerms): Promise<boolean> {
+  const res = await mainDb(env)
+    .update(schema.sources)
+    .set({ saleTerms: JSON.stringify(terms) })
+    .where(eq(schema.sources.id, id))
+    .returning({ id: schema.sources.id });
+  return res.length > 0;
 }

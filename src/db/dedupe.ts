@@ -1,0 +1,109 @@
+import { and, desc, eq, gte, or, sql } from "drizzle-orm";
+import { sha256Hex } from "../core/crypto";
+import type { NormalizedLead } from "../core/lead";
+import { type Db, type DbEnv, isoAt, leadDb, leadDbs, type Stmt, schema } from "./client";
+
+const H = schema.leadHashes;
+const C = schema.leadBuyers;
+const L = schema.leads;
+
+export interface LeadHash {
+  kind: "phone" | "email";
+  hash: string;
+}
+
+/**
+ * What duplicate checks keep of a lead after its personal data is purged: SHA-256 of the
+ * normalized phone (E.164) and of the e-mail (trimmed, lower case). Never the raw value.
+ */
+export async function leadHashes(lead: Pick<NormalizedLead, "phone" | "email">): Promise<LeadHash[]> {
+  const out: LeadHash[] = [];
+  if (lead.phone) out.push({ kind: "phone", hash: await sha256Hex(lead.phone) });
+  if (lead.email) out.push({ kind: "email", hash: await sha256Hex(lead.email.trim().toLowerCase()) });
+  return out;
+}
+
+/**
+ * The hash rows for a new lead, for intake's batch: each written only if the lead row was (an
+ * insert that lost to a repeated key writes none), and kept when retention purges the lead.
+ */
+export function leadHashStmts(d: Db, leadId: string, hashes: LeadHash[], nowMs: number): Stmt[] {
+  const at = isoAt(nowMs);
+  return hashes.map((h) =>
+    d
+      .insert(H)
+      .select(
+        d
+          .select({
+            leadId: L.id,
+            vertical: L.vertical,
+            kind: sql<"phone" | "email">`${h.kind}`.as("kind"),
+            hash: sql<string>`${h.hash}`.as("hash"),
+            createdAt: sql<string>`${at}`.as("created_at"),
+          })
+          .from(L)
+          .where(eq(L.id, leadId)),
+      )
+      .onConflictDoNothing(),
+  );
+}
+
+/** A lead received earlier with the same phone or e-mail in the same vertical. */
+export interface EarlierLead {
+  leadId: string;
+  kind: "phone" | "email";
+  receivedAtMs: number;
+  sourceId: string | null;
+  externalId: string | null;
+  idempotencyKey: string | null;
+}
+
+/** Leads of this vertical with the same phone or e-mail hash received since `sinceMs`, newest first. */
+export async function earlierLeads(env: DbEnv, vertical: string, hashes: LeadHash[], sinceMs: number, limit = 10): Promise<EarlierLead[]> {
+  if (hashes.length === 0) return [];
+  const out: EarlierLead[] = [];
+  for (const d of leadDbs(env)) {
+    const rows = await d
+      .select({
+        leadId: H.leadId,
+        kind: H.kind,
+        createdAt: H.createdAt,
+        sourceId: L.sourceId,
+        externalId: L.externalId,
+        idempotencyKey: L.idempotencyKey,
+      })
+      .from(H)
+      .leftJoin(L, eq(L.id, H.leadId))
+      .where(and(eq(H.vertical, vertical), or(...hashes.map((h) => and(eq(H.kind, h.kind), eq(H.hash, h.hash)))), gte(H.createdAt, isoAt(sinceMs))))
+      .orderBy(desc(H.createdAt))
+      .limit(limit);
+    for (const r of rows) out.push({ ...r, receivedAtMs: Date.parse(r.createdAt) });
+  }
+  return out.sort((a, b) => b.receivedAtMs - a.receivedAtMs);
+}
+
+/**
+ * Buyers (among `buyerIds`) that bought a lead with the same phone or e-mail hash as this lead,
+ * in its vertical, since `sinceMs` — with when each last bought one. Reads only hashes and
+ * claims, so it works after the earlier leads' personal data was purged.
+ */
+export async function buyersWhoBoughtDuplicate(env: DbEnv, leadId: string, buyerIds: string[], sinceMs: number): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (buyerIds.length === 0) return out;
+  const O = sql`other`;
+  const d = leadDb(env, leadId);
+  const rows = await d.all<{ buyer_id: string; bought_at: string }>(sql`
+    SELECT ${C.buyerId} AS buyer_id, MAX(${C.updatedAt}) AS bought_at
+    FROM ${H} AS mine
+    JOIN ${H} AS ${O} ON other.vertical = mine.vertical AND other.kind = mine.kind AND other.hash = mine.hash
+      AND other.lead_id <> mine.lead_id AND other.created_at >= ${isoAt(sinceMs)}
+    JOIN ${C} ON ${C.leadId} = other.lead_id AND ${C.state} IN ('accepted', 'returned')
+      AND ${C.buyerId} IN (${sql.join(
+        buyerIds.map((b) => sql`${b}`),
+        sql`, `,
+      )})
+    WHERE mine.lead_id = ${leadId}
+    GROUP BY ${C.buyerId}`);
+  for (const r of rows) out.set(r.buyer_id, Date.parse(r.bought_at));
+  return out;
+}
