@@ -205,7 +205,7 @@ function maskResponse(res: BuyerResponse, secrets: readonly string[]): BuyerResp
 /** Reads secrets and `${VAR}`s from the Worker's env, by name. */
 export function buildContext(
   g: GateParts,
-  input: Pick<DeliverInput, "deliveryId" | "idempotencyKey" | "sandbox">,
+  input: Pick<DeliverInput, "deliveryId" | "idempotencyKey" | "sandbox" | "bid">,
   tokens: BuildContext["tokens"],
 ): BuildContext {
   const read = (name: string) => readSecret(g.env, name);
@@ -217,6 +217,7 @@ export function buildContext(
     idempotencyKey: input.idempotencyKey,
     ...(input.sandbox ? { sandbox: true } : {}),
     ...(tokens ? { tokens } : {}),
+    ...(input.bid ? { bid: input.bid } : {}),
   };
 }
 
@@ -241,7 +242,7 @@ function buildFailure(err: unknown): Pick<AttemptResult, "outcome" | "errorClass
   return { outcome: "failed", errorClass: "transient", reason: `request not built: ${message}` };
 }
 
-async function issueToken(g: GateParts, buyer: BuyerConfig, key: string): Promise<IssuedToken> {
+export async function issueToken(g: GateParts, buyer: BuyerConfig, key: string): Promise<IssuedToken> {
   const ctx = buildContext(g, { deliveryId: "", idempotencyKey: "" }, undefined);
   const refreshToken = g.tokens.refreshToken(key);
   const t = await fetchToken(

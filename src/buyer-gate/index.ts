@@ -6,6 +6,7 @@ import { runAttempt } from "./attempt";
 import { CircuitBreaker, SqlBreakerStore, type Transition } from "./breaker";
 import { RateLimiter, Reservations } from "./caps";
 import type { GateParts } from "./parts";
+import { type PingInput, type PingResult, runPing } from "./ping";
 import { probeFromAlarm } from "./probe";
 import { Scheduler } from "./scheduler";
 import { gateStatus } from "./status";
@@ -14,6 +15,7 @@ import { TokenCache } from "./tokens";
 import { Connections } from "./transport";
 import type { AttemptResult, DeliverInput, GateStatus } from "./types";
 
+export type { PingInput, PingResult } from "./ping";
 export type { AttemptResult, DeliverInput, GateStatus } from "./types";
 
 const PRUNE_EVERY_MS = 3_600_000;
@@ -72,6 +74,12 @@ export class BuyerGate extends DurableObject<Env> {
     const buyer = this.#remember(received.buyer);
     this.#maybePrune();
     return runAttempt(this.#parts, { ...received, buyer });
+  }
+
+  /** Ping/post (issue 12): the pre-delivery checks, then one ping for a bid (a direct-post buyer answers its price). Work in ping.ts. */
+  async ping(received: PingInput): Promise<PingResult> {
+    const buyer = this.#remember(received.buyer);
+    return runPing(this.#parts, { ...received, buyer });
   }
 
   /** An async decision arrived (or its wait expired): commit or release the held slot. Idempotent. */

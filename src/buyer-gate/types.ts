@@ -1,6 +1,6 @@
 import type { NormalizedLead } from "../core/lead";
 import type { BuyerConfig } from "../integration/config";
-import type { BuyerResponse, MappingWarning, OutboundRequest } from "../integration/types";
+import type { BidFields, BuyerResponse, MappingWarning, OutboundRequest } from "../integration/types";
 import type { CircuitState } from "./breaker";
 import type { CapUsage } from "./caps";
 import type { ErrorClass } from "./classify";
@@ -23,6 +23,8 @@ export interface DeliverInput {
   sandbox?: boolean;
   /** Overrides the buyer's timeout (sync mode passes what is left of its deadline). */
   timeoutMs?: number;
+  /** Ping/post: the bid this post answers (the post mapping reads it as `bid.*`). */
+  bid?: BidFields;
 }
 
 export type AttemptOutcome = "accepted" | "rejected" | "pending" | "failed" | "deferred";
