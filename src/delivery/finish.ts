@@ -1,9 +1,12 @@
 import { claimsOf } from "../db/claims";
+import { leadDb } from "../db/client";
+import { timelineEvent } from "../db/timeline";
 import { RetrySchema } from "../integration/config";
 import { log } from "../observability/log";
 import { longRetryDelaySeconds } from "./backoff";
 import { enqueueDeliver } from "./jobs";
 import { notifySource } from "./notify";
+import { finishShared, sellShared } from "./pingpost";
 import { endRun, outcomeOf, type Run, type WaterfallOutcome } from "./run";
 
 /** A long-retry round is for the whole lead, not one buyer: it uses the default 5–15 min spacing. */
@@ -26,6 +29,18 @@ export async function expireLead(run: Run): Promise<WaterfallOutcome> {
 export async function finishRound(run: Run): Promise<WaterfallOutcome> {
   const { lead } = run;
   const nowMs = run.clock.now();
+  // Ping/post, shared mode: a lead sold to fewer buyers than it could be is sold, not retried.
+  const shared = await finishShared(run);
+  if (shared) {
+    const d = leadDb(run.env, lead.id);
+    const { sale } = shared;
+    await d.batch([
+      sellShared(d, run, sale, nowMs),
+      timelineEvent(d, { leadId: lead.id, type: "sold", buyerId: sale.buyerId, data: { price: sale.price, buyers: shared.count }, nowMs }),
+    ]);
+    await notifySource(run.env, lead.id, "lead.sold", lead.sourceHasWebhook);
+    return outcomeOf(run, "sold", { buyer: sale.buyerId, price: sale.price });
+  }
   const held = await claimsOf(run.env, lead.id);
   const hasRetryable = [...held.values()].some((c) => c.state === "failed" && (c.errorClass === "transient" || c.errorClass === "server"));
   if ((hasRetryable || run.deferredNow.size > 0) && run.mode.kind === "async") {

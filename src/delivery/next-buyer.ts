@@ -1,13 +1,15 @@
 import { pausedBuyerIds } from "../db/buyer-overrides";
 import { type Claim, claimsOf, retryableInRound, takeClaim } from "../db/claims";
+import type { AuctionBid } from "../db/pings";
 import type { BuyerConfig } from "../integration/config";
 import { rankCandidates } from "./eligibility";
+import { duplicateExclusions, rankByBids } from "./pingpost";
 import type { Run } from "./run";
 
 /** The waterfall's next step. */
 export type NextBuyer =
   /** Deliver to this buyer under this claim. */
-  | { kind: "deliver"; buyer: BuyerConfig; sandbox: boolean; deliveryId: string; attempt: number }
+  | { kind: "deliver"; buyer: BuyerConfig; sandbox: boolean; deliveryId: string; attempt: number; bid?: AuctionBid }
   /** A retry of this lead is scheduled on the queue: this (duplicate) message must not skip ahead. */
   | { kind: "wait" }
   /** No buyer is left this round. */
@@ -52,16 +54,20 @@ async function rankAndClaim(run: Run, held: Map<string, Claim>, nowMs: number): 
   const { env, lead } = run;
   const exclude = new Set<string>([...lead.excludedBuyers, ...run.deferredNow]);
   for (const [id, c] of held) if (!retryableInRound(c, lead.rounds)) exclude.add(id);
-  const { candidates } = rankCandidates(run.buyers.values(), lead.data, {
+  // Ping/post: buyers that bought the same person recently are left out of the ping and the post.
+  for (const id of await duplicateExclusions(run)) exclude.add(id);
+  const { candidates: ranked } = rankCandidates(run.buyers.values(), lead.data, {
     nowMs,
     exclude,
     paused: await pausedBuyerIds(env),
     syncOnly: run.mode.kind === "sync",
     ...(lead.qualityScore !== null ? { sourceQuality: lead.qualityScore } : {}),
   });
+  // Ping/post: with an auction the order is the live bids', highest first (unchanged without one).
+  const candidates = await rankByBids(run, ranked);
   for (const cand of candidates) {
     const deliveryId = await takeClaim(env, lead.id, cand.buyer.id, lead.rounds, held.get(cand.buyer.id), nowMs);
-    if (deliveryId) return { kind: "deliver", buyer: cand.buyer, sandbox: cand.sandbox, deliveryId, attempt: 1 };
+    if (deliveryId) return { kind: "deliver", buyer: cand.buyer, sandbox: cand.sandbox, deliveryId, attempt: 1, ...(cand.bid ? { bid: cand.bid } : {}) };
   }
   return { kind: "none" };
 }

@@ -2,6 +2,7 @@ import type { Clock } from "../core/clock";
 import { leadDb } from "../db/client";
 import { endLease, type LeaseEnd, type OutcomeReason, type RoutingLead } from "../db/leads";
 import type { BuyerConfig } from "../integration/config";
+import type { PingPostState } from "./pingpost";
 
 /** How a waterfall runs: from the queue with retries, or for a source waiting in sync mode. */
 export type Mode = { kind: "async"; retry?: { buyerId: string; attempt: number } } | { kind: "sync"; deadlineMs: number };
@@ -37,6 +38,8 @@ export interface Run {
   /** The scheduled retry this run was started for, until it is taken. */
   retryTarget: { buyerId: string; attempt: number } | undefined;
   startedAt: number;
+  /** Ping/post (issue 12): the round's auction and the buyers left out as duplicates, once loaded. */
+  pp?: PingPostState;
 }
 
 /** Ends the run's lease with a lead move (park, await, giveUp, expire). */

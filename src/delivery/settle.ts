@@ -4,11 +4,13 @@ import { acceptClaim, awaitDecisionClaim, closeClaim, freeUnsentClaim, noteFaile
 import { type Db, leadDb, type Stmt } from "../db/client";
 import { endLease, sellLeased } from "../db/leads";
 import { timelineEvent } from "../db/timeline";
+import type { AuctionBid } from "../db/pings";
 import type { BuyerConfig } from "../integration/config";
 import { nextRetry } from "./backoff";
 import { onAmbiguousOutcome, onIntegrationFault } from "./faults";
 import { enqueueRetry } from "./jobs";
 import { notifySource } from "./notify";
+import { bidClosedStmts, saleOf, saleStmts, shareEvent, shareOutcome } from "./pingpost";
 import { attemptRow, reportAttempt } from "./record";
 import { outcomeOf, type Run, type WaterfallOutcome } from "./run";
 
@@ -22,6 +24,8 @@ export interface Delivery {
   buyer: BuyerConfig;
   deliveryId: string;
   attempt: number;
+  /** Ping/post: the bid this post answers. */
+  bid?: AuctionBid;
 }
 
 /**
@@ -80,15 +84,30 @@ async function settleDeferred(run: Run, dv: Delivery, result: AttemptResult): Pr
 /** Sold: claim accepted, lead sold, timeline, then the source is told. */
 async function settleSale({ run, dv, result, d, attempt, nowMs }: Step): Promise<Settled> {
   const { lead } = run;
-  const sale = { buyerId: dv.buyer.id, price: result.price ?? dv.buyer.price, buyerLeadId: result.buyerLeadId ?? null };
+  // Ping/post: a sale answering a bid is at the bid's price; the sale row carries the source's payout.
+  const sale = saleOf(dv.bid, dv.buyer, result);
+  const money = saleStmts(run, d, dv.deliveryId, dv.bid, sale, nowMs);
+  const { more, leadSale } = await shareOutcome(run, sale);
+  if (more) {
+    // Shared mode, more buyers to go: this share is sold and the waterfall goes on to the next bid.
+    await d.batch([attempt, acceptClaim(d, lead.id, dv.buyer.id, sale, nowMs), shareEvent(d, run, sale, dv.bid, nowMs), ...money]);
+    return { done: false };
+  }
   await d.batch([
     attempt,
     acceptClaim(d, lead.id, dv.buyer.id, sale, nowMs),
-    sellLeased(d, lead.id, run.owner, sale, run.reasons, nowMs),
-    timelineEvent(d, { leadId: lead.id, type: "sold", buyerId: dv.buyer.id, data: { price: sale.price, buyerLeadId: sale.buyerLeadId }, nowMs }),
+    sellLeased(d, lead.id, run.owner, leadSale, run.reasons, nowMs),
+    timelineEvent(d, {
+      leadId: lead.id,
+      type: "sold",
+      buyerId: dv.buyer.id,
+      data: { price: sale.price, buyerLeadId: sale.buyerLeadId, ...(dv.bid ? { bidId: dv.bid.buyerBidId } : {}) },
+      nowMs,
+    }),
+    ...money,
   ]);
   await notifySource(run.env, lead.id, "lead.sold", lead.sourceHasWebhook);
-  const sold: WaterfallOutcome = { id: lead.id, status: "sold", buyer: dv.buyer.id, price: sale.price, attempts: run.attempts };
+  const sold: WaterfallOutcome = { id: lead.id, status: "sold", buyer: leadSale.buyerId, price: leadSale.price, attempts: run.attempts };
   if (result.buyerLeadId) sold.buyerLeadId = result.buyerLeadId;
   return { done: true, outcome: sold };
 }
@@ -147,7 +166,11 @@ async function settleFailure({ run, dv, result, d, attempt, nowMs }: Step): Prom
     return { done: true, outcome: outcomeOf(run, "queued") };
   }
 
-  await d.batch([attempt, closeClaim(d, lead.id, buyer.id, result.outcome === "rejected" ? "rejected" : "failed", cls, reason, nowMs)]);
+  await d.batch([
+    attempt,
+    closeClaim(d, lead.id, buyer.id, result.outcome === "rejected" ? "rejected" : "failed", cls, reason, nowMs),
+    ...bidClosedStmts(d, dv.bid, result.outcome, nowMs),
+  ]);
   run.reasons.push({ buyerId: buyer.id, reason: result.outcome === "rejected" ? `rejected: ${reason}` : `${cls}: ${reason}` });
   if (cls === "client" || cls === "config") await onIntegrationFault(run.env, buyer, result, reason, nowMs);
   if (cls === "ambiguous") await onAmbiguousOutcome(run.env, buyer, lead.id, dv.attempt, nowMs);

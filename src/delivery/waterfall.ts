@@ -14,6 +14,7 @@ import type { DeliverJob } from "./jobs";
 import { enqueueDeliver } from "./jobs";
 import { idempotencyKeyFor } from "./keys";
 import { nextBuyer } from "./next-buyer";
+import { bidFor, postBid } from "./pingpost";
 import { endRun, type Mode, outcomeOf, type Run, type WaterfallOutcome } from "./run";
 import { type Delivery, settleAttempt } from "./settle";
 
@@ -57,7 +58,9 @@ async function runWaterfall(env: Env, clock: Clock, leadId: string, mode: Mode):
       await endRun(run, { move: "park", nextAttemptAtMs: lead.nextAttemptAtMs ?? clock.now() });
       return outcomeOf(run, "queued");
     }
-    const dv: Delivery = { buyer: next.buyer, deliveryId: next.deliveryId, attempt: next.attempt };
+    // Ping/post: the post carries the bid it answers (a retry or a resumed delivery too).
+    const bid = next.bid ?? (await bidFor(run, next.buyer.id));
+    const dv: Delivery = { buyer: next.buyer, deliveryId: next.deliveryId, attempt: next.attempt, ...(bid ? { bid } : {}) };
     let timeoutMs: number | undefined;
     if (mode.kind === "sync") {
       const left = mode.deadlineMs - (clock.now() - run.startedAt);
@@ -94,6 +97,7 @@ async function deliver(run: Run, dv: Delivery, sandbox: boolean, timeoutMs: numb
       attempt: dv.attempt,
       sandbox,
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      ...(dv.bid ? { bid: postBid(run, dv.bid) } : {}),
     });
   } catch (err) {
     // The gate itself failed (object reset, overload): nothing reached the buyer that we know of.
