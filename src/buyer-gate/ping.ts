@@ -12,7 +12,6 @@ import type { GateParts } from "./parts";
 import { inSchedule } from "./time";
 import { send } from "./transport";
 
-
 /** One ping handed to a buyer's gate. */
 export interface PingInput {
   buyer: BuyerConfig;
@@ -78,7 +77,11 @@ export async function runPing(g: GateParts, input: PingInput): Promise<PingResul
   const pingAuthBuyer: BuyerConfig = ping.auth ? { ...buyer, auth: ping.auth } : buyer;
   const tokens = usesTokens(pingAuthBuyer.auth) ? g.tokens.provider(tokenKey, () => issueToken(g, pingAuthBuyer, tokenKey)) : undefined;
   const ctx = {
-    ...buildContext(g, { deliveryId: input.pingId, idempotencyKey: `lw-ping-${input.pingId}-${buyer.id}`, ...(input.sandbox ? { sandbox: true } : {}) }, tokens),
+    ...buildContext(
+      g,
+      { deliveryId: input.pingId, idempotencyKey: `lw-ping-${input.pingId}-${buyer.id}`, ...(input.sandbox ? { sandbox: true } : {}) },
+      tokens,
+    ),
     pingId: input.pingId,
   };
   const permit = g.breaker.acquire(input.timeoutMs + 30_000);

@@ -29,7 +29,7 @@ export const SaleTermsSchema = z
     rejectDuplicatesDays: z.number().int().positive().max(365).optional(),
   })
   .strict()
-  .refine((t) => t.mode === "shared" || t.maxBuyers === 1, { message: "maxBuyers above 1 needs mode \"shared\"", path: ["maxBuyers"] });
+  .refine((t) => t.mode === "shared" || t.maxBuyers === 1, { message: 'maxBuyers above 1 needs mode "shared"', path: ["maxBuyers"] });
 export type SaleTerms = z.infer<typeof SaleTermsSchema>;
 export type SaleTermsInput = z.input<typeof SaleTermsSchema>;
 

@@ -131,7 +131,14 @@ function toAuction(p: PingRow, bids: BidRow[]): Auction {
 /** The auction of a lead's waterfall round (the newest, when a source's ping and a re-run both exist). */
 export async function auctionOfLead(env: DbEnv, leadId: string, round: number): Promise<Auction | undefined> {
   const d = leadDb(env, leadId);
-  const [pings] = await d.batch([d.select().from(P).where(and(eq(P.leadId, leadId), eq(P.round, round))).orderBy(desc(P.createdAt)).limit(1)]);
+  const [pings] = await d.batch([
+    d
+      .select()
+      .from(P)
+      .where(and(eq(P.leadId, leadId), eq(P.round, round)))
+      .orderBy(desc(P.createdAt))
+      .limit(1),
+  ]);
   const p = pings[0];
   if (!p) return undefined;
   const bids = await d.select().from(B).where(eq(B.pingId, p.id)).all();
@@ -167,7 +174,10 @@ export async function takePing(env: DbEnv, pingId: string, leadId: string, chose
 
 /** What the post of one bid came to (accepted, rejected, failed, or skipped as expired). */
 export function setBidPostState(d: Db, bidId: string, state: BidPostState, nowMs: number): Stmt {
-  return d.update(B).set({ postState: state, updatedAt: isoAt(nowMs) }).where(eq(B.id, bidId));
+  return d
+    .update(B)
+    .set({ postState: state, updatedAt: isoAt(nowMs) })
+    .where(eq(B.id, bidId));
 }
 
 /** Several bids skipped because they expired before their turn. */

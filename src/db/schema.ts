@@ -327,7 +327,11 @@ export const bids = sqliteTable(
     createdAt: createdAt(),
     updatedAt: text("updated_at").notNull(),
   },
-  (t) => [uniqueIndex("bids_ping_buyer_uq").on(t.pingId, t.buyerId), index("bids_buyer_time_idx").on(t.buyerId, t.createdAt), index("bids_time_idx").on(t.createdAt)],
+  (t) => [
+    uniqueIndex("bids_ping_buyer_uq").on(t.pingId, t.buyerId),
+    index("bids_buyer_time_idx").on(t.buyerId, t.createdAt),
+    index("bids_time_idx").on(t.createdAt),
+  ],
 );
 
 /** One row per sale (a lead sold to a buyer): revenue, the source's payout, and the bid it answered. */

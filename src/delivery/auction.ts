@@ -52,7 +52,13 @@ function bidOf(buyerId: string, r: PingResult, terms: SaleTerms): AuctionBid {
   };
   switch (r.outcome) {
     case "fixed":
-      return { ...base, kind: "fixed", outcome: "bid", price: r.price ?? null, offer: r.price !== undefined ? (payoutFor(terms.payout, r.price) ?? null) : null };
+      return {
+        ...base,
+        kind: "fixed",
+        outcome: "bid",
+        price: r.price ?? null,
+        offer: r.price !== undefined ? (payoutFor(terms.payout, r.price) ?? null) : null,
+      };
     case "bid":
       return {
         ...base,
@@ -85,11 +91,20 @@ export async function runAuction(env: Env, clock: Clock, req: AuctionRequest): P
       const timeoutMs = Math.max(1, Math.min(buyer.ping?.timeoutMs ?? req.terms.auctionDeadlineMs, deadlineAt - clock.now()));
       let timer: ReturnType<typeof setTimeout> | undefined;
       const late = new Promise<PingResult>((resolve) => {
-        timer = setTimeout(() => resolve({ outcome: "late", reason: "the gate did not answer before the auction deadline", latencyMs: clock.now() - started }), timeoutMs + GATE_GRACE_MS);
+        timer = setTimeout(
+          () => resolve({ outcome: "late", reason: "the gate did not answer before the auction deadline", latencyMs: clock.now() - started }),
+          timeoutMs + GATE_GRACE_MS,
+        );
       });
       const asked = gateFor(env, buyer)
         .ping({ buyer, lead: req.lead, pingId: req.pingId, timeoutMs, ...(c.sandbox ? { sandbox: true } : {}) })
-        .catch((err: unknown): PingResult => ({ outcome: "error", reason: `buyer gate error: ${err instanceof Error ? err.message : String(err)}`, latencyMs: clock.now() - started }));
+        .catch(
+          (err: unknown): PingResult => ({
+            outcome: "error",
+            reason: `buyer gate error: ${err instanceof Error ? err.message : String(err)}`,
+            latencyMs: clock.now() - started,
+          }),
+        );
       try {
         return bidOf(buyer.id, await Promise.race([asked, late]), req.terms);
       } finally {

@@ -6,6 +6,8 @@
  * next bid until it is sold to the source's number of buyers. Duplicates are left out before
  * any of it. A lead with no ping/post buyer and default terms costs nothing here.
  */
+
+import type { AttemptResult } from "../buyer-gate/types";
 import { newId } from "../core/ids";
 import { payoutFor } from "../core/sale-terms";
 import type { Db, Stmt } from "../db/client";
@@ -18,7 +20,6 @@ import type { BuyerConfig } from "../integration/config";
 import type { BidFields } from "../integration/types";
 import { byPrice, liveBid, runAuction } from "./auction";
 import type { Candidate } from "./eligibility";
-import type { AttemptResult } from "../buyer-gate/types";
 import type { Run } from "./run";
 
 const DAY_MS = 86_400_000;
@@ -73,7 +74,10 @@ export async function duplicateExclusions(run: Run): Promise<ReadonlySet<string>
     const at = bought.get(b.id);
     if (at === undefined || at < nowMs - b.dedupe.days * DAY_MS) continue;
     st.duplicateOf.add(b.id);
-    run.reasons.push({ buyerId: b.id, reason: `left out: bought the same phone or e-mail ${Math.max(0, Math.round((nowMs - at) / DAY_MS))} day(s) ago (dedupe ${b.dedupe.days} days)` });
+    run.reasons.push({
+      buyerId: b.id,
+      reason: `left out: bought the same phone or e-mail ${Math.max(0, Math.round((nowMs - at) / DAY_MS))} day(s) ago (dedupe ${b.dedupe.days} days)`,
+    });
   }
   return st.duplicateOf;
 }

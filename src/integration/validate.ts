@@ -301,7 +301,8 @@ function staticChecks(spec: Spec, rules: FieldRule[], out: ValidationProblem[]):
     if (rule.compute && !getComputed(rule.compute.fn)) out.push({ path: at, message: `unknown computed function "${rule.compute.fn}"` });
     if (rule.from !== undefined) {
       const p = formatPath(parseLeadPath(rule.from));
-      if (!(p in LEAD_PATH_TYPES) && !p.startsWith("fields.") && !p.startsWith("bid.")) out.push({ path: at, message: `lead.${p} is not a field of the canonical lead` });
+      if (!(p in LEAD_PATH_TYPES) && !p.startsWith("fields.") && !p.startsWith("bid."))
+        out.push({ path: at, message: `lead.${p} is not a field of the canonical lead` });
     }
     const { field, problem } = specAt(spec, segs);
     if (problem) {

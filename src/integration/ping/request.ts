@@ -89,7 +89,9 @@ function instantOf(s: string): number | undefined {
 export function readPingAnswer(rules: PingResponseRules, res: BuyerResponse, nowMs: number, ttlSeconds: number): PingAnswer {
   const parsed = parseResponse(rules, res);
   if (res.status < 200 || res.status >= 300) {
-    return parsed.outcome === "rejected" ? { kind: "no_bid", reason: parsed.reason ?? `no bid (${res.status})` } : { kind: "invalid", reason: `status ${res.status}` };
+    return parsed.outcome === "rejected"
+      ? { kind: "no_bid", reason: parsed.reason ?? `no bid (${res.status})` }
+      : { kind: "invalid", reason: `status ${res.status}` };
   }
   if (parsed.outcome === "rejected") return { kind: "no_bid", reason: parsed.reason ?? "no bid" };
   if (parsed.outcome !== "accepted" || parsed.pending) return { kind: "invalid", reason: parsed.reason ?? `unreadable answer (${parsed.outcome})` };
