@@ -12,6 +12,8 @@ import { docsRouter } from "./routes/docs";
 import { leadsRouter } from "./routes/leads";
 import { metricsRouter } from "./routes/metrics";
 import { json } from "./routes/openapi";
+import { pingPostRouter } from "./routes/ping-post";
+import { buyerBidsRouter, sourceTermsRouter } from "./routes/pingpost-admin";
 import { webhooksRouter } from "./routes/webhooks";
 
 export interface AppOptions {
@@ -55,6 +57,10 @@ export function createApp(options: AppOptions = {}) {
   app.route("/v1/leads", leadsRouter);
   app.route("/v1/webhooks", webhooksRouter);
   app.route("/v1/buyers", buyersRouter);
+  // Ping/post (issue 12): sources' /v1/ping and /v1/post, their terms of sale, buyers' bids.
+  app.route("/v1", pingPostRouter);
+  app.route("/v1/admin", sourceTermsRouter);
+  app.route("/v1/buyers", buyerBidsRouter);
   app.route("/v1/metrics", metricsRouter);
   app.route("/v1/admin", adminRouter);
   app.route("/dashboard", dashboardRouter);

@@ -9,6 +9,7 @@ import { insertLead, queueLead } from "../db/leads";
 import type { SourceIdentity } from "../db/sources";
 import { enqueueDeliver } from "../delivery/jobs";
 import { log } from "../observability/log";
+import { refuseKnownDuplicate } from "./duplicates";
 import { normalizeLead } from "./normalize";
 
 export interface AcceptResult {
@@ -34,6 +35,8 @@ export async function acceptLead(
   const result = normalizeLead(raw, { id, sourceId: source.id, nowMs });
   if (!result.ok) throw new ApiError("validation_failed", "The lead has invalid fields.", result.issues);
   const lead = result.lead;
+  // Ping/post (issue 12): a source may refuse leads already received from any source within N days.
+  await refuseKnownDuplicate(env, source.saleTerms, source.id, lead, opts.idempotencyKey, nowMs);
 
   const created = await insertLead(env, {
     id,

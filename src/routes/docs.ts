@@ -1,6 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { html, raw } from "hono/html";
 import type { AppEnv } from "../context";
+import { PingInputSchema, PostInputSchema } from "../intake/ping";
 import { ErrorSchema, LeadInputSchema } from "../intake/schema";
 import { CreateSourceSchema } from "./admin";
 
@@ -15,6 +16,8 @@ export function docsRouter(app: OpenAPIHono<AppEnv>) {
   r.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer", description: "The admin token (Worker secret ADMIN_TOKEN)" });
   // Bodies the handlers read themselves are documented by reference to these components.
   r.register("LeadInput", LeadInputSchema);
+  r.register("PingInput", PingInputSchema);
+  r.register("PostInput", PostInputSchema);
   r.register("CreateSource", CreateSourceSchema);
   r.register("Error", ErrorSchema);
 

@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../core/errors";
 import { attemptsOf } from "../db/attempts";
 import { getLead } from "../db/lead-reads";
+import { moneyOfLead } from "../db/sales";
 import { timelineOf } from "../db/timeline";
 import { runSyncDelivery } from "../delivery/waterfall";
 import { acceptLead } from "../intake/accept";
@@ -33,6 +34,9 @@ const LeadViewSchema = z
   .object({
     ...LeadBase,
     sold: z.object({ buyer: z.string(), price: z.number().nullable(), buyerLeadId: z.string().nullable() }).nullable(),
+    money: z
+      .object({ revenue: z.number().nullable(), payout: z.number().nullable(), margin: z.number().nullable(), sales: z.number() })
+      .openapi({ description: "Ping/post: the lead's revenue (every sale), the source's payout and the margin kept" }),
     reasons: z.unknown(),
     attempts: z.array(z.record(z.string(), z.unknown())),
     timeline: z.array(z.object({ type: z.string(), buyer: z.string().nullable(), at: z.string(), data: z.unknown() })),
@@ -44,6 +48,7 @@ const SourceLeadViewSchema = z
   .object({
     ...LeadBase,
     outcome: z.string().nullable().openapi({ description: "Why the lead ended unsold or expired, in neutral words" }),
+    payout: z.number().nullable().openapi({ description: "What the source is paid for this lead (its payout rule); null when not sold or no rule" }),
     timeline: z.array(z.object({ type: z.string(), at: z.string() })),
   })
   .openapi("SourceLeadView");
@@ -140,21 +145,26 @@ leadsRouter.openapi(getLeadRoute, async (c) => {
     lead: redact(JSON.parse(lead.data) as unknown),
   };
   if (source) {
-    const events = await timelineOf(c.env, id);
+    const [events, money] = await Promise.all([timelineOf(c.env, id), moneyOfLead(c.env, id)]);
     return c.json(
       {
         ...base,
         outcome: neutralOutcome(lead.status),
+        payout: lead.status === "sold" ? money.payout : null,
         timeline: events.filter((e) => SOURCE_EVENTS.has(e.type)).map((e) => ({ type: e.type, at: e.createdAt })),
       },
       200,
     );
   }
-  const [attempts, events] = await Promise.all([attemptsOf(c.env, id), timelineOf(c.env, id)]);
+  const [attempts, events, money] = await Promise.all([attemptsOf(c.env, id), timelineOf(c.env, id), moneyOfLead(c.env, id)]);
   return c.json(
     {
       ...base,
       sold: lead.soldBuyerId ? { buyer: lead.soldBuyerId, price: lead.soldPrice, buyerLeadId: lead.buyerLeadId } : null,
+      money: {
+        ...money,
+        margin: money.revenue !== null && money.payout !== null ? Math.round((money.revenue - money.payout) * 100) / 100 : null,
+      },
       reasons: JSON.parse(lead.outcomeReasons) as unknown,
       attempts: attempts.map((a) => ({
         id: a.id,

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { gateStatuses } from "../buyer-gate/client";
 import { ApiError } from "../core/errors";
+import { pingPostMetrics } from "../db/pingpost-reports";
 import { computeMetrics } from "../db/reports";
 import { getBuyerRegistry } from "../integration/registry";
 import { parseWindow } from "../observability/metrics";
@@ -33,6 +34,10 @@ metricsRouter.openapi(getMetrics, async (c) => {
     throw new ApiError("bad_request", "window must look like 90m, 24h or 7d (at most 90 days).", [{ path: "query.window", message: "e.g. 24h" }]);
   }
   const now = c.get("clock").now();
-  const [metrics, circuits] = await Promise.all([computeMetrics(c.env, now - windowMs, now + 1), gateStatuses(c.env, [...getBuyerRegistry(c.env).values()])]);
-  return c.json({ ...metrics, circuits }, 200);
+  const [metrics, circuits, pingPost] = await Promise.all([
+    computeMetrics(c.env, now - windowMs, now + 1),
+    gateStatuses(c.env, [...getBuyerRegistry(c.env).values()]),
+    pingPostMetrics(c.env, now - windowMs, now + 1),
+  ]);
+  return c.json({ ...metrics, circuits, pingPost }, 200);
 });

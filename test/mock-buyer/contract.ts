@@ -12,6 +12,24 @@ export const MOCK_JSON_RESPONSE = {
   price: "price",
 } as const;
 
+/** Response rules for the mock buyer's `bid` answers to a ping (ping/post buyers). */
+export const MOCK_PING_RESPONSE = {
+  contentType: "json",
+  statusField: { path: "status", accepted: ["bid"], rejected: ["no_bid"] },
+  price: "price",
+  bidId: "bid_id",
+  expiresIn: "expires_in",
+  expiresAt: "expires_at",
+  reason: "reason",
+} as const;
+
+/** What a test ping sends: nothing that identifies the consumer. */
+export const MOCK_PING_FIELDS = [
+  { to: "vertical", from: "lead.vertical", required: true },
+  { to: "state", from: "lead.address.state", required: true },
+  { to: "zip", from: "lead.address.zip", required: true },
+] as const;
+
 /** The contact fields every test buyer sends. */
 export const MOCK_CONTACT_FIELDS = [
   { to: "first_name", from: "lead.first_name", required: true },

@@ -34,6 +34,7 @@ export const BEHAVIORS = [
   "reset",
   "flaky",
   "async",
+  "bid",
 ] as const;
 export type Behavior = (typeof BEHAVIORS)[number];
 
@@ -72,6 +73,8 @@ export interface RecordedRequest {
   status: number | null;
   /** MB-<n> when this request was accepted or acknowledged. */
   leadId: string | null;
+  /** Time from the request's arrival to the end of our answer (ms), once answered. */
+  handledMs: number | null;
 }
 
 export interface CallbackRecord {
@@ -247,6 +250,7 @@ export async function startMockBuyer(opts: MockBuyerOptions = {}): Promise<MockB
   let seq = 0;
   let leadSeq = 0;
   let eventSeq = 0;
+  let bidSeq = 0;
   let tokenRequests = 0;
   let loginRequests = 0;
   /** Issued tokens: expiry instant and uses left (undefined = unlimited until `expireAfter`). */
@@ -400,8 +404,13 @@ export async function startMockBuyer(opts: MockBuyerOptions = {}): Promise<MockB
       receivedAt: new Date(now()).toISOString(),
       status: null,
       leadId: null,
+      handledMs: null,
     };
     recorded.push(rec);
+    const arrived = performance.now();
+    res.on("finish", () => {
+      rec.handledMs = performance.now() - arrived;
+    });
     // How many requests this buyer has open at once (a client's connection limit shows here).
     const open = (openNow.get(buyerId) ?? 0) + 1;
     openNow.set(buyerId, open);
@@ -479,6 +488,22 @@ export async function startMockBuyer(opts: MockBuyerOptions = {}): Promise<MockB
         return;
       case "reset":
         return resetSocket();
+      case "bid": {
+        // A ping/post buyer's ping: a bid (price, bid id, expiry) or no bid, after ?delayMs=.
+        const answer = (): void => {
+          if (res.destroyed || res.writableEnded) return;
+          rec.status = 200;
+          if (q["noBid"] === "1") return sendJson(res, 200, { status: "no_bid", reason: q["reason"] ?? "Not interested" });
+          const bid: Record<string, unknown> = { status: "bid", bid_id: q["bidId"] ?? `BID-${++bidSeq}`, price: numParam(q, "price", 25) };
+          if (q["expiresIn"] !== undefined) bid["expires_in"] = numParam(q, "expiresIn", 60);
+          if (q["expiresAt"] !== undefined) bid["expires_at"] = q["expiresAt"];
+          return sendJson(res, 200, bid);
+        };
+        const delay = numParam(q, "delayMs", 0);
+        if (delay > 0) later(delay, answer);
+        else answer();
+        return;
+      }
       case "async": {
         const ackId = `MB-${++leadSeq}`;
         send(res, rec, format, { kind: "received", status: 202, leadId: ackId });
@@ -509,6 +534,7 @@ export async function startMockBuyer(opts: MockBuyerOptions = {}): Promise<MockB
       receivedAt: new Date(now()).toISOString(),
       status: answer.status,
       leadId: answer.recordId ?? null,
+      handledMs: null,
     };
     recorded.push(rec);
     say(`${method} ${answer.tenant}/${answer.route} #${rec.seq} → ${answer.status}`);
@@ -610,6 +636,7 @@ export async function startMockBuyer(opts: MockBuyerOptions = {}): Promise<MockB
     seq = 0;
     leadSeq = 0;
     eventSeq = 0;
+    bidSeq = 0;
     tokenRequests = 0;
     loginRequests = 0;
     tokens = new Map();
