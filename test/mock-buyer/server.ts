@@ -493,11 +493,14 @@ export async function startMockBuyer(opts: MockBuyerOptions = {}): Promise<MockB
         const answer = (): void => {
           if (res.destroyed || res.writableEnded) return;
           rec.status = 200;
-          if (q["noBid"] === "1") return sendJson(res, 200, { status: "no_bid", reason: q["reason"] ?? "Not interested" });
+          if (q["noBid"] === "1") {
+            sendJson(res, 200, { status: "no_bid", reason: q["reason"] ?? "Not interested" });
+            return;
+          }
           const bid: Record<string, unknown> = { status: "bid", bid_id: q["bidId"] ?? `BID-${++bidSeq}`, price: numParam(q, "price", 25) };
           if (q["expiresIn"] !== undefined) bid["expires_in"] = numParam(q, "expiresIn", 60);
           if (q["expiresAt"] !== undefined) bid["expires_at"] = q["expiresAt"];
-          return sendJson(res, 200, bid);
+          sendJson(res, 200, bid);
         };
         const delay = numParam(q, "delayMs", 0);
         if (delay > 0) later(delay, answer);
