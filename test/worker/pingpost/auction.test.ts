@@ -60,7 +60,10 @@ describe("ping/post auction (outbound, mock buyers over HTTP)", () => {
   it("skips a bid that expired before its turn and posts the next one", async () => {
     const shortLived = uid("short");
     const steady = uid("steady");
-    const h = harness([bidder(shortLived, { price: 80, bidId: "S-1", expiresIn: 5 }, "accept"), bidder(steady, { price: 55, bidId: "D-1", expiresIn: 600 }, "accept")]);
+    const h = harness([
+      bidder(shortLived, { price: 80, bidId: "S-1", expiresIn: 5 }, "accept"),
+      bidder(steady, { price: 55, bidId: "D-1", expiresIn: 600 }, "accept"),
+    ]);
     const src = await sourceWithTerms({ auctionDeadlineMs: 500 });
     // Our clock runs 10 s ahead of the bidders': the 5-second bid is over by the time it is posted.
     const clock = testClock(Date.now() + 10_000);
@@ -93,7 +96,11 @@ describe("ping/post auction (outbound, mock buyers over HTTP)", () => {
     const a = uid("sa");
     const b = uid("sb");
     const c = uid("sc");
-    const h = harness([bidder(a, { price: 70, bidId: "A" }, "accept"), bidder(b, { price: 50, bidId: "B" }, "accept"), bidder(c, { price: 40, bidId: "C" }, "accept")]);
+    const h = harness([
+      bidder(a, { price: 70, bidId: "A" }, "accept"),
+      bidder(b, { price: 50, bidId: "B" }, "accept"),
+      bidder(c, { price: 40, bidId: "C" }, "accept"),
+    ]);
     const src = await sourceWithTerms({ mode: "shared", maxBuyers: 2, auctionDeadlineMs: 500, payout: { type: "share", percent: 80 } });
     const clock = testClock();
     const id = await storeLead(h.env, clock, {}, src);

@@ -37,7 +37,7 @@ export function bidder(
       response: MOCK_PING_RESPONSE,
       timeoutMs: 1000,
     },
-  } as BuyerConfigInput;
+  } as unknown as BuyerConfigInput;
 }
 
 /** A fresh source with these terms of sale. */
@@ -52,11 +52,7 @@ export function appWith(buyers: BuyerConfigInput[], clock?: Clock) {
   const testEnv = { ...env, BUYER_CONFIGS: JSON.stringify(buyers) } as unknown as Env;
   const app = createApp(clock ? { clock } : {});
   const call = (path: string, key: string, body: unknown) =>
-    app.request(
-      path,
-      { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify(body) },
-      testEnv,
-    );
+    app.request(path, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify(body) }, testEnv);
   return { env: testEnv, app, call };
 }
 
