@@ -224,6 +224,8 @@ async function main(): Promise<void> {
   }
   console.log("\n* floor = JSON.stringify of the finished payload. Targets: >= 20x JSONata, within 4x of the floor.");
   console.log(`total ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  // Ping/post (issue 12): the time the auction adds on top of the slowest bidder, in workerd.
+  if (process.env.BENCH_AUCTION !== "0") await (await import("./auction")).benchAuction();
 }
 
 void main();

@@ -1,0 +1,137 @@
+/**
+ * The auction section of `npm run bench`: the real Worker (bundled by wrangler, run in workerd
+ * through Miniflare, with D1 and the BuyerGate Durable Objects) answers `POST /v1/ping` from a
+ * source while N bidders at the mock buyer on loopback answer in known times. For every ping,
+ * the time Leadwire adds is the source's wait minus the slowest bidder's own time (measured at
+ * the mock, request in to answer out), printed beside that bidder's time, p50/p99.
+ */
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Miniflare } from "miniflare";
+import { MOCK_JSON_RESPONSE, MOCK_PING_FIELDS, MOCK_PING_RESPONSE } from "../mock-buyer/contract";
+import { startMockBuyer } from "../mock-buyer/server";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+/** How long each bidder takes to answer (ms): the slowest decides when the auction can end. */
+const BIDDER_DELAYS_MS = (process.env.BENCH_BIDDERS ?? "5,10,20,30,40").split(",").map(Number);
+const PINGS = Number(process.env.BENCH_PINGS ?? 200);
+const WARMUP = 20;
+const SOURCE_KEY = "lw_bench_source_key_0000000000000000000000000000";
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
+}
+
+/** The Worker exactly as `wrangler deploy` would upload it (its own bundler, `--dry-run`). */
+function bundleWorker(dir: string): string {
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", dir], { cwd: root, stdio: "ignore" });
+  const script = readdirSync(dir).find((f) => f.endsWith(".js"));
+  if (!script) throw new Error("wrangler wrote no bundle");
+  return join(dir, script);
+}
+
+async function migrate(mf: Miniflare): Promise<void> {
+  const db = await mf.getD1Database("DB");
+  const dir = join(root, "migrations");
+  for (const f of readdirSync(dir)
+    .filter((n) => n.endsWith(".sql"))
+    .sort()) {
+    for (const stmt of readFileSync(join(dir, f), "utf8").split("--> statement-breakpoint")) {
+      if (stmt.trim()) await db.prepare(stmt).run();
+    }
+  }
+  const now = new Date().toISOString();
+  const hash = createHash("sha256").update(SOURCE_KEY).digest("hex");
+  const terms = JSON.stringify({ mode: "exclusive", maxBuyers: 1, payout: { type: "margin", amount: 5 }, auctionDeadlineMs: 1500, pingTtlSeconds: 60 });
+  await db
+    .prepare("INSERT INTO sources (id, name, key_hash, key_prefix, created_at, sale_terms) VALUES ('src_bench', 'Bench', ?, 'lw_bench', ?, ?)")
+    .bind(hash, now, terms)
+    .run();
+}
+
+export async function benchAuction(): Promise<void> {
+  const mock = await startMockBuyer({ port: 0 });
+  const dir = mkdtempSync(join(tmpdir(), "leadwire-bench-"));
+  const bidders = BIDDER_DELAYS_MS.map((ms, i) => ({
+    id: `bench-bidder-${i + 1}`,
+    name: `Bench bidder ${i + 1}`,
+    verticals: ["auto_insurance"],
+    price: 1,
+    endpoint: { url: `${mock.origin}/b/bench-bidder-${i + 1}/accept?respond=json`, timeoutMs: 2000 },
+    format: { type: "json" },
+    mapping: { fields: [{ to: "state", from: "lead.address.state" }] },
+    response: MOCK_JSON_RESPONSE,
+    ping: {
+      url: `${mock.origin}/b/bench-bidder-${i + 1}/bid?price=${20 + i * 5}&delayMs=${ms}`,
+      mapping: { fields: [...MOCK_PING_FIELDS] },
+      response: MOCK_PING_RESPONSE,
+      timeoutMs: 1000,
+    },
+  }));
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: bundleWorker(dir),
+    modulesRoot: dir,
+    compatibilityDate: "2026-04-20",
+    compatibilityFlags: ["nodejs_compat"],
+    d1Databases: ["DB"],
+    durableObjects: { BUYER_GATE: { className: "BuyerGate", useSQLite: true } },
+    queueProducers: { DELIVERIES: "leadwire-deliveries", EVENTS: "leadwire-events" },
+    bindings: {
+      ENVIRONMENT: "development",
+      BUYER_CONFIGS: JSON.stringify(bidders),
+      MOCK_BUYER_ORIGIN: mock.origin,
+      LEAD_MAX_AGE_HOURS: "24",
+      SYNC_DEADLINE_MS: "15000",
+    },
+  });
+  try {
+    await migrate(mf);
+    const ping = { vertical: "auto_insurance", address: { state: "TX", zip: "75201" }, fields: { vehicle_year: 2019 } };
+    const added: number[] = [];
+    const slowest: number[] = [];
+    const total: number[] = [];
+    for (let i = 0; i < WARMUP + PINGS; i++) {
+      const t0 = performance.now();
+      const res = await mf.dispatchFetch("http://leadwire.bench/v1/ping", {
+        method: "POST",
+        headers: { authorization: `Bearer ${SOURCE_KEY}`, "content-type": "application/json" },
+        body: JSON.stringify(ping),
+      });
+      const body = (await res.json()) as { ping_id?: string; status?: string };
+      const wait = performance.now() - t0;
+      if (res.status !== 200 || body.status !== "bid" || !body.ping_id) throw new Error(`ping ${i}: ${res.status} ${JSON.stringify(body)}`);
+      const own = mock.requests().filter((r) => r.headers["x-leadwire-ping-id"] === body.ping_id);
+      if (own.length !== bidders.length || own.some((r) => r.handledMs === null))
+        throw new Error(`ping ${i}: ${own.length} of ${bidders.length} bidders answered`);
+      const slow = Math.max(...own.map((r) => r.handledMs ?? 0));
+      if (i >= WARMUP) {
+        added.push(wait - slow);
+        slowest.push(slow);
+        total.push(wait);
+      }
+      mock.reset();
+    }
+    for (const a of [added, slowest, total]) a.sort((x, y) => x - y);
+    const f = (n: number) => `${n.toFixed(1)} ms`.padStart(10);
+    console.log(
+      `\nauction: POST /v1/ping in workerd (Miniflare), ${bidders.length} bidders answering in ${BIDDER_DELAYS_MS.join("/")} ms on loopback, ${PINGS} pings (+${WARMUP} warm-up)\n`,
+    );
+    console.log(`${"".padEnd(44)}${"p50".padStart(10)}${"p99".padStart(10)}`);
+    console.log(`${"slowest bidder's own time (at the mock)".padEnd(44)}${f(pct(slowest, 50))}${f(pct(slowest, 99))}`);
+    console.log(`${"source's wait for the answer".padEnd(44)}${f(pct(total, 50))}${f(pct(total, 99))}`);
+    console.log(
+      `${"added by Leadwire (wait - slowest bidder)".padEnd(44)}${f(pct(added, 50))}${f(pct(added, 99))}  ${pct(added, 99) < 20 ? "OK" : "MISS"} (target p99 < 20 ms)`,
+    );
+  } finally {
+    await mf.dispose();
+    await mock.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) void benchAuction();
