@@ -1,4 +1,5 @@
 import { XMLParser } from "fast-xml-parser";
+import { ownValue } from "../core/values";
 import { getComputed } from "./computed";
 import type { BuyerConfig } from "./config";
 import { ConfigError } from "./errors";
@@ -52,7 +53,7 @@ function describe(v: unknown): string {
 
 function checkObject(fields: Record<string, SpecField>, obj: Record<string, unknown>, prefix: string, allowUnknown: boolean, out: ValidationProblem[]): void {
   for (const [name, f] of Object.entries(fields)) {
-    const v = obj[name];
+    const v = ownValue(obj, name);
     const path = prefix ? `${prefix}.${name}` : name;
     if (v === undefined) {
       if (f.required) out.push({ path, message: "required by the buyer but missing" });
@@ -149,9 +150,9 @@ function ruleFacts(rule: FieldRule): RuleFacts {
     facts.alwaysPresent = rule.when === undefined;
   } else if (rule.from !== undefined) {
     srcPath = formatPath(parseLeadPath(rule.from));
-    const t = LEAD_PATH_TYPES[srcPath];
+    const t = ownValue(LEAD_PATH_TYPES, srcPath);
     if (t) facts.types.add(t);
-    facts.maxLen = LEAD_PATH_MAX[srcPath];
+    facts.maxLen = ownValue(LEAD_PATH_MAX, srcPath);
     facts.alwaysPresent = ALWAYS_PRESENT.has(srcPath) && rule.when === undefined;
     facts.openReason = `it passes lead.${srcPath} through unchanged`;
   } else if (rule.compute) {
@@ -290,7 +291,7 @@ function staticChecks(spec: Spec, rules: FieldRule[], out: ValidationProblem[]):
     if (rule.compute && !getComputed(rule.compute.fn)) out.push({ path: at, message: `unknown computed function "${rule.compute.fn}"` });
     if (rule.from !== undefined) {
       const p = formatPath(parseLeadPath(rule.from));
-      if (!(p in LEAD_PATH_TYPES) && !p.startsWith("fields.")) out.push({ path: at, message: `lead.${p} is not a field of the canonical lead` });
+      if (!Object.hasOwn(LEAD_PATH_TYPES, p) && !p.startsWith("fields.")) out.push({ path: at, message: `lead.${p} is not a field of the canonical lead` });
     }
     const { field, problem } = specAt(spec, segs);
     if (problem) {
@@ -335,13 +336,14 @@ function staticChecks(spec: Spec, rules: FieldRule[], out: ValidationProblem[]):
 }
 
 function unflatten(pairs: Iterable<[string, string]>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  // Null-prototype objects: a rendered key such as `__proto__.x` becomes data, never a write to Object.prototype.
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const [k, v] of pairs) {
     let cur = out;
     const segs = k.split(".");
     segs.forEach((s, i) => {
       if (i === segs.length - 1) cur[s] = v;
-      else cur = (cur[s] ??= {}) as Record<string, unknown>;
+      else cur = (cur[s] ??= Object.create(null)) as Record<string, unknown>;
     });
   }
   return out;

@@ -1,4 +1,6 @@
 import type { FieldIssue } from "../core/errors";
+// Tables are read by own entry: a buyer's value such as "constructor" must not find Object.prototype's.
+import { ownValue } from "../core/values";
 import { type ParsedBody, type Selector, select } from "../integration/extract";
 import { type CanonicalType, FEEDBACK_KINDS, type FeedbackKind, LEAD_STATUSES, type LeadStatus, type WebhookEventRules } from "../integration/webhook-config";
 
@@ -31,14 +33,9 @@ function asNumber(v: string | undefined): number | undefined {
   return /^-?\d+(\.\d+)?$/.test(t) ? Number(t) : undefined;
 }
 
-/** The table's own entry for `key`: a buyer's value such as "constructor" must not find Object.prototype's. */
-function ownEntry<T>(table: Record<string, T>, key: string): T | undefined {
-  return Object.hasOwn(table, key) ? table[key] : undefined;
-}
-
 function pick<T extends string>(raw: string | undefined, table: Record<string, T>, allowed: readonly T[]): T | undefined {
   if (raw === undefined) return undefined;
-  const mapped = ownEntry(table, raw) ?? ownEntry(table, raw.toLowerCase());
+  const mapped = ownValue(table, raw) ?? ownValue(table, raw.toLowerCase());
   if (mapped) return mapped;
   const own = raw.toLowerCase().replace(/[\s-]+/g, "_");
   return (allowed as readonly string[]).includes(own) ? (own as T) : undefined;
@@ -59,7 +56,7 @@ export function mapEvent(rules: WebhookEventRules, body: ParsedBody, fallbackEve
   if (eventId.length > 200) return { kind: "invalid", issues: [{ path: "events.id", message: "the event id is over 200 characters" }] };
 
   const buyerType = read(rules.type);
-  let type: CanonicalType | undefined = buyerType !== undefined ? ownEntry(rules.types, buyerType) : undefined;
+  let type: CanonicalType | undefined = buyerType !== undefined ? ownValue(rules.types, buyerType) : undefined;
   if (type === undefined && buyerType === undefined) type = rules.defaultType;
   const rule = type ? rules[type] : undefined;
   if (!type || !rule) return { kind: "ignored", eventId, buyerType };
@@ -96,7 +93,7 @@ export function mapEvent(rules: WebhookEventRules, body: ParsedBody, fallbackEve
     const raw1 = read(r.reasonCode);
     // The code is checked against the buyer's allowed reasons by the consumer, which records a refusal.
     if (!raw1) issues.push({ path: "events.return.reasonCode", message: "no return reason code found" });
-    else event = { type, reasonCode: (ownEntry(r.values, raw1) ?? raw1).slice(0, 100), ...ref };
+    else event = { type, reasonCode: (ownValue(r.values, raw1) ?? raw1).slice(0, 100), ...ref };
   } else if (type === "conversion" && rules.conversion) {
     const r = rules.conversion;
     const value = read(r.revenue);

@@ -134,12 +134,11 @@ describe("csv", () => {
   });
   it("neutralizes cells a spreadsheet would run as a formula (=, +, -, @, tab, CR), quoted, with a leading '", () => {
     const body = ser({ type: "csv" }).serialize(
-      { a: "=HYPERLINK(\"http://x\",\"y\")", b: "+cmd|' /C calc'!A0", c: "-2+3+cmd|x", d: "@SUM(A1:A2)", e: "\t=1+1", f: "\r=1+1", g: "Smith" },
+      { a: '=HYPERLINK("http://x","y")', b: "+cmd|' /C calc'!A0", c: "-2+3+cmd|x", d: "@SUM(A1:A2)", e: "\t=1+1", f: "\r=1+1", g: "Smith" },
       noSecret,
     );
     expect(body).toBe(
-      "a,b,c,d,e,f,g\r\n" +
-        `"'=HYPERLINK(""http://x"",""y"")","'+cmd|' /C calc'!A0","'-2+3+cmd|x","'@SUM(A1:A2)","'\t=1+1","'\r=1+1",Smith\r\n`,
+      "a,b,c,d,e,f,g\r\n" + `"'=HYPERLINK(""http://x"",""y"")","'+cmd|' /C calc'!A0","'-2+3+cmd|x","'@SUM(A1:A2)","'\t=1+1","'\r=1+1",Smith\r\n`,
     );
   });
   it("leaves plain numbers (E.164 phones, negative amounts) and inner signs alone", () => {
