@@ -1,5 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import acme from "../../../buyers/acme-auto.json";
+import { createApp } from "../../../src/app";
 import { processDeliveryJob } from "../../../src/delivery/waterfall";
 import { testBuyer, uid } from "../helpers/buyers";
 import { harness, storeLead, testClock } from "../helpers/engine";
@@ -58,11 +60,15 @@ describe("buyers (admin)", () => {
   });
 
   it("sends a marked test lead to the sandbox and shows the parsed outcome", async () => {
-    const res = await call("/v1/buyers/acme-auto/test", {
-      method: "POST",
-      headers: { ...admin, "content-type": "application/json" },
-      body: JSON.stringify(sampleLead()),
-    });
+    // acme-auto takes leads Mon–Sat 07:00–21:00 Chicago time; without its schedule the test
+    // does not depend on the day and hour it runs (the send itself is what is under test).
+    const { schedule: _hours, ...anyTime } = acme;
+    const app = createApp();
+    const res = await app.request(
+      `${BASE}/v1/buyers/acme-auto/test`,
+      { method: "POST", headers: { ...admin, "content-type": "application/json" }, body: JSON.stringify(sampleLead()) },
+      { ...env, BUYER_CONFIGS: JSON.stringify([anyTime]) },
+    );
     expect(res.status).toBe(200);
     const t = await res.json<{ outcome: string; buyerLeadId: string; request: { url: string; headers: Record<string, string> } }>();
     expect(t.outcome).toBe("accepted");
@@ -160,7 +166,7 @@ describe("dashboard", () => {
     const ok = await call("/dashboard/login", { method: "POST", body: new URLSearchParams({ token: ADMIN }), redirect: "manual" });
     expect(ok.status).toBe(303);
     const cookie = ok.headers.get("set-cookie")?.split(";")[0] ?? "";
-    expect(cookie).toMatch(/^lw_admin=/);
+    expect(cookie).toMatch(/^lw_session=/);
     expect(cookie).not.toContain(ADMIN);
     for (const view of ["executive", "operations", "diagnostics"]) {
       const page = await call(`/dashboard?view=${view}`, { headers: { cookie } });
