@@ -11,13 +11,14 @@ import { staticChecks } from "./spec-check/static";
 export { type ValidationProblem, validateMappedPayload } from "./spec-check/payload";
 
 function unflatten(pairs: Iterable<[string, string]>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  // Null-prototype objects: a rendered key such as `__proto__.x` becomes data, never a write to Object.prototype.
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const [k, v] of pairs) {
     let cur = out;
     const segs = k.split(".");
     segs.forEach((s, i) => {
       if (i === segs.length - 1) cur[s] = v;
-      else cur = (cur[s] ??= {}) as Record<string, unknown>;
+      else cur = (cur[s] ??= Object.create(null)) as Record<string, unknown>;
     });
   }
   return out;
@@ -109,4 +110,28 @@ export function validateMapping(
     }
   }
   return { ok: problems.length === 0, problems };
+}
+
+/**
+ * Checks a buyer's webhook config for what would leave its callbacks open to replay. Leadwire
+ * identifies a callback by what its signature covers: `events.id` read from the signed body,
+ * else Standard Webhooks' signed `webhook-id`, else a SHA-256 of the signed body. A delivery-id
+ * header (`idHeader`) is not signed: trusting it would let a captured callback, re-sent with a
+ * fresh header, count as a new event each time. Such a config is refused.
+ */
+export function validateWebhook(buyer: BuyerConfig): ValidationProblem[] {
+  const w = buyer.webhook;
+  if (!w) return [];
+  const problems: ValidationProblem[] = [];
+  if (w.idHeader !== undefined) {
+    const how =
+      w.scheme === "standard_webhooks"
+        ? "Standard Webhooks identifies an event by its signed webhook-id; remove idHeader"
+        : "name the event id inside the signed body with webhook.events.id, or remove idHeader (Leadwire then deduplicates on a SHA-256 of the signed body)";
+    problems.push({
+      path: "webhook.idHeader",
+      message: `${w.idHeader} is not covered by the ${w.scheme} signature, so a captured callback re-sent with a fresh ${w.idHeader} would count as a new event (replay): ${how}`,
+    });
+  }
+  return problems;
 }

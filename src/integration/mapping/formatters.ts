@@ -1,4 +1,4 @@
-import { toBoolean, toNumber } from "../../core/values";
+import { ownValue, toBoolean, toNumber } from "../../core/values";
 import { compileDateFormat } from "./dates";
 import type { FieldFormat } from "./schema";
 
@@ -70,13 +70,13 @@ const BOOLEAN_OUT: Record<string, [unknown, unknown]> = {
 
 /** The two values a boolean style produces (validateMapping checks them against enums). */
 export function booleanOutputs(style: string): [unknown, unknown] | undefined {
-  return BOOLEAN_OUT[style];
+  return ownValue(BOOLEAN_OUT, style);
 }
 
 /** A boolean in the buyer's style; undefined when the value is not a boolean. */
 export function formatBoolean(v: unknown, style: string): unknown {
   const b = toBoolean(v);
-  const out = BOOLEAN_OUT[style];
+  const out = ownValue(BOOLEAN_OUT, style);
   return b === undefined || !out ? undefined : b ? out[0] : out[1];
 }
 

@@ -1,3 +1,4 @@
+import { ownValue } from "../../core/values";
 import type { Spec, SpecField } from "../spec-schema";
 
 /**
@@ -46,7 +47,7 @@ function describe(v: unknown): string {
 
 function checkObject(fields: Record<string, SpecField>, obj: Record<string, unknown>, prefix: string, allowUnknown: boolean, out: ValidationProblem[]): void {
   for (const [name, f] of Object.entries(fields)) {
-    const v = obj[name];
+    const v = ownValue(obj, name);
     const path = prefix ? `${prefix}.${name}` : name;
     if (v === undefined) {
       if (f.required) out.push({ path, message: "required by the buyer but missing" });

@@ -1,3 +1,4 @@
+import { ownValue } from "../../core/values";
 import { getComputed } from "../computed";
 import { booleanOutputs } from "../mapping/formatters";
 import { ALWAYS_PRESENT, LEAD_PATH_MAX, LEAD_PATH_TYPES } from "../mapping/sample-lead";
@@ -47,9 +48,9 @@ function ruleFacts(rule: FieldRule): RuleFacts {
     facts.alwaysPresent = rule.when === undefined;
   } else if (rule.from !== undefined) {
     srcPath = formatPath(parseLeadPath(rule.from));
-    const t = LEAD_PATH_TYPES[srcPath];
+    const t = ownValue(LEAD_PATH_TYPES, srcPath);
     if (t) facts.types.add(t);
-    facts.maxLen = LEAD_PATH_MAX[srcPath];
+    facts.maxLen = ownValue(LEAD_PATH_MAX, srcPath);
     facts.alwaysPresent = ALWAYS_PRESENT.has(srcPath) && rule.when === undefined;
     facts.openReason = `it passes lead.${srcPath} through unchanged`;
   } else if (rule.compute) {
@@ -188,7 +189,7 @@ export function staticChecks(spec: Spec, rules: FieldRule[], out: ValidationProb
     if (rule.compute && !getComputed(rule.compute.fn)) out.push({ path: at, message: `unknown computed function "${rule.compute.fn}"` });
     if (rule.from !== undefined) {
       const p = formatPath(parseLeadPath(rule.from));
-      if (!(p in LEAD_PATH_TYPES) && !p.startsWith("fields.")) out.push({ path: at, message: `lead.${p} is not a field of the canonical lead` });
+      if (!Object.hasOwn(LEAD_PATH_TYPES, p) && !p.startsWith("fields.")) out.push({ path: at, message: `lead.${p} is not a field of the canonical lead` });
     }
     const { field, problem } = specAt(spec, segs);
     if (problem) {
