@@ -1,18 +1,9 @@
 import { and, eq } from "drizzle-orm";
 import type { NormalizedLead } from "../core/lead";
-import { type DbEnv, leadDb, leadDbs, schema } from "./client";
+import { type DbEnv, leadDbs, schema } from "./client";
 import type { LeadStatus } from "./lead-state";
 
 const L = schema.leads;
-
-/**
- * Records the hash of the canonical body a lead was posted with under its idempotency key. A
- * separate write right after the insert; until it lands (or on leads stored before the column
- * existed) the hash is null and the stored raw body answers the same question.
- */
-export async function recordIdempotencyHash(env: DbEnv, leadId: string, hash: string): Promise<void> {
-  await leadDb(env, leadId).update(L).set({ idempotencyHash: hash }).where(eq(L.id, leadId));
-}
 
 /** The lead a source stored under an idempotency key, with what its body is compared by. */
 export async function leadByIdempotencyKey(

@@ -5,7 +5,7 @@ import { newId } from "../core/ids";
 import type { NormalizedLead } from "../core/lead";
 import { settings } from "../core/settings";
 import { canonicalJson } from "../core/values";
-import { leadByIdempotencyKey, recordIdempotencyHash } from "../db/idempotency";
+import { leadByIdempotencyKey } from "../db/idempotency";
 import { findLeadByKeys } from "../db/lead-reads";
 import type { LeadStatus } from "../db/lead-state";
 import { insertLead, queueLead } from "../db/leads";
@@ -46,6 +46,7 @@ export async function acceptLead(
     id,
     sourceId: source.id,
     ...(opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}),
+    ...(bodyHash ? { idempotencyHash: bodyHash } : {}),
     lead,
     raw,
     mode: opts.mode,
@@ -73,13 +74,6 @@ export async function acceptLead(
     return { created: false, lead: existing.data, status: existing.status };
   }
 
-  if (bodyHash) {
-    // Not in the insert's batch (src/db/leads.ts owns that); a failure here leaves the hash null
-    // and a repeat compares against the stored raw body instead, so nothing is lost by going on.
-    await recordIdempotencyHash(env, id, bodyHash).catch((err: unknown) =>
-      log("warn", "idempotency hash not recorded; repeats compare the stored body", { leadId: id, error: err instanceof Error ? err.message : String(err) }),
-    );
-  }
   if (opts.mode === "sync") return { created: true, lead, status: "received" };
   const status = await enqueueDelivery(env, clock, id);
   return { created: true, lead, status };
