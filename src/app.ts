@@ -42,6 +42,8 @@ export function createApp(options: AppOptions = {}) {
     settings(c.env);
     await next();
     c.header("X-Request-Id", requestId);
+    // No response is ever meant to be sniffed into another type (JSON read as HTML, …).
+    c.header("X-Content-Type-Options", "nosniff");
   });
 
   app.openapi(

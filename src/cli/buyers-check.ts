@@ -1,6 +1,7 @@
 /**
  * `npm run buyers:check` — validates every buyers/*.json: the schema, the mapping against the
- * buyer's spec, and every referenced secret listed in .dev.vars.example. Fails with file, path
+ * buyer's spec, the webhook config (no replayable event identity), and every referenced secret
+ * listed in .dev.vars.example. Fails with file, path
  * and reason. `-- --write-schema` regenerates buyers/schema.json from BuyerConfigSchema.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -10,7 +11,7 @@ import { z } from "zod";
 import { expandPreset, PresetError } from "../integration/adapters";
 import { BuyerConfigSchema } from "../integration/config";
 import { secretNames } from "../integration/mapping/secrets";
-import { validateMapping } from "../integration/validate";
+import { validateMapping, validateWebhook } from "../integration/validate";
 
 export interface BuyerCheckProblem {
   file: string;
@@ -80,6 +81,7 @@ export function checkBuyers(rootDir: string): { files: string[]; problems: Buyer
       if (!known.has(name)) problems.push({ file: at, path: "secret", message: `secret ${name} is not listed in .dev.vars.example` });
     }
     for (const p of validateMapping(buyer).problems) problems.push({ file: at, path: p.path, message: p.message });
+    for (const p of validateWebhook(buyer)) problems.push({ file: at, path: p.path, message: p.message });
   }
   return { files, problems };
 }

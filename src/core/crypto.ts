@@ -1,8 +1,8 @@
 const enc = new TextEncoder();
 
-/** Lower-case hex SHA-256 of a string. */
-export async function sha256Hex(s: string): Promise<string> {
-  const d = await crypto.subtle.digest("SHA-256", enc.encode(s));
+/** Lower-case hex SHA-256 of a string (as UTF-8) or of bytes. */
+export async function sha256Hex(s: string | Uint8Array<ArrayBuffer>): Promise<string> {
+  const d = await crypto.subtle.digest("SHA-256", typeof s === "string" ? enc.encode(s) : s);
   return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 

@@ -2,6 +2,8 @@ import { z } from "zod";
 
 const DEFAULT_MAX_AGE_HOURS = 24;
 const DEFAULT_SYNC_DEADLINE_MS = 15_000;
+const DEFAULT_CONSENT_MAX_AGE_DAYS = 90;
+const DAY_MS = 86_400_000;
 
 /** A number from a var; an empty or unreadable value takes the default (vars are strings). */
 const numberVar = (fallback: number) =>
@@ -25,6 +27,14 @@ const SettingsSchema = z
     LEAD_MAX_AGE_HOURS: numberVar(DEFAULT_MAX_AGE_HOURS).transform((h) => Math.min(48, Math.max(1, h)) * 3_600_000),
     /** Total time a source waits in `?mode=sync`. */
     SYNC_DEADLINE_MS: numberVar(DEFAULT_SYNC_DEADLINE_MS),
+    /** How old a lead's `consent.consented_at` may be, in days (default 90, at least 1). */
+    CONSENT_MAX_AGE_DAYS: numberVar(DEFAULT_CONSENT_MAX_AGE_DAYS).transform((d) => Math.max(1, d) * DAY_MS),
+    /** Countries (ISO 3166 alpha-2, comma-separated) whose phone numbers intake accepts; default US. */
+    ACCEPTED_PHONE_COUNTRIES: z
+      .string()
+      .optional()
+      .transform((v) => (v === undefined || v.trim() === "" ? ["US"] : v.split(",").map((c) => c.trim().toUpperCase())))
+      .pipe(z.array(z.string().regex(/^[A-Z]{2}$/, "ISO 3166 country codes separated by commas, e.g. US,PR"))),
     REQUEST_ENCRYPTION_KEYS: z.string().optional(),
     ADMIN_TOKEN: z.string().optional(),
   })
@@ -43,6 +53,10 @@ export interface Settings {
   leadMaxAgeMs: number;
   syncDeadlineMs: number;
   encryptionKeys: string | undefined;
+  /** The oldest consent intake accepts, as an age in ms. */
+  consentMaxAgeMs: number;
+  /** ISO country codes whose phone numbers intake accepts. */
+  acceptedPhoneCountries: readonly string[];
 }
 
 /** Thrown when the Worker's configuration cannot work; the edge answers 503 and logs every issue. */
@@ -53,27 +67,33 @@ export class SettingsError extends Error {
   }
 }
 
-type SettingsEnv = Partial<Record<"ENVIRONMENT" | "LEAD_MAX_AGE_HOURS" | "SYNC_DEADLINE_MS" | "REQUEST_ENCRYPTION_KEYS" | "ADMIN_TOKEN", string>>;
+const VARS = [
+  "ENVIRONMENT",
+  "LEAD_MAX_AGE_HOURS",
+  "SYNC_DEADLINE_MS",
+  "CONSENT_MAX_AGE_DAYS",
+  "ACCEPTED_PHONE_COUNTRIES",
+  "REQUEST_ENCRYPTION_KEYS",
+  "ADMIN_TOKEN",
+] as const;
+type SettingsEnv = Partial<Record<(typeof VARS)[number], string>>;
 
 let memo: { key: string; settings: Settings } | undefined;
 
 /** The parsed settings of this env (cached while its values stay the same). Throws SettingsError. */
 export function settings(env: SettingsEnv): Settings {
-  const key = JSON.stringify([env.ENVIRONMENT, env.LEAD_MAX_AGE_HOURS, env.SYNC_DEADLINE_MS, env.REQUEST_ENCRYPTION_KEYS, env.ADMIN_TOKEN]);
+  const values = VARS.map((name) => env[name]);
+  const key = JSON.stringify(values);
   if (memo?.key === key) return memo.settings;
-  const parsed = SettingsSchema.safeParse({
-    ENVIRONMENT: env.ENVIRONMENT,
-    LEAD_MAX_AGE_HOURS: env.LEAD_MAX_AGE_HOURS,
-    SYNC_DEADLINE_MS: env.SYNC_DEADLINE_MS,
-    REQUEST_ENCRYPTION_KEYS: env.REQUEST_ENCRYPTION_KEYS,
-    ADMIN_TOKEN: env.ADMIN_TOKEN,
-  });
+  const parsed = SettingsSchema.safeParse(Object.fromEntries(VARS.map((name, i) => [name, values[i]])));
   if (!parsed.success) throw new SettingsError(parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })));
   const s: Settings = {
     environment: parsed.data.ENVIRONMENT,
     leadMaxAgeMs: parsed.data.LEAD_MAX_AGE_HOURS,
     syncDeadlineMs: parsed.data.SYNC_DEADLINE_MS,
     encryptionKeys: parsed.data.REQUEST_ENCRYPTION_KEYS,
+    consentMaxAgeMs: parsed.data.CONSENT_MAX_AGE_DAYS,
+    acceptedPhoneCountries: parsed.data.ACCEPTED_PHONE_COUNTRIES,
   };
   memo = { key, settings: s };
   return s;

@@ -27,6 +27,8 @@ export interface NewLead {
   id: string;
   sourceId: string;
   idempotencyKey?: string;
+  /** SHA-256 of the canonical body posted under the idempotency key (a repeat with another body is refused). */
+  idempotencyHash?: string;
   lead: NormalizedLead;
   raw: unknown;
   mode: "async" | "sync";
@@ -52,6 +54,7 @@ export async function insertLead(env: DbEnv, n: NewLead): Promise<boolean> {
         sourceId: n.sourceId,
         externalId: n.lead.external_id ?? null,
         idempotencyKey: n.idempotencyKey ?? null,
+        idempotencyHash: n.idempotencyHash ?? null,
         vertical: n.lead.vertical,
         status: "received",
         data: JSON.stringify(n.lead),

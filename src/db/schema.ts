@@ -39,6 +39,11 @@ export const leads = sqliteTable(
     sourceId: text("source_id").notNull(),
     externalId: text("external_id"),
     idempotencyKey: text("idempotency_key"),
+    /**
+     * SHA-256 of the canonical body posted with the idempotency key: the same key with another
+     * body is a conflict (422), not a duplicate. Null without a key (and on leads stored before).
+     */
+    idempotencyHash: text("idempotency_hash"),
     vertical: text("vertical").notNull(),
     status: text("status", {
       enum: ["received", "queued", "delivering", "pending", "sold", "unsold", "expired"],
@@ -262,6 +267,24 @@ export const buyerOverrides = sqliteTable("buyer_overrides", {
   reason: text("reason"),
   updatedAt: text("updated_at").notNull(),
 });
+
+/**
+ * Dashboard sign-in sessions. `id` is HMAC-SHA256(ADMIN_TOKEN, the session id in the cookie):
+ * the session id itself is stored nowhere, and once the admin token rotates no cookie maps to a
+ * row any more, which revokes every session at once. Expired rows are deleted at each sign-in.
+ */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    id: text("id").primaryKey(),
+    createdAt: createdAt(),
+    /** Idle expiry, moved forward on each use (never past `expiresAt`). */
+    idleUntil: text("idle_until").notNull(),
+    /** Absolute expiry from sign-in. */
+    expiresAt: text("expires_at").notNull(),
+  },
+  (t) => [index("sessions_expires_idx").on(t.expiresAt)],
+);
 
 export const nowSql = sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`;
 

@@ -15,7 +15,11 @@ export interface NewWebhookEvent {
   nowMs: number;
 }
 
-/** Stores a verified callback; the unique (buyer, event id) decides, so one of N identical deliveries inserts. */
+/**
+ * Stores a verified callback; the unique (buyer, event id) decides, so one of N identical
+ * deliveries inserts. These rows are also the replay guard of the schemes without a signed
+ * timestamp (GitHub-style, plain header): a purge of old rows must keep their (buyer, event id).
+ */
 export async function insertWebhookEvent(env: DbEnv, e: NewWebhookEvent): Promise<boolean> {
   const at = isoAt(e.nowMs);
   const res = await mainDb(env)

@@ -1,8 +1,11 @@
 import type { Clock } from "../core/clock";
+import { sha256Hex } from "../core/crypto";
 import { ApiError } from "../core/errors";
 import { newId } from "../core/ids";
 import type { NormalizedLead } from "../core/lead";
 import { settings } from "../core/settings";
+import { canonicalJson } from "../core/values";
+import { leadByIdempotencyKey } from "../db/idempotency";
 import { findLeadByKeys } from "../db/lead-reads";
 import type { LeadStatus } from "../db/lead-state";
 import { insertLead, queueLead } from "../db/leads";
@@ -21,7 +24,9 @@ export interface AcceptResult {
 /**
  * Validates, normalizes and stores a lead, then enqueues its delivery. Idempotent on the
  * `Idempotency-Key` header and on the source's `external_id`: a repeat (also a concurrent
- * one) returns the original lead, because the unique indexes decide, not a prior read.
+ * one) returns the original lead, because the unique indexes decide, not a prior read. The
+ * same key with a different body is refused with 422: it is a second lead under a reused key,
+ * which a silent "duplicate" would drop.
  */
 export async function acceptLead(
   env: Env,
@@ -32,23 +37,41 @@ export async function acceptLead(
 ): Promise<AcceptResult> {
   const nowMs = clock.now();
   const id = newId("lead", nowMs);
-  const result = normalizeLead(raw, { id, sourceId: source.id, nowMs });
+  const config = settings(env);
+  const result = normalizeLead(raw, { id, sourceId: source.id, nowMs, policy: config });
   if (!result.ok) throw new ApiError("validation_failed", "The lead has invalid fields.", result.issues);
   const lead = result.lead;
   // Ping/post (issue 12): a source may refuse leads already received from any source within N days.
   await refuseKnownDuplicate(env, source.saleTerms, source.id, lead, opts.idempotencyKey, nowMs);
+  const bodyHash = opts.idempotencyKey ? await sha256Hex(canonicalJson(raw)) : undefined;
 
   const created = await insertLead(env, {
     id,
     sourceId: source.id,
     ...(opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}),
+    ...(bodyHash ? { idempotencyHash: bodyHash } : {}),
     lead,
     raw,
     mode: opts.mode,
-    expiresAtMs: nowMs + settings(env).leadMaxAgeMs,
+    expiresAtMs: nowMs + config.leadMaxAgeMs,
     nowMs,
   });
   if (!created) {
+    if (opts.idempotencyKey && bodyHash) {
+      const prior = await leadByIdempotencyKey(env, source.id, opts.idempotencyKey);
+      if (prior) {
+        const priorHash = prior.idempotencyHash ?? (await sha256Hex(canonicalJson(JSON.parse(prior.raw) as unknown)));
+        if (priorHash !== bodyHash) {
+          throw new ApiError("unprocessable", `The Idempotency-Key was already used for lead ${prior.id} with a different body.`, [
+            {
+              path: "header.idempotency-key",
+              message: `already used for lead ${prior.id} with a different body; send a new key for a new lead, or the same body to get that lead back`,
+            },
+          ]);
+        }
+        return { created: false, lead: prior.data, status: prior.status };
+      }
+    }
     const existing = await findLeadByKeys(env, source.id, { idempotencyKey: opts.idempotencyKey, externalId: lead.external_id });
     if (!existing) throw new ApiError("conflict", "A concurrent request with the same key is still being stored; retry shortly.");
     return { created: false, lead: existing.data, status: existing.status };

@@ -59,7 +59,7 @@ export async function quotePing(env: Env, clock: Clock, source: SourceIdentity, 
   }
   const nowMs = clock.now();
   const pingId = newId("png", nowMs);
-  const r = normalizePing(raw, { id: pingId, sourceId: source.id, nowMs });
+  const r = normalizePing(raw, { id: pingId, sourceId: source.id, nowMs, policy: settings(env) });
   if (!r.ok) throw new ApiError("validation_failed", "The ping has invalid fields.", r.issues);
   const { candidates } = rankCandidates(getBuyerRegistry(env).values(), r.lead, {
     nowMs,
@@ -124,7 +124,7 @@ export async function acceptPost(env: Env, clock: Clock, source: SourceIdentity,
   if (ping.expiresAtMs <= nowMs) refuse("This ping expired.", [{ path: "ping_id", message: `expired at ${iso(ping.expiresAtMs)}` }]);
 
   const leadId = newId("lead", nowMs);
-  const r = normalizeLead(parsed.data.lead, { id: leadId, sourceId: source.id, nowMs });
+  const r = normalizeLead(parsed.data.lead, { id: leadId, sourceId: source.id, nowMs, policy: settings(env) });
   if (!r.ok) {
     throw new ApiError(
       "validation_failed",

@@ -1,7 +1,7 @@
 import type { FieldIssue } from "../core/errors";
 import { formatPath } from "../core/errors";
 import type { NormalizedLead } from "../core/lead";
-import { ageOn } from "../core/values";
+import { ageOn, BOOLEAN_WRITINGS, ownValue } from "../core/values";
 import {
   normalizeBoolean,
   normalizeDate,
@@ -14,8 +14,10 @@ import {
   normalizeState,
   normalizeTrustedFormUrl,
   normalizeZip,
+  usWrittenDate,
 } from "./normalizers";
 import { type LeadInput, LeadInputSchema } from "./schema";
+import { controlCharacterProblem } from "./text";
 
 type FieldValue = string | number | boolean | null;
 type FieldRule = (v: FieldValue) => { value: FieldValue } | { error: string };
@@ -34,7 +36,7 @@ const moneyOrRange: FieldRule = (v) => {
 };
 const bool: FieldRule = (v) => {
   const b = normalizeBoolean(v);
-  return b === undefined ? { error: "must be yes/no, true/false, Y/N or 1/0" } : { value: b };
+  return b === undefined ? { error: `must be ${BOOLEAN_WRITINGS}` } : { value: b };
 };
 const int =
   (min: number, max: number): FieldRule =>
@@ -56,11 +58,14 @@ const oneOf =
             .toLowerCase()
             .replace(/[\s-]+/g, "_")
         : "";
-    const out = options[key];
+    const out = ownValue(options, key);
     return out === undefined ? { error: `must be one of ${[...new Set(Object.values(options))].join(", ")}` } : { value: out };
   };
 
-/** Vertical-specific fields: how each is read. Unknown extra fields are kept trimmed. */
+/**
+ * Vertical-specific fields: how each is read. Unknown extra fields are kept trimmed, except
+ * that one written as a US date becomes ISO (or is refused when it is no real date).
+ */
 const VERTICAL_FIELDS: Record<string, Record<string, FieldRule>> = {
   auto_insurance: {
     vehicle_year: int(1950, 2100),
@@ -86,10 +91,30 @@ const VERTICAL_FIELDS: Record<string, Record<string, FieldRule>> = {
   },
 };
 
+/** Typed vertical fields that are free text over several lines; every other typed field is one line. */
+const MULTILINE_FIELDS: Record<string, ReadonlySet<string>> = {
+  legal: new Set(["description"]),
+};
+
+/** What intake accepts beyond the shape of a lead: the Worker's settings (CONSENT_MAX_AGE_DAYS, ACCEPTED_PHONE_COUNTRIES). */
+export interface IntakePolicy {
+  /** The oldest `consent.consented_at` accepted, as an age in ms. */
+  consentMaxAgeMs: number;
+  /** ISO country codes whose phone numbers are accepted. */
+  acceptedPhoneCountries: readonly string[];
+}
+
+export const DEFAULT_INTAKE_POLICY: IntakePolicy = { consentMaxAgeMs: 90 * 86_400_000, acceptedPhoneCountries: ["US"] };
+
+// A source's clock may run a little ahead of ours: consent up to this far in the future passes.
+const CONSENT_CLOCK_SKEW_MS = 5 * 60_000;
+
 export interface NormalizeOptions {
   id: string;
   sourceId: string;
   nowMs: number;
+  /** Defaults to DEFAULT_INTAKE_POLICY. */
+  policy?: IntakePolicy;
 }
 
 export type NormalizeResult = { ok: true; lead: NormalizedLead; input: LeadInput } | { ok: false; issues: FieldIssue[] };
@@ -99,22 +124,22 @@ export type NormalizeResult = { ok: true; lead: NormalizedLead; input: LeadInput
  * reported with its field path, all at once, so a source can fix a lead in one round trip.
  */
 export function normalizeLead(raw: unknown, opts: NormalizeOptions): NormalizeResult {
+  const policy = opts.policy ?? DEFAULT_INTAKE_POLICY;
+  const reserved = reservedFieldNames(raw);
   const parsed = LeadInputSchema.safeParse(raw);
   if (!parsed.success) {
-    return { ok: false, issues: parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) };
+    return { ok: false, issues: [...reserved, ...parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }))] };
   }
   const input = parsed.data;
-  const issues: FieldIssue[] = [];
+  const issues: FieldIssue[] = [...reserved, ...textIssues(input)];
   const bad = (path: string, message: string) => issues.push({ path, message });
 
   const email = normalizeEmail(input.email);
   if (!email) bad("email", "is not a valid email address");
-  const phone = normalizePhone(input.phone);
-  if (!phone) bad("phone", "is not a valid US phone number (10 digits with area code)");
+  const phone = acceptedPhone(input.phone, "phone", policy, bad);
   let phone2: { e164: string; national: string } | undefined;
   if (input.phone_secondary !== undefined && input.phone_secondary !== null && String(input.phone_secondary).trim() !== "") {
-    phone2 = normalizePhone(input.phone_secondary);
-    if (!phone2) bad("phone_secondary", "is not a valid US phone number (10 digits with area code)");
+    phone2 = acceptedPhone(input.phone_secondary, "phone_secondary", policy, bad);
   }
   const state = normalizeState(input.address.state);
   if (!state) bad("address.state", "is not a US state code or name");
@@ -134,7 +159,7 @@ export function normalizeLead(raw: unknown, opts: NormalizeOptions): NormalizeRe
   let homeowner: boolean | undefined;
   if (input.homeowner !== undefined && input.homeowner !== null) {
     homeowner = normalizeBoolean(input.homeowner);
-    if (homeowner === undefined) bad("homeowner", "must be yes/no, true/false, Y/N or 1/0");
+    if (homeowner === undefined) bad("homeowner", `must be ${BOOLEAN_WRITINGS}`);
   }
   if (input.ip_address && !/^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]{2,39})$/.test(input.ip_address.trim())) {
     bad("ip_address", "is not an IPv4 or IPv6 address");
@@ -156,22 +181,28 @@ export function normalizeLead(raw: unknown, opts: NormalizeOptions): NormalizeRe
     if (c.tcpa_text) consent.tcpa_text = c.tcpa_text.trim();
     if (c.consented_at !== undefined && c.consented_at !== null) {
       const at = normalizeInstant(c.consented_at);
+      const maxDays = Math.round(policy.consentMaxAgeMs / 86_400_000);
       if (!at) bad("consent.consented_at", "must be an ISO 8601 time with a zone, e.g. 2026-11-25T05:33:00Z");
-      else if (Date.parse(at) > opts.nowMs + 5 * 60_000) bad("consent.consented_at", "is in the future");
+      else if (Date.parse(at) > opts.nowMs + CONSENT_CLOCK_SKEW_MS) bad("consent.consented_at", "is in the future");
+      else if (Date.parse(at) < opts.nowMs - policy.consentMaxAgeMs) bad("consent.consented_at", `is more than ${maxDays} days old (${at})`);
       else consent.consented_at = at;
     }
   }
 
   const fields: Record<string, FieldValue> = {};
-  const rules = VERTICAL_FIELDS[input.vertical] ?? {};
+  const rules = ownValue(VERTICAL_FIELDS, input.vertical) ?? {};
   for (const [key, value] of Object.entries(input.fields ?? {})) {
     if (value === null || value === "") {
       fields[key] = null;
       continue;
     }
-    const rule = rules[key];
+    // Own rules only: a field named "toString" or "constructor" is the source's data, not a rule.
+    const rule = ownValue(rules, key);
     if (!rule) {
-      fields[key] = typeof value === "string" ? value.trim() : value;
+      const text = typeof value === "string" ? value.trim() : undefined;
+      const date = text === undefined ? undefined : usWrittenDate(text);
+      if (date && "error" in date) bad(`fields.${key}`, date.error);
+      else fields[key] = date ? date.iso : (text ?? value);
       continue;
     }
     const r = rule(value);
@@ -182,7 +213,7 @@ export function normalizeLead(raw: unknown, opts: NormalizeOptions): NormalizeRe
   let test = false;
   if (input.test !== undefined) {
     const t = normalizeBoolean(input.test);
-    if (t === undefined) bad("test", "must be a boolean");
+    if (t === undefined) bad("test", `must be ${BOOLEAN_WRITINGS}`);
     else test = t;
   }
 
@@ -219,4 +250,60 @@ export function normalizeLead(raw: unknown, opts: NormalizeOptions): NormalizeRe
   if (input.ip_address) lead.ip_address = input.ip_address.trim();
   if (input.user_agent) lead.user_agent = input.user_agent.trim();
   return { ok: true, lead, input };
+}
+
+/**
+ * `fields.__proto__` cannot be stored as a field (JSON parsing makes it a key, but assigning it
+ * to an object sets the object's prototype, and the schema would drop it silently): refused.
+ */
+function reservedFieldNames(raw: unknown): FieldIssue[] {
+  if (raw === null || typeof raw !== "object" || !Object.hasOwn(raw, "fields")) return [];
+  const fields: unknown = (raw as Record<string, unknown>).fields;
+  if (fields === null || typeof fields !== "object" || !Object.hasOwn(fields, "__proto__")) return [];
+  return [{ path: "fields.__proto__", message: "is a reserved name; choose another field name" }];
+}
+
+/** Every text value (and custom field name) of the lead checked for control characters; see ./text. */
+function textIssues(input: LeadInput): FieldIssue[] {
+  const out: FieldIssue[] = [];
+  const multiline = MULTILINE_FIELDS[input.vertical];
+  const check = (path: string, v: unknown, isMultiline = false) => {
+    if (typeof v !== "string") return;
+    const problem = controlCharacterProblem(v.trim(), isMultiline);
+    if (problem) out.push({ path, message: problem });
+  };
+  for (const [k, v] of Object.entries(input)) {
+    if (k === "address" || k === "consent" || k === "fields") continue;
+    check(k, v);
+  }
+  for (const [k, v] of Object.entries(input.address)) check(`address.${k}`, v);
+  for (const [k, v] of Object.entries(input.consent ?? {})) check(`consent.${k}`, v, k === "tcpa_text");
+  const typed = ownValue(VERTICAL_FIELDS, input.vertical) ?? {};
+  for (const [k, v] of Object.entries(input.fields ?? {})) {
+    const keyProblem = controlCharacterProblem(k, false);
+    if (keyProblem) out.push({ path: "fields", message: `a field name ${keyProblem}` });
+    // Typed fields are one line unless listed as free text; untyped custom fields may be free text.
+    check(`fields.${k}`, v, Object.hasOwn(typed, k) ? (multiline?.has(k) ?? false) : true);
+  }
+  return out;
+}
+
+/** A phone number of an accepted country, or undefined with the field's issue recorded. */
+function acceptedPhone(
+  input: string | number,
+  path: string,
+  policy: IntakePolicy,
+  bad: (path: string, message: string) => void,
+): { e164: string; national: string } | undefined {
+  const p = normalizePhone(input);
+  if (!p) {
+    bad(path, "is not a valid US phone number (10 digits with area code)");
+    return undefined;
+  }
+  if (!p.country || !policy.acceptedPhoneCountries.includes(p.country)) {
+    const accepted = policy.acceptedPhoneCountries.join(", ");
+    bad(path, `is a ${p.country ?? "non-geographic"} number (area code ${p.national.slice(0, 3)}); accepted countries: ${accepted}`);
+    return undefined;
+  }
+  return { e164: p.e164, national: p.national };
 }

@@ -4,15 +4,20 @@ import { toBoolean } from "../core/values";
 
 export { normalizeState } from "./states";
 
-/** A phone in any common US writing → E.164 and 10-digit national; undefined if not a valid number. */
-export function normalizePhone(input: string | number): { e164: string; national: string } | undefined {
+/**
+ * A phone in any common US writing → E.164, 10-digit national and the country the number
+ * belongs to (ISO 3166 alpha-2, from its area code: `+1 242…` is BS, not US, although both
+ * dial +1); undefined if not a valid North American number. Which countries intake accepts is
+ * the caller's policy (`ACCEPTED_PHONE_COUNTRIES`).
+ */
+export function normalizePhone(input: string | number): { e164: string; national: string; country: string | undefined } | undefined {
   const s = String(input).trim();
   if (!/\d/.test(s) || s.length > 32) return undefined;
   const parsed = parsePhoneNumberFromString(s, "US");
   if (!parsed?.isValid()) return undefined;
-  // Leads are US consumers: a valid number outside NANP is still refused by buyers.
+  // Leads are North American consumers: a number outside the +1 plan is refused outright.
   if (parsed.countryCallingCode !== "1") return undefined;
-  return { e164: parsed.number, national: parsed.nationalNumber };
+  return { e164: parsed.number, national: parsed.nationalNumber, country: parsed.country };
 }
 
 const emailSchema = z.email();
@@ -62,6 +67,22 @@ export function normalizeDate(input: string): string | undefined {
   return `${y}-${pad(m)}-${pad(d)}`;
 }
 
+/**
+ * A date written the US way in free text (`3/15/2026`, `03-15-2026`, `3/15/26`) → its ISO
+ * `YYYY-MM-DD`, `{ error }` when it has that shape but is no real date (or a 2-digit year,
+ * whose century is a guess), undefined when the text is not written like a date at all.
+ * Buyer date formats read ISO only, so an untyped custom field written this way would
+ * otherwise be dropped from the buyer's request.
+ */
+export function usWrittenDate(input: string): { iso: string } | { error: string } | undefined {
+  const s = input.trim();
+  const m = /^(\d{1,2})([/-])(\d{1,2})\2(\d{2}|\d{4})$/.exec(s);
+  if (!m) return undefined;
+  if ((m[4] ?? "").length === 2) return { error: "looks like a date with a 2-digit year: write the year with 4 digits (MM/DD/YYYY)" };
+  const iso = normalizeDate(s);
+  return iso ? { iso } : { error: "looks like a date (MM/DD/YYYY) but is not a real calendar date" };
+}
+
 /** An instant (ISO 8601 with zone, or epoch seconds/ms) → ISO string in UTC. */
 export function normalizeInstant(input: string | number): string | undefined {
   if (typeof input === "number") {
@@ -74,7 +95,7 @@ export function normalizeInstant(input: string | number): string | undefined {
   return Number.isNaN(t) ? undefined : new Date(t).toISOString();
 }
 
-/** 1/0, "yes"/"no", "Y"/"N", true/false in any case → boolean; undefined otherwise (the same reading buyer mappings use). */
+/** 1/0, "yes"/"no", "Y"/"N", true/false in any case → boolean; undefined otherwise ("on", "t" included: the same reading buyer mappings use). */
 export const normalizeBoolean: (input: unknown) => boolean | undefined = toBoolean;
 
 /** "$312,500.00", "250,000", 250000 → number; undefined when not an amount. */

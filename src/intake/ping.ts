@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import type { FieldIssue } from "../core/errors";
 import { formatPath } from "../core/errors";
 import type { NormalizedLead } from "../core/lead";
-import { normalizeLead } from "./normalize";
+import { type NormalizeOptions, normalizeLead } from "./normalize";
 import { LeadInputSchema } from "./schema";
 
 /**
@@ -58,14 +58,11 @@ export type PingNormalized = { ok: true; lead: NormalizedLead; data: PingData } 
  * 400), then removes what a ping must not hold: the result has no name, e-mail, phone, street
  * or date of birth. `data` is every value the ping carried, normalized: what the post must repeat.
  */
-export function normalizePing(raw: unknown, opts: { id: string; sourceId: string; nowMs: number }): PingNormalized {
+export function normalizePing(raw: unknown, opts: NormalizeOptions): PingNormalized {
   const parsed = PingInputSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, issues: parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) };
   const input = parsed.data;
-  const r = normalizeLead(
-    { ...input, ...STAND_INS, address: { ...input.address, street: "-", city: input.address.city ?? "-" } },
-    { id: opts.id, sourceId: opts.sourceId, nowMs: opts.nowMs },
-  );
+  const r = normalizeLead({ ...input, ...STAND_INS, address: { ...input.address, street: "-", city: input.address.city ?? "-" } }, opts);
   if (!r.ok) return { ok: false, issues: r.issues };
   const lead: NormalizedLead = {
     ...r.lead,

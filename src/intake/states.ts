@@ -1,3 +1,5 @@
+import { ownValue } from "../core/values";
+
 /** USPS codes for the states, DC and the inhabited territories, by full name. */
 const STATES: Record<string, string> = {
   alabama: "AL",
@@ -71,5 +73,6 @@ export function normalizeState(input: string): string | undefined {
     const code = s.toUpperCase();
     return CODES.has(code) ? code : undefined;
   }
-  return STATES[s.toLowerCase()];
+  // Own entries only: "constructor" is not a state.
+  return ownValue(STATES, s.toLowerCase());
 }

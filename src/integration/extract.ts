@@ -135,9 +135,10 @@ const FORM_RE = /^[^=&\s<>{}]+=[^&\r\n]*(&[^=&\s<>{}]+=[^&\r\n]*)*$/;
 function tryForm(raw: string): { ok: true; value: unknown } | { ok: false } {
   const t = raw.trim();
   if (!FORM_RE.test(t)) return { ok: false };
-  const out: Record<string, string> = {};
+  // Null prototype: a key such as "toString" or "__proto__" in a buyer's answer is just a key.
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
   try {
-    for (const [k, v] of new URLSearchParams(t)) if (!(k in out)) out[k] = v;
+    for (const [k, v] of new URLSearchParams(t)) if (!Object.hasOwn(out, k)) out[k] = v;
   } catch {
     return { ok: false };
   }
@@ -253,7 +254,7 @@ function walk(values: unknown[], seg: JsonSeg): unknown[] {
         if (seg < v.length) out.push(v[seg]);
       } else {
         for (const item of v as unknown[]) {
-          if (item !== null && typeof item === "object" && !Array.isArray(item) && seg in item) {
+          if (item !== null && typeof item === "object" && !Array.isArray(item) && Object.hasOwn(item, seg)) {
             out.push((item as Record<string, unknown>)[seg]);
           }
         }
@@ -262,7 +263,7 @@ function walk(values: unknown[], seg: JsonSeg): unknown[] {
     }
     if (typeof seg === "number") {
       if (seg === 0) out.push(v);
-      else if (String(seg) in v) out.push((v as Record<string, unknown>)[String(seg)]);
+      else if (Object.hasOwn(v, String(seg))) out.push((v as Record<string, unknown>)[String(seg)]);
       continue;
     }
     if (Object.hasOwn(v, seg)) out.push((v as Record<string, unknown>)[seg]);
@@ -357,7 +358,7 @@ export function regexTest(source: string, text: string, flags?: string): boolean
 export function toText(v: unknown): string | undefined {
   if (typeof v === "string") return v;
   if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint") return String(v);
-  if (v !== null && typeof v === "object" && !Array.isArray(v) && "#text" in v) {
+  if (v !== null && typeof v === "object" && !Array.isArray(v) && Object.hasOwn(v, "#text")) {
     return toText((v as Record<string, unknown>)["#text"]);
   }
   return undefined;
@@ -373,7 +374,7 @@ export function selectAllRaw(body: ParsedBody, sel: Selector): unknown[] {
     const g = m ? m[sel.group] : undefined;
     return g === undefined ? [] : [g];
   }
-  if (body.kind === "form" && body.data !== null && typeof body.data === "object") {
+  if (body.kind === "form" && body.data !== null && typeof body.data === "object" && Object.hasOwn(body.data, sel.formKey)) {
     const v = (body.data as Record<string, unknown>)[sel.formKey];
     return v === undefined ? [] : [v];
   }

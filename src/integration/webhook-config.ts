@@ -28,7 +28,11 @@ const LeadRef = {
 
 export const WebhookEventRulesSchema = z
   .object({
-    /** The event's id in the body; falls back to the scheme's id header (webhook-id, X-GitHub-Delivery, idHeader). */
+    /**
+     * The event's id in the (signed) body. When omitted or not found, the identity is the signed
+     * `webhook-id` (Standard Webhooks) or a SHA-256 of the signed body (the other schemes): never
+     * an unsigned header, so a replay with a fresh delivery header is still a duplicate.
+     */
     id: SelectorSchema.optional(),
     /** The event's type in the body; omitted when the buyer sends one kind only (`defaultType`). */
     type: SelectorSchema.optional(),
@@ -77,8 +81,10 @@ export type WebhookEventRules = z.infer<typeof WebhookEventRulesSchema>;
  * How a buyer's callbacks are authenticated and read. Schemes:
  * - standard_webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64> …`; secret `whsec_<base64>`.
  * - stripe: `<header>: t=<ts>,v1=<hex>[,v1=<hex>]`, signed `t.body` (header default Stripe-Signature).
- * - github: `X-Hub-Signature-256: sha256=<hex>`, id from `X-GitHub-Delivery`.
+ * - github: `X-Hub-Signature-256: sha256=<hex>` over the body.
  * - header: HMAC-SHA256 of the body in `<header>` as hex or base64, after an optional prefix.
+ * Only Standard Webhooks signs an event id; for the others the event is identified by
+ * `events.id` in the body or, failing that, by a digest of the signed body (replay-safe).
  */
 export const WebhookConfigSchema = z
   .object({
@@ -90,7 +96,10 @@ export const WebhookConfigSchema = z
     encoding: z.enum(["hex", "base64"]).default("hex"),
     /** Text before the signature in the header, e.g. "sha256=". */
     prefix: z.string().optional(),
-    /** Delivery id header for github (default X-GitHub-Delivery) and header schemes. */
+    /**
+     * Refused by `npm run buyers:check` (kept in the schema so the check can say why): a delivery
+     * id header is not covered by the signature, so it cannot identify an event (replay).
+     */
     idHeader: HeaderName.optional(),
     toleranceSeconds: z.number().int().positive().max(86_400).default(300),
     /** CIDRs the buyer calls from (CF-Connecting-IP); omitted or empty = any address. */

@@ -4,7 +4,7 @@ import { gateFor, gateStatuses } from "../buyer-gate/client";
 import type { AppEnv } from "../context";
 import { ApiError } from "../core/errors";
 import { newId } from "../core/ids";
-import { readSecret } from "../core/settings";
+import { readSecret, settings } from "../core/settings";
 import { buyerOverrides, resumeBuyer } from "../db/buyer-overrides";
 import { idempotencyKeyFor } from "../delivery/keys";
 import { normalizeLead } from "../intake/normalize";
@@ -137,7 +137,7 @@ async function leadFromBody(c: Context<AppEnv>) {
   const { json: body } = await readJsonBody(c, 64 * 1024);
   const raw = body !== null && typeof body === "object" && "lead" in body ? (body as { lead: unknown }).lead : body;
   const nowMs = c.get("clock").now();
-  const r = normalizeLead(raw, { id: newId("lead", nowMs), sourceId: "src_preview", nowMs });
+  const r = normalizeLead(raw, { id: newId("lead", nowMs), sourceId: "src_preview", nowMs, policy: settings(c.env) });
   if (!r.ok)
     throw new ApiError(
       "validation_failed",

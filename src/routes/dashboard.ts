@@ -1,11 +1,9 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { getCookie, setCookie } from "hono/cookie";
 import { html, raw } from "hono/html";
 import { gateStatuses } from "../buyer-gate/client";
 import type { GateStatus } from "../buyer-gate/types";
 import type { AppEnv } from "../context";
-import { sha256Hex, timingSafeEqual } from "../core/crypto";
 import { listAlerts } from "../db/alerts";
 import { recentFailedAttempts } from "../db/attempts";
 import { recentDeadLetters } from "../db/dead-letters";
@@ -13,21 +11,17 @@ import { computeMetrics } from "../db/reports";
 import { getBuyerRegistry } from "../integration/registry";
 import { parseWindow } from "../observability/metrics";
 import { bearer, isAdminToken } from "./auth";
+import { pageSecurity } from "./page-security";
+import { endSession, hasSession, startSession } from "./session";
 
 export const dashboardRouter = new OpenAPIHono<AppEnv>();
 
-const COOKIE = "lw_admin";
-
-async function sessionValue(env: Env): Promise<string> {
-  return sha256Hex(`leadwire-dashboard:${env.ADMIN_TOKEN}`);
-}
-
+/** An operator: the admin token as a bearer (scripts), or a live sign-in session (browsers; see ./session). */
 async function isAuthed(c: Context<AppEnv>): Promise<boolean> {
   if (!isAdminToken(c.env, c.env.ADMIN_TOKEN ?? "")) return false;
   const token = bearer(c.req.header("authorization"));
   if (token && isAdminToken(c.env, token)) return true;
-  const cookie = getCookie(c, COOKIE);
-  return cookie !== undefined && timingSafeEqual(cookie, await sessionValue(c.env));
+  return hasSession(c);
 }
 
 const STYLE = `
@@ -43,13 +37,18 @@ th,td{text-align:left;padding:7px 10px;border-bottom:1px solid #eef0f4;font-vari
 .ok{color:#137a3a}.bad{color:#b42318}.warn{color:#a15c00} .pill{padding:2px 8px;border-radius:10px;font-size:12px;background:#eef0f4}
 form.login{background:#fff;border:1px solid #e3e6ec;border-radius:8px;padding:20px;max-width:360px;margin:60px auto}
 input{width:100%;padding:8px;margin:8px 0 12px;box-sizing:border-box} button{padding:8px 14px;background:#14213d;color:#fff;border:0;border-radius:6px}
+form.logout{margin:0 0 0 auto} form.logout button{background:transparent;border:1px solid #cfe0ff;color:#cfe0ff;padding:4px 10px}
 `;
+
+// Every page: the CSP allows exactly STYLE (by hash) and no script; nothing is cached.
+dashboardRouter.use("*", pageSecurity([STYLE], { noStore: true }));
 
 function page(title: string, body: ReturnType<typeof html>, view?: string) {
   const nav = (v: string, label: string) => html`<a href="/dashboard?view=${v}" class="${view === v ? "on" : ""}">${label}</a>`;
+  const signOut = html`<form class="logout" method="post" action="/dashboard/logout"><button type="submit">Sign out</button></form>`;
   return html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${title} · Leadwire</title><style>${raw(STYLE)}</style></head><body>
-<header><h1>Leadwire</h1>${view ? html`${nav("executive", "Executive")}${nav("operations", "Operations")}${nav("diagnostics", "Diagnostics")}` : ""}</header>
+<header><h1>Leadwire</h1>${view ? html`${nav("executive", "Executive")}${nav("operations", "Operations")}${nav("diagnostics", "Diagnostics")}${signOut}` : ""}</header>
 <main>${body}</main></body></html>`;
 }
 
@@ -149,12 +148,11 @@ dashboardRouter.post("/login", async (c) => {
       401,
     );
   }
-  setCookie(c, COOKIE, await sessionValue(c.env), {
-    httpOnly: true,
-    sameSite: "Strict",
-    path: "/dashboard",
-    secure: new URL(c.req.url).protocol === "https:",
-    maxAge: 8 * 3600,
-  });
+  await startSession(c);
+  return c.redirect("/dashboard", 303);
+});
+
+dashboardRouter.post("/logout", async (c) => {
+  await endSession(c);
   return c.redirect("/dashboard", 303);
 });

@@ -4,6 +4,10 @@ import type { AppEnv } from "../context";
 import { PingInputSchema, PostInputSchema } from "../intake/ping";
 import { ErrorSchema, LeadInputSchema } from "../intake/schema";
 import { CreateSourceSchema } from "./admin";
+import { pageSecurity } from "./page-security";
+
+const STYLE =
+  "body{font:15px/1.5 system-ui,sans-serif;max-width:960px;margin:24px auto;padding:0 16px;color:#1d2433}code,pre{font:13px ui-monospace,monospace}.op{border:1px solid #e3e6ec;border-radius:8px;padding:10px 14px;margin:10px 0}.m{font-weight:700;display:inline-block;min-width:56px}.POST{color:#137a3a}.GET{color:#1d4ed8}pre{background:#f6f7f9;padding:10px;overflow:auto;max-height:420px}";
 
 /**
  * Serves the API description generated from the routes themselves (every route is declared
@@ -28,6 +32,8 @@ export function docsRouter(app: OpenAPIHono<AppEnv>) {
       info: { title: "Leadwire API", version: "1.0.0", description: "Edge lead delivery: intake, routing, buyer delivery, webhooks, metrics." },
     });
   router.get("/openapi.json", (c) => c.json(document()));
+  // The page's only inline content is STYLE: the CSP allows it by hash, and no script.
+  router.use("/docs", pageSecurity([STYLE]));
   router.get("/docs", (c) => {
     const doc = document();
     const ops: { method: string; path: string; summary: string; description: string }[] = [];
@@ -37,7 +43,7 @@ export function docsRouter(app: OpenAPIHono<AppEnv>) {
       }
     }
     return c.html(html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Leadwire API</title>
-<style>${raw("body{font:15px/1.5 system-ui,sans-serif;max-width:960px;margin:24px auto;padding:0 16px;color:#1d2433}code,pre{font:13px ui-monospace,monospace}.op{border:1px solid #e3e6ec;border-radius:8px;padding:10px 14px;margin:10px 0}.m{font-weight:700;display:inline-block;min-width:56px}.POST{color:#137a3a}.GET{color:#1d4ed8}pre{background:#f6f7f9;padding:10px;overflow:auto;max-height:420px}")}</style></head>
+<style>${raw(STYLE)}</style></head>
 <body><h1>Leadwire API</h1><p>Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1, generated from the zod schemas that validate requests).</p>
 ${ops.map((o) => html`<div class="op"><span class="m ${o.method}">${o.method}</span> <code>${o.path}</code><div>${o.summary}</div>${o.description ? html`<p>${o.description}</p>` : ""}</div>`)}
 <h2>Lead schema</h2><pre id="lead-schema">${JSON.stringify(doc.components?.schemas?.LeadInput ?? {}, null, 2)}</pre>

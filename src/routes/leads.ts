@@ -68,7 +68,8 @@ const submitLead = createRoute({
   summary: "Submit a lead",
   description:
     "Validates, normalizes, stores and routes a lead. Async by default (202 at once). `?mode=sync` waits for the waterfall (sold/unsold). " +
-    "A repeated `Idempotency-Key` header or `external_id` returns the original lead with 200.",
+    "A repeated `Idempotency-Key` header (with the same body) or `external_id` returns the original lead with 200; " +
+    "the same `Idempotency-Key` with a different body is refused with 422.",
   security: SOURCE_KEY,
   request: {
     query: z.object({ mode: z.enum(["async", "sync"]).optional() }),
@@ -91,6 +92,7 @@ const submitLead = createRoute({
     403: errors[403],
     413: errors[413],
     415: errors[415],
+    422: errors[422],
   },
 });
 

@@ -53,6 +53,7 @@ export const errors = {
   409: json(ErrorSchema, "Conflict with the current state"),
   413: json(ErrorSchema, "Body too large"),
   415: json(ErrorSchema, "Content-Type is not application/json"),
+  422: json(ErrorSchema, "Well-formed but conflicting: e.g. an Idempotency-Key reused with a different body"),
   503: json(ErrorSchema, "Temporarily unavailable: retry later"),
 } as const;
 

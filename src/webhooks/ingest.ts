@@ -1,5 +1,6 @@
 import { BodyTooLarge, readBodyBytes } from "../core/body-bytes";
 import type { Clock } from "../core/clock";
+import { sha256Hex } from "../core/crypto";
 import { ApiError, type ErrorCode } from "../core/errors";
 import { newId } from "../core/ids";
 import { readSecret } from "../core/settings";
@@ -106,7 +107,7 @@ export async function receiveWebhook(env: Env, clock: Clock, buyerId: string, re
   }
 
   // Already parsed (and refused when malformed), so the body is handed over as JSON, not re-sniffed.
-  const mapped = mapEvent(w.events, { kind: "json", raw, data: json }, verified.headerEventId);
+  const mapped = mapEvent(w.events, { kind: "json", raw, data: json }, verified.signedEventId ?? (await bodyIdentity(bytes)));
   if (mapped.kind === "invalid") return reject(buyerId, "unmappable", "validation_failed", "The event could not be read.", mapped.issues);
 
   const nowIso = new Date(nowMs).toISOString();
@@ -136,6 +137,20 @@ export async function receiveWebhook(env: Env, clock: Clock, buyerId: string, re
   }
   await enqueueOrFlag(env, { kind: "webhook_event", webhookEventId: rowId, buyerId, eventId: mapped.eventId, event, receivedAt: nowIso });
   return { status: "accepted", eventId: mapped.eventId };
+}
+
+/**
+ * The identity of a callback whose scheme signs no event id (Stripe-style, GitHub-style, plain
+ * header) and whose body names none: a digest of the signed body. A delivery-id header beside
+ * the signature (X-GitHub-Delivery, …) is not signed, so a captured callback re-sent with a
+ * fresh one would otherwise count as a new event and move the source's score again. The body
+ * is what the signature covers, so a replay cannot change it without the secret; the buyer's
+ * own retries of one event carry the same body and dedupe the same way. Two real events with
+ * byte-identical bodies are indistinguishable from a replay and count once: a buyer that means
+ * them as two must put an id in the body (`events.id`).
+ */
+async function bodyIdentity(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+  return `sha256:${await sha256Hex(bytes)}`;
 }
 
 /** Sends the job; on failure flags the row for a retry or the sweep and answers 503. */

@@ -1,4 +1,6 @@
 import type { FieldIssue } from "../core/errors";
+// Tables are read by own entry: a buyer's value such as "constructor" must not find Object.prototype's.
+import { ownValue } from "../core/values";
 import { type ParsedBody, type Selector, select } from "../integration/extract";
 import { type CanonicalType, FEEDBACK_KINDS, type FeedbackKind, LEAD_STATUSES, type LeadStatus, type WebhookEventRules } from "../integration/webhook-config";
 
@@ -17,7 +19,7 @@ export type CanonicalEvent =
   | ({ type: "feedback"; kind: FeedbackKind } & LeadRef);
 
 export type MapResult =
-  /** A known event; `eventId` is from the body or the scheme's id header. */
+  /** A known event; `eventId` is from the body or the signed fallback identity. */
   | { kind: "event"; eventId: string; event: CanonicalEvent }
   /** A type this buyer's rules do not map (buyers send events we have no use for): stored, not processed. */
   | { kind: "ignored"; eventId: string; buyerType: string | undefined }
@@ -33,7 +35,7 @@ function asNumber(v: string | undefined): number | undefined {
 
 function pick<T extends string>(raw: string | undefined, table: Record<string, T>, allowed: readonly T[]): T | undefined {
   if (raw === undefined) return undefined;
-  const mapped = table[raw] ?? table[raw.toLowerCase()];
+  const mapped = ownValue(table, raw) ?? ownValue(table, raw.toLowerCase());
   if (mapped) return mapped;
   const own = raw.toLowerCase().replace(/[\s-]+/g, "_");
   return (allowed as readonly string[]).includes(own) ? (own as T) : undefined;
@@ -42,17 +44,19 @@ function pick<T extends string>(raw: string | undefined, table: Record<string, T
 /**
  * Maps a verified callback body to a canonical event with the buyer's rules. Pure; never
  * throws on an unexpected shape — that becomes an `invalid` result with the field and why.
+ * `fallbackEventId` is the identity used when the body names no event id; it must come from
+ * signed bytes (the signed `webhook-id`, or a digest of the signed body), never an unsigned header.
  */
-export function mapEvent(rules: WebhookEventRules, body: ParsedBody, headerEventId: string | undefined): MapResult {
+export function mapEvent(rules: WebhookEventRules, body: ParsedBody, fallbackEventId: string | undefined): MapResult {
   const read = (s: Selector | undefined) => (s ? select(body, s) : undefined);
   const issues: FieldIssue[] = [];
 
-  const eventId = read(rules.id) ?? headerEventId;
-  if (!eventId) return { kind: "invalid", issues: [{ path: "events.id", message: "no event id in the body or the id header" }] };
+  const eventId = read(rules.id) ?? fallbackEventId;
+  if (!eventId) return { kind: "invalid", issues: [{ path: "events.id", message: "no event id in the body" }] };
   if (eventId.length > 200) return { kind: "invalid", issues: [{ path: "events.id", message: "the event id is over 200 characters" }] };
 
   const buyerType = read(rules.type);
-  let type: CanonicalType | undefined = buyerType !== undefined ? rules.types[buyerType] : undefined;
+  let type: CanonicalType | undefined = buyerType !== undefined ? ownValue(rules.types, buyerType) : undefined;
   if (type === undefined && buyerType === undefined) type = rules.defaultType;
   const rule = type ? rules[type] : undefined;
   if (!type || !rule) return { kind: "ignored", eventId, buyerType };
@@ -89,7 +93,7 @@ export function mapEvent(rules: WebhookEventRules, body: ParsedBody, headerEvent
     const raw1 = read(r.reasonCode);
     // The code is checked against the buyer's allowed reasons by the consumer, which records a refusal.
     if (!raw1) issues.push({ path: "events.return.reasonCode", message: "no return reason code found" });
-    else event = { type, reasonCode: (r.values[raw1] ?? raw1).slice(0, 100), ...ref };
+    else event = { type, reasonCode: (ownValue(r.values, raw1) ?? raw1).slice(0, 100), ...ref };
   } else if (type === "conversion" && rules.conversion) {
     const r = rules.conversion;
     const value = read(r.revenue);

@@ -20,8 +20,12 @@ export type VerifyFailure =
 export type VerifyResult =
   | {
       ok: true;
-      /** The event id the scheme carries in a header (webhook-id, X-GitHub-Delivery, idHeader). */
-      headerEventId?: string;
+      /**
+       * The event id the signature covers: Standard Webhooks' `webhook-id`, part of the signed
+       * content. The other schemes sign only the body (or `t.body`); a delivery-id header
+       * beside them (X-GitHub-Delivery, …) is not signed, so it is never an event's identity.
+       */
+      signedEventId?: string;
       /** The signed timestamp (seconds), for schemes that have one. */
       timestamp?: number;
       /** Which configured secret matched (0 = first), so operators can tell when a rotation is complete. */
@@ -30,7 +34,7 @@ export type VerifyResult =
   | { ok: false; reason: VerifyFailure };
 
 /** What verification needs from the config (the scheme's parameters, not the mapping rules). */
-export type VerifyConfig = Pick<WebhookConfig, "scheme" | "header" | "encoding" | "prefix" | "idHeader" | "toleranceSeconds">;
+export type VerifyConfig = Pick<WebhookConfig, "scheme" | "header" | "encoding" | "prefix" | "toleranceSeconds">;
 
 const enc = new TextEncoder();
 
@@ -134,7 +138,7 @@ export async function verifyWebhook(
       if (keys.every((k) => k === undefined)) return { ok: false, reason: "no_usable_secret" };
       const signed = concat(enc.encode(`${id}.${ts}.`), body);
       const i = await anyMatch(keys, signed, candidates);
-      return i >= 0 ? { ok: true, headerEventId: id, timestamp: ts, secretIndex: i } : { ok: false, reason: "signature_mismatch" };
+      return i >= 0 ? { ok: true, signedEventId: id, timestamp: ts, secretIndex: i } : { ok: false, reason: "signature_mismatch" };
     }
 
     case "stripe": {
@@ -159,10 +163,7 @@ export async function verifyWebhook(
       if (late) return { ok: false, reason: late };
       const signed = concat(enc.encode(`${ts}.`), body);
       const i = await anyMatch(utf8Keys, signed, candidates);
-      const idHeader = config.idHeader ? (headers.get(config.idHeader) ?? undefined) : undefined;
-      return i >= 0
-        ? { ok: true, timestamp: ts, secretIndex: i, ...(idHeader ? { headerEventId: idHeader } : {}) }
-        : { ok: false, reason: "signature_mismatch" };
+      return i >= 0 ? { ok: true, timestamp: ts, secretIndex: i } : { ok: false, reason: "signature_mismatch" };
     }
 
     case "github":
@@ -182,9 +183,7 @@ export async function verifyWebhook(
       }
       if (candidates.length === 0) return { ok: false, reason: "malformed_signature" };
       const i = await anyMatch(utf8Keys, body, candidates);
-      const idName = config.idHeader ?? (config.scheme === "github" ? "X-GitHub-Delivery" : undefined);
-      const id = idName ? (headers.get(idName) ?? undefined) : undefined;
-      return i >= 0 ? { ok: true, secretIndex: i, ...(id ? { headerEventId: id } : {}) } : { ok: false, reason: "signature_mismatch" };
+      return i >= 0 ? { ok: true, secretIndex: i } : { ok: false, reason: "signature_mismatch" };
     }
   }
 }

@@ -2,7 +2,7 @@
  * Small helpers shared by the e2e files: the sample data, source requests, bounded polling.
  * Everything here speaks real HTTP to a stack from ./harness.
  */
-import { sampleText } from "../fixtures/sample";
+import { sampleText, withConsentAsOf } from "../fixtures/sample";
 import type { Stack } from "./harness";
 
 export interface SampleLine {
@@ -22,12 +22,17 @@ export const EXPECTED_FIELD: Record<string, string> = {
 
 let cache: SampleLine[] | undefined;
 
-/** Every line of test/fixtures/leads-sample.jsonl, parsed once. */
+/**
+ * Every line of test/fixtures/leads-sample.jsonl, parsed once, with consent times moved to be
+ * as old today as on the day the sample was written (the stack runs on the real clock).
+ */
 export function sampleLines(): SampleLine[] {
+  const now = Date.now();
   cache ??= sampleText()
     .trim()
     .split("\n")
-    .map((l) => JSON.parse(l) as SampleLine);
+    .map((l) => JSON.parse(l) as SampleLine)
+    .map((l) => ({ ...l, lead: withConsentAsOf(l.lead, now) }));
   return cache;
 }
 

@@ -2,6 +2,8 @@
  * The operator pages in a real browser (playwright-core driving Debian's Chromium) against
  * `wrangler dev`: sign-in, the executive KPIs, the per-buyer operations table, diagnostics, the
  * API docs, and a wrong token. The numbers on the pages are checked against what was posted.
+ * Every page runs under its Content-Security-Policy: the browser reports no violation, the
+ * styles still apply, and the session cookie is HttpOnly, SameSite=Strict and revocable.
  */
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -90,6 +92,24 @@ describe("operator pages in a real browser", () => {
     await stack?.stop();
   });
 
+  /**
+   * Every CSP violation the page reports, from the page's own event and from the console (the
+   * browser logs "Refused to …" for what the policy blocks). Registered before any page loads.
+   */
+  async function watchCsp(page: Page): Promise<string[]> {
+    const seen: string[] = [];
+    page.on("console", (m) => {
+      if (/Content Security Policy|Refused to/i.test(m.text())) seen.push(`console: ${m.text()}`);
+    });
+    await page.exposeFunction("__cspViolation", (v: string) => seen.push(`event: ${v}`));
+    await page.addInitScript(() => {
+      document.addEventListener("securitypolicyviolation", (e) => {
+        (window as unknown as { __cspViolation: (v: string) => void }).__cspViolation(`${e.violatedDirective} ${e.blockedURI}`);
+      });
+    });
+    return seen;
+  }
+
   async function signIn(page: Page, token: string): Promise<void> {
     await page.goto(`${stack.baseUrl}/dashboard`);
     await page.locator("form.login input#token").fill(token);
@@ -99,15 +119,25 @@ describe("operator pages in a real browser", () => {
   it("signs in with the admin token and shows the lead count and revenue, then operations and diagnostics", async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
+    const violations = await watchCsp(page);
     try {
       const first = await page.goto(`${stack.baseUrl}/dashboard`);
       expect(first?.status()).toBe(401);
+      expect(first?.headers()["content-security-policy"]).toMatch(/default-src 'none'.*style-src 'sha256-/);
       await expect.poll(() => page.locator("form.login").isVisible()).toBe(true);
       expect(await page.locator("[data-kpi]").count()).toBe(0);
 
       await signIn(page, stack.adminToken);
       expect(new URL(page.url()).pathname).toBe("/dashboard");
       expect(await page.locator("form.login").count()).toBe(0);
+      // The session cookie as the browser holds it: random, HttpOnly, SameSite=Strict, /dashboard only.
+      const cookies = (await context.cookies()).filter((ck) => ck.name === "lw_session");
+      expect(cookies).toHaveLength(1);
+      expect(cookies[0]).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/dashboard" });
+      expect(cookies[0]?.value).not.toContain(stack.adminToken);
+      expect(await page.evaluate(() => document.cookie)).toBe("");
+      // The inline style is allowed by its hash: the header is styled, not blocked.
+      expect(await page.locator("header").evaluate((el) => getComputedStyle(el).backgroundColor)).toBe("rgb(20, 33, 61)");
       expect((await page.locator("[data-kpi=leads]").innerText()).trim()).toBe(String(LEADS));
       expect((await page.locator("[data-kpi=sold]").innerText()).trim()).toBe(String(LEADS));
       expect((await page.locator("[data-kpi=revenue]").innerText()).trim()).toBe(`$${(LEADS * PRICE).toFixed(2)}`);
@@ -141,6 +171,35 @@ describe("operator pages in a real browser", () => {
       // What the diagnostics page shows is masked: no raw email of a posted lead.
       expect(await page.content()).not.toMatch(/@example\.com/);
       await page.screenshot({ path: SCREENSHOT.replace("dashboard", "diagnostics"), fullPage: true });
+      expect(violations).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("signing out revokes the session: the old cookie, replayed, gets the sign-in page", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const violations = await watchCsp(page);
+    try {
+      await signIn(page, stack.adminToken);
+      expect(await page.locator("[data-kpi=leads]").count()).toBe(1);
+      const [stolen] = (await context.cookies()).filter((ck) => ck.name === "lw_session");
+      expect(stolen).toBeDefined();
+      await Promise.all([page.waitForLoadState("load"), page.getByRole("button", { name: "Sign out" }).click()]);
+      expect(await page.locator("form.login").isVisible()).toBe(true);
+      expect((await context.cookies()).filter((ck) => ck.name === "lw_session")).toEqual([]);
+      expect(violations).toEqual([]);
+
+      // Someone who copied the cookie before the sign-out gets nothing with it.
+      const other = await browser.newContext();
+      try {
+        if (stolen) await other.addCookies([stolen]);
+        const replay = await (await other.newPage()).goto(`${stack.baseUrl}/dashboard`);
+        expect(replay?.status()).toBe(401);
+      } finally {
+        await other.close();
+      }
     } finally {
       await context.close();
     }
@@ -149,6 +208,7 @@ describe("operator pages in a real browser", () => {
   it("a wrong token shows an error and no data", async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
+    const violations = await watchCsp(page);
     try {
       await signIn(page, "not-the-admin-token");
       await expect.poll(() => page.getByText("That token is not valid.").isVisible()).toBe(true);
@@ -159,6 +219,7 @@ describe("operator pages in a real browser", () => {
       expect(again?.status()).toBe(401);
       expect(await page.locator("form.login").isVisible()).toBe(true);
       expect(await page.locator("tr[data-buyer]").count()).toBe(0);
+      expect(violations).toEqual([]);
     } finally {
       await context.close();
     }
@@ -166,9 +227,12 @@ describe("operator pages in a real browser", () => {
 
   it("/docs lists the operations and the lead schema", async () => {
     const page = await browser.newPage();
+    const violations = await watchCsp(page);
     try {
       const res = await page.goto(`${stack.baseUrl}/docs`);
       expect(res?.status()).toBe(200);
+      expect(res?.headers()["content-security-policy"]).toMatch(/default-src 'none'.*style-src 'sha256-/);
+      expect(await page.locator("body").evaluate((el) => getComputedStyle(el).maxWidth)).toBe("960px");
       expect(await page.locator("h1").innerText()).toBe("Leadwire API");
       const ops = page.locator(".op");
       for (const [method, path] of [
@@ -184,6 +248,7 @@ describe("operator pages in a real browser", () => {
         expect(schema.properties, `lead schema lacks ${field}`).toHaveProperty(field);
       }
       await expect.poll(() => page.getByRole("link", { name: "/openapi.json" }).isVisible()).toBe(true);
+      expect(violations).toEqual([]);
     } finally {
       await page.close();
     }

@@ -3,6 +3,7 @@
  * wire format, auth and response rules, and supplies only what is its own (org/portal ids,
  * mapping, credential refs). The merged result is validated by BuyerConfigSchema like any file.
  */
+import { ownValue } from "../../core/values";
 import { hubspotContacts } from "./hubspot-contacts";
 import { hubspotForms } from "./hubspot-forms";
 import { salesforceBulk } from "./salesforce-bulk";
@@ -31,8 +32,11 @@ export function mergeConfig(base: unknown, over: unknown): unknown {
   if (!isPlainObject(base) || !isPlainObject(over)) return structuredClone(over);
   if (typeof base.type === "string" && typeof over.type === "string" && base.type !== over.type) return structuredClone(over);
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(base)) out[k] = structuredClone(base[k]);
-  for (const [k, v] of Object.entries(over)) out[k] = k in base ? mergeConfig(base[k], v) : structuredClone(v);
+  // defineProperty, not `out[k] =`: a key "__proto__" in a buyer file is then an ordinary key
+  // (which the schema refuses by name) instead of replacing the merged object's prototype.
+  const set = (k: string, v: unknown) => Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  for (const k of Object.keys(base)) set(k, structuredClone(base[k]));
+  for (const [k, v] of Object.entries(over)) set(k, Object.hasOwn(base, k) ? mergeConfig(base[k], v) : structuredClone(v));
   return out;
 }
 
@@ -44,7 +48,7 @@ export function mergeConfig(base: unknown, over: unknown): unknown {
 export function expandPreset(input: unknown): unknown {
   if (!isPlainObject(input) || input.preset === undefined) return input;
   const name = input.preset;
-  const preset = typeof name === "string" ? PRESETS[name] : undefined;
+  const preset = typeof name === "string" ? ownValue(PRESETS, name) : undefined;
   if (!preset) {
     throw new PresetError(String(name), [`unknown preset; known: ${Object.keys(PRESETS).join(", ")}`]);
   }

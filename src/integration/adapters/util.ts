@@ -8,7 +8,7 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 export function get(obj: unknown, ...path: string[]): unknown {
   let cur = obj;
   for (const k of path) {
-    if (!isPlainObject(cur)) return undefined;
+    if (!isPlainObject(cur) || !Object.hasOwn(cur, k)) return undefined;
     cur = cur[k];
   }
   return cur;

@@ -1,3 +1,4 @@
+import { ownValue } from "../../core/values";
 import type { AuthScheme } from "./common";
 import { bytesToBase64, bytesToHex, requireSecret, withHeader } from "./common";
 
@@ -26,7 +27,7 @@ export function signedContent(content: string, v: { method: string; url: string;
   const { path, query } = urlParts(v.url);
   const values: Record<string, string> = { method: v.method, url: v.url, path, query, timestamp: v.timestamp, body: v.body };
   // Template escapes such as "\n" arrive from JSON already decoded; placeholders are replaced once.
-  return content.replace(/\{(\w+)\}/g, (m, name: string) => values[name] ?? m);
+  return content.replace(/\{(\w+)\}/g, (m, name: string) => ownValue(values, name) ?? m);
 }
 
 /**

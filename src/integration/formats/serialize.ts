@@ -32,9 +32,20 @@ export function escapeJsonString(s: string): string {
   return JSON.stringify(s).slice(1, -1);
 }
 
-/** Quotes a CSV cell per RFC 4180 when it holds the delimiter, a quote, CR or LF. */
+// A cell a spreadsheet would run as a formula (=, +, -, @, and tab or CR before one of them:
+// OWASP "CSV injection"). Plain numbers (-5, +12147153718) are left alone: a spreadsheet reads
+// them as numbers, and a buyer's import of E.164 phones or negative amounts must not change.
+const FORMULA_START = /^[=+\-@\t\r]/;
+const PLAIN_NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * One CSV cell: neutralized against formula injection (a leading `'`, which spreadsheets show
+ * as text and do not evaluate, on a cell that starts like a formula and is not a plain number),
+ * then quoted per RFC 4180 when it holds the delimiter, a quote, CR, LF or edge whitespace.
+ */
 export function csvCell(v: string, delimiter = ","): string {
-  return v.includes(delimiter) || /["\r\n]/.test(v) || /^\s|\s$/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+  const cell = FORMULA_START.test(v) && !PLAIN_NUMBER.test(v) ? `'${v}` : v;
+  return cell !== v || cell.includes(delimiter) || /["\r\n]/.test(cell) || /^\s|\s$/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell;
 }
 
 function stripInvalidXml(v: unknown): unknown {

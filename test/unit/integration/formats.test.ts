@@ -132,6 +132,20 @@ describe("csv", () => {
     expect(csvCell("a;b", ";")).toBe('"a;b"');
     expect(csvCell(" padded")).toBe('" padded"');
   });
+  it("neutralizes cells a spreadsheet would run as a formula (=, +, -, @, tab, CR), quoted, with a leading '", () => {
+    const body = ser({ type: "csv" }).serialize(
+      { a: '=HYPERLINK("http://x","y")', b: "+cmd|' /C calc'!A0", c: "-2+3+cmd|x", d: "@SUM(A1:A2)", e: "\t=1+1", f: "\r=1+1", g: "Smith" },
+      noSecret,
+    );
+    expect(body).toBe(
+      "a,b,c,d,e,f,g\r\n" + `"'=HYPERLINK(""http://x"",""y"")","'+cmd|' /C calc'!A0","'-2+3+cmd|x","'@SUM(A1:A2)","'\t=1+1","'\r=1+1",Smith\r\n`,
+    );
+  });
+  it("leaves plain numbers (E.164 phones, negative amounts) and inner signs alone", () => {
+    for (const v of ["+12147153718", "-5", "-12.50", "+1.5e3", "42", "a=b", "Smith-Jones", "x@example.com"]) expect(csvCell(v)).toBe(v);
+    expect(csvCell("-")).toBe(`"'-"`);
+    expect(csvCell("+1 (214) 715-3718")).toBe(`"'+1 (214) 715-3718"`);
+  });
 });
 
 describe("fast writers match the reference libraries byte for byte", () => {

@@ -253,8 +253,8 @@ describe("control API", () => {
     const stats = (await (await fetch(`${mb.origin}/_control/stats`)).json()) as {
       perBuyer: Record<string, { total: number; byBehavior: Record<string, number> }>;
     };
-    expect(stats.perBuyer["a"]).toEqual({ total: 2, byBehavior: { accept: 1, reject: 1 } });
-    expect(stats.perBuyer["b"]).toEqual({ total: 1, byBehavior: { error503: 1 } });
+    expect(stats.perBuyer["a"]).toEqual({ total: 2, byBehavior: { accept: 1, reject: 1 }, maxOpen: 1 });
+    expect(stats.perBuyer["b"]).toEqual({ total: 1, byBehavior: { error503: 1 }, maxOpen: 1 });
     expect((await fetch(`${mb.origin}/_control/health`)).status).toBe(200);
     expect((await fetch(`${mb.origin}/_control/reset`, { method: "POST" })).status).toBe(200);
     expect(await (await fetch(`${mb.origin}/_control/requests`)).json()).toEqual([]);

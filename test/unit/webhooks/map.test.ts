@@ -93,4 +93,25 @@ describe("mapEvent", () => {
     expect(run({ event: "lead.status", data: { acme_id: "A-9", stage: "qualified" } })).toMatchObject({ kind: "invalid", issues: [{ path: "events.id" }] });
     expect(run("just a string", "m")).toMatchObject({ kind: "ignored" });
   });
+
+  it("a buyer's value named like an Object.prototype member is read as data, never as the prototype's member", () => {
+    for (const name of ["toString", "valueOf", "constructor", "hasOwnProperty", "isPrototypeOf", "__proto__"]) {
+      // As the event type: not in the table, so stored and ignored (not a crash, not a type).
+      expect(run({ event: name, data: { acme_id: "A-9" } }, "m"), name).toEqual({ kind: "ignored", eventId: "m", buyerType: name });
+      // As a decision / status / feedback value: refused as not in the table, naming the field.
+      expect(run({ event: "lead.decision", data: { acme_id: "A-9", result: name } }, "m"), name).toEqual({
+        kind: "invalid",
+        issues: [{ path: "events.decision.decision", message: `decision "${name}" is not in the value table` }],
+      });
+      expect(run({ event: "lead.status", data: { acme_id: "A-9", stage: name } }, "m"), name).toMatchObject({
+        kind: "invalid",
+        issues: [{ path: "events.status.status" }],
+      });
+      // As a return reason: kept as the buyer's own text (the consumer checks it against the allowed reasons).
+      expect(run({ event: "lead.returned", data: { acme_id: "A-9", code: name } }, "m"), name).toMatchObject({
+        kind: "event",
+        event: { type: "return", reasonCode: name },
+      });
+    }
+  });
 });

@@ -21,9 +21,9 @@ describe("GitHub scheme", () => {
   const sig = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
   const headers = (s = sig) => new Headers({ "X-Hub-Signature-256": s, "X-GitHub-Delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958" });
 
-  it("accepts GitHub's published vector and returns the delivery id", async () => {
+  it("accepts GitHub's published vector and offers no event id (X-GitHub-Delivery is not signed)", async () => {
     const r = await verifyWebhook(cfg, [secret], headers(), bytes("Hello, World!"), NOW);
-    expect(r).toEqual({ ok: true, secretIndex: 0, headerEventId: "72d3162e-cc78-11e3-81ab-4c9367dc0958" });
+    expect(r).toEqual({ ok: true, secretIndex: 0 });
   });
 
   it("refuses one flipped body byte, a wrong secret, a flipped signature digit and a missing header", async () => {
@@ -59,7 +59,7 @@ describe("Standard Webhooks scheme", () => {
       bytes('{"test": 2432232314}'),
       1614265330 * 1000,
     );
-    expect(r).toMatchObject({ ok: true, headerEventId: "msg_p5jXN8AQM9LWM0D4loKWxJek" });
+    expect(r).toMatchObject({ ok: true, signedEventId: "msg_p5jXN8AQM9LWM0D4loKWxJek" });
   });
 
   it("uses the base64-decoded whsec_ key, not the secret's text", async () => {
@@ -172,10 +172,10 @@ describe("plain header scheme", () => {
   const mac = createHmac("sha256", secret).update(body);
   const digest = mac.digest();
 
-  it("reads hex with a prefix", async () => {
+  it("reads hex with a prefix; an unsigned id header is not offered as the event id", async () => {
     const cfg: VerifyConfig = { ...base, scheme: "header", header: "X-Signature", prefix: "sha256=", encoding: "hex" };
     const hdr = new Headers({ "X-Signature": `sha256=${digest.toString("hex")}`, "X-Event-Id": "e1" });
-    expect(await verifyWebhook({ ...cfg, idHeader: "X-Event-Id" }, [secret], hdr, bytes(body), NOW)).toEqual({ ok: true, secretIndex: 0, headerEventId: "e1" });
+    expect(await verifyWebhook(cfg, [secret], hdr, bytes(body), NOW)).toEqual({ ok: true, secretIndex: 0 });
     expect(await verifyWebhook(cfg, [secret], hdr, flipByte(body), NOW)).toEqual({ ok: false, reason: "signature_mismatch" });
     expect(await verifyWebhook(cfg, [secret], new Headers({ "X-Signature": digest.toString("hex") }), bytes(body), NOW)).toEqual({
       ok: false,

@@ -8,7 +8,11 @@ export async function newSource(name = "Test Source", extra: { webhookUrl?: stri
   return createSource(env, { name, ...extra }, Date.now());
 }
 
-export function sampleLead(over: Record<string, unknown> = {}): Record<string, unknown> {
+/**
+ * A valid lead as a source posts it. Its consent is three days before `nowMs` (the Worker's
+ * clock by default), so intake's consent-age and future checks pass on any day the tests run.
+ */
+export function sampleLead(over: Record<string, unknown> = {}, nowMs = Date.now()): Record<string, unknown> {
   return {
     external_id: `ext-${crypto.randomUUID()}`,
     vertical: "auto_insurance",
@@ -24,7 +28,7 @@ export function sampleLead(over: Record<string, unknown> = {}): Record<string, u
       trustedform_cert_url: "https://cert.trustedform.com/a0000c6d07ef7b77e90d3593ad699fc1f7cd5bb2",
       jornaya_leadid: "1BA16215-8228-3D15-A9EC-0806705FCA16",
       tcpa_text: "By clicking Submit I agree to be contacted.",
-      consented_at: "2026-11-25T05:33:00Z",
+      consented_at: new Date(nowMs - 3 * 86_400_000).toISOString(),
     },
     fields: { vehicle_year: "2019", vehicle_make: "Toyota", incidents: 0, currently_insured: "Y" },
     ...over,

@@ -165,7 +165,7 @@ describe("dashboard", () => {
     const ok = await call("/dashboard/login", { method: "POST", body: new URLSearchParams({ token: ADMIN }), redirect: "manual" });
     expect(ok.status).toBe(303);
     const cookie = ok.headers.get("set-cookie")?.split(";")[0] ?? "";
-    expect(cookie).toMatch(/^lw_admin=/);
+    expect(cookie).toMatch(/^lw_session=/);
     expect(cookie).not.toContain(ADMIN);
     for (const view of ["executive", "operations", "diagnostics"]) {
       const page = await call(`/dashboard?view=${view}`, { headers: { cookie } });

@@ -1,0 +1,283 @@
+import type { Formatter } from "./formatters";
+
+/**
+ * Dates for buyer formats: reading the lead's ISO dates and instants (fast paths for the
+ * canonical forms), time zones with a cached offset per quarter hour, and patterns such as
+ * `MM/DD/YYYY` or `YYYY-MM-DD[T]HH:mm:ss` compiled once per field rule.
+ */
+
+interface DateParts {
+  y: number;
+  mo: number;
+  d: number;
+  h: number;
+  mi: number;
+  s: number;
+  ms: number;
+}
+
+const tzFormatters = new Map<string, Intl.DateTimeFormat>();
+// Per zone: quarter-hour bucket → UTC offset (ms). Keyed by number, so a lookup builds no string.
+const tzOffsets = new Map<string, Map<number, number>>();
+let tzOffsetCount = 0;
+const QUARTER_HOUR = 15 * 60_000;
+
+/**
+ * The zone's UTC offset at `ms`. Intl is slow (µs per call), so offsets are cached per zone and
+ * quarter hour: every zone's offset changes only on quarter-hour UTC boundaries.
+ */
+function tzOffsetMs(ms: number, tz: string): number {
+  const bucket = Math.floor(ms / QUARTER_HOUR);
+  let zone = tzOffsets.get(tz);
+  const hit = zone?.get(bucket);
+  if (hit !== undefined) return hit;
+  let f = tzFormatters.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone: tz,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    });
+    tzFormatters.set(tz, f);
+  }
+  const at = bucket * QUARTER_HOUR;
+  const p: Record<string, number> = {};
+  for (const part of f.formatToParts(at)) if (part.type !== "literal") p[part.type] = Number(part.value);
+  const local = Date.UTC(p.year ?? 1970, (p.month ?? 1) - 1, p.day ?? 1, p.hour ?? 0, p.minute ?? 0, p.second ?? 0);
+  const offset = local - at;
+  if (tzOffsetCount > 50_000) {
+    tzOffsets.clear();
+    tzOffsetCount = 0;
+    zone = undefined;
+  }
+  if (!zone) {
+    zone = new Map();
+    tzOffsets.set(tz, zone);
+  }
+  zone.set(bucket, offset);
+  tzOffsetCount++;
+  return offset;
+}
+
+function tzParts(ms: number, tz: string): DateParts {
+  return utcParts(ms + tzOffsetMs(ms, tz));
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Calendar and clock fields of an epoch-ms instant in UTC. Integer instants in Date's range use
+ * civil-from-days arithmetic (H. Hinnant), which gives what the Date getters give without
+ * allocating a Date; anything else goes through Date itself.
+ */
+function utcParts(ms: number): DateParts {
+  if (!Number.isInteger(ms) || ms > 8.64e15 || ms < -8.64e15) {
+    const x = new Date(ms);
+    return {
+      y: x.getUTCFullYear(),
+      mo: x.getUTCMonth() + 1,
+      d: x.getUTCDate(),
+      h: x.getUTCHours(),
+      mi: x.getUTCMinutes(),
+      s: x.getUTCSeconds(),
+      ms: x.getUTCMilliseconds(),
+    };
+  }
+  const days = Math.floor(ms / DAY_MS);
+  let rest = ms - days * DAY_MS;
+  const h = Math.floor(rest / 3_600_000);
+  rest -= h * 3_600_000;
+  const mi = Math.floor(rest / 60_000);
+  rest -= mi * 60_000;
+  const s = Math.floor(rest / 1000);
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const mo = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (mo <= 2 ? 1 : 0);
+  return { y, mo, d, h, mi, s, ms: rest - s * 1000 };
+}
+
+/** The number written by `len` ASCII digits at `at`, or -1 when one of them is not a digit. */
+function digitsAt(s: string, at: number, len: number): number {
+  let n = 0;
+  for (let i = at; i < at + len; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysInMonth(y: number, mo: number): number {
+  return mo === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : (DAYS_IN_MONTH[mo - 1] ?? 0);
+}
+
+/** Whether `v` starts with `YYYY-MM-DD` (digits and dashes; ranges are checked by the callers). */
+function startsWithIsoDate(v: string): boolean {
+  return v.length >= 10 && v.charCodeAt(4) === 45 && v.charCodeAt(7) === 45 && digitsAt(v, 0, 4) >= 0 && digitsAt(v, 5, 2) >= 0 && digitsAt(v, 8, 2) >= 0;
+}
+
+/**
+ * Epoch ms of the canonical instant shapes `YYYY-MM-DDTHH:mm:ssZ` and `YYYY-MM-DDTHH:mm:ss.sssZ`
+ * with every field in range, without Date.parse (the common case on normalized leads).
+ * NaN for anything else, which then goes through Date.parse as before.
+ */
+function fastInstant(v: string): number {
+  const n = v.length;
+  if ((n !== 20 && n !== 24) || v.charCodeAt(n - 1) !== 90 /* Z */) return NaN;
+  if (v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58) return NaN;
+  let ms = 0;
+  if (n === 24) {
+    if (v.charCodeAt(19) !== 46) return NaN;
+    ms = digitsAt(v, 20, 3);
+    if (ms < 0) return NaN;
+  }
+  if (!startsWithIsoDate(v)) return NaN;
+  const y = digitsAt(v, 0, 4),
+    mo = digitsAt(v, 5, 2),
+    d = digitsAt(v, 8, 2);
+  const h = digitsAt(v, 11, 2),
+    mi = digitsAt(v, 14, 2),
+    s = digitsAt(v, 17, 2);
+  // Years below 100 would be read as 19xx by Date.UTC; leave those to Date.parse.
+  if (y < 100 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return NaN;
+  if (h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59) return NaN;
+  return Date.UTC(y, mo - 1, d, h, mi, s, ms);
+}
+
+/**
+ * Reads a date-only ISO string (no zone shift: a birth date is a calendar date), an ISO
+ * instant, or epoch seconds/ms. Returns the calendar/clock parts and the epoch ms.
+ */
+function readDate(v: unknown, tz: string | undefined): { parts: DateParts; epochMs: number } | undefined {
+  if (typeof v === "string") {
+    if (v.length === 10 && startsWithIsoDate(v)) {
+      const y = digitsAt(v, 0, 4),
+        mo = digitsAt(v, 5, 2),
+        d = digitsAt(v, 8, 2);
+      const epochMs = Date.UTC(y, mo - 1, d);
+      // Date.UTC reads years 0–99 as 1900–1999: validate the day against the year it used.
+      const year = y <= 99 ? 1900 + y : y;
+      if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(year, mo)) return undefined;
+      return { parts: { y, mo, d, h: 0, mi: 0, s: 0, ms: 0 }, epochMs };
+    }
+    if (v.length < 11 || v.charCodeAt(10) !== 84 /* T */ || !startsWithIsoDate(v)) return undefined;
+    let t = fastInstant(v);
+    if (Number.isNaN(t)) t = Date.parse(v);
+    if (Number.isNaN(t)) return undefined;
+    return { parts: partsAt(t, tz), epochMs: t };
+  }
+  if (typeof v === "number" && Number.isFinite(v)) {
+    const t = v < 1e12 ? v * 1000 : v;
+    return { parts: partsAt(t, tz), epochMs: t };
+  }
+  return undefined;
+}
+
+function partsAt(ms: number, tz: string | undefined): DateParts {
+  return tz && tz !== "UTC" ? tzParts(ms, tz) : utcParts(ms);
+}
+
+const p2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
+const DATE_TOKEN = /YYYY|YY|MM|M|DD|D|HH|H|hh|h|mm|ss|SSS|A|\[[^\]]*\]/g;
+type PartFn = (p: DateParts) => string;
+
+const TOKENS: Record<string, PartFn> = {
+  YYYY: (p) => String(p.y).padStart(4, "0"),
+  YY: (p) => p2(p.y % 100),
+  MM: (p) => p2(p.mo),
+  M: (p) => String(p.mo),
+  DD: (p) => p2(p.d),
+  D: (p) => String(p.d),
+  HH: (p) => p2(p.h),
+  H: (p) => String(p.h),
+  hh: (p) => p2(p.h % 12 === 0 ? 12 : p.h % 12),
+  h: (p) => String(p.h % 12 === 0 ? 12 : p.h % 12),
+  mm: (p) => p2(p.mi),
+  ss: (p) => p2(p.s),
+  SSS: (p) => String(p.ms).padStart(3, "0"),
+  A: (p) => (p.h < 12 ? "AM" : "PM"),
+};
+
+// Token → small code, so formatting is one switch per piece instead of a closure call.
+const TOKEN_CODES: Record<string, number> = { YYYY: 1, YY: 2, MM: 3, M: 4, DD: 5, D: 6, HH: 7, H: 8, hh: 9, h: 10, mm: 11, ss: 12, SSS: 13, A: 14 };
+
+function piece(code: number, p: DateParts): string {
+  switch (code) {
+    case 1:
+      return p.y >= 1000 && p.y <= 9999 ? String(p.y) : String(p.y).padStart(4, "0");
+    case 3:
+      return p2(p.mo);
+    case 5:
+      return p2(p.d);
+    case 7:
+      return p2(p.h);
+    case 11:
+      return p2(p.mi);
+    case 12:
+      return p2(p.s);
+    default:
+      return (TOKENS[CODE_TOKENS[code] as string] as PartFn)(p);
+  }
+}
+const CODE_TOKENS: string[] = [];
+for (const [t, c] of Object.entries(TOKEN_CODES)) CODE_TOKENS[c] = t;
+
+/** Compiles a date pattern once into a parts → string function. */
+export function compileDatePattern(pattern: string): PartFn {
+  // Literal text as strings, tokens as codes.
+  const pieces: (string | number)[] = [];
+  let last = 0;
+  for (const m of pattern.matchAll(DATE_TOKEN)) {
+    if (m.index > last) pieces.push(pattern.slice(last, m.index));
+    const tok = m[0];
+    pieces.push(tok.startsWith("[") ? tok.slice(1, -1) : (TOKEN_CODES[tok] as number));
+    last = m.index + tok.length;
+  }
+  if (last < pattern.length) pieces.push(pattern.slice(last));
+  return (p) => {
+    let out = "";
+    for (let i = 0; i < pieces.length; i++) {
+      const x = pieces[i] as string | number;
+      out += typeof x === "string" ? x : piece(x, p);
+    }
+    return out;
+  };
+}
+
+/** Compiles a date format (`MM/DD/YYYY`, `unix`, `unix_ms`, `iso`) for an optional time zone. */
+export function compileDateFormat(pattern: string, tz?: string): Formatter {
+  if (pattern === "unix")
+    return (v) => {
+      const r = readDate(v, tz);
+      return r && Math.floor(r.epochMs / 1000);
+    };
+  if (pattern === "unix_ms") return (v) => readDate(v, tz)?.epochMs;
+  if (pattern === "iso")
+    return (v) => {
+      const r = readDate(v, tz);
+      return r && new Date(r.epochMs).toISOString();
+    };
+  const fmt = compileDatePattern(pattern);
+  return (v) => {
+    const r = readDate(v, tz);
+    return r && fmt(r.parts);
+  };
+}
+
+/** Formats a date with a pattern; undefined when the value is not a date. */
+export function formatDate(v: unknown, pattern: string, tz?: string): unknown {
+  return compileDateFormat(pattern, tz)(v);
+}
