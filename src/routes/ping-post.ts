@@ -7,7 +7,9 @@ import { documentedBody, errors, json, newRouter, SOURCE_KEY } from "./openapi";
 
 /** Ping/post for sources (issue 12): `POST /v1/ping`, then `POST /v1/post` with the ping id. */
 export const pingPostRouter = newRouter();
-pingPostRouter.use("*", sourceAuth);
+// Mounted at /v1: the source key guards these two paths only, not the rest of /v1.
+pingPostRouter.use("/ping", sourceAuth);
+pingPostRouter.use("/post", sourceAuth);
 
 const MAX_BYTES = 64 * 1024;
 
