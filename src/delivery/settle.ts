@@ -3,8 +3,10 @@ import { insertAttempt } from "../db/attempts";
 import { acceptClaim, awaitDecisionClaim, closeClaim, freeUnsentClaim, noteFailedAttempt, parkDeferredRetry } from "../db/claims";
 import { type Db, leadDb, type Stmt } from "../db/client";
 import { endLease, sellLeased } from "../db/leads";
+import { leadEndedNow, rollupStmt, saleCounts } from "../db/rollups";
 import { timelineEvent } from "../db/timeline";
 import type { BuyerConfig } from "../integration/config";
+import { attemptCounts, type CountsDelta } from "../observability/rollup";
 import { nextRetry } from "./backoff";
 import { onAmbiguousOutcome, onIntegrationFault } from "./faults";
 import { enqueueRetry } from "./jobs";
@@ -46,7 +48,16 @@ export async function settleAttempt(run: Run, dv: Delivery, result: AttemptResul
   };
   const attempt = insertAttempt(d, attemptRow(record));
   reportAttempt(run.env, record);
-  const step: Step = { run, dv, result, d, attempt, nowMs };
+  // The attempt's counts (plus, where the delivery ends, its end) go into the attempt's own batch.
+  const counted = (end: CountsDelta = {}) =>
+    rollupStmt(d, {
+      atMs: nowMs,
+      buyer: dv.buyer.id,
+      source: run.lead.sourceId,
+      vertical: run.lead.data.vertical,
+      counts: { ...attemptCounts({ ...result, attempt: dv.attempt }), ...end },
+    });
+  const step: Step = { run, dv, result, d, attempt, counted, nowMs };
   if (result.outcome === "accepted") return settleSale(step);
   if (result.outcome === "pending") return settlePending(step);
   return settleFailure(step);
@@ -59,6 +70,8 @@ interface Step {
   result: AttemptResult;
   d: Db;
   attempt: Stmt;
+  /** The attempt's rollup counts, with what it ended (if anything). */
+  counted: (end?: CountsDelta) => Stmt;
   nowMs: number;
 }
 
@@ -78,13 +91,22 @@ async function settleDeferred(run: Run, dv: Delivery, result: AttemptResult): Pr
 }
 
 /** Sold: claim accepted, lead sold, timeline, then the source is told. */
-async function settleSale({ run, dv, result, d, attempt, nowMs }: Step): Promise<Settled> {
+async function settleSale({ run, dv, result, d, attempt, counted, nowMs }: Step): Promise<Settled> {
   const { lead } = run;
   const sale = { buyerId: dv.buyer.id, price: result.price ?? dv.buyer.price, buyerLeadId: result.buyerLeadId ?? null };
   await d.batch([
     attempt,
+    counted({ dlv_accepted: 1 }),
     acceptClaim(d, lead.id, dv.buyer.id, sale, nowMs),
     sellLeased(d, lead.id, run.owner, sale, run.reasons, nowMs),
+    rollupStmt(d, {
+      atMs: nowMs,
+      buyer: dv.buyer.id,
+      source: lead.sourceId,
+      vertical: lead.data.vertical,
+      counts: saleCounts(sale.price, lead.data.test),
+      when: leadEndedNow(lead.id, "sold", nowMs),
+    }),
     timelineEvent(d, { leadId: lead.id, type: "sold", buyerId: dv.buyer.id, data: { price: sale.price, buyerLeadId: sale.buyerLeadId }, nowMs }),
   ]);
   await notifySource(run.env, lead.id, "lead.sold", lead.sourceHasWebhook);
@@ -94,11 +116,12 @@ async function settleSale({ run, dv, result, d, attempt, nowMs }: Step): Promise
 }
 
 /** The buyer acknowledged and decides later: the lead waits for its callback (or the ack timeout). */
-async function settlePending({ run, dv, result, d, attempt, nowMs }: Step): Promise<Settled> {
+async function settlePending({ run, dv, result, d, attempt, counted, nowMs }: Step): Promise<Settled> {
   const { lead } = run;
   const ackExpiresAtMs = nowMs + dv.buyer.endpoint.ackTimeoutSeconds * 1000;
   await d.batch([
     attempt,
+    counted(),
     awaitDecisionClaim(d, lead.id, dv.buyer.id, result.buyerLeadId ?? null, ackExpiresAtMs, nowMs),
     timelineEvent(d, {
       leadId: lead.id,
@@ -120,7 +143,7 @@ async function settlePending({ run, dv, result, d, attempt, nowMs }: Step): Prom
  * reconcile (its cap slot stays held until it lapses: the buyer may have the lead). Anything
  * else closes the claim and the waterfall moves on.
  */
-async function settleFailure({ run, dv, result, d, attempt, nowMs }: Step): Promise<Settled> {
+async function settleFailure({ run, dv, result, d, attempt, counted, nowMs }: Step): Promise<Settled> {
   const { lead } = run;
   const { buyer } = dv;
   const reason = result.reason ?? result.errorClass ?? "failed";
@@ -140,6 +163,7 @@ async function settleFailure({ run, dv, result, d, attempt, nowMs }: Step): Prom
     const delaySeconds = Math.min(Math.ceil(next.delaySeconds), MAX_RETRY_DELAY_SECONDS);
     await d.batch([
       attempt,
+      counted(),
       noteFailedAttempt(d, lead.id, buyer.id, cls, reason, nowMs),
       endLease(d, lead.id, run.owner, { move: "park", nextAttemptAtMs: nowMs + delaySeconds * 1000 }, run.reasons, nowMs),
     ]);
@@ -147,7 +171,11 @@ async function settleFailure({ run, dv, result, d, attempt, nowMs }: Step): Prom
     return { done: true, outcome: outcomeOf(run, "queued") };
   }
 
-  await d.batch([attempt, closeClaim(d, lead.id, buyer.id, result.outcome === "rejected" ? "rejected" : "failed", cls, reason, nowMs)]);
+  await d.batch([
+    attempt,
+    counted(result.outcome === "rejected" ? { dlv_rejected: 1 } : { dlv_failed: 1 }),
+    closeClaim(d, lead.id, buyer.id, result.outcome === "rejected" ? "rejected" : "failed", cls, reason, nowMs),
+  ]);
   run.reasons.push({ buyerId: buyer.id, reason: result.outcome === "rejected" ? `rejected: ${reason}` : `${cls}: ${reason}` });
   if (cls === "client" || cls === "config") await onIntegrationFault(run.env, buyer, result, reason, nowMs);
   if (cls === "ambiguous") await onAmbiguousOutcome(run.env, buyer, lead.id, dv.attempt, nowMs);
