@@ -36,9 +36,7 @@ const intVar = (fallback: number, min: number, max: number) =>
  */
 export const AlertTargetSchema = z
   .object({
-    name: z
-      .string()
-      .regex(/^[\w-]{1,40}$/, "letters, digits, _ and -, at most 40"),
+    name: z.string().regex(/^[\w-]{1,40}$/, "letters, digits, _ and -, at most 40"),
     url: z.url({ protocol: /^https?$/ }),
     format: z.enum(["slack", "pagerduty"]),
     level: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(0),

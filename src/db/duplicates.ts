@@ -10,7 +10,10 @@ const H = schema.leadHashes;
  * SHA-256 hashes alone — so they are found also after retention removed the personal data.
  * (Duplicate suppression, a later issue, decides what to do with them.)
  */
-export async function findDuplicateLeads(env: DbEnv, lead: Pick<NormalizedLead, "id" | "phone" | "email" | "vertical">): Promise<{ leadId: string; kind: string }[]> {
+export async function findDuplicateLeads(
+  env: DbEnv,
+  lead: Pick<NormalizedLead, "id" | "phone" | "email" | "vertical">,
+): Promise<{ leadId: string; kind: string }[]> {
   const out: { leadId: string; kind: string }[] = [];
   for (const h of await leadHashes(lead)) {
     for (const d of leadDbs(env)) {

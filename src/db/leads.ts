@@ -67,7 +67,13 @@ export async function insertLead(env: DbEnv & SealEnv, n: NewLead): Promise<bool
       })
       .onConflictDoNothing(),
     timelineEvent(d, { leadId: n.id, type: "received", data: { mode: n.mode, test: n.lead.test }, nowMs: n.nowMs, onlyIfLeadExists: true }),
-    rollupStmt(d, { atMs: n.nowMs, source: n.sourceId, vertical: n.lead.vertical, counts: n.lead.test ? { leads: 1, test_leads: 1 } : { leads: 1 }, when: written }),
+    rollupStmt(d, {
+      atMs: n.nowMs,
+      source: n.sourceId,
+      vertical: n.lead.vertical,
+      counts: n.lead.test ? { leads: 1, test_leads: 1 } : { leads: 1 },
+      when: written,
+    }),
     ...hashes.map((h) =>
       d
         .insert(H)

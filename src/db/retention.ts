@@ -115,17 +115,7 @@ export async function purgePersonalData(env: DbEnv, q: { beforeMs: number; limit
             .limit(q.limit),
         ),
       ),
-    m.delete(DL).where(
-      inArray(
-        DL.id,
-        m
-          .select({ id: DL.id })
-          .from(DL)
-          .where(lt(DL.createdAt, before))
-          .orderBy(asc(DL.createdAt))
-          .limit(q.limit),
-      ),
-    ),
+    m.delete(DL).where(inArray(DL.id, m.select({ id: DL.id }).from(DL).where(lt(DL.createdAt, before)).orderBy(asc(DL.createdAt)).limit(q.limit))),
   ]);
   report.webhookEvents = hooks.meta.changes ?? 0;
   report.deadLetters = dead.meta.changes ?? 0;
@@ -146,27 +136,12 @@ export async function deleteExpiredRecords(env: DbEnv, q: { beforeMs: number; li
   const report: ExpiryReport = { attempts: 0, leads: 0 };
   for (const d of leadDbs(env)) {
     const [att] = await d.batch([
-      d.delete(A).where(
-        inArray(
-          A.id,
-          d
-            .select({ id: A.id })
-            .from(A)
-            .where(lt(A.createdAt, before))
-            .orderBy(asc(A.createdAt))
-            .limit(q.limit),
-        ),
-      ),
+      d.delete(A).where(inArray(A.id, d.select({ id: A.id }).from(A).where(lt(A.createdAt, before)).orderBy(asc(A.createdAt)).limit(q.limit))),
     ]);
     report.attempts += att.meta.changes ?? 0;
-    const ids = (
-      await d
-        .select({ id: L.id })
-        .from(L)
-        .where(lt(L.createdAt, before))
-        .orderBy(asc(L.createdAt))
-        .limit(Math.min(q.limit, MAX_IDS))
-    ).map((r) => r.id);
+    const ids = (await d.select({ id: L.id }).from(L).where(lt(L.createdAt, before)).orderBy(asc(L.createdAt)).limit(Math.min(q.limit, MAX_IDS))).map(
+      (r) => r.id,
+    );
     if (ids.length === 0) continue;
     const res = await d.batch([
       d.delete(A).where(inArray(A.leadId, ids)),

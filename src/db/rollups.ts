@@ -223,7 +223,9 @@ export async function pruneRollups(env: DbEnv, q: { minuteBeforeMs: number; hour
       db
         .prepare("DELETE FROM rollups WHERE rowid IN (SELECT rowid FROM rollups WHERE grain = 'm' AND bucket < ?1 LIMIT ?2)")
         .bind(isoAt(q.minuteBeforeMs), q.limit),
-      db.prepare("DELETE FROM rollups WHERE rowid IN (SELECT rowid FROM rollups WHERE grain = 'h' AND bucket < ?1 LIMIT ?2)").bind(isoAt(q.hourBeforeMs), q.limit),
+      db
+        .prepare("DELETE FROM rollups WHERE rowid IN (SELECT rowid FROM rollups WHERE grain = 'h' AND bucket < ?1 LIMIT ?2)")
+        .bind(isoAt(q.hourBeforeMs), q.limit),
       db
         .prepare("DELETE FROM refusal_rollups WHERE rowid IN (SELECT rowid FROM refusal_rollups WHERE grain = 'm' AND bucket < ?1 LIMIT ?2)")
         .bind(isoAt(q.minuteBeforeMs), q.limit),

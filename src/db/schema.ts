@@ -81,9 +81,7 @@ export const leads = sqliteTable(
     index("leads_source_created_idx").on(t.sourceId, t.createdAt),
     index("leads_status_finalized_idx").on(t.status, t.finalizedAt),
     // Retention: the leads whose personal data is still there, oldest first.
-    index("leads_unpurged_idx")
-      .on(t.createdAt)
-      .where(sql`purged_at IS NULL`),
+    index("leads_unpurged_idx").on(t.createdAt).where(sql`purged_at IS NULL`),
   ],
 );
 
@@ -152,9 +150,7 @@ export const deliveryAttempts = sqliteTable(
     index("attempts_lead_idx").on(t.leadId),
     index("attempts_buyer_time_idx").on(t.buyerId, t.createdAt),
     index("attempts_time_idx").on(t.createdAt),
-    index("attempts_unpurged_idx")
-      .on(t.createdAt)
-      .where(sql`purged_at IS NULL`),
+    index("attempts_unpurged_idx").on(t.createdAt).where(sql`purged_at IS NULL`),
   ],
 );
 
@@ -192,9 +188,7 @@ export const webhookEvents = sqliteTable(
     uniqueIndex("webhook_events_uq").on(t.buyerId, t.eventId),
     // The webhook sweep: stored events never enqueued, oldest first.
     index("webhook_events_status_received_idx").on(t.status, t.receivedAt),
-    index("webhook_events_unpurged_idx")
-      .on(t.receivedAt)
-      .where(sql`purged_at IS NULL`),
+    index("webhook_events_unpurged_idx").on(t.receivedAt).where(sql`purged_at IS NULL`),
   ],
 );
 
@@ -274,12 +268,8 @@ export const alerts = sqliteTable(
     index("alerts_time_idx").on(t.createdAt),
     index("alerts_kind_buyer_idx").on(t.kind, t.buyerId, t.createdAt),
     // One open alert per kind and subject: concurrent raisers write one row.
-    uniqueIndex("alerts_open_uq")
-      .on(t.kind, t.subject)
-      .where(sql`resolved_at IS NULL`),
-    index("alerts_open_idx")
-      .on(t.createdAt)
-      .where(sql`resolved_at IS NULL`),
+    uniqueIndex("alerts_open_uq").on(t.kind, t.subject).where(sql`resolved_at IS NULL`),
+    index("alerts_open_idx").on(t.createdAt).where(sql`resolved_at IS NULL`),
   ],
 );
 

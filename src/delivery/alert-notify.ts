@@ -19,7 +19,7 @@ const ALERT_RETRY = { baseDelaySeconds: 5, maxDelaySeconds: 900, jitter: 0.25 } 
  */
 export async function sendAlertNotification(env: Env, nowMs: number, job: AlertJob): Promise<number | undefined> {
   const n = await notificationById(env, job.notificationId);
-  if (!n || n.status !== "queued") return undefined;
+  if (n?.status !== "queued") return undefined;
   const [alert, target] = await Promise.all([alertById(env, n.alertId), Promise.resolve(settings(env).alertTargets.find((t) => t.name === n.target))]);
   if (!alert || !target) {
     await noteNotificationTry(env, n.id, { ok: false, status: null, error: alert ? "target no longer configured" : "alert not found", final: true, nowMs });
@@ -39,7 +39,9 @@ export async function sendAlertNotification(env: Env, nowMs: number, job: AlertJ
   };
   const event = n.event as AlertEvent;
   const publicUrl = settings(env).publicUrl;
-  const body = JSON.stringify(target.format === "pagerduty" ? pagerDutyBody(view, event, target.routingKey ?? "", publicUrl) : slackBody(view, event, publicUrl));
+  const body = JSON.stringify(
+    target.format === "pagerduty" ? pagerDutyBody(view, event, target.routingKey ?? "", publicUrl) : slackBody(view, event, publicUrl),
+  );
   const ts = Math.floor(nowMs / 1000);
   let status: number | null = null;
   let error: string | null = null;

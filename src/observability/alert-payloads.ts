@@ -39,7 +39,10 @@ export function slackBody(a: AlertView, event: AlertEvent, dashboardUrl?: string
       {
         type: "context",
         elements: [
-          { type: "mrkdwn", text: `alert \`${a.id}\` · opened ${a.createdAt}${a.resolvedAt ? ` · resolved ${a.resolvedAt}` : ""}${url ? ` · <${url}|dashboard>` : ""}` },
+          {
+            type: "mrkdwn",
+            text: `alert \`${a.id}\` · opened ${a.createdAt}${a.resolvedAt ? ` · resolved ${a.resolvedAt}` : ""}${url ? ` · <${url}|dashboard>` : ""}`,
+          },
         ],
       },
     ],

@@ -179,7 +179,13 @@ export function metricsFromRollups(rows: readonly RollupRow[], range: WindowRang
   const sourceIds = [...new Set([...sources.map((s) => s.id), ...f.bySource.keys()])];
   return {
     source: "d1" as const,
-    window: { name: range.name, from: new Date(range.fromMs).toISOString(), to: new Date(range.toMs).toISOString(), grain: range.grain, buckets: range.buckets.length },
+    window: {
+      name: range.name,
+      from: new Date(range.fromMs).toISOString(),
+      to: new Date(range.toMs).toISOString(),
+      grain: range.grain,
+      buckets: range.buckets.length,
+    },
     leads: leadFigures(f.total),
     ...attemptFigures(f.total),
     revenue: moneyFigures(f.total),
@@ -214,7 +220,15 @@ export function metricsFromRollups(rows: readonly RollupRow[], range: WindowRang
     }),
     verticals: [...f.byVertical.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([vertical, c]) => ({ vertical, leads: c.leads, sold: c.sold, unsold: c.unsold, expired: c.expired, revenue: round2(c.revenue), attempts: c.attempts })),
+      .map(([vertical, c]) => ({
+        vertical,
+        leads: c.leads,
+        sold: c.sold,
+        unsold: c.unsold,
+        expired: c.expired,
+        revenue: round2(c.revenue),
+        attempts: c.attempts,
+      })),
     series: seriesOf(f, "all", "", range),
     meta: { rowsRead: meta.rowsRead, rollupRows: rows.length },
   };

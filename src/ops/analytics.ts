@@ -5,8 +5,9 @@
  * number), read through the Analytics Engine SQL API. The same bucket-aligned window as the D1
  * rollups, weighted by `_sample_interval` (Analytics Engine samples at high volume).
  */
-import { addCounts, type Counts, type CountsDelta, emptyCounts, errorsByClass, rate } from "../observability/rollup";
+
 import type { WindowRange } from "../observability/metrics";
+import { addCounts, type Counts, type CountsDelta, emptyCounts, errorsByClass, rate } from "../observability/rollup";
 
 export interface AnalyticsConfig {
   accountId: string;
@@ -132,7 +133,11 @@ const quant = (v: unknown) => (v === null || v === undefined || v === "" ? null 
  */
 export async function analyticsMetrics(cfg: AnalyticsConfig, r: WindowRange, fetchImpl: typeof fetch = fetch) {
   const q = analyticsQueries(cfg.dataset, r);
-  const [outcomes, latency, overall] = await Promise.all([query(cfg, q.outcomes, fetchImpl), query(cfg, q.latency, fetchImpl), query(cfg, q.latencyAll, fetchImpl)]);
+  const [outcomes, latency, overall] = await Promise.all([
+    query(cfg, q.outcomes, fetchImpl),
+    query(cfg, q.latency, fetchImpl),
+    query(cfg, q.latencyAll, fetchImpl),
+  ]);
   const total = emptyCounts();
   const byBuyer = new Map<string, Counts>();
   for (const row of outcomes.data) {
