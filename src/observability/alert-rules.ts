@@ -106,21 +106,28 @@ function cond(kind: AlertKind, subject: string, buyerId: string | null, firing: 
   return { kind, subject, buyerId, firing, clear, message };
 }
 
-/** The buyer rules. While the circuit is open it stands for the buyer's symptoms: they are not raised on their own. */
+/**
+ * The buyer rules. A cause stands for its symptoms: while the circuit is open, a config fault
+ * holds or the buyer is paused, the symptom rules (success drop, error rate, latency, no
+ * success) are not raised on their own — one alert says what is wrong, not five.
+ */
 export function buyerConditions(b: BuyerRuleInput): Condition[] {
   const out: Condition[] = [];
-  const circuitFiring = b.circuit !== undefined && (b.circuit.state !== "closed" || b.circuit.opens > b.prevOpens);
+  const T = THRESHOLDS;
+  const c15 = b.last15;
+  const configFiring = c15.auth_failures >= T.configFault.authRun || c15.gone > 0 || c15.err_config >= T.configFault.configRun;
+  const circuitOpen = b.circuit !== undefined && (b.circuit.state !== "closed" || b.circuit.opens > b.prevOpens);
+  const circuitFiring = circuitOpen || configFiring || b.paused;
   out.push(
     cond(
       "circuit_open",
       b.buyerId,
       b.buyerId,
-      circuitFiring,
+      circuitOpen,
       `${b.name}: circuit ${b.circuit?.state ?? "unknown"}${b.circuit?.openedAt ? ` since ${b.circuit.openedAt}` : ""} (${b.circuit?.windowFailures ?? 0} failures in the breaker window); no lead reaches the buyer while it is open`,
     ),
   );
 
-  const T = THRESHOLDS;
   const cur = successRate(b.last60);
   const base = successRate(b.baseline);
   const dropEnough = ended(b.last60) >= T.successDrop.minWindow && ended(b.baseline) >= T.successDrop.minBaseline;
@@ -177,8 +184,6 @@ export function buyerConditions(b: BuyerRuleInput): Condition[] {
     ),
   );
 
-  const c15 = b.last15;
-  const configFiring = c15.auth_failures >= T.configFault.authRun || c15.gone > 0 || c15.err_config >= T.configFault.configRun;
   const configQuiet = c15.err_client + c15.err_config + c15.auth_failures + c15.gone === 0;
   out.push(
     cond(
