@@ -24,7 +24,8 @@ dashboardRouter.use("*", async (c, next) => {
   await next();
   c.header("Content-Security-Policy", CSP);
   c.header("X-Content-Type-Options", "nosniff");
-  c.header("Referrer-Policy", "no-referrer");
+  // same-origin, not no-referrer: with no-referrer a browser sends `Origin: null` on our own forms, and the forms check it.
+  c.header("Referrer-Policy", "same-origin");
   if (!c.req.path.startsWith("/dashboard/assets/")) c.header("Cache-Control", "no-store");
 });
 

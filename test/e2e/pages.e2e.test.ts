@@ -3,13 +3,16 @@
  * `wrangler dev`: sign-in, the executive KPIs, the per-buyer operations table, diagnostics, the
  * API docs, and a wrong token. The numbers on the pages are checked against what was posted.
  */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT } from "../../src/cli/lib/wrangler.mjs";
 import { type Stack, startStack } from "./harness";
 import { pollLeads, postLead, validLead } from "./helpers";
 
 const CHROMIUM = "/usr/bin/chromium";
-const SCREENSHOT = "/tmp/leadwire-dashboard.png";
+const SCREENSHOT = join(ROOT, "test-results", "screenshots", "pages-dashboard.png");
 const VERTICALS = ["auto_insurance", "mortgage", "solar", "legal"];
 
 function buyer(id: string, price: number, behavior: string, query = "") {
@@ -55,6 +58,7 @@ describe("operator pages in a real browser", () => {
   let browser: Browser;
 
   beforeAll(async () => {
+    mkdirSync(join(ROOT, "test-results", "screenshots"), { recursive: true });
     [stack, browser] = await Promise.all([
       startStack({ buyerConfigs: BUYERS }),
       chromium.launch({
