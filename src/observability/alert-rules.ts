@@ -124,7 +124,7 @@ export function buyerConditions(b: BuyerRuleInput): Condition[] {
       b.buyerId,
       b.buyerId,
       circuitOpen,
-      `${b.name}: circuit ${b.circuit?.state ?? "unknown"}${b.circuit?.openedAt ? ` since ${b.circuit.openedAt}` : ""} (${b.circuit?.windowFailures ?? 0} failures in the breaker window); no lead reaches the buyer while it is open`,
+      `${b.name}: circuit ${b.circuit?.state === "half_open" ? "half-open" : (b.circuit?.state ?? "unknown")}${b.circuit?.openedAt ? ` since ${b.circuit.openedAt}` : ""} (opened ${b.circuit?.opens ?? 0} time${b.circuit?.opens === 1 ? "" : "s"} so far); no lead reaches the buyer while it is open`,
     ),
   );
 

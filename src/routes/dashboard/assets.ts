@@ -41,6 +41,7 @@ figure.chart svg{width:100%;height:auto;display:block}
 .s1{stroke:#2563eb;fill:#2563eb;color:#2563eb}.s2{stroke:#16a34a;fill:#16a34a;color:#16a34a}.s3{stroke:#dc2626;fill:#dc2626;color:#dc2626}.s4{stroke:#a15c00;fill:#a15c00;color:#a15c00}
 path.line.s1,path.line.s2,path.line.s3,path.line.s4{fill:none}
 .dip{fill:#dc2626;stroke:none}
+circle.dot{stroke:none}
 .legend{display:flex;gap:12px;flex-wrap:wrap;font-size:12px;margin-top:4px}
 .legend .key::before{content:"";display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:4px;background:currentColor;vertical-align:-1px}
 .table-wrap{overflow-x:auto;-webkit-overflow-scrolling:touch;background:#fff;border:1px solid #e3e6ec;border-radius:8px;max-width:100%}
@@ -64,6 +65,7 @@ td.wrap{overflow-wrap:anywhere}
 form.filters{display:flex;flex-wrap:wrap;gap:8px;align-items:flex-end;background:#fff;border:1px solid #e3e6ec;border-radius:8px;padding:10px}
 form.filters label{display:flex;flex-direction:column;font-size:12px;color:#5b6475;gap:2px;min-width:0}
 form.filters select,form.filters input{padding:5px;font:inherit;max-width:100%}
+form.sortbar{display:none;margin-bottom:8px}
 button{padding:6px 12px;background:#14213d;color:#fff;border:0;border-radius:6px;font:inherit;cursor:pointer}
 button.link{background:none;color:#1f5fbf;padding:0;text-decoration:underline}
 form.inline{display:inline}
@@ -82,6 +84,15 @@ form.login input{width:100%;padding:8px;margin:8px 0 12px}
   .card .v{font-size:18px}
   th,td{padding:5px 6px}
   td.reason{min-width:160px}
+  /* The operator's tables become one card per row on a phone: every value labelled, nothing to scroll sideways. */
+  table.stack thead{display:none}
+  form.sortbar{display:flex}
+  table.stack tr{display:block;border-bottom:1px solid #e3e6ec;padding:6px 0}
+  table.stack td{display:flex;justify-content:space-between;gap:12px;border:0;padding:3px 10px;text-align:right}
+  table.stack td::before{content:attr(data-label);color:#5b6475;font-size:12px;text-align:left;flex:none}
+  table.stack td.reason{min-width:0;max-width:none;display:block;text-align:left}
+  table.stack td.reason::before{display:block}
+  table.stack .caps{justify-content:end}
 }
 `;
 

@@ -83,6 +83,9 @@ export function lineChart(title: string, labels: readonly string[], series: read
       const y = PAD.t + plotH - (Math.min(v, max) / max) * plotH;
       d += `${pen ? "L" : "M"}${x.toFixed(1)},${y.toFixed(1)}`;
       pen = true;
+      // A point with no neighbour draws no line: show it as a dot.
+      if ((s.values[i - 1] ?? null) === null && (s.values[i + 1] ?? null) === null)
+        paths += `<circle class="dot ${s.cls}" cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="3"/>`;
     });
     paths += `<path class="line ${s.cls}" d="${d}"/>`;
   }
@@ -136,6 +139,8 @@ export function sparkline(values: readonly (number | null)[], opts: { label: str
     const y = 2 + (1 - Math.max(0, Math.min(1, v))) * (h - 4);
     d += `${pen ? "L" : "M"}${x.toFixed(1)},${y.toFixed(1)}`;
     pen = true;
+    if ((values[i - 1] ?? null) === null && (values[i + 1] ?? null) === null)
+      marks += `<circle class="dot s1" cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="1.8"/>`;
     if (opts.warnBelow !== undefined && v < opts.warnBelow) marks += `<circle class="dip" cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="1.8"/>`;
   });
   const empty = d === "" ? `<line class="grid" x1="0" x2="${w}" y1="${h / 2}" y2="${h / 2}"/>` : "";

@@ -133,6 +133,17 @@ ${m.verticals.map((v) => html`<tr><td>${v.vertical}</td><td class="num">${v.lead
 
 export const SORT_KEYS = ["buyer", "circuit", "attempts", "success", "p95", "errors", "retries", "inflight", "lastSuccess"] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
+const SORT_LABEL: Record<SortKey, string> = {
+  buyer: "buyer",
+  circuit: "circuit",
+  attempts: "attempts",
+  success: "success",
+  p95: "p95 latency",
+  errors: "errors",
+  retries: "retries",
+  inflight: "in flight",
+  lastSuccess: "last success",
+};
 
 interface BuyerRow {
   buyer: BuyerConfig;
@@ -220,23 +231,27 @@ export async function operationsView(env: Env, window: WindowName, nowMs: number
   return html`<div class="toolbar">${windowPicker("operations", window, { sort, dir })}${refreshControl(30)}</div>
 ${alertsPanel(open, nowMs)}
 <h2>Buyers</h2>
-<div class="table-wrap"><table id="buyers"><thead><tr>
+<form class="filters sortbar" method="get" action="/dashboard" id="sortbar"><input type="hidden" name="view" value="operations"><input type="hidden" name="window" value="${window}">
+<label>Sort by<select name="sort">${SORT_KEYS.map((k) => html`<option value="${k}"${raw(k === sort ? " selected" : "")}>${SORT_LABEL[k]}</option>`)}</select></label>
+<label>Order<select name="dir"><option value="desc"${raw(dir === "desc" ? " selected" : "")}>high to low</option><option value="asc"${raw(dir === "asc" ? " selected" : "")}>low to high</option></select></label>
+<button type="submit">Sort</button></form>
+<div class="table-wrap"><table id="buyers" class="stack"><thead><tr>
 ${th("buyer", "Buyer")}${th("circuit", "Circuit")}${th("attempts", "Attempts", true)}${th("success", "Success")}${th("p95", "p95", true)}${th("errors", "Errors by class")}${th("retries", "Retries", true)}<th>Caps used / limit</th>${th("inflight", "In flight", true)}${th("lastSuccess", "Last success")}<th>Regression</th>
 </tr></thead><tbody>
 ${rows.map((r) => {
   const errs = errorsByClass(r.c);
   const sr = successRate(r.c);
-  return html`<tr data-buyer="${r.buyer.id}"><td><strong>${r.buyer.id}</strong>${r.status !== "active" ? html` <span class="pill ${r.status === "paused" ? "bad" : "warn"}">${r.status}</span>` : ""}<div class="small muted">${r.buyer.name}</div></td>
-<td>${circuitCell(r.gate, r.gateError, nowMs)}</td>
-<td class="num">${r.c.attempts}</td>
-<td>${sparkline(r.spark, { label: `delivery success of ${r.buyer.id}`, warnBelow: 0.9 })}<span class="${sr !== null && sr < 0.9 ? "bad" : ""}" data-success>${pct(sr)}</span></td>
-<td class="num">${ms(latencyOf(r.c).p95)}</td>
-<td>${Object.keys(errs).length === 0 ? html`<span class="muted">none</span>` : Object.entries(errs).map(([k, v]) => html`<span class="pill bad" data-error-class="${k}">${k} ${v}</span>`)}${r.c.auth_failures ? html`<span class="pill bad">401/403 ${r.c.auth_failures}</span>` : ""}</td>
-<td class="num">${r.c.retries}</td>
-<td>${capsCell(r.gate)}</td>
-<td class="num">${r.gate ? `${r.gate.inFlight.count}${r.gate.inFlight.limit ? ` / ${r.gate.inFlight.limit}` : ""}` : "—"}${r.gate?.pending ? html`<div class="small muted">${r.gate.pending} awaiting callback</div>` : ""}</td>
-<td>${r.gate?.lastSuccessAt ? html`${age(r.gate.lastSuccessAt, nowMs)} ago<div class="small muted">${r.gate.lastSuccessAt.slice(0, 19)}Z</div>` : "—"}</td>
-<td>${
+  return html`<tr data-buyer="${r.buyer.id}"><td data-label="Buyer"><strong>${r.buyer.id}</strong>${r.status !== "active" ? html` <span class="pill ${r.status === "paused" ? "bad" : "warn"}">${r.status}</span>` : ""}<div class="small muted">${r.buyer.name}</div></td>
+<td data-label="Circuit">${circuitCell(r.gate, r.gateError, nowMs)}</td>
+<td class="num" data-label="Attempts">${r.c.attempts}</td>
+<td data-label="Success">${sparkline(r.spark, { label: `delivery success of ${r.buyer.id}`, warnBelow: 0.9 })}<span class="${sr !== null && sr < 0.9 ? "bad" : ""}" data-success>${pct(sr)}</span></td>
+<td class="num" data-label="p95">${ms(latencyOf(r.c).p95)}</td>
+<td data-label="Errors">${Object.keys(errs).length === 0 ? html`<span class="muted">none</span>` : Object.entries(errs).map(([k, v]) => html`<span class="pill bad" data-error-class="${k}">${k} ${v}</span>`)}${r.c.auth_failures ? html`<span class="pill bad">401/403 ${r.c.auth_failures}</span>` : ""}</td>
+<td class="num" data-label="Retries">${r.c.retries}</td>
+<td data-label="Caps">${capsCell(r.gate)}</td>
+<td class="num" data-label="In flight">${r.gate ? `${r.gate.inFlight.count}${r.gate.inFlight.limit ? ` / ${r.gate.inFlight.limit}` : ""}` : "—"}${r.gate?.pending ? html`<div class="small muted">${r.gate.pending} awaiting callback</div>` : ""}</td>
+<td data-label="Last success">${r.gate?.lastSuccessAt ? html`${age(r.gate.lastSuccessAt, nowMs)} ago<div class="small muted">${r.gate.lastSuccessAt.slice(0, 19)}Z</div>` : "—"}</td>
+<td data-label="Regression">${
     r.buyer.endpoint.sandboxUrl
       ? r.regression
         ? html`<span class="pill ${r.regression.outcome === "passed" ? "ok" : r.regression.outcome === "failed" ? "bad" : "warn"}">${r.regression.outcome}</span><div class="small muted">${r.regression.createdAt.slice(0, 16)}Z</div>`
@@ -250,10 +265,10 @@ ${rows.map((r) => {
 
 function alertsPanel(open: AlertRow[], nowMs: number): Html {
   if (open.length === 0) return html`<div class="panel" id="open-alerts"><strong class="ok">No open alerts.</strong></div>`;
-  return html`<h2>Open alerts</h2><div class="table-wrap"><table id="open-alerts"><thead><tr><th>Since</th><th>Severity</th><th>Alert</th><th>Subject</th><th>Level</th><th>Message</th><th></th></tr></thead><tbody>
+  return html`<h2>Open alerts</h2><div class="table-wrap"><table id="open-alerts" class="stack"><thead><tr><th>Since</th><th>Severity</th><th>Alert</th><th>Subject</th><th>Level</th><th>Message</th><th></th></tr></thead><tbody>
 ${open.map(
   (a) =>
-    html`<tr id="alert-${a.id}" data-alert="${a.kind}"><td>${age(a.createdAt, nowMs)}</td><td><span class="pill ${a.severity === "warning" ? "warn" : "bad"}">${a.severity}</span></td><td>${a.kind}</td><td>${a.subject || "platform"}</td><td class="num">${a.level}</td><td class="reason">${a.message}</td><td>${
+    html`<tr id="alert-${a.id}" data-alert="${a.kind}"><td data-label="Since">${age(a.createdAt, nowMs)}</td><td data-label="Severity"><span class="pill ${a.severity === "warning" ? "warn" : "bad"}">${a.severity}</span></td><td data-label="Alert">${a.kind}</td><td data-label="Subject">${a.subject || "platform"}</td><td class="num" data-label="Level">${a.level}</td><td class="reason" data-label="Message">${a.message}</td><td data-label="">${
       a.ackedAt
         ? html`<span class="muted small">acked ${age(a.ackedAt, nowMs)} ago</span>`
         : html`<form class="inline" method="post" action="/dashboard/alerts/${a.id}/ack"><button type="submit">Acknowledge</button></form>`
