@@ -136,7 +136,7 @@ describe("operator dashboards with a scenario's data, on a laptop and a phone", 
     });
     await page.goto(`${stack.baseUrl}/dashboard`);
     await page.locator("form.login input#token").fill(stack.adminToken);
-    await Promise.all([page.waitForLoadState("load"), page.locator("form.login button[type=submit]").click()]);
+    await Promise.all([page.waitForEvent("load"), page.locator("form.login button[type=submit]").click()]);
     return { context, page, cspErrors };
   }
 
@@ -189,7 +189,7 @@ describe("operator dashboards with a scenario's data, on a laptop and a phone", 
         await fits(page);
         await page.screenshot({ path: join(SHOTS, `executive-${vp.name}.png`), fullPage: true });
 
-        await Promise.all([page.waitForLoadState("load"), page.getByRole("link", { name: "Operations" }).click()]);
+        await Promise.all([page.waitForEvent("load"), page.getByRole("link", { name: "Operations" }).click()]);
         const down = page.locator('tr[data-buyer="ops-down"]');
         expect((await down.locator("td").nth(1).innerText()).trim()).toMatch(/^open/);
         expect(await down.locator("[data-error-class=transient]").count()).toBe(1);
@@ -206,17 +206,17 @@ describe("operator dashboards with a scenario's data, on a laptop and a phone", 
         await page.screenshot({ path: join(SHOTS, `operations-${vp.name}.png`), fullPage: true });
 
         // Sortable: by attempts, most first (column headers on a laptop, the sort form on a phone, where each buyer is a card).
-        if (vp.name === "laptop") await Promise.all([page.waitForLoadState("load"), page.locator("th a[data-sort=attempts]").click()]);
+        if (vp.name === "laptop") await Promise.all([page.waitForEvent("load"), page.locator("th a[data-sort=attempts]").click()]);
         else {
           await page.locator("#sortbar select[name=sort]").selectOption("attempts");
           await page.locator("#sortbar select[name=dir]").selectOption("desc");
-          await Promise.all([page.waitForLoadState("load"), page.locator("#sortbar button[type=submit]").click()]);
+          await Promise.all([page.waitForEvent("load"), page.locator("#sortbar button[type=submit]").click()]);
         }
         expect(new URL(page.url()).searchParams.get("sort")).toBe("attempts");
         const counts = await page.locator("tr[data-buyer] td:nth-child(3)").allInnerTexts();
         expect(counts.map(Number)).toEqual([...counts.map(Number)].sort((a, b) => b - a));
 
-        await Promise.all([page.waitForLoadState("load"), page.getByRole("link", { name: "Diagnostics" }).click()]);
+        await Promise.all([page.waitForEvent("load"), page.getByRole("link", { name: "Diagnostics" }).click()]);
         expect(await page.locator("#failures tbody tr").count()).toBeGreaterThan(0);
         expect(await page.locator("#refusals tbody tr", { hasText: "email" }).locator("td").nth(2).innerText()).toBe("2");
         expect(await page.locator("#alerts tr", { hasText: "ops-down" }).filter({ hasText: "circuit_open" }).count()).toBe(1);
@@ -226,7 +226,7 @@ describe("operator dashboards with a scenario's data, on a laptop and a phone", 
 
         // Filter: one buyer, one class.
         await page.locator("select[name=buyer]").selectOption("ops-picky");
-        await Promise.all([page.waitForLoadState("load"), page.locator("#filters button[type=submit]").click()]);
+        await Promise.all([page.waitForEvent("load"), page.locator("#filters button[type=submit]").click()]);
         const rows = page.locator("#failures tbody tr");
         expect(await rows.count()).toBeGreaterThan(0);
         expect(await rows.filter({ hasNotText: "ops-picky" }).count()).toBe(0);
@@ -259,7 +259,7 @@ describe("operator dashboards with a scenario's data, on a laptop and a phone", 
       await fits(page);
       await page.screenshot({ path: join(SHOTS, "lead-laptop.png"), fullPage: true });
       const { view } = await getLead(stack, target);
-      await Promise.all([page.waitForLoadState("load"), page.locator("[data-reveal]").first().click()]);
+      await Promise.all([page.waitForEvent("load"), page.locator("[data-reveal]").first().click()]);
       expect(await page.locator("#exact-request").count(), (await page.content()).slice(0, 500)).toBe(1);
       const exact = await page.locator("#exact-request").innerText();
       expect(exact).toContain('"method": "POST"');
@@ -277,7 +277,7 @@ describe("operator dashboards with a scenario's data, on a laptop and a phone", 
     try {
       await page.goto(`${stack.baseUrl}/dashboard?view=operations`);
       const row = page.locator('#open-alerts tr[data-alert="circuit_open"]');
-      await Promise.all([page.waitForLoadState("load"), row.getByRole("button", { name: "Acknowledge" }).click()]);
+      await Promise.all([page.waitForEvent("load"), row.getByRole("button", { name: "Acknowledge" }).click()]);
       expect(await page.locator('#open-alerts tr[data-alert="circuit_open"]').count(), (await page.content()).slice(0, 500)).toBe(1);
       expect(await page.locator('#open-alerts tr[data-alert="circuit_open"]').innerText()).toMatch(/acked/);
       const list = await (await fetch(`${stack.baseUrl}/v1/alerts`, { headers: { authorization: `Bearer ${stack.adminToken}` } })).json();

@@ -97,7 +97,7 @@ describe("operator pages in a real browser", () => {
   async function signIn(page: Page, token: string): Promise<void> {
     await page.goto(`${stack.baseUrl}/dashboard`);
     await page.locator("form.login input#token").fill(token);
-    await Promise.all([page.waitForLoadState("load"), page.locator("form.login button[type=submit]").click()]);
+    await Promise.all([page.waitForEvent("load"), page.locator("form.login button[type=submit]").click()]);
   }
 
   it("signs in with the admin token and shows the lead count and revenue, then operations and diagnostics", async () => {
@@ -121,7 +121,7 @@ describe("operator pages in a real browser", () => {
       expect(await sourceRow.locator("td").nth(1).innerText()).toBe(String(LEADS));
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
 
-      await Promise.all([page.waitForLoadState("load"), page.getByRole("link", { name: "Operations" }).click()]);
+      await Promise.all([page.waitForEvent("load"), page.getByRole("link", { name: "Operations" }).click()]);
       expect(new URL(page.url()).searchParams.get("view")).toBe("operations");
       for (const b of BUYERS) {
         const row = page.locator(`tr[data-buyer="${b.id}"]`);
@@ -133,7 +133,7 @@ describe("operator pages in a real browser", () => {
       expect(await page.locator("tr[data-buyer]").count()).toBe(BUYERS.length);
       await page.screenshot({ path: SCREENSHOT.replace("dashboard", "operations"), fullPage: true });
 
-      await Promise.all([page.waitForLoadState("load"), page.getByRole("link", { name: "Diagnostics" }).click()]);
+      await Promise.all([page.waitForEvent("load"), page.getByRole("link", { name: "Diagnostics" }).click()]);
       const failures = page.locator("#failures tbody tr");
       expect(await failures.count()).toBe(2 * LEADS);
       expect(await failures.filter({ hasText: "pages-picky" }).filter({ hasText: "Price too high" }).count()).toBe(LEADS);
