@@ -256,6 +256,7 @@ describe("operator dashboards with a scenario's data, on a laptop and a phone", 
       expect(await attempts.count()).toBeGreaterThanOrEqual(2);
       expect(await page.locator("#lead-masked").innerText()).not.toMatch(/@example\.com/);
       await page.locator("[data-attempt] details summary").first().click();
+      await page.evaluate(() => window.scrollTo(0, 0));
       await fits(page);
       await page.screenshot({ path: join(SHOTS, "lead-laptop.png"), fullPage: true });
       const { view } = await getLead(stack, target);
