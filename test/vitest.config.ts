@@ -41,6 +41,7 @@ export default defineConfig({
                   SOAK_SAMPLE: readFileSync(`${root}/test/fixtures/leads-sample.jsonl`, "utf8"),
                   SOAK_LEADS: process.env.SOAK_LEADS ?? "150",
                   MOCK_BUYER_ORIGIN: inject<string>("mockBuyerOrigin"),
+                  MOCK_OPS_ORIGIN: inject<string>("mockOpsOrigin"),
                   ADMIN_TOKEN: "test-admin-token",
                   // The demo buyers' secrets (values as in .dev.vars.example).
                   ACME_API_KEY: "acme-demo-key",

@@ -5,13 +5,16 @@
  * Every page runs under its Content-Security-Policy: the browser reports no violation, the
  * styles still apply, and the session cookie is HttpOnly, SameSite=Strict and revocable.
  */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT } from "../../src/cli/lib/wrangler.mjs";
 import { type Stack, startStack } from "./harness";
 import { pollLeads, postLead, validLead } from "./helpers";
 
 const CHROMIUM = "/usr/bin/chromium";
-const SCREENSHOT = "/tmp/leadwire-dashboard.png";
+const SCREENSHOT = join(ROOT, "test-results", "screenshots", "pages-dashboard.png");
 const VERTICALS = ["auto_insurance", "mortgage", "solar", "legal"];
 
 function buyer(id: string, price: number, behavior: string, query = "") {
@@ -57,6 +60,7 @@ describe("operator pages in a real browser", () => {
   let browser: Browser;
 
   beforeAll(async () => {
+    mkdirSync(join(ROOT, "test-results", "screenshots"), { recursive: true });
     [stack, browser] = await Promise.all([
       startStack({ buyerConfigs: BUYERS }),
       chromium.launch({
@@ -113,7 +117,7 @@ describe("operator pages in a real browser", () => {
   async function signIn(page: Page, token: string): Promise<void> {
     await page.goto(`${stack.baseUrl}/dashboard`);
     await page.locator("form.login input#token").fill(token);
-    await Promise.all([page.waitForLoadState("load"), page.locator("form.login button[type=submit]").click()]);
+    await Promise.all([page.waitForEvent("load"), page.locator("form.login button[type=submit]").click()]);
   }
 
   it("signs in with the admin token and shows the lead count and revenue, then operations and diagnostics", async () => {
@@ -147,7 +151,7 @@ describe("operator pages in a real browser", () => {
       expect(await sourceRow.locator("td").nth(1).innerText()).toBe(String(LEADS));
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
 
-      await Promise.all([page.waitForLoadState("load"), page.getByRole("link", { name: "Operations" }).click()]);
+      await Promise.all([page.waitForEvent("load"), page.getByRole("link", { name: "Operations" }).click()]);
       expect(new URL(page.url()).searchParams.get("view")).toBe("operations");
       for (const b of BUYERS) {
         const row = page.locator(`tr[data-buyer="${b.id}"]`);
@@ -159,7 +163,7 @@ describe("operator pages in a real browser", () => {
       expect(await page.locator("tr[data-buyer]").count()).toBe(BUYERS.length);
       await page.screenshot({ path: SCREENSHOT.replace("dashboard", "operations"), fullPage: true });
 
-      await Promise.all([page.waitForLoadState("load"), page.getByRole("link", { name: "Diagnostics" }).click()]);
+      await Promise.all([page.waitForEvent("load"), page.getByRole("link", { name: "Diagnostics" }).click()]);
       const failures = page.locator("#failures tbody tr");
       expect(await failures.count()).toBe(2 * LEADS);
       expect(await failures.filter({ hasText: "pages-picky" }).filter({ hasText: "Price too high" }).count()).toBe(LEADS);
