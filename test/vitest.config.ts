@@ -40,7 +40,7 @@ export default defineConfig({
                   // The soak (test/worker/soak) reads the shared sample; `npm run soak` sets SOAK_LEADS=2000.
                   SOAK_SAMPLE: readFileSync(`${root}/test/fixtures/leads-sample.jsonl`, "utf8"),
                   SOAK_LEADS: process.env.SOAK_LEADS ?? "150",
-                  MOCK_BUYER_ORIGIN: inject<string>("mockBuyerOrigin"),
+                  MOCK_BUYER_ORIGIN: inject("mockBuyerOrigin"),
                   ADMIN_TOKEN: "test-admin-token",
                   ALLOW_TEST_CLOCK: "1",
                   // The demo buyers' secrets (values as in .dev.vars.example).
