@@ -68,6 +68,7 @@ export default defineConfig({
         test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
+          globalSetup: ["test/e2e/browser-setup.ts"],
           environment: "node",
           testTimeout: 180_000,
           hookTimeout: 180_000,
