@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { groupAlive } from "../../src/cli/lib/proc.mjs";
-import { sampleLines } from "../fixtures/sample";
 import { type Stack, startStack } from "./harness";
+import { sampleLines } from "./helpers";
 
 // A lead exactly as sources post it: the first valid line of the sample (test/fixtures).
 function sampleLead(): Record<string, unknown> {

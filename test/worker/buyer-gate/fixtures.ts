@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import type { DeliverInput } from "../../../src/buyer-gate/types";
 import type { NormalizedLead } from "../../../src/intake/lead";
 import { type BuyerConfig, type BuyerConfigInput, BuyerConfigSchema } from "../../../src/integration/config";
+import { MIDWEEK_NOON } from "../../fixtures/time";
 
 /**
  * Every BuyerConfig these tests use is built here, through the real schema, so a change in the
@@ -74,6 +75,16 @@ export function input(buyer: BuyerConfig, over: Partial<DeliverInput> = {}): Del
 /** The buyer's gate, as the router reaches it. */
 export function gate(buyer: BuyerConfig) {
   return env.BUYER_GATE.get(env.BUYER_GATE.idFromName(buyer.id), { locationHint: buyer.region });
+}
+
+/**
+ * Pins the gate's clock at `start` (default MIDWEEK_NOON; from there it runs on in real time), so
+ * cap windows and schedules do not follow the real date; `advance(ms)` moves it on from `start`.
+ */
+export async function pinGateClock(g: ReturnType<typeof gate>, start = MIDWEEK_NOON) {
+  const base = start - Date.now();
+  await g.setClockOffsetForTests(base);
+  return { base, advance: (ms: number) => g.setClockOffsetForTests(base + ms) };
 }
 
 export interface Recorded {

@@ -24,7 +24,8 @@ export function sampleLead(over: Record<string, unknown> = {}): Record<string, u
       trustedform_cert_url: "https://cert.trustedform.com/a0000c6d07ef7b77e90d3593ad699fc1f7cd5bb2",
       jornaya_leadid: "1BA16215-8228-3D15-A9EC-0806705FCA16",
       tcpa_text: "By clicking Submit I agree to be contacted.",
-      consented_at: "2026-11-25T05:33:00Z",
+      // Before any clock the tests use (MIDWEEK_NOON, the real date): intake refuses a consent in the future.
+      consented_at: "2026-01-05T15:04:00Z",
     },
     fields: { vehicle_year: "2019", vehicle_make: "Toyota", incidents: 0, currently_insured: "Y" },
     ...over,

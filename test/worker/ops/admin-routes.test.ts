@@ -1,6 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { processDeliveryJob } from "../../../src/delivery/engine";
+import { MIDWEEK_NOON } from "../../fixtures/time";
 import { testBuyer, uid } from "../helpers/buyers";
 import { harness, storeLead, testClock } from "../helpers/engine";
 import { ADMIN, sampleLead } from "../helpers/sources";
@@ -58,11 +59,20 @@ describe("buyers (admin)", () => {
   });
 
   it("sends a marked test lead to the sandbox and shows the parsed outcome", async () => {
-    const res = await call("/v1/buyers/acme-auto/test", {
-      method: "POST",
-      headers: { ...admin, "content-type": "application/json" },
-      body: JSON.stringify(sampleLead()),
-    });
+    // acme-auto takes leads Mon–Sat 07:00–21:00 in Chicago: its gate runs on a Wednesday noon,
+    // so this passes on a Sunday night too (the real clock would defer it).
+    const acme = env.BUYER_GATE.get(env.BUYER_GATE.idFromName("acme-auto"));
+    await acme.setClockOffsetForTests(MIDWEEK_NOON - Date.now());
+    let res: Response;
+    try {
+      res = await call("/v1/buyers/acme-auto/test", {
+        method: "POST",
+        headers: { ...admin, "content-type": "application/json" },
+        body: JSON.stringify(sampleLead()),
+      });
+    } finally {
+      await acme.setClockOffsetForTests(0);
+    }
     expect(res.status).toBe(200);
     const t = await res.json<{ outcome: string; buyerLeadId: string; request: { url: string; headers: Record<string, string> } }>();
     expect(t.outcome).toBe("accepted");
