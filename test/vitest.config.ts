@@ -2,13 +2,13 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
-// @ts-expect-error — a plain .mjs CLI module without type declarations
 import { bundleBuyers } from "../src/cli/bundle-buyers.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-// buyers/*.json are bundled into the Worker (it has no file system); do it before any project loads.
-bundleBuyers(root);
+// buyers/*.json are validated and bundled into the Worker (it has no file system) before any
+// project loads: a broken buyer file stops the run with its problems listed.
+await bundleBuyers(root);
 
 /**
  * Three projects:

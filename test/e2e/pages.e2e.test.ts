@@ -3,6 +3,8 @@
  * `wrangler dev`: sign-in, the executive KPIs, the per-buyer operations table, diagnostics, the
  * API docs, and a wrong token. The numbers on the pages are checked against what was posted.
  */
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { browserRequired, INSTALL_HINT } from "./browser";
@@ -11,7 +13,7 @@ import { pollLeads, postLead, validLead } from "./helpers";
 
 // Found once by the e2e globalSetup (./browser-setup.ts); null when this machine has none.
 const CHROMIUM = inject("chromiumPath");
-const SCREENSHOT = "/tmp/leadwire-dashboard.png";
+const SCREENSHOT = join(tmpdir(), "leadwire-dashboard.png");
 const VERTICALS = ["auto_insurance", "mortgage", "solar", "legal"];
 
 function buyer(id: string, price: number, behavior: string, query = "") {
