@@ -11,6 +11,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { filterReason } from "../delivery/eligibility";
 import { idempotencyKeyFor } from "../delivery/keys";
 import { newId } from "../ids";
@@ -24,7 +25,9 @@ import { loadBuyers } from "../integration/registry";
 import type { BuildContext } from "../integration/types";
 import { BuyerBuildError, readBuyerFiles } from "./bundle-buyers.mjs";
 
-const USAGE = "usage: npm run buyer:preview -- <buyer-id> <lead.json>   (a raw lead as sources post it, e.g. examples/lead.json)";
+const USAGE = `usage: npm run buyer:preview -- <buyer-id> <lead.json> [--at <ISO time>]
+  <lead.json>  a raw lead as sources post it to POST /v1/leads, e.g. examples/lead.json
+  --at         preview as of that instant instead of now (intake's checks, computed ages)`;
 
 /** NAME=value pairs of a .env-style file. */
 export function readEnvFile(path: string): Record<string, string> {
@@ -91,9 +94,18 @@ export function checkVertical(buyer: BuyerConfig, lead: NormalizedLead, all: Buy
 }
 
 async function main(): Promise<number> {
-  const [buyerId, leadFile] = process.argv.slice(2).filter((a) => !a.startsWith("--"));
-  if (!buyerId || !leadFile) {
-    console.error(USAGE);
+  let parsed: { values: { at?: string | undefined }; positionals: string[] };
+  try {
+    parsed = parseArgs({ allowPositionals: true, options: { at: { type: "string" } } });
+  } catch (e) {
+    console.error(`buyer:preview: ${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [buyerId, leadFile, extra] = positionals;
+  const nowMs = values.at === undefined ? Date.now() : Date.parse(values.at);
+  if (!buyerId || !leadFile || extra !== undefined || Number.isNaN(nowMs)) {
+    console.error(Number.isNaN(nowMs) ? `buyer:preview: --at ${values.at} is not a time (e.g. 2026-12-02T16:00:00Z)` : USAGE);
     return 2;
   }
   const root = resolve(fileURLToPath(new URL("../..", import.meta.url)));
@@ -104,7 +116,6 @@ async function main(): Promise<number> {
     console.error(bad ? `buyer ${buyerId} is invalid (npm run buyers:check lists why)` : `no buyer "${buyerId}"; known: ${buyers.map((b) => b.id).join(", ")}`);
     return 1;
   }
-  const nowMs = Date.now();
   const lead = normalizeForPreview(readLeadFile(leadFile), leadFile, nowMs);
   checkVertical(buyer, lead, buyers, leadFile);
   const devVars = existsSync(join(root, ".dev.vars")) ? join(root, ".dev.vars") : join(root, ".dev.vars.example");
