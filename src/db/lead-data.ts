@@ -1,4 +1,4 @@
-import { decrypt, encrypt, loadEncryptionKeys, sha256Hex } from "../core/crypto";
+import { decrypt, encrypt, loadEncryptionKeys } from "../core/crypto";
 import type { NormalizedLead } from "../core/lead";
 
 /** The bindings that seal and open a lead's personal data (the same keys as the request archive). */

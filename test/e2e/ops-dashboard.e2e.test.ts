@@ -9,14 +9,16 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ROOT } from "../../src/cli/lib/wrangler.mjs";
 import { MOCK_CONTACT_FIELDS, MOCK_JSON_RESPONSE, mockCallbackWebhook } from "../mock-buyer/contract";
 import { type MockOps, startMockOps } from "../mock-ops/server";
+import { browserRequired, INSTALL_HINT } from "./browser";
 import { type Stack, startStack } from "./harness";
 import { getLead, pollLeads, postLead, validLead } from "./helpers";
 
-const CHROMIUM = "/usr/bin/chromium";
+// Found once by the e2e globalSetup (./browser-setup.ts); null when this machine has none.
+const CHROMIUM = inject("chromiumPath");
 const SHOTS = join(ROOT, "test-results", "screenshots");
 const VERTICALS = ["auto_insurance", "mortgage", "solar", "legal"];
 const WEBHOOK_SECRET = "whsec_ZGVtby1hY21lLXdlYmhvb2stc2VjcmV0LTEyMzQ=";
@@ -76,13 +78,14 @@ const VIEWPORTS = [
   { name: "phone", width: 390, height: 844, isMobile: true, hasTouch: true, deviceScaleFactor: 2 },
 ] as const;
 
-describe("operator dashboards with a scenario's data, on a laptop and a phone", () => {
+describe.skipIf(CHROMIUM === null && !browserRequired())("operator dashboards with a scenario's data, on a laptop and a phone", () => {
   let stack: Stack;
   let ops: MockOps;
   let browser: Browser;
   const ids: string[] = [];
 
   beforeAll(async () => {
+    if (CHROMIUM === null) throw new Error(`LEADWIRE_REQUIRE_BROWSER=1 and no Chromium was found: ${INSTALL_HINT}`);
     mkdirSync(SHOTS, { recursive: true });
     ops = await startMockOps();
     const targets = [{ name: "e2e-oncall", url: `${ops.origin}/hooks/e2e-oncall`, format: "slack", level: 0, signingSecret: SIGNING }];

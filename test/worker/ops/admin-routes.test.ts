@@ -2,6 +2,7 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { recordConversion, recordReturn } from "../../../src/db/closed-loop";
 import { processDeliveryJob } from "../../../src/delivery/waterfall";
+import { MIDWEEK_NOON } from "../../fixtures/time";
 import { testBuyer, uid } from "../helpers/buyers";
 import { harness, storeLead, testClock } from "../helpers/engine";
 import { setGateClock } from "../helpers/gate";
@@ -60,15 +61,20 @@ describe("buyers (admin)", () => {
   });
 
   it("sends a marked test lead to the sandbox and shows the parsed outcome", async () => {
-    // acme-auto takes leads Mon–Sat 07:00–21:00 Chicago: put its gate's clock inside that
-    // (Wednesday 2026-01-14 12:00 CST) so the test does not depend on the hour it runs at.
-    const acmeGate = env.BUYER_GATE.get(env.BUYER_GATE.idFromName("acme-auto"));
-    await setGateClock(acmeGate, Date.UTC(2026, 0, 14, 18, 0, 0) - Date.now());
-    const res = await call("/v1/buyers/acme-auto/test", {
-      method: "POST",
-      headers: { ...admin, "content-type": "application/json" },
-      body: JSON.stringify(sampleLead()),
-    });
+    // acme-auto takes leads Mon–Sat 07:00–21:00 in Chicago: its gate runs on a Wednesday noon,
+    // so this passes on a Sunday night too (the real clock would defer it).
+    const acme = env.BUYER_GATE.get(env.BUYER_GATE.idFromName("acme-auto"));
+    await setGateClock(acme, MIDWEEK_NOON - Date.now());
+    let res: Response;
+    try {
+      res = await call("/v1/buyers/acme-auto/test", {
+        method: "POST",
+        headers: { ...admin, "content-type": "application/json" },
+        body: JSON.stringify(sampleLead()),
+      });
+    } finally {
+      await setGateClock(acme, 0);
+    }
     expect(res.status).toBe(200);
     const t = await res.json<{ outcome: string; buyerLeadId: string; request: { url: string; headers: Record<string, string> } }>();
     expect(t.outcome).toBe("accepted");

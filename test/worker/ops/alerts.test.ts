@@ -134,10 +134,10 @@ describe("intake refusals", () => {
         }),
         h.env,
       );
-    for (let i = 0; i < 5; i++) expect((await post(JSON.stringify(sampleLead()))).status).toBe(202);
+    for (let i = 0; i < 5; i++) expect((await post(JSON.stringify(sampleLead({}, T0)))).status).toBe(202);
     for (let i = 0; i < 14; i++)
       expect(
-        (await post(JSON.stringify(sampleLead({ email: "not-an-email", address: { street: "1 A St", city: "X", state: "TX", zip: "123" } })))).status,
+        (await post(JSON.stringify(sampleLead({ email: "not-an-email", address: { street: "1 A St", city: "X", state: "TX", zip: "123" } }, T0)))).status,
       ).toBe(400);
     for (let i = 0; i < 3; i++) expect((await post("{oops")).status).toBe(400);
     const m = await (await api(clock, h.env)("/v1/metrics?window=1h")).json<{
