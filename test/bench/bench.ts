@@ -30,7 +30,7 @@ import { prepareRequest } from "../../src/integration/build";
 import { BuyerConfigSchema } from "../../src/integration/config";
 import { startStack } from "../e2e/harness";
 import { benchBuyers, benchLead } from "./fixtures";
-import { expectStatus, type LoadResult, median, quantile, type RequestSpec, runLoad } from "./load";
+import { expectStatus, type LoadResult, median, quantile, type RequestSpec, runLoad, unexpected } from "./load";
 import { benchMapping, MAPPING_BUDGET_MS, MAPPING_ROUNDS } from "./mapping";
 import { type Bundle, buildBundle, type Running, startWorker } from "./runtime";
 import { profileStartup, writeHelloWorld } from "./startup";
@@ -129,12 +129,12 @@ async function readCounts(w: Running): Promise<CountSet> {
 /** Waits until `ids` all reached a terminal status; returns their finalization times (ms). */
 async function waitTerminal(w: Running, ids: string[], timeoutMs: number): Promise<{ status: string; finalizedAt: number }[]> {
   const deadline = Date.now() + timeoutMs;
-  const placeholders = ids.map(() => "?").join(",");
   for (;;) {
+    // One bound list (json_each): D1 takes at most 100 bound parameters.
     const rows = (
       await w.db
-        .prepare(`SELECT status, finalized_at AS f FROM leads WHERE id IN (${placeholders}) AND status IN ('sold','unsold','expired')`)
-        .bind(...ids)
+        .prepare("SELECT status, finalized_at AS f FROM leads WHERE id IN (SELECT value FROM json_each(?)) AND status IN ('sold','unsold','expired')")
+        .bind(JSON.stringify(ids))
         .all<{ status: string; f: string }>()
     ).results;
     if (rows.length === ids.length) return rows.map((r) => ({ status: r.status, finalizedAt: Date.parse(r.f) }));
@@ -320,7 +320,9 @@ async function syncSection(a: Running, direct: RequestSpec): Promise<void> {
           kind === "sync"
             ? await runLoad({ concurrency, requests: per, seconds: 30, make: () => leadRequest(a, "TX", "sync") })
             : await runLoad({ concurrency, requests: per, seconds: 30, make: () => direct });
-        expectStatus(res, (s) => s === 200, kind);
+        // A sync lead whose attempt failed transiently is handed to the queue (202): counted and reported, not hidden.
+        const bad = unexpected(res, (s) => s === 200, kind, 0.05);
+        if (bad > 0) notes.push(`sync c=${concurrency}: ${bad} of ${res.samples.length} ${kind} answers were not 200: ${res.odd.join(" | ")}`);
         (kind === "sync" ? syncMs : directMs).push(...res.samples.map((s) => s.ms));
       }
     }
