@@ -16,7 +16,7 @@ import type { GateParts } from "./parts";
 import { inSchedule, nextScheduleOpen } from "./time";
 import type { IssuedToken } from "./tokens";
 import { send, truncateBody } from "./transport";
-import type { AttemptResult, DeliverInput } from "./types";
+import type { AttemptResult, ResolvedInput } from "./types";
 import { verdictOf } from "./verdict";
 
 const DEFAULT_SYNC_TIMEOUT_MS = 15_000;
@@ -37,7 +37,7 @@ interface Taken {
  * fail), reservation, request build, send with an abort timeout, parse, classify, then commit
  * or release the reservation and update the breaker.
  */
-export async function runAttempt(g: GateParts, input: DeliverInput): Promise<AttemptResult> {
+export async function runAttempt(g: GateParts, input: ResolvedInput): Promise<AttemptResult> {
   const { buyer } = input;
   const started = g.clock.now();
   const result = (r: Omit<AttemptResult, "elapsedMs" | "circuit">): AttemptResult => ({
@@ -86,7 +86,7 @@ export async function runAttempt(g: GateParts, input: DeliverInput): Promise<Att
 }
 
 /** The first pre-delivery check that fails, in lifecycle order; nothing is taken here. */
-function refusal(g: GateParts, input: DeliverInput): Refusal | undefined {
+function refusal(g: GateParts, input: ResolvedInput): Refusal | undefined {
   const { buyer } = input;
   const now = g.clock.now();
   if (buyer.status === "paused") return { reason: "buyer paused" };
@@ -104,7 +104,7 @@ function refusal(g: GateParts, input: DeliverInput): Refusal | undefined {
 
 type Finish = (r: Omit<AttemptResult, "elapsedMs" | "circuit">) => AttemptResult;
 
-async function exchange(g: GateParts, input: DeliverInput, taken: Taken, timeoutMs: number, finish: Finish): Promise<AttemptResult> {
+async function exchange(g: GateParts, input: ResolvedInput, taken: Taken, timeoutMs: number, finish: Finish): Promise<AttemptResult> {
   const { buyer, lead } = input;
   const tokenKey = `auth:${JSON.stringify(buyer.auth)}`;
   const tokens = usesTokens(buyer.auth) ? g.tokens.provider(tokenKey, () => issueToken(g, buyer, tokenKey)) : undefined;
@@ -205,7 +205,7 @@ function maskResponse(res: BuyerResponse, secrets: readonly string[]): BuyerResp
 /** Reads secrets and `${VAR}`s from the Worker's env, by name. */
 export function buildContext(
   g: GateParts,
-  input: Pick<DeliverInput, "deliveryId" | "idempotencyKey" | "sandbox">,
+  input: Pick<ResolvedInput, "deliveryId" | "idempotencyKey" | "sandbox">,
   tokens: BuildContext["tokens"],
 ): BuildContext {
   const read = (name: string) => readSecret(g.env, name);

@@ -1,5 +1,7 @@
 import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { NormalizedLead } from "../core/lead";
+import { pausedQuery } from "./buyer-overrides";
+import { type Claim, claimMap, claimsQuery } from "./claims";
 import { changed, type Db, type DbEnv, isoAt, leadDb, leadDbs, type Stmt, schema } from "./client";
 import { LEAD_MOVES, type LeadMove, type LeadStatus } from "./lead-state";
 import { timelineEvent } from "./timeline";
@@ -30,6 +32,13 @@ export interface NewLead {
   mode: "async" | "sync";
   expiresAtMs: number;
   nowMs: number;
+  /**
+   * `received` (the default; a sync lead, routed at once by the request) or `queued`, due at
+   * `nowMs`: an async lead whose queue message follows. Stored queued and due, a lead whose
+   * enqueue then fails is found by the sweep like any queued lead whose message was lost, so
+   * intake needs no second write to mark it queued.
+   */
+  status?: "received" | "queued";
 }
 
 /**
@@ -49,7 +58,8 @@ export async function insertLead(env: DbEnv, n: NewLead): Promise<boolean> {
         externalId: n.lead.external_id ?? null,
         idempotencyKey: n.idempotencyKey ?? null,
         vertical: n.lead.vertical,
-        status: "received",
+        status: n.status ?? "received",
+        ...(n.status === "queued" ? { nextAttemptAt: at } : {}),
         data: JSON.stringify(n.lead),
         raw: JSON.stringify(n.raw),
         test: n.lead.test,
@@ -77,7 +87,7 @@ export async function queueLead(env: DbEnv, leadId: string, dueAtMs: number, now
 // ---------------------------------------------------------------------------------------
 // Routing (the lease holder's moves)
 
-/** What the waterfall needs of a lead it holds the lease on. */
+/** What the waterfall needs of a lead it holds the lease on, read in the lease's round trip. */
 export interface RoutingLead {
   id: string;
   sourceId: string;
@@ -92,18 +102,24 @@ export interface RoutingLead {
   qualityScore: number | null;
   /** Whether the source takes event webhooks (lead.sold, …). */
   sourceHasWebhook: boolean;
+  /** When the lease taken now lapses. */
+  leaseUntilMs: number;
+  /** Every claim on the lead, by buyer id. */
+  claims: Map<string, Claim>;
+  /** Buyers paused by an operator (or a 410). */
+  paused: Set<string>;
 }
 
 /**
  * Takes the lead's routing lease so that only one worker routes it, also when a queue message
- * is duplicated: received | queued | delivering (with a lapsed lease) → delivering. One round
- * trip reads the lead and its source with it. Undefined when another worker holds it or the
- * lead no longer needs routing.
+ * is duplicated: received | queued | delivering (with a lapsed lease) → delivering. The same
+ * round trip reads what the first pick needs: the lead with its source, its claims and the
+ * paused buyers. Undefined when another worker holds it or the lead no longer needs routing.
  */
 export async function leaseLead(env: DbEnv, leadId: string, owner: string, nowMs: number, leaseMs: number): Promise<RoutingLead | undefined> {
   const d = leadDb(env, leadId);
   const now = isoAt(nowMs);
-  const [taken, row] = await d.batch([
+  const [taken, row, claims, paused] = await d.batch([
     d
       .update(L)
       .set({ status: "delivering", leaseOwner: owner, leaseUntil: isoAt(nowMs + leaseMs), updatedAt: now })
@@ -126,6 +142,8 @@ export async function leaseLead(env: DbEnv, leadId: string, owner: string, nowMs
       .from(L)
       .leftJoin(S, eq(S.id, L.sourceId))
       .where(eq(L.id, leadId)),
+    claimsQuery(d, leadId),
+    pausedQuery(d),
   ]);
   const r = row[0];
   if (taken.length === 0 || !r || r.leaseOwner !== owner) return undefined;
@@ -140,6 +158,9 @@ export async function leaseLead(env: DbEnv, leadId: string, owner: string, nowMs
     excludedBuyers: r.excluded ? (JSON.parse(r.excluded) as string[]) : [],
     qualityScore: r.quality,
     sourceHasWebhook: Boolean(r.webhookUrl),
+    leaseUntilMs: nowMs + leaseMs,
+    claims: claimMap(claims),
+    paused: new Set(paused.map((p) => p.buyerId)),
   };
 }
 

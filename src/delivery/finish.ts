@@ -1,4 +1,3 @@
-import { claimsOf } from "../db/claims";
 import { RetrySchema } from "../integration/config";
 import { log } from "../observability/log";
 import { longRetryDelaySeconds } from "./backoff";
@@ -26,7 +25,8 @@ export async function expireLead(run: Run): Promise<WaterfallOutcome> {
 export async function finishRound(run: Run): Promise<WaterfallOutcome> {
   const { lead } = run;
   const nowMs = run.clock.now();
-  const held = await claimsOf(run.env, lead.id);
+  // Fresh: read by the last settle batch (or the lease), with the run's own claim moves applied.
+  const held = run.claims;
   const hasRetryable = [...held.values()].some((c) => c.state === "failed" && (c.errorClass === "transient" || c.errorClass === "server"));
   if ((hasRetryable || run.deferredNow.size > 0) && run.mode.kind === "async") {
     const delay =

@@ -1,8 +1,9 @@
-import { pausedBuyerIds } from "../db/buyer-overrides";
-import { type Claim, claimsOf, retryableInRound, takeClaim } from "../db/claims";
+import { type Claim, claimDeliveryId, claimStmt, retryableInRound } from "../db/claims";
+import { leadDb } from "../db/client";
+import { extendLease } from "../db/leads";
 import type { BuyerConfig } from "../integration/config";
 import { rankCandidates } from "./eligibility";
-import type { Run } from "./run";
+import { leaseNeededUntil, type Run } from "./run";
 
 /** The waterfall's next step. */
 export type NextBuyer =
@@ -21,11 +22,15 @@ export type NextBuyer =
  * the lead, so the lead never moves on to another buyer first). A retry not yet due makes this
  * message wait for it. Otherwise the best eligible buyer ranked now (price, then priority) is
  * claimed with a unique insert, so no other worker gives the same lead to the same buyer.
+ *
+ * The claims and paused buyers ranked on were read in the round trip that came before (the
+ * lease, or the settle batch of the last attempt); the claim goes out in one round trip with
+ * the lease's keep-alive.
  */
 export async function nextBuyer(run: Run, firstPass: boolean): Promise<NextBuyer> {
   const { lead } = run;
   const nowMs = run.clock.now();
-  const held = await claimsOf(run.env, lead.id);
+  const held = run.claims;
 
   const target = run.retryTarget;
   run.retryTarget = undefined;
@@ -34,6 +39,7 @@ export async function nextBuyer(run: Run, firstPass: boolean): Promise<NextBuyer
     const buyer = run.buyers.get(target.buyerId);
     // A retry message is current only for the attempt that follows the last one recorded.
     if (c && buyer && c.state === "trying" && c.attempts + 1 === target.attempt) {
+      await keepLease(run, buyer, nowMs);
       return { kind: "deliver", buyer, sandbox: lead.data.test, deliveryId: c.deliveryId, attempt: target.attempt };
     }
   }
@@ -42,10 +48,20 @@ export async function nextBuyer(run: Run, firstPass: boolean): Promise<NextBuyer
   const openBuyer = open ? run.buyers.get(open.buyerId) : undefined;
   if (open && openBuyer) {
     if (open.attempts > 0 && nowMs < (lead.nextAttemptAtMs ?? 0)) return { kind: "wait" };
+    await keepLease(run, openBuyer, nowMs);
     return { kind: "deliver", buyer: openBuyer, sandbox: lead.data.test, deliveryId: open.deliveryId, attempt: open.attempts + 1 };
   }
 
   return rankAndClaim(run, held, nowMs);
+}
+
+/** A resumed delivery takes no claim: the lease is extended on its own, only when it would not outlast the call. */
+async function keepLease(run: Run, buyer: BuyerConfig, nowMs: number): Promise<void> {
+  const until = leaseNeededUntil(buyer, nowMs);
+  if (run.leaseUntilMs >= until) return;
+  const d = leadDb(run.env, run.lead.id);
+  await d.batch([extendLease(d, run.lead.id, run.owner, until)]);
+  run.leaseUntilMs = until;
 }
 
 async function rankAndClaim(run: Run, held: Map<string, Claim>, nowMs: number): Promise<NextBuyer> {
@@ -55,13 +71,29 @@ async function rankAndClaim(run: Run, held: Map<string, Claim>, nowMs: number): 
   const { candidates } = rankCandidates(run.buyers.values(), lead.data, {
     nowMs,
     exclude,
-    paused: await pausedBuyerIds(env),
+    paused: run.paused,
     syncOnly: run.mode.kind === "sync",
     ...(lead.qualityScore !== null ? { sourceQuality: lead.qualityScore } : {}),
   });
+  const d = leadDb(env, lead.id);
   for (const cand of candidates) {
-    const deliveryId = await takeClaim(env, lead.id, cand.buyer.id, lead.rounds, held.get(cand.buyer.id), nowMs);
-    if (deliveryId) return { kind: "deliver", buyer: cand.buyer, sandbox: cand.sandbox, deliveryId, attempt: 1 };
+    const existing = held.get(cand.buyer.id);
+    const deliveryId = claimDeliveryId(existing, nowMs);
+    // The lease's keep-alive rides along: it must outlast this buyer's call and the settle after it.
+    const until = Math.max(run.leaseUntilMs, leaseNeededUntil(cand.buyer, nowMs));
+    const [taken] = await d.batch([claimStmt(d, lead.id, cand.buyer.id, lead.rounds, existing, deliveryId, nowMs), extendLease(d, lead.id, run.owner, until)]);
+    run.leaseUntilMs = until;
+    if (taken.length === 1) {
+      held.set(cand.buyer.id, {
+        buyerId: cand.buyer.id,
+        deliveryId,
+        state: "trying",
+        attempts: 0,
+        errorClass: existing?.errorClass ?? null,
+        round: lead.rounds,
+      });
+      return { kind: "deliver", buyer: cand.buyer, sandbox: cand.sandbox, deliveryId, attempt: 1 };
+    }
   }
   return { kind: "none" };
 }

@@ -1,7 +1,18 @@
 import type { Clock } from "../core/clock";
+import type { Claim } from "../db/claims";
 import { leadDb } from "../db/client";
 import { endLease, type LeaseEnd, type OutcomeReason, type RoutingLead } from "../db/leads";
 import type { BuyerConfig } from "../integration/config";
+
+/** How long a lease outlasts the buyer call it covers: the settle after the call, with room to spare. */
+export const LEASE_MS = 60_000;
+/** A buyer's timeout when its config sets none. */
+export const DEFAULT_TIMEOUT_MS = 15_000;
+
+/** The lease must run at least this long before a call to `buyer` starts at `nowMs`. */
+export function leaseNeededUntil(buyer: BuyerConfig, nowMs: number): number {
+  return nowMs + LEASE_MS + (buyer.endpoint.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+}
 
 /** How a waterfall runs: from the queue with retries, or for a source waiting in sync mode. */
 export type Mode = { kind: "async"; retry?: { buyerId: string; attempt: number } } | { kind: "sync"; deadlineMs: number };
@@ -37,6 +48,15 @@ export interface Run {
   /** The scheduled retry this run was started for, until it is taken. */
   retryTarget: { buyerId: string; attempt: number } | undefined;
   startedAt: number;
+  /**
+   * The lead's claims and the paused buyers as last read: by the lease's round trip, then by
+   * each settle batch that lets the waterfall go on, so every pick ranks with fresh state
+   * without a round trip of its own. The run's own claim moves are applied here too.
+   */
+  claims: Map<string, Claim>;
+  paused: Set<string>;
+  /** When our lease lapses, as last written (the lease, or a claim batch that extended it). */
+  leaseUntilMs: number;
 }
 
 /** Ends the run's lease with a lead move (park, await, giveUp, expire). */

@@ -1,6 +1,7 @@
 import type { AttemptResult } from "../buyer-gate/types";
 import { insertAttempt } from "../db/attempts";
-import { acceptClaim, awaitDecisionClaim, closeClaim, freeUnsentClaim, noteFailedAttempt, parkDeferredRetry } from "../db/claims";
+import { pausedQuery } from "../db/buyer-overrides";
+import { acceptClaim, awaitDecisionClaim, claimMap, claimsQuery, closeClaim, freeUnsentClaim, noteFailedAttempt, parkDeferredRetry } from "../db/claims";
 import { type Db, leadDb, type Stmt } from "../db/client";
 import { endLease, sellLeased } from "../db/leads";
 import { timelineEvent } from "../db/timeline";
@@ -24,16 +25,60 @@ export interface Delivery {
   attempt: number;
 }
 
+/** One settled attempt, as statements added to its settle batch see it. */
+export interface SettledAttempt {
+  leadId: string;
+  sourceId: string;
+  buyerId: string;
+  deliveryId: string;
+  attempt: number;
+  vertical: string;
+  result: AttemptResult;
+  nowMs: number;
+}
+
+/** Statements to write with a settled attempt, in the same batch (one round trip, all or nothing): rollups, counters. */
+export type SettleHook = (d: Db, a: SettledAttempt) => Stmt[];
+
+const settleHooks: SettleHook[] = [];
+
+/**
+ * Adds statements to every settle batch — the attempt row, the claim and the lead move of each
+ * outcome (also a deferral) — so whatever is derived from an attempt is written with it, at no
+ * extra round trip. Returns a function that removes the hook.
+ */
+export function addSettleHook(hook: SettleHook): () => void {
+  settleHooks.push(hook);
+  return () => {
+    const i = settleHooks.indexOf(hook);
+    if (i >= 0) settleHooks.splice(i, 1);
+  };
+}
+
+function hooked(d: Db, a: SettledAttempt): Stmt[] {
+  return settleHooks.flatMap((h) => h(d, a));
+}
+
 /**
  * Post-delivery for one attempt: the attempt row, the claim and the lead change in one batch,
  * then what follows — the source told of a sale, a retry scheduled with the one retry policy
  * (`nextRetry`), or the waterfall moves on (a rejection, a spent retry budget, a client fault).
  */
 export async function settleAttempt(run: Run, dv: Delivery, result: AttemptResult): Promise<Settled> {
-  if (result.outcome === "deferred") return settleDeferred(run, dv, result);
-  run.attempts++;
   const nowMs = run.clock.now();
+  const settled: SettledAttempt = {
+    leadId: run.lead.id,
+    sourceId: run.lead.sourceId,
+    buyerId: dv.buyer.id,
+    deliveryId: dv.deliveryId,
+    attempt: dv.attempt,
+    vertical: run.lead.data.vertical,
+    result,
+    nowMs,
+  };
   const d = leadDb(run.env, run.lead.id);
+  if (result.outcome === "deferred") return settleDeferred(run, dv, result, d, hooked(d, settled), nowMs);
+  run.attempts++;
   const record = {
     leadId: run.lead.id,
     buyerId: dv.buyer.id,
@@ -46,20 +91,33 @@ export async function settleAttempt(run: Run, dv: Delivery, result: AttemptResul
   };
   const attempt = insertAttempt(d, attemptRow(record));
   reportAttempt(run.env, record);
-  const step: Step = { run, dv, result, d, attempt, nowMs };
+  const step: Step = { run, dv, result, d, attempt, extra: hooked(d, settled), nowMs };
   if (result.outcome === "accepted") return settleSale(step);
   if (result.outcome === "pending") return settlePending(step);
   return settleFailure(step);
 }
 
-/** One attempt being settled: the attempt row goes into whichever batch records its outcome. */
+/** One attempt being settled: the attempt row (and the hooks' statements) go into whichever batch records its outcome. */
 interface Step {
   run: Run;
   dv: Delivery;
   result: AttemptResult;
   d: Db;
   attempt: Stmt;
+  extra: Stmt[];
   nowMs: number;
+}
+
+/**
+ * The waterfall goes on after this batch: it ends by reading the lead's claims and the paused
+ * buyers, so the next pick ranks with fresh state at no extra round trip.
+ */
+async function settleAndRefresh(run: Run, d: Db, writes: [Stmt, ...Stmt[]]): Promise<void> {
+  const results = await d.batch([...writes, claimsQuery(d, run.lead.id), pausedQuery(d)]);
+  const claims = results[results.length - 2] as Awaited<ReturnType<typeof claimsQuery>>;
+  const paused = results[results.length - 1] as Awaited<ReturnType<typeof pausedQuery>>;
+  run.claims = claimMap(claims);
+  run.paused = new Set(paused.map((p) => p.buyerId));
 }
 
 /**
@@ -67,18 +125,20 @@ interface Step {
  * round may use it; a deferred retry (throttled, circuit open) parks its claim as retryable
  * for the long-retry round, and the waterfall moves on now.
  */
-async function settleDeferred(run: Run, dv: Delivery, result: AttemptResult): Promise<Settled> {
+async function settleDeferred(run: Run, dv: Delivery, result: AttemptResult, d: Db, extra: Stmt[], nowMs: number): Promise<Settled> {
   const { lead } = run;
-  const d = leadDb(run.env, lead.id);
-  const nowMs = run.clock.now();
-  await d.batch([freeUnsentClaim(d, lead.id, dv.buyer.id), parkDeferredRetry(d, lead.id, dv.buyer.id, result.reason ?? "buyer unavailable", nowMs)]);
+  await settleAndRefresh(run, d, [
+    freeUnsentClaim(d, lead.id, dv.buyer.id),
+    parkDeferredRetry(d, lead.id, dv.buyer.id, result.reason ?? "buyer unavailable", nowMs),
+    ...extra,
+  ]);
   run.deferredNow.add(dv.buyer.id);
   run.minDeferSeconds = Math.min(run.minDeferSeconds, result.retryAfterSeconds ?? 60);
   return { done: false };
 }
 
 /** Sold: claim accepted, lead sold, timeline, then the source is told. */
-async function settleSale({ run, dv, result, d, attempt, nowMs }: Step): Promise<Settled> {
+async function settleSale({ run, dv, result, d, attempt, extra, nowMs }: Step): Promise<Settled> {
   const { lead } = run;
   const sale = { buyerId: dv.buyer.id, price: result.price ?? dv.buyer.price, buyerLeadId: result.buyerLeadId ?? null };
   await d.batch([
@@ -86,6 +146,7 @@ async function settleSale({ run, dv, result, d, attempt, nowMs }: Step): Promise
     acceptClaim(d, lead.id, dv.buyer.id, sale, nowMs),
     sellLeased(d, lead.id, run.owner, sale, run.reasons, nowMs),
     timelineEvent(d, { leadId: lead.id, type: "sold", buyerId: dv.buyer.id, data: { price: sale.price, buyerLeadId: sale.buyerLeadId }, nowMs }),
+    ...extra,
   ]);
   await notifySource(run.env, lead.id, "lead.sold", lead.sourceHasWebhook);
   const sold: WaterfallOutcome = { id: lead.id, status: "sold", buyer: dv.buyer.id, price: sale.price, attempts: run.attempts };
@@ -94,7 +155,7 @@ async function settleSale({ run, dv, result, d, attempt, nowMs }: Step): Promise
 }
 
 /** The buyer acknowledged and decides later: the lead waits for its callback (or the ack timeout). */
-async function settlePending({ run, dv, result, d, attempt, nowMs }: Step): Promise<Settled> {
+async function settlePending({ run, dv, result, d, attempt, extra, nowMs }: Step): Promise<Settled> {
   const { lead } = run;
   const ackExpiresAtMs = nowMs + dv.buyer.endpoint.ackTimeoutSeconds * 1000;
   await d.batch([
@@ -108,6 +169,7 @@ async function settlePending({ run, dv, result, d, attempt, nowMs }: Step): Prom
       nowMs,
     }),
     endLease(d, lead.id, run.owner, { move: "await" }, run.reasons, nowMs),
+    ...extra,
   ]);
   return { done: true, outcome: outcomeOf(run, "pending", { buyer: dv.buyer.id }) };
 }
@@ -120,7 +182,7 @@ async function settlePending({ run, dv, result, d, attempt, nowMs }: Step): Prom
  * reconcile (its cap slot stays held until it lapses: the buyer may have the lead). Anything
  * else closes the claim and the waterfall moves on.
  */
-async function settleFailure({ run, dv, result, d, attempt, nowMs }: Step): Promise<Settled> {
+async function settleFailure({ run, dv, result, d, attempt, extra, nowMs }: Step): Promise<Settled> {
   const { lead } = run;
   const { buyer } = dv;
   const reason = result.reason ?? result.errorClass ?? "failed";
@@ -142,12 +204,17 @@ async function settleFailure({ run, dv, result, d, attempt, nowMs }: Step): Prom
       attempt,
       noteFailedAttempt(d, lead.id, buyer.id, cls, reason, nowMs),
       endLease(d, lead.id, run.owner, { move: "park", nextAttemptAtMs: nowMs + delaySeconds * 1000 }, run.reasons, nowMs),
+      ...extra,
     ]);
     await enqueueRetry(run.env, lead.id, { buyerId: buyer.id, attempt: dv.attempt + 1 }, delaySeconds);
     return { done: true, outcome: outcomeOf(run, "queued") };
   }
 
-  await d.batch([attempt, closeClaim(d, lead.id, buyer.id, result.outcome === "rejected" ? "rejected" : "failed", cls, reason, nowMs)]);
+  await settleAndRefresh(run, d, [
+    attempt,
+    closeClaim(d, lead.id, buyer.id, result.outcome === "rejected" ? "rejected" : "failed", cls, reason, nowMs),
+    ...extra,
+  ]);
   run.reasons.push({ buyerId: buyer.id, reason: result.outcome === "rejected" ? `rejected: ${reason}` : `${cls}: ${reason}` });
   if (cls === "client" || cls === "config") await onIntegrationFault(run.env, buyer, result, reason, nowMs);
   if (cls === "ambiguous") await onAmbiguousOutcome(run.env, buyer, lead.id, dv.attempt, nowMs);
