@@ -5,7 +5,7 @@ import type { NormalizedLead } from "../core/lead";
 import { settings } from "../core/settings";
 import { findLeadByKeys } from "../db/lead-reads";
 import type { LeadStatus } from "../db/lead-state";
-import { insertLead, queueLead } from "../db/leads";
+import { insertLead } from "../db/leads";
 import type { SourceIdentity } from "../db/sources";
 import { enqueueDeliver } from "../delivery/jobs";
 import { log } from "../observability/log";
@@ -21,6 +21,11 @@ export interface AcceptResult {
  * Validates, normalizes and stores a lead, then enqueues its delivery. Idempotent on the
  * `Idempotency-Key` header and on the source's `external_id`: a repeat (also a concurrent
  * one) returns the original lead, because the unique indexes decide, not a prior read.
+ *
+ * One D1 round trip: an async lead is stored already `queued` and due now, so no second
+ * write marks it queued after the enqueue. If the enqueue fails, the answer says `received`
+ * (the lead is stored, not yet on the queue) and the cron sweep enqueues it a minute later,
+ * as it does for any queued lead whose message was lost: a stored lead is never lost.
  */
 export async function acceptLead(
   env: Env,
@@ -44,6 +49,8 @@ export async function acceptLead(
     mode: opts.mode,
     expiresAtMs: nowMs + settings(env).leadMaxAgeMs,
     nowMs,
+    // A sync lead is routed by this request; an async one waits for its queue message.
+    status: opts.mode === "sync" ? "received" : "queued",
   });
   if (!created) {
     const existing = await findLeadByKeys(env, source.id, { idempotencyKey: opts.idempotencyKey, externalId: lead.external_id });
@@ -52,21 +59,11 @@ export async function acceptLead(
   }
 
   if (opts.mode === "sync") return { created: true, lead, status: "received" };
-  const status = await enqueueDelivery(env, clock, id);
-  return { created: true, lead, status };
-}
-
-/**
- * Puts the lead on the deliveries queue and marks it queued. If the queue is unavailable the
- * lead stays `received` and the cron sweep enqueues it later: it is stored, so it is not lost.
- */
-export async function enqueueDelivery(env: Env, clock: Clock, leadId: string, delaySeconds?: number): Promise<"queued" | "received"> {
   try {
-    await enqueueDeliver(env, leadId, delaySeconds);
+    await enqueueDeliver(env, id);
   } catch (err) {
-    log("error", "enqueue failed; the sweep will retry", { leadId, error: err instanceof Error ? err.message : String(err) });
-    return "received";
+    log("error", "enqueue failed; the sweep will retry", { leadId: id, error: err instanceof Error ? err.message : String(err) });
+    return { created: true, lead, status: "received" };
   }
-  await queueLead(env, leadId, clock.now() + (delaySeconds ?? 0) * 1000, clock.now());
-  return "queued";
+  return { created: true, lead, status: "queued" };
 }
