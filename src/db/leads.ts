@@ -41,6 +41,27 @@ export interface NewLead {
   status?: "received" | "queued";
 }
 
+function newLeadRow(n: NewLead, at: string) {
+  return {
+    id: n.id,
+    sourceId: n.sourceId,
+    externalId: n.lead.external_id ?? null,
+    idempotencyKey: n.idempotencyKey ?? null,
+    vertical: n.lead.vertical,
+    data: JSON.stringify(n.lead),
+    raw: JSON.stringify(n.raw),
+    test: n.lead.test,
+    mode: n.mode,
+    expiresAt: isoAt(n.expiresAtMs),
+    createdAt: at,
+    updatedAt: at,
+  };
+}
+
+function receivedEvent(d: Db, n: NewLead): Stmt {
+  return timelineEvent(d, { leadId: n.id, type: "received", data: { mode: n.mode, test: n.lead.test }, nowMs: n.nowMs, onlyIfLeadExists: true });
+}
+
 /**
  * Stores a new lead and its first timeline entry in one batch, or nothing. The unique
  * (source, external id) and (source, idempotency key) indexes settle races: false when a lead
@@ -52,26 +73,50 @@ export async function insertLead(env: DbEnv, n: NewLead): Promise<boolean> {
   const [ins] = await d.batch([
     d
       .insert(L)
-      .values({
-        id: n.id,
-        sourceId: n.sourceId,
-        externalId: n.lead.external_id ?? null,
-        idempotencyKey: n.idempotencyKey ?? null,
-        vertical: n.lead.vertical,
-        status: n.status ?? "received",
-        ...(n.status === "queued" ? { nextAttemptAt: at } : {}),
-        data: JSON.stringify(n.lead),
-        raw: JSON.stringify(n.raw),
-        test: n.lead.test,
-        mode: n.mode,
-        expiresAt: isoAt(n.expiresAtMs),
-        createdAt: at,
-        updatedAt: at,
-      })
+      .values({ ...newLeadRow(n, at), status: n.status ?? "received", ...(n.status === "queued" ? { nextAttemptAt: at } : {}) })
       .onConflictDoNothing(),
-    timelineEvent(d, { leadId: n.id, type: "received", data: { mode: n.mode, test: n.lead.test }, nowMs: n.nowMs, onlyIfLeadExists: true }),
+    receivedEvent(d, n),
   ]);
   return changed(ins) > 0;
+}
+
+/**
+ * A sync lead: stored and leased by the request that routes it, in one batch that also reads
+ * what the first pick needs (its source, the paused buyers; a new lead has no claims). It is
+ * the `received` insert and the `lease` move in one transaction — the lead is never seen
+ * received and unleased. Undefined when a lead with the same key already exists (nothing
+ * written). A crashed request leaves a delivering lead whose lease lapses: the sweep routes it.
+ */
+export async function insertLeasedLead(env: DbEnv, n: NewLead, owner: string, leaseMs: number): Promise<RoutingLead | undefined> {
+  const d = leadDb(env, n.id);
+  const at = isoAt(n.nowMs);
+  const leaseUntilMs = n.nowMs + leaseMs;
+  const [ins, , source, paused] = await d.batch([
+    d
+      .insert(L)
+      .values({ ...newLeadRow(n, at), status: LEAD_MOVES.lease.to, leaseOwner: owner, leaseUntil: isoAt(leaseUntilMs) })
+      .onConflictDoNothing(),
+    receivedEvent(d, n),
+    d.select({ excluded: S.excludedBuyers, quality: S.qualityScore, webhookUrl: S.webhookUrl }).from(S).where(eq(S.id, n.sourceId)),
+    pausedQuery(d),
+  ]);
+  if (changed(ins) === 0) return undefined;
+  const src = source[0];
+  return {
+    id: n.id,
+    sourceId: n.sourceId,
+    data: n.lead,
+    reasons: [],
+    expiresAtMs: n.expiresAtMs,
+    rounds: 0,
+    nextAttemptAtMs: null,
+    excludedBuyers: src?.excluded ? (JSON.parse(src.excluded) as string[]) : [],
+    qualityScore: src?.quality ?? null,
+    sourceHasWebhook: Boolean(src?.webhookUrl),
+    leaseUntilMs,
+    claims: new Map(),
+    paused: new Set(paused.map((p) => p.buyerId)),
+  };
 }
 
 /** received → queued, due at `dueAtMs`. False when the lead was not `received`. */
@@ -125,28 +170,39 @@ export async function leaseLead(env: DbEnv, leadId: string, owner: string, nowMs
       .set({ status: "delivering", leaseOwner: owner, leaseUntil: isoAt(nowMs + leaseMs), updatedAt: now })
       .where(and(eq(L.id, leadId), from("lease"), or(isNull(L.leaseUntil), lt(L.leaseUntil, now))))
       .returning({ id: L.id }),
-    d
-      .select({
-        id: L.id,
-        sourceId: L.sourceId,
-        data: L.data,
-        reasons: L.outcomeReasons,
-        expiresAt: L.expiresAt,
-        rounds: L.rounds,
-        nextAttemptAt: L.nextAttemptAt,
-        leaseOwner: L.leaseOwner,
-        excluded: S.excludedBuyers,
-        quality: S.qualityScore,
-        webhookUrl: S.webhookUrl,
-      })
-      .from(L)
-      .leftJoin(S, eq(S.id, L.sourceId))
-      .where(eq(L.id, leadId)),
+    routingQuery(d, leadId),
     claimsQuery(d, leadId),
     pausedQuery(d),
   ]);
   const r = row[0];
   if (taken.length === 0 || !r || r.leaseOwner !== owner) return undefined;
+  return routingLead(r, { leaseUntilMs: nowMs + leaseMs, claims: claimMap(claims), paused: new Set(paused.map((p) => p.buyerId)) });
+}
+
+/** The lead with what the waterfall needs of its source. */
+function routingQuery(d: Db, leadId: string) {
+  return d
+    .select({
+      id: L.id,
+      sourceId: L.sourceId,
+      data: L.data,
+      reasons: L.outcomeReasons,
+      expiresAt: L.expiresAt,
+      rounds: L.rounds,
+      nextAttemptAt: L.nextAttemptAt,
+      leaseOwner: L.leaseOwner,
+      excluded: S.excludedBuyers,
+      quality: S.qualityScore,
+      webhookUrl: S.webhookUrl,
+    })
+    .from(L)
+    .leftJoin(S, eq(S.id, L.sourceId))
+    .where(eq(L.id, leadId));
+}
+
+type RoutingRow = Awaited<ReturnType<typeof routingQuery>>[number];
+
+function routingLead(r: RoutingRow, held: Pick<RoutingLead, "leaseUntilMs" | "claims" | "paused">): RoutingLead {
   return {
     id: r.id,
     sourceId: r.sourceId,
@@ -158,9 +214,7 @@ export async function leaseLead(env: DbEnv, leadId: string, owner: string, nowMs
     excludedBuyers: r.excluded ? (JSON.parse(r.excluded) as string[]) : [],
     qualityScore: r.quality,
     sourceHasWebhook: Boolean(r.webhookUrl),
-    leaseUntilMs: nowMs + leaseMs,
-    claims: claimMap(claims),
-    paused: new Set(paused.map((p) => p.buyerId)),
+    ...held,
   };
 }
 

@@ -9,6 +9,15 @@ export const LEASE_MS = 60_000;
 /** A buyer's timeout when its config sets none. */
 export const DEFAULT_TIMEOUT_MS = 15_000;
 
+/** The lease a run takes: long enough for a call at the default timeout, so the first pick needs no keep-alive of its own. */
+export const RUN_LEASE_MS = LEASE_MS + DEFAULT_TIMEOUT_MS;
+
+/** A lead this worker already holds the lease on (a sync lead is stored leased by its request). */
+export interface Leased {
+  owner: string;
+  lead: RoutingLead;
+}
+
 /** The lease must run at least this long before a call to `buyer` starts at `nowMs`. */
 export function leaseNeededUntil(buyer: BuyerConfig, nowMs: number): number {
   return nowMs + LEASE_MS + (buyer.endpoint.timeoutMs ?? DEFAULT_TIMEOUT_MS);

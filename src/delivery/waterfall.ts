@@ -14,7 +14,7 @@ import type { DeliverJob } from "./jobs";
 import { enqueueDeliver } from "./jobs";
 import { idempotencyKeyFor } from "./keys";
 import { nextBuyer } from "./next-buyer";
-import { DEFAULT_TIMEOUT_MS, endRun, LEASE_MS, type Mode, outcomeOf, type Run, type WaterfallOutcome } from "./run";
+import { DEFAULT_TIMEOUT_MS, endRun, type Leased, type Mode, outcomeOf, RUN_LEASE_MS, type Run, type WaterfallOutcome } from "./run";
 import { type Delivery, settleAttempt } from "./settle";
 
 export type { WaterfallOutcome } from "./run";
@@ -32,10 +32,9 @@ const SYNC_MIN_LEFT_MS = 500;
  * one per claim (with the lease's keep-alive), one per settled attempt (which also reads the
  * fresh claims and paused buyers when the waterfall goes on), and one to end the round.
  */
-async function runWaterfall(env: Env, clock: Clock, leadId: string, mode: Mode): Promise<WaterfallOutcome | "busy"> {
-  const owner = newId("wrk", clock.now());
-  // Long enough for a call at the default timeout, so the first pick needs no keep-alive of its own.
-  const lead = await leaseLead(env, leadId, owner, clock.now(), LEASE_MS + DEFAULT_TIMEOUT_MS);
+async function runWaterfall(env: Env, clock: Clock, leadId: string, mode: Mode, leased?: Leased): Promise<WaterfallOutcome | "busy"> {
+  const owner = leased?.owner ?? newId("wrk", clock.now());
+  const lead = leased?.lead ?? (await leaseLead(env, leadId, owner, clock.now(), RUN_LEASE_MS));
   if (!lead) return "busy";
   const run: Run = {
     env,
@@ -115,10 +114,13 @@ async function deliver(run: Run, dv: Delivery, sandbox: boolean, timeoutMs: numb
   }
 }
 
-/** `?mode=sync`: the source waits; one attempt per buyer within the deadline. */
-export async function runSyncDelivery(env: Env, clock: Clock, leadId: string): Promise<WaterfallOutcome> {
+/**
+ * `?mode=sync`: the source waits; one attempt per buyer within the deadline. `leased` is the
+ * lead as intake stored it, already leased by this request (no lease round trip).
+ */
+export async function runSyncDelivery(env: Env, clock: Clock, leadId: string, leased?: Leased): Promise<WaterfallOutcome> {
   const deadlineMs = settings(env).syncDeadlineMs;
-  const out = await runWaterfall(env, clock, leadId, { kind: "sync", deadlineMs });
+  const out = await runWaterfall(env, clock, leadId, { kind: "sync", deadlineMs }, leased);
   if (out === "busy") return { id: leadId, status: "queued", attempts: 0 };
   return out;
 }

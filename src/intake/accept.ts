@@ -5,9 +5,10 @@ import type { NormalizedLead } from "../core/lead";
 import { settings } from "../core/settings";
 import { findLeadByKeys } from "../db/lead-reads";
 import type { LeadStatus } from "../db/lead-state";
-import { insertLead } from "../db/leads";
+import { insertLead, insertLeasedLead } from "../db/leads";
 import type { SourceIdentity } from "../db/sources";
 import { enqueueDeliver } from "../delivery/jobs";
+import { type Leased, RUN_LEASE_MS } from "../delivery/run";
 import { log } from "../observability/log";
 import { normalizeLead } from "./normalize";
 
@@ -15,6 +16,8 @@ export interface AcceptResult {
   created: boolean;
   lead: NormalizedLead;
   status: LeadStatus;
+  /** A new sync lead, stored already leased by this request: route it with `runSyncDelivery`. */
+  leased?: Leased;
 }
 
 /**
@@ -40,7 +43,7 @@ export async function acceptLead(
   if (!result.ok) throw new ApiError("validation_failed", "The lead has invalid fields.", result.issues);
   const lead = result.lead;
 
-  const created = await insertLead(env, {
+  const stored = {
     id,
     sourceId: source.id,
     ...(opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}),
@@ -49,16 +52,26 @@ export async function acceptLead(
     mode: opts.mode,
     expiresAtMs: nowMs + settings(env).leadMaxAgeMs,
     nowMs,
-    // A sync lead is routed by this request; an async one waits for its queue message.
-    status: opts.mode === "sync" ? "received" : "queued",
-  });
+  };
+  let created: boolean;
+  let leased: Leased | undefined;
+  if (opts.mode === "sync") {
+    // Stored and leased in one round trip: this request routes it next.
+    const owner = newId("wrk", nowMs);
+    const routing = await insertLeasedLead(env, stored, owner, RUN_LEASE_MS);
+    created = routing !== undefined;
+    if (routing) leased = { owner, lead: routing };
+  } else {
+    // An async lead waits for its queue message.
+    created = await insertLead(env, { ...stored, status: "queued" });
+  }
   if (!created) {
     const existing = await findLeadByKeys(env, source.id, { idempotencyKey: opts.idempotencyKey, externalId: lead.external_id });
     if (!existing) throw new ApiError("conflict", "A concurrent request with the same key is still being stored; retry shortly.");
     return { created: false, lead: existing.data, status: existing.status };
   }
 
-  if (opts.mode === "sync") return { created: true, lead, status: "received" };
+  if (leased) return { created: true, lead, status: "delivering", leased };
   try {
     await enqueueDeliver(env, id);
   } catch (err) {

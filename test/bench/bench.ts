@@ -60,6 +60,18 @@ function section(title: string): void {
   process.stderr.write(`bench: ${title}…\n`);
 }
 
+/** Runs one part; a part that fails is a row saying so (the others still run), never a silent gap. */
+async function part(name: string, fn: () => Promise<void>): Promise<void> {
+  process.stderr.write(`bench:   ${name}\n`);
+  try {
+    await fn();
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    rows.push({ figure: name, leadwire: "FAILED", baseline: message.split("\n")[0]?.slice(0, 120) ?? "", result: "", target: "", ok: false });
+    process.stderr.write(`bench:   ${name} failed: ${err instanceof Error ? (err.stack ?? message) : message}\n`);
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // The mock buyer in its own process, so the load generator and the buyer do not share a loop.
 
@@ -460,12 +472,12 @@ async function main(): Promise<void> {
     date: /compatibility_date\s*=\s*"([^"]+)"/.exec(toml)?.[1] ?? "2026-04-20",
     flags: JSON.parse(/compatibility_flags\s*=\s*(\[[^\]]*\])/.exec(toml)?.[1] ?? "[]") as string[],
   };
-  await mappingSection();
+  await part("map + serialize", mappingSection);
 
   process.stderr.write("bench: building the Worker (wrangler deploy --dry-run)…\n");
   const prod = await buildBundle();
   const counted = await buildBundle("test/bench/worker.ts");
-  await coldStartSection(prod, compat);
+  await part("cold start", () => coldStartSection(prod, compat));
 
   const mock = await startMockProcess();
   const workers: Running[] = [];
@@ -475,15 +487,15 @@ async function main(): Promise<void> {
     workers.push(a);
     const b = await startWorker({ bundle: counted, buyers, mockOrigin: mock.origin, consumer: { maxBatchSize: 10 } });
     workers.push(b);
-    await countsSection(a, b);
+    await part("counts per lead", () => countsSection(a, b));
 
     section("Leadwire in Miniflare (in-process workerd), loopback mock buyer");
-    await syncSection(a, await directRequest(mock.origin));
-    await intakeSection(a);
+    await part("sync vs direct POST", async () => syncSection(a, await directRequest(mock.origin)));
+    await part("intake vs /health", () => intakeSection(a));
     await a.close();
     const serial = await startWorker({ bundle: counted, buyers, mockOrigin: mock.origin, consumer: { maxBatchSize: 1 } });
     workers.push(serial);
-    await drainSection(b, serial);
+    await part("consumer drain", () => drainSection(b, serial));
   } finally {
     for (const w of workers) await w.close().catch(() => {});
     await stopGroup(mock.child, 5000);
@@ -491,7 +503,7 @@ async function main(): Promise<void> {
 
   if (process.env.BENCH_WRANGLER_DEV !== "0") {
     section("reference");
-    await wranglerDevSection();
+    await part("wrangler dev", wranglerDevSection);
   }
   printTable();
   console.log(`Node ${process.version}, ${(performance.now() - t0) / 1000 < 1 ? "" : `${fmt((performance.now() - t0) / 1000, 0)} s`} total.`);

@@ -39,6 +39,8 @@ export interface WorkerOptions {
    * acknowledges every message.
    */
   consumer: { maxBatchSize: number } | "sink";
+  /** Open V8's inspector (profiling). */
+  inspector?: boolean;
 }
 
 export interface Running {
@@ -91,6 +93,7 @@ export async function startWorker(o: WorkerOptions): Promise<Running> {
     workers: o.consumer === "sink" ? [leadwire, sink] : [leadwire],
     host: "127.0.0.1",
     port: 0,
+    ...(o.inspector ? { inspectorPort: 0 } : {}),
     handleRuntimeStdio(stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) {
       stdout.resume();
       stderr.resume();
