@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { type Clock, systemClock } from "../core/clock";
 import type { BuyerConfig } from "../integration/config";
+import { loadXPath, usesXPath } from "../integration/extract";
 import { configVersion, rememberVersion } from "../integration/version";
 import { log } from "../observability/log";
 import { runAttempt } from "./attempt";
@@ -92,6 +93,8 @@ export class BuyerGate extends DurableObject<Env> {
       };
     }
     this.#maybePrune();
+    // The XPath engine is loaded on first need: only for a buyer whose rules read XML with XPath.
+    if (usesXPath(buyer)) await loadXPath();
     return runAttempt(this.#parts, { ...received, buyer });
   }
 

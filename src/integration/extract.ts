@@ -6,9 +6,9 @@
  * Nothing here throws on hostile input: a body that does not parse as what it claims is read
  * as text, and a selector that finds nothing yields undefined.
  */
-import { DOMParser } from "@xmldom/xmldom";
+import type { DOMParser as DomParser } from "@xmldom/xmldom";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
-import * as xpath from "xpath";
+import type * as XPath from "xpath";
 import { z } from "zod";
 
 export const BODY_KINDS = ["json", "xml", "form", "text"] as const;
@@ -290,10 +290,47 @@ export function jsonPathAll(data: unknown, path: string): unknown[] {
 
 // ---------- XPath ----------
 
+/** The XPath engine (@xmldom/xmldom and xpath, ~380 KiB of code), once loaded. */
+let xpathEngine: { DOMParser: typeof DomParser; xpath: typeof XPath } | undefined;
+
+/**
+ * Loads the XPath engine. Only rules that read XML answers with XPath need it (some XML and
+ * SOAP buyers), so it is imported on first need instead of when the Worker starts: callers
+ * that may evaluate an XPath selector on an XML body await this first (`usesXPath` tells).
+ */
+export async function loadXPath(): Promise<void> {
+  if (xpathEngine) return;
+  const [dom, xpath] = await Promise.all([import("@xmldom/xmldom"), import("xpath")]);
+  xpathEngine = { DOMParser: dom.DOMParser, xpath };
+}
+
+const xpathUse = new WeakMap<object, boolean>();
+
+/** Whether a config (or any part of one) holds an XPath selector anywhere. Cached per object. */
+export function usesXPath(config: unknown): boolean {
+  if (config === null || typeof config !== "object") return false;
+  const hit = xpathUse.get(config);
+  if (hit !== undefined) return hit;
+  const found = Array.isArray(config)
+    ? config.some(usesXPath)
+    : Object.entries(config).some(([k, v]) => (k === "xpath" && typeof v === "string") || usesXPath(v));
+  xpathUse.set(config, found);
+  return found;
+}
+
+function engine(): NonNullable<typeof xpathEngine> {
+  if (!xpathEngine) throw new Error("an XPath selector was evaluated before loadXPath()");
+  return xpathEngine;
+}
+
 function domOf(body: ParsedBody): unknown {
   if (body.dom !== undefined) return body.dom;
+  if (body.kind !== "xml" || body.data === undefined) {
+    body.dom = null;
+    return null;
+  }
+  const { DOMParser } = engine();
   body.dom = null;
-  if (body.kind !== "xml" || body.data === undefined) return null;
   try {
     const doc = new DOMParser({
       onError: (level: string) => {
@@ -310,6 +347,7 @@ function domOf(body: ParsedBody): unknown {
 function xpathAll(body: ParsedBody, expr: string, namespaces?: Record<string, string>): unknown[] {
   const doc = domOf(body);
   if (doc === null || doc === undefined) return [];
+  const { xpath } = engine();
   let result: unknown;
   try {
     const node = doc as Parameters<typeof xpath.select>[1];

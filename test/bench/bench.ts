@@ -60,8 +60,12 @@ function section(title: string): void {
   process.stderr.write(`bench: ${title}…\n`);
 }
 
+/** BENCH_ONLY=a,b runs only the parts whose names start with one of these (while working on one figure). */
+const ONLY = (process.env.BENCH_ONLY ?? "").split(",").filter(Boolean);
+
 /** Runs one part; a part that fails is a row saying so (the others still run), never a silent gap. */
 async function part(name: string, fn: () => Promise<void>): Promise<void> {
+  if (ONLY.length > 0 && !ONLY.some((o) => name.startsWith(o))) return;
   process.stderr.write(`bench:   ${name}\n`);
   try {
     await fn();

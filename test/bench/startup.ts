@@ -80,6 +80,8 @@ export async function profileStartup(dir: string, main: string, compat: { date: 
     await (await mf.dispatchFetch("http://startup.probe/")).text();
     const { profile } = (await call("Profiler.stop")) as { profile: Profile };
     ws.close();
+    // BENCH_PROFILE_DIR keeps each profile (open it in Chrome DevTools) to see where startup goes.
+    if (process.env.BENCH_PROFILE_DIR) writeFileSync(join(process.env.BENCH_PROFILE_DIR, `startup-${main}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
     return busyMs(profile);
   } finally {
     await mf.dispose();
