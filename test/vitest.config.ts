@@ -8,7 +8,7 @@ import { bundleBuyers } from "../src/cli/bundle-buyers.mjs";
 const root = fileURLToPath(new URL("..", import.meta.url));
 
 // buyers/*.json are bundled into the Worker (it has no file system); do it before any project loads.
-bundleBuyers(root);
+await bundleBuyers(root);
 
 /**
  * Three projects:

@@ -11,8 +11,8 @@ import { fileURLToPath } from "node:url";
 import type { NormalizedLead } from "../core/lead";
 import { idempotencyKeyFor } from "../delivery/keys";
 import { MappingError } from "../integration/build";
+import { loadBuyers } from "../integration/load-buyers";
 import { previewRequest } from "../integration/preview";
-import { loadBuyers } from "../integration/registry";
 import type { BuildContext } from "../integration/types";
 
 /** NAME=value pairs of a .env-style file. */

@@ -1,12 +1,8 @@
-import { RetrySchema } from "../integration/config";
 import { log } from "../observability/log";
-import { longRetryDelaySeconds } from "./backoff";
+import { DEFAULT_LONG_RETRY, longRetryDelaySeconds } from "./backoff";
 import { enqueueDeliver } from "./jobs";
 import { notifySource } from "./notify";
 import { endRun, outcomeOf, type Run, type WaterfallOutcome } from "./run";
-
-/** A long-retry round is for the whole lead, not one buyer: it uses the default 5–15 min spacing. */
-const DEFAULT_RETRY = RetrySchema.parse({});
 
 /** The lead reached its maximum age: it ends expired and its source is told. */
 export async function expireLead(run: Run): Promise<WaterfallOutcome> {
@@ -30,7 +26,7 @@ export async function finishRound(run: Run): Promise<WaterfallOutcome> {
   const hasRetryable = [...held.values()].some((c) => c.state === "failed" && (c.errorClass === "transient" || c.errorClass === "server"));
   if ((hasRetryable || run.deferredNow.size > 0) && run.mode.kind === "async") {
     const delay =
-      run.deferredNow.size > 0 && !hasRetryable ? Math.min(Math.max(run.minDeferSeconds, 30), 900) : longRetryDelaySeconds(DEFAULT_RETRY, Math.random);
+      run.deferredNow.size > 0 && !hasRetryable ? Math.min(Math.max(run.minDeferSeconds, 30), 900) : longRetryDelaySeconds(DEFAULT_LONG_RETRY, Math.random);
     if (nowMs + delay * 1000 >= lead.expiresAtMs) return expireLead(run);
     const delaySeconds = Math.ceil(delay);
     await endRun(run, { move: "park", nextAttemptAtMs: nowMs + delaySeconds * 1000, rounds: hasRetryable ? lead.rounds + 1 : lead.rounds });
