@@ -5,7 +5,7 @@ import { prepareRequest } from "../integration/build";
 import type { BuyerConfig } from "../integration/config";
 import { AuthError, IntegrationError } from "../integration/errors";
 import { configSecretValues, maskRequest, secretMasker } from "../integration/mask";
-import { parseResponse } from "../integration/response";
+import { parseResponse } from "../integration/response/parse";
 import { retryAfterSeconds as retryAfterOf } from "../integration/response/retry-after";
 import type { BuildContext, BuyerResponse, MappingWarning, OutboundRequest, ParsedResponse } from "../integration/types";
 import { log } from "../observability/log";

@@ -1,42 +1,42 @@
-import { z } from "zod";
-
 const DEFAULT_MAX_AGE_HOURS = 24;
 const DEFAULT_SYNC_DEADLINE_MS = 15_000;
 
 /** A number from a var; an empty or unreadable value takes the default (vars are strings). */
-const numberVar = (fallback: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v) => {
-      const n = Number(v ?? "");
-      return v === undefined || v.trim() === "" || !Number.isFinite(n) || n === 0 ? fallback : n;
-    });
+function numberVar(v: string | undefined, fallback: number): number {
+  const n = Number(v ?? "");
+  return v === undefined || v.trim() === "" || !Number.isFinite(n) || n === 0 ? fallback : n;
+}
 
 /**
- * The Worker's vars and secrets that change behaviour, read once per distinct configuration
- * with zod. Production refuses to start without the keys that encrypt the exact requests kept
- * for compliance (a silently skipped archive would be found only at an audit).
+ * The Worker's vars and secrets that change behaviour, read once per distinct configuration.
+ * Production refuses to start without the keys that encrypt the exact requests kept for
+ * compliance (a silently skipped archive would be found only at an audit). Five plain
+ * string vars, read by hand: every isolate reads them at once (the queue consumer, the cron,
+ * the HTTP app), and none should have to load a schema library first.
  */
-const SettingsSchema = z
-  .object({
-    ENVIRONMENT: z.string().default("development"),
-    /** Hours a lead may wait for a buyer before it expires: default 24, clamped to 1–48. */
-    LEAD_MAX_AGE_HOURS: numberVar(DEFAULT_MAX_AGE_HOURS).transform((h) => Math.min(48, Math.max(1, h)) * 3_600_000),
-    /** Total time a source waits in `?mode=sync`. */
-    SYNC_DEADLINE_MS: numberVar(DEFAULT_SYNC_DEADLINE_MS),
-    REQUEST_ENCRYPTION_KEYS: z.string().optional(),
-    ADMIN_TOKEN: z.string().optional(),
-  })
-  .superRefine((v, ctx) => {
-    if (v.ENVIRONMENT !== "production") return;
-    if (!v.REQUEST_ENCRYPTION_KEYS) {
-      ctx.addIssue({ code: "custom", path: ["REQUEST_ENCRYPTION_KEYS"], message: "required in production: npx wrangler secret put REQUEST_ENCRYPTION_KEYS" });
+function readSettings(env: SettingsEnv): { settings: Settings; issues: { path: string; message: string }[] } {
+  const environment = env.ENVIRONMENT ?? "development";
+  const issues: { path: string; message: string }[] = [];
+  if (environment === "production") {
+    if (!env.REQUEST_ENCRYPTION_KEYS) {
+      issues.push({ path: "REQUEST_ENCRYPTION_KEYS", message: "required in production: npx wrangler secret put REQUEST_ENCRYPTION_KEYS" });
     }
-    if (!v.ADMIN_TOKEN || v.ADMIN_TOKEN.length < 16) {
-      ctx.addIssue({ code: "custom", path: ["ADMIN_TOKEN"], message: "required in production, at least 16 characters: npx wrangler secret put ADMIN_TOKEN" });
+    if (!env.ADMIN_TOKEN || env.ADMIN_TOKEN.length < 16) {
+      issues.push({ path: "ADMIN_TOKEN", message: "required in production, at least 16 characters: npx wrangler secret put ADMIN_TOKEN" });
     }
-  });
+  }
+  return {
+    settings: {
+      environment,
+      // Hours a lead may wait for a buyer before it expires: default 24, clamped to 1–48.
+      leadMaxAgeMs: Math.min(48, Math.max(1, numberVar(env.LEAD_MAX_AGE_HOURS, DEFAULT_MAX_AGE_HOURS))) * 3_600_000,
+      // Total time a source waits in `?mode=sync`.
+      syncDeadlineMs: numberVar(env.SYNC_DEADLINE_MS, DEFAULT_SYNC_DEADLINE_MS),
+      encryptionKeys: env.REQUEST_ENCRYPTION_KEYS,
+    },
+    issues,
+  };
+}
 
 export interface Settings {
   environment: string;
@@ -61,20 +61,8 @@ let memo: { key: string; settings: Settings } | undefined;
 export function settings(env: SettingsEnv): Settings {
   const key = JSON.stringify([env.ENVIRONMENT, env.LEAD_MAX_AGE_HOURS, env.SYNC_DEADLINE_MS, env.REQUEST_ENCRYPTION_KEYS, env.ADMIN_TOKEN]);
   if (memo?.key === key) return memo.settings;
-  const parsed = SettingsSchema.safeParse({
-    ENVIRONMENT: env.ENVIRONMENT,
-    LEAD_MAX_AGE_HOURS: env.LEAD_MAX_AGE_HOURS,
-    SYNC_DEADLINE_MS: env.SYNC_DEADLINE_MS,
-    REQUEST_ENCRYPTION_KEYS: env.REQUEST_ENCRYPTION_KEYS,
-    ADMIN_TOKEN: env.ADMIN_TOKEN,
-  });
-  if (!parsed.success) throw new SettingsError(parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })));
-  const s: Settings = {
-    environment: parsed.data.ENVIRONMENT,
-    leadMaxAgeMs: parsed.data.LEAD_MAX_AGE_HOURS,
-    syncDeadlineMs: parsed.data.SYNC_DEADLINE_MS,
-    encryptionKeys: parsed.data.REQUEST_ENCRYPTION_KEYS,
-  };
+  const { settings: s, issues } = readSettings(env);
+  if (issues.length > 0) throw new SettingsError(issues);
   memo = { key, settings: s };
   return s;
 }

@@ -9,11 +9,10 @@
 import type { DOMParser as DomParser } from "@xmldom/xmldom";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import type * as XPath from "xpath";
-import { z } from "zod";
+import type { BodyKind } from "./body-kinds";
+import type { Selector } from "./selector-schema";
 
-export const BODY_KINDS = ["json", "xml", "form", "text"] as const;
-export type BodyKind = (typeof BODY_KINDS)[number];
-export const BodyKindSchema = z.enum(BODY_KINDS);
+export { BODY_KINDS, type BodyKind } from "./body-kinds";
 
 /** Validates a regular expression at config-check time, so a typo fails `buyers:check`, not a delivery. */
 export function isValidRegex(source: string, flags?: string): boolean {
@@ -25,41 +24,9 @@ export function isValidRegex(source: string, flags?: string): boolean {
   }
 }
 
-const RegexFlags = z
-  .string()
-  .regex(/^[imsu]*$/, "regex flags: any of i, m, s, u")
-  .optional();
-
-/**
- * Where a value is in a body:
- * - `{ "jsonPath": "$.data.id" }` / `"data.errors[0].message"` / `"errors[*].message"` (all) —
- *   on JSON bodies, and on XML bodies as parsed by fast-xml-parser (namespace prefixes removed,
- *   attributes as `@_name`, text beside attributes as `#text`) and form bodies (one level of keys).
- * - `{ "xpath": "//Result/LeadId", "namespaces"?: {"p": "urn:x"} }` — XML bodies only;
- *   `//*[local-name()='LeadId']` works without namespace declarations.
- * - `{ "regex": "id=(\\d+)", "group"?: 1, "flags"?: "i" }` — over the raw body; group 0 is the whole match.
- * - `{ "formKey": "lead_id" }` — urlencoded bodies.
- */
-export const SelectorSchema = z.union([
-  z.object({ jsonPath: z.string().min(1) }).strict(),
-  z
-    .object({
-      xpath: z.string().min(1),
-      namespaces: z.record(z.string(), z.string()).optional(),
-    })
-    .strict(),
-  z
-    .object({
-      regex: z.string().min(1),
-      group: z.number().int().min(0).default(1),
-      flags: RegexFlags,
-    })
-    .strict()
-    .refine((s) => isValidRegex(s.regex, s.flags), { message: "invalid regular expression" }),
-  z.object({ formKey: z.string().min(1) }).strict(),
-]);
-export type Selector = z.infer<typeof SelectorSchema>;
-export type SelectorInput = z.input<typeof SelectorSchema>;
+// The selector schema (what a config may write) is in selector-schema.ts: reading bodies needs
+// only its types, so an isolate that delivers never builds the schema.
+export type { Selector, SelectorInput } from "./selector-schema";
 
 /** A body parsed once; selectors read from it. The XML DOM for XPath is built lazily. */
 export interface ParsedBody {
@@ -95,7 +62,15 @@ export function headerValue(headers: Record<string, string> | undefined, name: s
   return undefined;
 }
 
-const xmlParser = new XMLParser({
+let xmlParser: XMLParser | undefined;
+
+/** The XML reader, made on the first XML body (most buyers answer JSON). */
+function xml(): XMLParser {
+  xmlParser ??= new XMLParser(XML_OPTIONS);
+  return xmlParser;
+}
+
+const XML_OPTIONS = {
   ignoreAttributes: false,
   attributeNamePrefix: "@_",
   textNodeName: "#text",
@@ -109,7 +84,7 @@ const xmlParser = new XMLParser({
   // entity limits keep DOCTYPE entity bombs from expanding (see the response tests).
   processEntities: true,
   htmlEntities: true,
-});
+} as const;
 
 function tryJson(raw: string): { ok: true; value: unknown } | { ok: false } {
   try {
@@ -124,7 +99,7 @@ function tryXml(raw: string): { ok: true; value: unknown } | { ok: false } {
   if (!t.startsWith("<")) return { ok: false };
   try {
     if (XMLValidator.validate(t) !== true) return { ok: false };
-    return { ok: true, value: xmlParser.parse(t) as unknown };
+    return { ok: true, value: xml().parse(t) as unknown };
   } catch {
     return { ok: false };
   }
@@ -433,7 +408,7 @@ export function select(body: ParsedBody, sel: Selector): string | undefined {
   return selectAll(body, sel)[0];
 }
 
-/** Parses a selector written in a config (accepts a bare string as a JSON path). */
-export function toSelector(input: string | SelectorInput): Selector {
-  return SelectorSchema.parse(typeof input === "string" ? { jsonPath: input } : input);
+/** A selector of an already validated config, where a bare string means a JSON path. */
+export function asSelector(input: string | Selector): Selector {
+  return typeof input === "string" ? { jsonPath: input } : input;
 }

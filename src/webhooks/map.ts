@@ -1,6 +1,7 @@
 import type { FieldIssue } from "../core/errors";
 import { type ParsedBody, type Selector, select } from "../integration/extract";
-import { type CanonicalType, FEEDBACK_KINDS, type FeedbackKind, LEAD_STATUSES, type LeadStatus, type WebhookEventRules } from "../integration/webhook-config";
+import type { WebhookEventRules } from "../integration/webhook-config";
+import { type CanonicalType, FEEDBACK_KINDS, type FeedbackKind, LEAD_STATUSES, type LeadStatus } from "../integration/webhook-events";
 
 /** How a callback names the lead: by our delivery id, the buyer's lead id, or both. */
 export interface LeadRef {

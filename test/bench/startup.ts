@@ -30,8 +30,20 @@ function busyMs(p: Profile): number {
   return us / 1000;
 }
 
-/** Profiles one import of `dir/main` in a fresh workerd; returns its startup CPU in ms. */
-export async function profileStartup(dir: string, main: string, compat: { date: string; flags: string[] }): Promise<number> {
+export interface StartupProfile {
+  /** Importing the module: what `wrangler check startup` measures. */
+  startupMs: number;
+  /** The first `GET /health` through the module's fetch handler, right after (work deferred to the first request). */
+  firstRequestMs: number;
+  /** A second `GET /health`: a warm request, for comparison. */
+  warmRequestMs: number;
+}
+
+/**
+ * Profiles, in a fresh workerd, one import of `dir/main`, then its first and second `GET /health`
+ * (without bindings: /health needs none). CPU time of each, in ms.
+ */
+export async function profileStartup(dir: string, main: string, compat: { date: string; flags: string[] }): Promise<StartupProfile> {
   const mf = new Miniflare({
     name: "profiler",
     compatibilityDate: compat.date,
@@ -41,7 +53,13 @@ export async function profileStartup(dir: string, main: string, compat: { date: 
       {
         type: "ESModule",
         path: join(dir, "__startup_probe.mjs"),
-        contents: `export default { async fetch() { await import("./${main}"); return new Response("ok"); } };`,
+        contents: `let mod;
+export default {
+  async fetch(request, env, ctx) {
+    if (new URL(request.url).pathname === "/import") { mod = await import("./${main}"); return new Response("ok"); }
+    return mod.default.fetch(new Request("http://startup.probe/health"), env, ctx);
+  },
+};`,
       },
       { type: "ESModule", path: join(dir, main) },
     ],
@@ -76,13 +94,20 @@ export async function profileStartup(dir: string, main: string, compat: { date: 
     await call("Profiler.enable");
     // 100 µs samples: the default 1 ms is too coarse for a ~30 ms phase.
     await call("Profiler.setSamplingInterval", { interval: 100 });
-    await call("Profiler.start");
-    await (await mf.dispatchFetch("http://startup.probe/")).text();
-    const { profile } = (await call("Profiler.stop")) as { profile: Profile };
+    const phase = async (path: string, label: string): Promise<number> => {
+      await call("Profiler.start");
+      await (await mf.dispatchFetch(`http://startup.probe${path}`)).text();
+      const { profile } = (await call("Profiler.stop")) as { profile: Profile };
+      // BENCH_PROFILE_DIR keeps each profile (open it in Chrome DevTools) to see where the time goes.
+      if (process.env.BENCH_PROFILE_DIR)
+        writeFileSync(join(process.env.BENCH_PROFILE_DIR, `${label}-${main}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+      return busyMs(profile);
+    };
+    const startupMs = await phase("/import", "startup");
+    const firstRequestMs = await phase("/health", "first");
+    const warmRequestMs = await phase("/health", "warm");
     ws.close();
-    // BENCH_PROFILE_DIR keeps each profile (open it in Chrome DevTools) to see where startup goes.
-    if (process.env.BENCH_PROFILE_DIR) writeFileSync(join(process.env.BENCH_PROFILE_DIR, `startup-${main}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
-    return busyMs(profile);
+    return { startupMs, firstRequestMs, warmRequestMs };
   } finally {
     await mf.dispose();
   }

@@ -9,9 +9,6 @@ import { headerValue, jsonPathAll, parseBody, regexTest, selectAll, selectAllRaw
 import type { BuyerResponse, ParsedResponse } from "../types";
 import type { ErrorList, Extract, Matcher, OutcomeRule, ResponseRules, StatusField, StatusSpec } from "./schema";
 
-export type { ErrorList, OutcomeRule, OutcomeRuleInput, ResponseRules, ResponseRulesInput } from "./schema";
-export { ErrorListSchema, ResponseRulesSchema } from "./schema";
-
 const DEFAULT_STATUS_VALUES = {
   accepted: ["accepted", "accept", "success", "successful", "ok", "sold", "approved", "true"],
   rejected: ["rejected", "reject", "declined", "denied", "duplicate", "failure", "failed", "false", "unsold"],

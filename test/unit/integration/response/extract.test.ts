@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { compileJsonPath, parseBody, SelectorSchema, select, selectAll, toSelector, usesXPath } from "../../../../src/integration/extract";
+import { compileJsonPath, parseBody, select, selectAll, usesXPath } from "../../../../src/integration/extract";
+import { SelectorSchema, toSelector } from "../../../../src/integration/selector-schema";
 
 describe("parseBody", () => {
   it("trusts a Content-Type that fits the body", () => {
