@@ -55,15 +55,16 @@ export class SettingsError extends Error {
 
 type SettingsEnv = Partial<Record<"ENVIRONMENT" | "LEAD_MAX_AGE_HOURS" | "SYNC_DEADLINE_MS" | "REQUEST_ENCRYPTION_KEYS" | "ADMIN_TOKEN", string>>;
 
-let memo: { key: string; settings: Settings } | undefined;
+const KEYS = ["ENVIRONMENT", "LEAD_MAX_AGE_HOURS", "SYNC_DEADLINE_MS", "REQUEST_ENCRYPTION_KEYS", "ADMIN_TOKEN"] as const;
 
-/** The parsed settings of this env (cached while its values stay the same). Throws SettingsError. */
+let memo: { values: (string | undefined)[]; settings: Settings } | undefined;
+
+/** The parsed settings of this env (cached while its values stay the same: read on every request). Throws SettingsError. */
 export function settings(env: SettingsEnv): Settings {
-  const key = JSON.stringify([env.ENVIRONMENT, env.LEAD_MAX_AGE_HOURS, env.SYNC_DEADLINE_MS, env.REQUEST_ENCRYPTION_KEYS, env.ADMIN_TOKEN]);
-  if (memo?.key === key) return memo.settings;
+  if (memo && KEYS.every((k, i) => env[k] === memo?.values[i])) return memo.settings;
   const { settings: s, issues } = readSettings(env);
   if (issues.length > 0) throw new SettingsError(issues);
-  memo = { key, settings: s };
+  memo = { values: KEYS.map((k) => env[k]), settings: s };
   return s;
 }
 

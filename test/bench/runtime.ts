@@ -21,9 +21,9 @@ export interface Bundle {
 }
 
 /** Builds `entry` (default: wrangler.toml's main) the way `wrangler deploy` would, into a temporary directory. */
-export async function buildBundle(entry?: string): Promise<Bundle> {
+export async function buildBundle(entry?: string, extraArgs: string[] = []): Promise<Bundle> {
   const dir = await mkdtemp(join(tmpdir(), "leadwire-bench-"));
-  await runWrangler(["deploy", "--dry-run", "--outdir", dir, "--env", "", ...(entry ? [entry] : [])], { quiet: true });
+  await runWrangler(["deploy", "--dry-run", "--outdir", dir, "--env", "", ...extraArgs, ...(entry ? [entry] : [])], { quiet: true });
   const main = readdirSync(dir).find((f) => f.endsWith(".js"));
   if (!main) throw new Error(`wrangler built nothing into ${dir}`);
   return { dir, main, bytes: readFileSync(join(dir, main)).byteLength };
