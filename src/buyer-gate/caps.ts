@@ -18,6 +18,21 @@ export interface CapUsage {
 /** How long to suggest waiting when the cap is full only because of reservations that may still be released. */
 const HELD_RETRY_SECONDS = 30;
 
+const keysMemo = new Map<string, { minute: number; keys: Record<CapWindow, string> }>();
+
+/**
+ * The cap window keys of `ms` in `timeZone`, remembered for the minute: every zone's windows
+ * turn on a whole minute, and a busy gate asks on every delivery.
+ */
+function keysAt(ms: number, timeZone: string): Record<CapWindow, string> {
+  const minute = Math.floor(ms / 60_000);
+  const hit = keysMemo.get(timeZone);
+  if (hit?.minute === minute) return hit.keys;
+  const keys = windowKeys(ms, timeZone);
+  keysMemo.set(timeZone, { minute, keys });
+  return keys;
+}
+
 /** One reservation as stored (the `reservations` table) and mirrored in memory. */
 interface ReservationRow {
   id: string;
@@ -98,7 +113,7 @@ export class Reservations {
   /** Used and left per window, as `status()` shows them. */
   usage(caps: CapsPolicy): Record<CapWindow, CapUsage> {
     const now = this.now();
-    const { used } = this.#used(windowKeys(now, caps.timezone), now);
+    const { used } = this.#used(keysAt(now, caps.timezone), now);
     const out = {} as Record<CapWindow, CapUsage>;
     for (const w of CAP_WINDOWS) {
       const limit = caps[w] ?? null;
@@ -135,7 +150,7 @@ export class Reservations {
     const now = this.now();
     const windows = CAP_WINDOWS.filter((w) => caps[w] !== undefined);
     if (windows.length > 0) {
-      const { used, committed } = this.#used(windowKeys(now, caps.timezone), now);
+      const { used, committed } = this.#used(keysAt(now, caps.timezone), now);
       for (const w of windows) {
         const limit = caps[w];
         if (limit !== undefined && used[w] >= limit) {
@@ -161,7 +176,7 @@ export class Reservations {
     const rows = this.#load();
     if (rows.get(id)?.state === "committed") return;
     const now = this.now();
-    const keys = windowKeys(now, caps.timezone);
+    const keys = keysAt(now, caps.timezone);
     this.sql.exec(
       `INSERT INTO reservations (id, state, hour_key, day_key, week_key, month_key, in_flight, expires_at, created_at)
        VALUES (?, 'held', ?, ?, ?, ?, 1, ?, ?)
