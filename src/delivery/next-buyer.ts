@@ -3,7 +3,7 @@ import { leadDb } from "../db/client";
 import { extendLease } from "../db/leads";
 import type { BuyerConfig } from "../integration/config";
 import { rankCandidates } from "./eligibility";
-import { leaseNeededUntil, type Run } from "./run";
+import { leaseNeededUntil, leaseNeedsKeepAlive, type Run } from "./run";
 
 /** The waterfall's next step. */
 export type NextBuyer =
@@ -57,8 +57,8 @@ export async function nextBuyer(run: Run, firstPass: boolean): Promise<NextBuyer
 
 /** A resumed delivery takes no claim: the lease is extended on its own, only when it would not outlast the call. */
 async function keepLease(run: Run, buyer: BuyerConfig, nowMs: number): Promise<void> {
+  if (!leaseNeedsKeepAlive(run.leaseUntilMs, buyer, nowMs)) return;
   const until = leaseNeededUntil(buyer, nowMs);
-  if (run.leaseUntilMs >= until) return;
   const d = leadDb(run.env, run.lead.id);
   await d.batch([extendLease(d, run.lead.id, run.owner, until)]);
   run.leaseUntilMs = until;
@@ -79,10 +79,16 @@ async function rankAndClaim(run: Run, held: Map<string, Claim>, nowMs: number): 
   for (const cand of candidates) {
     const existing = held.get(cand.buyer.id);
     const deliveryId = claimDeliveryId(existing, nowMs);
-    // The lease's keep-alive rides along: it must outlast this buyer's call and the settle after it.
-    const until = Math.max(run.leaseUntilMs, leaseNeededUntil(cand.buyer, nowMs));
-    const [taken] = await d.batch([claimStmt(d, lead.id, cand.buyer.id, lead.rounds, existing, deliveryId, nowMs), extendLease(d, lead.id, run.owner, until)]);
-    run.leaseUntilMs = until;
+    const claim = claimStmt(d, lead.id, cand.buyer.id, lead.rounds, existing, deliveryId, nowMs);
+    let taken: unknown[];
+    if (leaseNeedsKeepAlive(run.leaseUntilMs, cand.buyer, nowMs)) {
+      // The lease's keep-alive rides along: it must outlast this buyer's call and the settle after it.
+      const until = leaseNeededUntil(cand.buyer, nowMs);
+      [taken] = await d.batch([claim, extendLease(d, lead.id, run.owner, until)]);
+      run.leaseUntilMs = until;
+    } else {
+      [taken] = await d.batch([claim]);
+    }
     if (taken.length === 1) {
       held.set(cand.buyer.id, {
         buyerId: cand.buyer.id,

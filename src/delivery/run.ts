@@ -18,9 +18,18 @@ export interface Leased {
   lead: RoutingLead;
 }
 
-/** The lease must run at least this long before a call to `buyer` starts at `nowMs`. */
+/** Where a keep-alive puts the lease before a call to `buyer` at `nowMs`: past the call's timeout, with LEASE_MS to settle. */
 export function leaseNeededUntil(buyer: BuyerConfig, nowMs: number): number {
   return nowMs + LEASE_MS + (buyer.endpoint.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+}
+
+/**
+ * Whether a lease running until `leaseUntilMs` must be kept alive before that call: only when
+ * less than half of LEASE_MS would be left after the call's timeout. A lease just taken (or
+ * just extended) covers the next call, so most calls write no keep-alive at all.
+ */
+export function leaseNeedsKeepAlive(leaseUntilMs: number, buyer: BuyerConfig, nowMs: number): boolean {
+  return leaseUntilMs < leaseNeededUntil(buyer, nowMs) - LEASE_MS / 2;
 }
 
 /** How a waterfall runs: from the queue with retries, or for a source waiting in sync mode. */
