@@ -345,7 +345,7 @@ async function syncSection(a: Running, direct: RequestSpec): Promise<void> {
             : await runLoad({ concurrency, requests: per, seconds: 30, make: () => direct });
         // A sync lead whose attempt failed transiently is handed to the queue (202): counted and reported, not hidden.
         const bad = unexpected(res, (s) => s === 200, kind, 0.05);
-        if (bad > 0) notes.push(`sync c=${concurrency}: ${bad} of ${res.samples.length} ${kind} answers were not 200: ${res.odd.join(" | ")}`);
+        if (bad > 0) notes.push(`sync c=${concurrency}: ${bad} of ${res.samples.length} ${kind} answers were not 200 (${await whyQueued(a, res.odd)})`);
         (kind === "sync" ? syncMs : directMs).push(...res.samples.map((s) => s.ms));
       }
     }
@@ -365,6 +365,18 @@ async function syncSection(a: Running, direct: RequestSpec): Promise<void> {
   }
 }
 const syncOverhead = new Map<number, { p50: number; p99: number }>();
+
+/** What the attempts of sync leads handed to the queue recorded (their answers name the lead). */
+async function whyQueued(w: Running, answers: string[]): Promise<string> {
+  const ids = answers.map((a) => /"id":"(lead_[^"]+)"/.exec(a)?.[1]).filter((id): id is string => id !== undefined);
+  const rows = (
+    await w.db
+      .prepare("SELECT error_class AS cls, reason FROM delivery_attempts WHERE lead_id IN (SELECT value FROM json_each(?))")
+      .bind(JSON.stringify(ids))
+      .all<{ cls: string | null; reason: string | null }>()
+  ).results;
+  return rows.length ? rows.map((r) => `${r.cls}: ${r.reason}`).join("; ") : answers.join(" | ");
+}
 
 async function intakeSection(a: Running): Promise<void> {
   const rounds = QUICK ? 2 : 5;
