@@ -235,24 +235,24 @@ async function coldStartSection(prod: Bundle, compat: { date: string; flags: str
     result: "routes built on first request",
     target: "(reported)",
   });
-  const runs: { configWorkMs: number; steadyBuildMs: number }[] = [];
-  for (let i = 0; i < (QUICK ? 1 : 3); i++) {
+  const runs: { registryMs: number; compileMs: number; configWorkMs: number; firstBuildMs: number; steadyBuildMs: number }[] = [];
+  for (let i = 0; i < (QUICK ? 1 : 5); i++) {
     const out = await new Promise<string>((resolve, reject) => {
       const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "test/bench/config-work.ts")], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
       let s = "";
       child.stdout.on("data", (d: Buffer) => (s += String(d)));
       child.on("exit", (code) => (code === 0 ? resolve(s) : reject(new Error(`config-work exited with ${code}`))));
     });
-    runs.push(JSON.parse(out.trim().split("\n").pop() ?? "{}") as { configWorkMs: number; steadyBuildMs: number });
+    runs.push(JSON.parse(out.trim().split("\n").pop() ?? "{}") as (typeof runs)[number]);
   }
-  const cw = median(runs.map((r) => r.configWorkMs));
+  const m = (k: keyof (typeof runs)[number]) => median(runs.map((r) => r[k]));
   rows.push({
-    figure: "first delivery: config work (fresh V8)",
-    leadwire: `${fmt(cw, 2)} ms`,
-    baseline: `warm build ${fmt(median(runs.map((r) => r.steadyBuildMs)), 3)} ms`,
-    result: "registry + first compile",
+    figure: `first delivery: config work (fresh V8, median of ${runs.length})`,
+    leadwire: `${fmt(m("configWorkMs"), 2)} ms`,
+    baseline: `registry ${fmt(m("registryMs"), 2)} + compile ${fmt(m("compileMs"), 2)} ms`,
+    result: `then first build ${fmt(m("firstBuildMs"), 2)} ms (cold code), warm ${fmt(m("steadyBuildMs"), 3)} ms`,
     target: "≤ 5 ms",
-    ok: cw <= 5,
+    ok: m("configWorkMs") <= 5,
   });
 }
 
