@@ -21,6 +21,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { stopGroup } from "../../src/cli/lib/proc.mjs";
@@ -522,6 +523,7 @@ async function main(): Promise<void> {
   } finally {
     for (const w of workers) await w.close().catch(() => {});
     await stopGroup(mock.child, 5000);
+    for (const b of [prod, counted]) await rm(b.dir, { recursive: true, force: true });
   }
 
   if (process.env.BENCH_WRANGLER_DEV !== "0") {
