@@ -37,7 +37,12 @@ export default defineConfig({
             return {
               wrangler: { configPath: `${root}/wrangler.toml` },
               miniflare: {
+                // Two lead shards (issue 17): DB (main + shard 0) and DB_LEADS_1, both migrated by
+                // test/worker/setup.ts, so every lead-level query and every fan-out runs sharded.
+                d1Databases: { DB: "leadwire", DB_LEADS_1: "leadwire-leads-1" },
+                r2Buckets: ["ARCHIVE"],
                 bindings: {
+                  LEAD_SHARDS: "DB,DB_LEADS_1",
                   TEST_MIGRATIONS: migrations,
                   // The soak (test/worker/soak) reads the shared sample; `npm run soak` sets SOAK_LEADS=2000.
                   SOAK_SAMPLE: readFileSync(`${root}/test/fixtures/leads-sample.jsonl`, "utf8"),

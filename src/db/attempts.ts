@@ -19,19 +19,17 @@ export async function attemptsOf(env: DbEnv, leadId: string): Promise<AttemptRow
 
 /** The encrypted exact request of one attempt (compliance), searched over every lead database. */
 export async function attemptArchive(env: DbEnv, attemptId: string): Promise<{ requestEncrypted: string | null; keyId: string | null } | undefined> {
-  for (const d of leadDbs(env)) {
-    const row = await d.select({ requestEncrypted: A.requestEncrypted, keyId: A.keyId }).from(A).where(eq(A.id, attemptId)).get();
-    if (row) return row;
-  }
-  return undefined;
+  const rows = await Promise.all(
+    leadDbs(env).map((d) => d.select({ requestEncrypted: A.requestEncrypted, keyId: A.keyId }).from(A).where(eq(A.id, attemptId)).get()),
+  );
+  return rows.find((r) => r !== undefined);
 }
 
 /** The most recent attempts that did not end accepted or pending (diagnostics). */
 export async function recentFailedAttempts(env: DbEnv, limit: number) {
-  const rows = [];
-  for (const d of leadDbs(env)) {
-    rows.push(
-      ...(await d
+  const per = await Promise.all(
+    leadDbs(env).map((d) =>
+      d
         .select({
           id: A.id,
           leadId: A.leadId,
@@ -46,8 +44,11 @@ export async function recentFailedAttempts(env: DbEnv, limit: number) {
         .from(A)
         .where(notInArray(A.outcome, ["accepted", "pending"]))
         .orderBy(desc(A.createdAt))
-        .limit(limit)),
-    );
-  }
-  return rows.sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, limit);
+        .limit(limit),
+    ),
+  );
+  return per
+    .flat()
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+    .slice(0, limit);
 }

@@ -1,12 +1,11 @@
 import { eq } from "drizzle-orm";
-import { type Db, type DbEnv, isoAt, mainDb, schema } from "./client";
+import { allDatabases, type Db, type DbEnv, dbOf, isoAt, mainDb, schema } from "./client";
 
 const O = schema.buyerOverrides;
 
 /**
  * The paused-buyers query, batchable into the waterfall's lease and settle round trips (which
- * run it on the lead's database: one D1 today; a sharded layout keeps this small table in
- * every lead database or reads it apart).
+ * run it on the lead's database: this small table is written to every database, see pauseBuyer).
  */
 export function pausedQuery(d: Db) {
   return d.select({ buyerId: O.buyerId }).from(O).where(eq(O.status, "paused"));
@@ -23,16 +22,20 @@ export async function buyerOverrides(env: DbEnv): Promise<Map<string, { status: 
   return new Map(rows.map((r) => [r.buyerId, { status: r.status, reason: r.reason }]));
 }
 
-/** Pauses a buyer until an operator resumes it. */
+/** Pauses a buyer until an operator resumes it: in every database, since each lead shard's routing reads its own copy. */
 export async function pauseBuyer(env: DbEnv, buyerId: string, reason: string, nowMs: number): Promise<void> {
   const at = isoAt(nowMs);
-  await mainDb(env)
-    .insert(O)
-    .values({ buyerId, status: "paused", reason, updatedAt: at })
-    .onConflictDoUpdate({ target: O.buyerId, set: { status: "paused", reason, updatedAt: at } });
+  await Promise.all(
+    allDatabases(env).map((d1) =>
+      dbOf(d1)
+        .insert(O)
+        .values({ buyerId, status: "paused", reason, updatedAt: at })
+        .onConflictDoUpdate({ target: O.buyerId, set: { status: "paused", reason, updatedAt: at } }),
+    ),
+  );
 }
 
-/** Lifts an operator pause. */
+/** Lifts an operator pause, in every database. */
 export async function resumeBuyer(env: DbEnv, buyerId: string): Promise<void> {
-  await mainDb(env).delete(O).where(eq(O.buyerId, buyerId));
+  await Promise.all(allDatabases(env).map((d1) => dbOf(d1).delete(O).where(eq(O.buyerId, buyerId))));
 }

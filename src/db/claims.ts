@@ -180,27 +180,31 @@ export async function findClaimByRef(
   const conds = [ref.deliveryId ? eq(C.deliveryId, ref.deliveryId) : undefined, ref.buyerLeadId ? eq(C.buyerLeadId, ref.buyerLeadId) : undefined];
   for (const cond of conds) {
     if (!cond) continue;
-    for (const d of leadDbs(env)) {
-      const row = await d
-        .select({
-          leadId: C.leadId,
-          buyerId: C.buyerId,
-          deliveryId: C.deliveryId,
-          state: C.state,
-          price: C.price,
-          sourceId: L.sourceId,
-          soldPrice: L.soldPrice,
-          soldBuyerId: L.soldBuyerId,
-          leadStatus: L.status,
-          leadTest: L.test,
-          soldAt: sql<string>`CASE WHEN ${L.soldBuyerId} = ${C.buyerId} AND ${L.finalizedAt} IS NOT NULL THEN ${L.finalizedAt} ELSE ${C.updatedAt} END`,
-        })
-        .from(C)
-        .innerJoin(L, eq(L.id, C.leadId))
-        .where(and(eq(C.buyerId, buyerId), cond))
-        .get();
-      if (row) return row;
-    }
+    // Every shard at once: a delivery id does not say which shard its lead is on.
+    const rows = await Promise.all(
+      leadDbs(env).map((d) =>
+        d
+          .select({
+            leadId: C.leadId,
+            buyerId: C.buyerId,
+            deliveryId: C.deliveryId,
+            state: C.state,
+            price: C.price,
+            sourceId: L.sourceId,
+            soldPrice: L.soldPrice,
+            soldBuyerId: L.soldBuyerId,
+            leadStatus: L.status,
+            leadTest: L.test,
+            soldAt: sql<string>`CASE WHEN ${L.soldBuyerId} = ${C.buyerId} AND ${L.finalizedAt} IS NOT NULL THEN ${L.finalizedAt} ELSE ${C.updatedAt} END`,
+          })
+          .from(C)
+          .innerJoin(L, eq(L.id, C.leadId))
+          .where(and(eq(C.buyerId, buyerId), cond))
+          .get(),
+      ),
+    );
+    const row = rows.find((r) => r !== undefined);
+    if (row) return row;
   }
   return undefined;
 }
@@ -234,9 +238,8 @@ export function expiredAcksQuery(d: Db, nowMs: number, limit: number) {
 
 /** Pending deliveries whose buyer never called back before the acknowledgement timeout. */
 export async function expiredAcks(env: DbEnv, nowMs: number, limit: number): Promise<{ leadId: string; buyerId: string; deliveryId: string }[]> {
-  const out: { leadId: string; buyerId: string; deliveryId: string }[] = [];
-  for (const d of leadDbs(env)) out.push(...(await expiredAcksQuery(d, nowMs, limit)));
-  return out;
+  const per = await Promise.all(leadDbs(env).map((d) => expiredAcksQuery(d, nowMs, limit)));
+  return per.flat().slice(0, limit);
 }
 
 /** pending → expired: no callback came in time. */

@@ -1,13 +1,14 @@
 import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
 import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
 import * as schema from "./schema";
+import { type ShardEnv, shardBindings, shardIndex } from "./shards";
 
 export type Db = DrizzleD1Database<typeof schema>;
 /** One statement that can go into a batch (one round trip, one transaction). */
 export type Stmt = BatchItem<"sqlite">;
 
-/** The bindings the data layer reads. */
-export interface DbEnv {
+/** The bindings the data layer reads: the main database `DB` and the lead shards `LEAD_SHARDS` names (see shards.ts). */
+export interface DbEnv extends ShardEnv {
   DB: D1Database;
 }
 
@@ -28,8 +29,14 @@ export function dbOf(d1: D1Database): Db {
  * attempts. Every lead-level read and write goes through here, so the lead tables can be
  * spread over several databases by a stable key of the lead id.
  */
-export function leadDb(env: DbEnv, _leadId: string): Db {
-  return dbOf(env.DB);
+export function leadDb(env: DbEnv, leadId: string): Db {
+  return dbOf(leadBinding(env, leadId));
+}
+
+/** The D1 binding of a lead's shard (see shards.ts for the key). */
+export function leadBinding(env: DbEnv, leadId: string): D1Database {
+  const shards = shardBindings(env);
+  return shards[shardIndex(leadId, shards.length)] ?? env.DB;
 }
 
 /** The database of platform-wide rows: sources, buyer overrides, alerts, webhook events, dead letters. */
@@ -37,9 +44,14 @@ export function mainDb(env: DbEnv): Db {
   return dbOf(env.DB);
 }
 
-/** Every database that holds leads, for the few reads across leads (sweeps, reports). */
+/** Every database that holds leads, shard 0 first, for the few reads across leads (sweeps, reports): callers query them in parallel. */
 export function leadDbs(env: DbEnv): Db[] {
-  return [dbOf(env.DB)];
+  return shardBindings(env).map(dbOf);
+}
+
+/** The same query on every lead shard at once, the answers in shard order. */
+export function onEveryShard<T>(env: DbEnv, q: (d: Db, shard: number) => Promise<T>): Promise<T[]> {
+  return Promise.all(leadDbs(env).map((d, i) => q(d, i)));
 }
 
 /**
@@ -47,7 +59,14 @@ export function leadDbs(env: DbEnv): Db[] {
  * that report D1's own `rows_read` (rollups) and the few maintenance statements over all of them.
  */
 export function allDatabases(env: DbEnv): D1Database[] {
-  return [env.DB];
+  const out = [env.DB];
+  for (const b of shardBindings(env)) if (!out.includes(b)) out.push(b);
+  return out;
+}
+
+/** The lead shard (0 … N-1) a lead lives on. */
+export function leadShard(env: DbEnv, leadId: string): number {
+  return shardIndex(leadId, shardBindings(env).length);
 }
 
 /** Runs statements as one batch: one round trip, all or nothing. */

@@ -1,6 +1,6 @@
 import { and, eq, notExists, sql } from "drizzle-orm";
 import { returnClaim } from "./claims";
-import { type DbEnv, isoAt, leadDb, schema } from "./client";
+import { allDatabases, changed, type DbEnv, dbOf, isoAt, leadBinding, leadDb, schema } from "./client";
 import { leadVerticalKey, rollupStmt } from "./rollups";
 import { timelineEvent } from "./timeline";
 
@@ -13,6 +13,26 @@ const FB = schema.feedback;
 /** quality_score moved by `delta`, kept within 0–100. */
 function movedScore(delta: number) {
   return sql`MAX(0, MIN(100, ${S.qualityScore} + ${delta}))`;
+}
+
+/**
+ * The source's score moved in the databases other than the lead's (each lead shard keeps a copy
+ * of sources, see shards.ts): done after the lead's batch, and only when that batch inserted
+ * the feedback or return row, so a repeated message moves no copy twice. A crash between the
+ * two leaves the other copies one step behind (the score is a routing hint, not money).
+ */
+async function moveScoreElsewhere(env: DbEnv, leadDbBinding: D1Database, sourceId: string, delta: number): Promise<void> {
+  if (delta === 0) return;
+  await Promise.all(
+    allDatabases(env)
+      .filter((d1) => d1 !== leadDbBinding)
+      .map((d1) =>
+        dbOf(d1)
+          .update(S)
+          .set({ qualityScore: movedScore(delta) })
+          .where(eq(S.id, sourceId)),
+      ),
+  );
 }
 
 interface Effect {
@@ -62,7 +82,7 @@ export async function recordConversion(env: DbEnv, e: Effect & { revenue: number
 /** Quality feedback: the row, the source's score moved (only by the batch that inserts the row), the timeline. */
 export async function recordFeedback(env: DbEnv, e: Effect & { kind: string; delta: number }): Promise<void> {
   const d = leadDb(env, e.leadId);
-  await d.batch([
+  const res = await d.batch([
     d
       .update(S)
       .set({ qualityScore: movedScore(e.delta) })
@@ -80,6 +100,7 @@ export async function recordFeedback(env: DbEnv, e: Effect & { kind: string; del
       nowMs: e.nowMs,
     }),
   ]);
+  if (changed(res[1]) > 0) await moveScoreElsewhere(env, leadBinding(env, e.leadId), e.sourceId, e.delta);
 }
 
 /**
@@ -97,7 +118,7 @@ export async function recordReturn(env: DbEnv, e: Effect & { reasonCode: string;
         .where(and(eq(R.leadId, e.leadId), eq(R.buyerId, e.buyerId))),
     );
   const at = isoAt(e.nowMs);
-  await d.batch([
+  const res = await d.batch([
     d
       .update(S)
       .set({ qualityScore: movedScore(e.scoreDelta) })
@@ -128,4 +149,5 @@ export async function recordReturn(env: DbEnv, e: Effect & { reasonCode: string;
       nowMs: e.nowMs,
     }),
   ]);
+  if (changed(res[5]) > 0) await moveScoreElsewhere(env, leadBinding(env, e.leadId), e.sourceId, e.scoreDelta);
 }

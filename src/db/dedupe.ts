@@ -61,49 +61,62 @@ export interface EarlierLead {
 /** Leads of this vertical with the same phone or e-mail hash received since `sinceMs`, newest first. */
 export async function earlierLeads(env: DbEnv, vertical: string, hashes: LeadHash[], sinceMs: number, limit = 10): Promise<EarlierLead[]> {
   if (hashes.length === 0) return [];
-  const out: EarlierLead[] = [];
-  for (const d of leadDbs(env)) {
-    const rows = await d
-      .select({
-        leadId: H.leadId,
-        kind: H.kind,
-        createdAt: H.createdAt,
-        sourceId: L.sourceId,
-        externalId: L.externalId,
-        idempotencyKey: L.idempotencyKey,
-      })
-      .from(H)
-      .leftJoin(L, eq(L.id, H.leadId))
-      .where(and(eq(H.vertical, vertical), or(...hashes.map((h) => and(eq(H.kind, h.kind), eq(H.hash, h.hash)))), gte(H.createdAt, isoAt(sinceMs))))
-      .orderBy(desc(H.createdAt))
-      .limit(limit);
-    for (const r of rows) out.push({ ...r, receivedAtMs: Date.parse(r.createdAt) });
-  }
-  return out.sort((a, b) => b.receivedAtMs - a.receivedAtMs);
+  // The earlier lead may live on any shard: every shard at once, merged newest first.
+  const per = await Promise.all(
+    leadDbs(env).map((d) =>
+      d
+        .select({
+          leadId: H.leadId,
+          kind: H.kind,
+          createdAt: H.createdAt,
+          sourceId: L.sourceId,
+          externalId: L.externalId,
+          idempotencyKey: L.idempotencyKey,
+        })
+        .from(H)
+        .leftJoin(L, eq(L.id, H.leadId))
+        .where(and(eq(H.vertical, vertical), or(...hashes.map((h) => and(eq(H.kind, h.kind), eq(H.hash, h.hash)))), gte(H.createdAt, isoAt(sinceMs))))
+        .orderBy(desc(H.createdAt))
+        .limit(limit),
+    ),
+  );
+  const out: EarlierLead[] = per.flat().map((r) => ({ ...r, receivedAtMs: Date.parse(r.createdAt) }));
+  return out.sort((a, b) => b.receivedAtMs - a.receivedAtMs).slice(0, limit);
 }
 
 /**
  * Buyers (among `buyerIds`) that bought a lead with the same phone or e-mail hash as this lead,
  * in its vertical, since `sinceMs` — with when each last bought one. Reads only hashes and
- * claims, so it works after the earlier leads' personal data was purged.
+ * claims, so it works after the earlier leads' personal data was purged. The lead's own hashes
+ * come from its shard; the earlier leads may live on any shard, so every shard is asked at once
+ * (each joins its own hashes to its own claims) and the answers merged.
  */
 export async function buyersWhoBoughtDuplicate(env: DbEnv, leadId: string, buyerIds: string[], sinceMs: number): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   if (buyerIds.length === 0) return out;
-  const O = sql`other`;
-  const d = leadDb(env, leadId);
-  const rows = await d.all<{ buyer_id: string; bought_at: string }>(sql`
+  const mine = await leadDb(env, leadId).select({ vertical: H.vertical, kind: H.kind, hash: H.hash }).from(H).where(eq(H.leadId, leadId));
+  if (mine.length === 0) return out;
+  const buyers = sql.join(
+    buyerIds.map((b) => sql`${b}`),
+    sql`, `,
+  );
+  const same = sql.join(
+    mine.map((h) => sql`(${H.vertical} = ${h.vertical} AND ${H.kind} = ${h.kind} AND ${H.hash} = ${h.hash})`),
+    sql` OR `,
+  );
+  const per = await Promise.all(
+    leadDbs(env).map((d) =>
+      d.all<{ buyer_id: string; bought_at: string }>(sql`
     SELECT ${C.buyerId} AS buyer_id, MAX(${C.updatedAt}) AS bought_at
-    FROM ${H} AS mine
-    JOIN ${H} AS ${O} ON other.vertical = mine.vertical AND other.kind = mine.kind AND other.hash = mine.hash
-      AND other.lead_id <> mine.lead_id AND other.created_at >= ${isoAt(sinceMs)}
-    JOIN ${C} ON ${C.leadId} = other.lead_id AND ${C.state} IN ('accepted', 'returned')
-      AND ${C.buyerId} IN (${sql.join(
-        buyerIds.map((b) => sql`${b}`),
-        sql`, `,
-      )})
-    WHERE mine.lead_id = ${leadId}
-    GROUP BY ${C.buyerId}`);
-  for (const r of rows) out.set(r.buyer_id, Date.parse(r.bought_at));
+    FROM ${H}
+    JOIN ${C} ON ${C.leadId} = ${H.leadId} AND ${C.state} IN ('accepted', 'returned') AND ${C.buyerId} IN (${buyers})
+    WHERE (${same}) AND ${H.leadId} <> ${leadId} AND ${H.createdAt} >= ${isoAt(sinceMs)}
+    GROUP BY ${C.buyerId}`),
+    ),
+  );
+  for (const r of per.flat()) {
+    const at = Date.parse(r.bought_at);
+    out.set(r.buyer_id, Math.max(out.get(r.buyer_id) ?? 0, at));
+  }
   return out;
 }

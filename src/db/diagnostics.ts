@@ -38,11 +38,12 @@ export interface FailureRow {
 export async function findFailures(env: DbEnv, f: FailureFilter): Promise<{ rows: FailureRow[]; scanned: number }> {
   const out: FailureRow[] = [];
   let scanned = 0;
-  for (const d of leadDbs(env)) {
-    const inner = sql`SELECT * FROM ${A} WHERE ${A.createdAt} >= ${isoAt(f.fromMs)} AND ${A.createdAt} < ${isoAt(f.toMs)}${
-      f.buyerId ? sql` AND ${A.buyerId} = ${f.buyerId}` : sql``
-    } ORDER BY ${A.createdAt} DESC LIMIT ${f.scanLimit}`;
-    const rows = await d.all<FailureRow & { scanned: number }>(sql`SELECT a.id AS id, a.lead_id AS leadId, a.buyer_id AS buyerId, l.source_id AS sourceId,
+  const per = await Promise.all(
+    leadDbs(env).map((d) => {
+      const inner = sql`SELECT * FROM ${A} WHERE ${A.createdAt} >= ${isoAt(f.fromMs)} AND ${A.createdAt} < ${isoAt(f.toMs)}${
+        f.buyerId ? sql` AND ${A.buyerId} = ${f.buyerId}` : sql``
+      } ORDER BY ${A.createdAt} DESC LIMIT ${f.scanLimit}`;
+      return d.all<FailureRow & { scanned: number }>(sql`SELECT a.id AS id, a.lead_id AS leadId, a.buyer_id AS buyerId, l.source_id AS sourceId,
         a.attempt AS attempt, a.status_code AS statusCode, a.outcome AS outcome, a.error_class AS errorClass, a.reason AS reason,
         a.elapsed_ms AS elapsedMs, a.created_at AS createdAt, (SELECT COUNT(*) FROM (${inner})) AS scanned
       FROM (${inner}) a LEFT JOIN ${L} l ON l.id = a.lead_id
@@ -50,6 +51,9 @@ export async function findFailures(env: DbEnv, f: FailureFilter): Promise<{ rows
         f.sourceId ? sql` AND l.source_id = ${f.sourceId}` : sql``
       }
       ORDER BY a.created_at DESC LIMIT ${f.limit}`);
+    }),
+  );
+  for (const rows of per) {
     for (const r of rows) {
       scanned = Math.max(scanned, Number(r.scanned));
       const { scanned: _s, ...row } = r;
@@ -65,12 +69,16 @@ export async function findFailures(env: DbEnv, f: FailureFilter): Promise<{ rows
  * backlog rule costs the same at any volume.
  */
 export async function overdueLeads(env: DbEnv, nowMs: number, cap: number): Promise<number> {
-  let n = 0;
-  for (const d of leadDbs(env)) {
-    const [row] = await d.all<{ n: number }>(sql`SELECT
+  const per = await Promise.all(
+    leadDbs(env).map(async (d) => {
+      const [row] = await d.all<{ n: number }>(sql`SELECT
       (SELECT COUNT(*) FROM (SELECT 1 FROM ${L} WHERE ${L.status} = 'received' AND ${L.createdAt} < ${isoAt(nowMs - 120_000)} LIMIT ${cap})) +
       (SELECT COUNT(*) FROM (SELECT 1 FROM ${L} WHERE ${L.status} = 'queued' AND ${L.nextAttemptAt} < ${isoAt(nowMs - 300_000)} LIMIT ${cap})) AS n`);
-    n += Number(row?.n ?? 0);
-  }
-  return Math.min(n, cap);
+      return Number(row?.n ?? 0);
+    }),
+  );
+  return Math.min(
+    per.reduce((a, b) => a + b, 0),
+    cap,
+  );
 }

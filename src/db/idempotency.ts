@@ -12,13 +12,15 @@ export async function leadByIdempotencyKey(
   sourceId: string,
   key: string,
 ): Promise<{ id: string; data: NormalizedLead; status: LeadStatus; idempotencyHash: string | null; raw: unknown } | undefined> {
-  for (const d of leadDbs(env)) {
-    const row = await d
-      .select({ id: L.id, data: L.data, status: L.status, idempotencyHash: L.idempotencyHash, raw: L.raw })
-      .from(L)
-      .where(and(eq(L.sourceId, sourceId), eq(L.idempotencyKey, key)))
-      .get();
-    if (row) return { ...row, data: await openLead(env, row.data), raw: await openJson<unknown>(env, row.raw) };
-  }
-  return undefined;
+  const rows = await Promise.all(
+    leadDbs(env).map((d) =>
+      d
+        .select({ id: L.id, data: L.data, status: L.status, idempotencyHash: L.idempotencyHash, raw: L.raw })
+        .from(L)
+        .where(and(eq(L.sourceId, sourceId), eq(L.idempotencyKey, key)))
+        .get(),
+    ),
+  );
+  const row = rows.find((r) => r !== undefined);
+  return row ? { ...row, data: await openLead(env, row.data), raw: await openJson<unknown>(env, row.raw) } : undefined;
 }

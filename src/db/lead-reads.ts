@@ -15,19 +15,23 @@ export async function findLeadByKeys(
   sourceId: string,
   keys: { idempotencyKey?: string | undefined; externalId?: string | undefined },
 ): Promise<{ id: string; data: NormalizedLead; status: LeadStatus } | undefined> {
-  for (const d of leadDbs(env)) {
-    const by = [
-      keys.idempotencyKey ? eq(L.idempotencyKey, keys.idempotencyKey) : undefined,
-      keys.externalId ? eq(L.externalId, keys.externalId) : undefined,
-    ].filter((c) => c !== undefined);
-    for (const cond of by) {
-      const row = await d
-        .select({ id: L.id, data: L.data, status: L.status })
-        .from(L)
-        .where(and(eq(L.sourceId, sourceId), cond))
-        .get();
-      if (row) return { id: row.id, data: await openLead(env, row.data), status: row.status };
-    }
+  const by = [
+    keys.idempotencyKey ? eq(L.idempotencyKey, keys.idempotencyKey) : undefined,
+    keys.externalId ? eq(L.externalId, keys.externalId) : undefined,
+  ].filter((c) => c !== undefined);
+  // Every shard at once (a key pins its lead's shard, but a lead stored under the other key may be elsewhere).
+  for (const cond of by) {
+    const rows = await Promise.all(
+      leadDbs(env).map((d) =>
+        d
+          .select({ id: L.id, data: L.data, status: L.status })
+          .from(L)
+          .where(and(eq(L.sourceId, sourceId), cond))
+          .get(),
+      ),
+    );
+    const row = rows.find((r) => r !== undefined);
+    if (row) return { id: row.id, data: await openLead(env, row.data), status: row.status };
   }
   return undefined;
 }

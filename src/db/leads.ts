@@ -411,7 +411,6 @@ export function sweepQuery(d: Db, q: SweepQuery) {
 
 /** Leads that need the sweep: still `received` after intake, a lapsed lease, or queued long past due. */
 export async function leadsNeedingSweep(env: DbEnv, q: SweepQuery): Promise<string[]> {
-  const out: string[] = [];
-  for (const d of leadDbs(env)) for (const r of await sweepQuery(d, q)) out.push(r.id);
-  return out;
+  const per = await Promise.all(leadDbs(env).map((d) => sweepQuery(d, q)));
+  return per.flat().map((r) => r.id);
 }

@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, isNull, lt } from "drizzle-orm";
 import { redact, redactString } from "../observability/redact";
-import { type DbEnv, isoAt, leadDbs, mainDb, schema } from "./client";
+import { type Db, type DbEnv, isoAt, leadDbs, mainDb, schema } from "./client";
 
 const L = schema.leads;
 const A = schema.deliveryAttempts;
@@ -42,63 +42,79 @@ export async function purgePersonalData(env: DbEnv, q: { beforeMs: number; limit
   const before = isoAt(q.beforeMs);
   const now = isoAt(q.nowMs);
   const report: PurgeReport = { leads: 0, attempts: 0, webhookEvents: 0, deadLetters: 0 };
-  for (const d of leadDbs(env)) {
-    const ids = (
-      await d
-        .select({ id: L.id })
-        .from(L)
-        .where(and(isNull(L.purgedAt), lt(L.createdAt, before)))
-        .orderBy(asc(L.createdAt))
-        .limit(Math.min(q.limit, MAX_IDS))
-    ).map((r) => r.id);
-    if (ids.length > 0) {
-      const [events, claims] = await Promise.all([
-        d.select({ id: E.id, data: E.data }).from(E).where(inArray(E.leadId, ids)),
-        d.select({ leadId: C.leadId, buyerId: C.buyerId, reason: C.reason }).from(C).where(inArray(C.leadId, ids)),
-      ]);
-      const fixes = [
-        ...events
-          .map((e) => ({ e, masked: JSON.stringify(redact(JSON.parse(e.data) as unknown)) }))
-          .filter(({ e, masked }) => masked !== e.data)
-          .map(({ e, masked }) => d.update(E).set({ data: masked }).where(eq(E.id, e.id))),
-        ...claims
-          .filter((c) => c.reason !== null && redactString(c.reason) !== c.reason)
-          .map((c) =>
-            d
-              .update(C)
-              .set({ reason: redactString(c.reason ?? "") })
-              .where(and(eq(C.leadId, c.leadId), eq(C.buyerId, c.buyerId))),
-          ),
-      ];
-      const res = await d.batch([
-        d
-          .update(L)
-          .set({ data: PURGED, raw: PURGED, purgedAt: now })
-          .where(and(inArray(L.id, ids), isNull(L.purgedAt))),
-        ...fixes,
-      ]);
-      report.leads += res[0].meta.changes ?? 0;
-    }
+  // Every lead shard at once, each in its own bounded step.
+  const shards = await Promise.all(leadDbs(env).map((d) => purgeShard(d, before, now, q.limit)));
+  for (const r of shards) {
+    report.leads += r.leads;
+    report.attempts += r.attempts;
+  }
+  return purgeMain(env, report, before, now, q.limit);
+}
 
-    const [att] = await d.batch([
-      d
-        .update(A)
-        .set({ requestMasked: PURGED, requestEncrypted: null, keyId: null, responseBody: null, purgedAt: now })
-        .where(
-          inArray(
-            A.id,
-            d
-              .select({ id: A.id })
-              .from(A)
-              .where(and(isNull(A.purgedAt), lt(A.createdAt, before)))
-              .orderBy(asc(A.createdAt))
-              .limit(q.limit),
-          ),
-        ),
+/** One lead shard's step of purgePersonalData. */
+async function purgeShard(d: Db, before: string, now: string, limit: number): Promise<{ leads: number; attempts: number }> {
+  const report = { leads: 0, attempts: 0 };
+  const q = { limit };
+  const ids = (
+    await d
+      .select({ id: L.id })
+      .from(L)
+      .where(and(isNull(L.purgedAt), lt(L.createdAt, before)))
+      .orderBy(asc(L.createdAt))
+      .limit(Math.min(q.limit, MAX_IDS))
+  ).map((r) => r.id);
+  if (ids.length > 0) {
+    const [events, claims] = await Promise.all([
+      d.select({ id: E.id, data: E.data }).from(E).where(inArray(E.leadId, ids)),
+      d.select({ leadId: C.leadId, buyerId: C.buyerId, reason: C.reason }).from(C).where(inArray(C.leadId, ids)),
     ]);
-    report.attempts += att.meta.changes ?? 0;
+    const fixes = [
+      ...events
+        .map((e) => ({ e, masked: JSON.stringify(redact(JSON.parse(e.data) as unknown)) }))
+        .filter(({ e, masked }) => masked !== e.data)
+        .map(({ e, masked }) => d.update(E).set({ data: masked }).where(eq(E.id, e.id))),
+      ...claims
+        .filter((c) => c.reason !== null && redactString(c.reason) !== c.reason)
+        .map((c) =>
+          d
+            .update(C)
+            .set({ reason: redactString(c.reason ?? "") })
+            .where(and(eq(C.leadId, c.leadId), eq(C.buyerId, c.buyerId))),
+        ),
+    ];
+    const res = await d.batch([
+      d
+        .update(L)
+        .set({ data: PURGED, raw: PURGED, purgedAt: now })
+        .where(and(inArray(L.id, ids), isNull(L.purgedAt))),
+      ...fixes,
+    ]);
+    report.leads += res[0].meta.changes ?? 0;
   }
 
+  const [att] = await d.batch([
+    d
+      .update(A)
+      .set({ requestMasked: PURGED, requestEncrypted: null, keyId: null, responseBody: null, purgedAt: now })
+      .where(
+        inArray(
+          A.id,
+          d
+            .select({ id: A.id })
+            .from(A)
+            .where(and(isNull(A.purgedAt), lt(A.createdAt, before)))
+            .orderBy(asc(A.createdAt))
+            .limit(q.limit),
+        ),
+      ),
+  ]);
+  report.attempts += att.meta.changes ?? 0;
+  return report;
+}
+
+/** The main database's step of purgePersonalData: buyers' callbacks and dead letters. */
+async function purgeMain(env: DbEnv, report: PurgeReport, before: string, now: string, limit: number): Promise<PurgeReport> {
+  const q = { limit };
   const m = mainDb(env);
   const [hooks, dead] = await m.batch([
     m
@@ -134,26 +150,35 @@ export interface ExpiryReport {
 export async function deleteExpiredRecords(env: DbEnv, q: { beforeMs: number; limit: number }): Promise<ExpiryReport> {
   const before = isoAt(q.beforeMs);
   const report: ExpiryReport = { attempts: 0, leads: 0 };
-  for (const d of leadDbs(env)) {
-    const [att] = await d.batch([
-      d.delete(A).where(inArray(A.id, d.select({ id: A.id }).from(A).where(lt(A.createdAt, before)).orderBy(asc(A.createdAt)).limit(q.limit))),
-    ]);
-    report.attempts += att.meta.changes ?? 0;
-    const ids = (await d.select({ id: L.id }).from(L).where(lt(L.createdAt, before)).orderBy(asc(L.createdAt)).limit(Math.min(q.limit, MAX_IDS))).map(
-      (r) => r.id,
-    );
-    if (ids.length === 0) continue;
-    const res = await d.batch([
-      d.delete(A).where(inArray(A.leadId, ids)),
-      d.delete(E).where(inArray(E.leadId, ids)),
-      d.delete(C).where(inArray(C.leadId, ids)),
-      d.delete(H).where(inArray(H.leadId, ids)),
-      d.delete(RT).where(inArray(RT.leadId, ids)),
-      d.delete(CV).where(inArray(CV.leadId, ids)),
-      d.delete(FB).where(inArray(FB.leadId, ids)),
-      d.delete(L).where(inArray(L.id, ids)),
-    ]);
-    report.leads += res[7].meta.changes ?? 0;
+  for (const r of await Promise.all(leadDbs(env).map((d) => expireShard(d, before, q.limit)))) {
+    report.attempts += r.attempts;
+    report.leads += r.leads;
   }
+  return report;
+}
+
+/** One lead shard's step of deleteExpiredRecords. */
+async function expireShard(d: Db, before: string, limit: number): Promise<ExpiryReport> {
+  const report: ExpiryReport = { attempts: 0, leads: 0 };
+  const q = { limit };
+  const [att] = await d.batch([
+    d.delete(A).where(inArray(A.id, d.select({ id: A.id }).from(A).where(lt(A.createdAt, before)).orderBy(asc(A.createdAt)).limit(q.limit))),
+  ]);
+  report.attempts += att.meta.changes ?? 0;
+  const ids = (await d.select({ id: L.id }).from(L).where(lt(L.createdAt, before)).orderBy(asc(L.createdAt)).limit(Math.min(q.limit, MAX_IDS))).map(
+    (r) => r.id,
+  );
+  if (ids.length === 0) return report;
+  const res = await d.batch([
+    d.delete(A).where(inArray(A.leadId, ids)),
+    d.delete(E).where(inArray(E.leadId, ids)),
+    d.delete(C).where(inArray(C.leadId, ids)),
+    d.delete(H).where(inArray(H.leadId, ids)),
+    d.delete(RT).where(inArray(RT.leadId, ids)),
+    d.delete(CV).where(inArray(CV.leadId, ids)),
+    d.delete(FB).where(inArray(FB.leadId, ids)),
+    d.delete(L).where(inArray(L.id, ids)),
+  ]);
+  report.leads += res[7].meta.changes ?? 0;
   return report;
 }

@@ -166,11 +166,16 @@ export async function readRollups(env: DbEnv, grain: Grain, fromMs: number, toMs
   const rows: RollupRow[] = [];
   let read = 0;
   const dimFilter = dims && dims.length > 0 ? ` AND dim IN (${dims.map((x) => `'${x}'`).join(", ")})` : "";
-  for (const db of rollupDatabases(env)) {
-    const res = await db
-      .prepare(`SELECT * FROM rollups WHERE grain = ?1 AND bucket >= ?2 AND bucket < ?3${dimFilter}`)
-      .bind(grain, isoAt(fromMs), isoAt(toMs))
-      .all<Record<string, unknown>>();
+  // Every database at once; rows of the same bucket and key from two shards are summed by the readers (sumByKey).
+  const answers = await Promise.all(
+    rollupDatabases(env).map((db) =>
+      db
+        .prepare(`SELECT * FROM rollups WHERE grain = ?1 AND bucket >= ?2 AND bucket < ?3${dimFilter}`)
+        .bind(grain, isoAt(fromMs), isoAt(toMs))
+        .all<Record<string, unknown>>(),
+    ),
+  );
+  for (const res of answers) {
     read += rowsRead(res.meta);
     for (const r of res.results) {
       const counts = emptyCounts();
@@ -218,23 +223,25 @@ export async function readRefusals(env: DbEnv, grain: Grain, fromMs: number, toM
  */
 export async function pruneRollups(env: DbEnv, q: { minuteBeforeMs: number; hourBeforeMs: number; limit: number }): Promise<number> {
   let n = 0;
-  for (const db of rollupDatabases(env)) {
-    const res = await db.batch([
-      db
-        .prepare("DELETE FROM rollups WHERE rowid IN (SELECT rowid FROM rollups WHERE grain = 'm' AND bucket < ?1 LIMIT ?2)")
-        .bind(isoAt(q.minuteBeforeMs), q.limit),
-      db
-        .prepare("DELETE FROM rollups WHERE rowid IN (SELECT rowid FROM rollups WHERE grain = 'h' AND bucket < ?1 LIMIT ?2)")
-        .bind(isoAt(q.hourBeforeMs), q.limit),
-      db
-        .prepare("DELETE FROM refusal_rollups WHERE rowid IN (SELECT rowid FROM refusal_rollups WHERE grain = 'm' AND bucket < ?1 LIMIT ?2)")
-        .bind(isoAt(q.minuteBeforeMs), q.limit),
-      db
-        .prepare("DELETE FROM refusal_rollups WHERE rowid IN (SELECT rowid FROM refusal_rollups WHERE grain = 'h' AND bucket < ?1 LIMIT ?2)")
-        .bind(isoAt(q.hourBeforeMs), q.limit),
-    ]);
-    for (const r of res) n += r.meta.changes ?? 0;
-  }
+  const answers = await Promise.all(
+    rollupDatabases(env).map((db) =>
+      db.batch([
+        db
+          .prepare("DELETE FROM rollups WHERE rowid IN (SELECT rowid FROM rollups WHERE grain = 'm' AND bucket < ?1 LIMIT ?2)")
+          .bind(isoAt(q.minuteBeforeMs), q.limit),
+        db
+          .prepare("DELETE FROM rollups WHERE rowid IN (SELECT rowid FROM rollups WHERE grain = 'h' AND bucket < ?1 LIMIT ?2)")
+          .bind(isoAt(q.hourBeforeMs), q.limit),
+        db
+          .prepare("DELETE FROM refusal_rollups WHERE rowid IN (SELECT rowid FROM refusal_rollups WHERE grain = 'm' AND bucket < ?1 LIMIT ?2)")
+          .bind(isoAt(q.minuteBeforeMs), q.limit),
+        db
+          .prepare("DELETE FROM refusal_rollups WHERE rowid IN (SELECT rowid FROM refusal_rollups WHERE grain = 'h' AND bucket < ?1 LIMIT ?2)")
+          .bind(isoAt(q.hourBeforeMs), q.limit),
+      ]),
+    ),
+  );
+  for (const res of answers) for (const r of res) n += r.meta.changes ?? 0;
   return n;
 }
 

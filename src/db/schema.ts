@@ -515,3 +515,28 @@ export const sales = sqliteTable(
     index("sales_buyer_time_idx").on(t.buyerId, t.createdAt),
   ],
 );
+
+// ---------------------------------------------------------------------------------------
+// Hot and cold data (issue 17): which archive file holds a lead moved out of D1.
+
+/**
+ * One row per archived lead, in the main database: the R2 object (gzip NDJSON) its record is in,
+ * the UTC day it was received (the file's partition) and the lead's `updated_at` when it was
+ * written (the archive deletes the D1 rows only while they are still that version). A lead
+ * archived twice (changed after a crash between write and delete) points at its newest file;
+ * the export reads a file's lines only for the leads the index points there, so no lead is read
+ * twice.
+ */
+export const archivedLeads = sqliteTable(
+  "archived_leads",
+  {
+    id: text("id").primaryKey(),
+    key: text("key").notNull(),
+    day: text("day").notNull(),
+    shard: integer("shard").notNull(),
+    sourceId: text("source_id").notNull(),
+    leadUpdatedAt: text("lead_updated_at").notNull(),
+    archivedAt: text("archived_at").notNull(),
+  },
+  (t) => [index("archived_leads_day_key_idx").on(t.day, t.key)],
+);

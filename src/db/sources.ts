@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { newApiKey, sha256Hex, toBase64 } from "../core/crypto";
 import { newId } from "../core/ids";
 import { parseSaleTerms, type SaleTerms } from "../core/sale-terms";
-import { mainDb, schema } from "./client";
+import { allDatabases, type DbEnv, dbOf, mainDb, schema } from "./client";
 
 /** A source authenticated by its API key. */
 export interface SourceIdentity {
@@ -15,25 +15,27 @@ export interface SourceIdentity {
 
 /** Creates a source and returns its API key — the only time the key is ever visible. */
 export async function createSource(
-  env: { DB: D1Database },
+  env: DbEnv,
   input: { name: string; webhookUrl?: string; excludedBuyers?: string[] },
   nowMs: number,
 ): Promise<{ id: string; name: string; apiKey: string; webhookSecret?: string }> {
   const apiKey = newApiKey();
   const id = newId("src", nowMs);
   const webhookSecret = input.webhookUrl ? `whsec_${toBase64(crypto.getRandomValues(new Uint8Array(24)))}` : undefined;
-  await mainDb(env)
-    .insert(schema.sources)
-    .values({
-      id,
-      name: input.name,
-      keyHash: await sha256Hex(apiKey),
-      keyPrefix: apiKey.slice(0, 12),
-      excludedBuyers: JSON.stringify(input.excludedBuyers ?? []),
-      webhookUrl: input.webhookUrl ?? null,
-      webhookSecret: webhookSecret ?? null,
-      createdAt: new Date(nowMs).toISOString(),
-    });
+  const row = {
+    id,
+    name: input.name,
+    keyHash: await sha256Hex(apiKey),
+    keyPrefix: apiKey.slice(0, 12),
+    excludedBuyers: JSON.stringify(input.excludedBuyers ?? []),
+    webhookUrl: input.webhookUrl ?? null,
+    webhookSecret: webhookSecret ?? null,
+    createdAt: new Date(nowMs).toISOString(),
+  };
+  // Every lead shard keeps a copy (lead queries join it); the main copy, which authenticates,
+  // is written last, so a key is never usable before every shard knows its source.
+  await Promise.all(otherDatabases(env).map((d1) => dbOf(d1).insert(schema.sources).values(row).onConflictDoNothing()));
+  await mainDb(env).insert(schema.sources).values(row);
   return { id, name: input.name, apiKey, ...(webhookSecret ? { webhookSecret } : {}) };
 }
 
@@ -50,12 +52,14 @@ const SOURCE_CACHE_SIZE = 1_000;
 const byKeyHash = new Map<string, { source: SourceIdentity; until: number }>();
 
 /** Revokes a source's key; its leads stay. Returns false when there is no such active source. */
-export async function revokeSource(env: { DB: D1Database }, id: string, nowMs: number): Promise<boolean> {
+export async function revokeSource(env: DbEnv, id: string, nowMs: number): Promise<boolean> {
+  const set = { status: "revoked" as const, revokedAt: new Date(nowMs).toISOString() };
   const res = await mainDb(env)
     .update(schema.sources)
-    .set({ status: "revoked", revokedAt: new Date(nowMs).toISOString() })
+    .set(set)
     .where(and(eq(schema.sources.id, id), eq(schema.sources.status, "active")))
     .returning({ id: schema.sources.id });
+  await Promise.all(otherDatabases(env).map((d1) => dbOf(d1).update(schema.sources).set(set).where(eq(schema.sources.id, id))));
   for (const [hash, hit] of byKeyHash) if (hit.source.id === id) byKeyHash.delete(hash);
   return res.length > 0;
 }
@@ -91,7 +95,7 @@ export async function findSourceByKey(env: { DB: D1Database }, apiKey: string, n
 }
 
 /** Every source, oldest first (no keys: only their prefixes). */
-export async function listSources(env: { DB: D1Database }) {
+export async function listSources(env: DbEnv) {
   const s = schema.sources;
   return mainDb(env)
     .select({
@@ -110,13 +114,16 @@ export async function listSources(env: { DB: D1Database }) {
 }
 
 /** Sets a source's terms of sale (ping/post). False when there is no such source. */
-export async function setSaleTerms(env: { DB: D1Database }, id: string, terms: SaleTerms): Promise<boolean> {
-  const res = await mainDb(env)
-    .update(schema.sources)
-    .set({ saleTerms: JSON.stringify(terms) })
-    .where(eq(schema.sources.id, id))
-    .returning({ id: schema.sources.id });
+export async function setSaleTerms(env: DbEnv, id: string, terms: SaleTerms): Promise<boolean> {
+  const set = { saleTerms: JSON.stringify(terms) };
+  await Promise.all(otherDatabases(env).map((d1) => dbOf(d1).update(schema.sources).set(set).where(eq(schema.sources.id, id))));
+  const res = await mainDb(env).update(schema.sources).set(set).where(eq(schema.sources.id, id)).returning({ id: schema.sources.id });
   // Other isolates see new terms when their cached copy lapses (SOURCE_CACHE_MS).
   for (const [hash, hit] of byKeyHash) if (hit.source.id === id) byKeyHash.delete(hash);
   return res.length > 0;
+}
+
+/** The lead shards other than the main database: where the reference copies of sources live. */
+function otherDatabases(env: DbEnv): D1Database[] {
+  return allDatabases(env).filter((d1) => d1 !== env.DB);
 }

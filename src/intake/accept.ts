@@ -9,6 +9,7 @@ import { leadByIdempotencyKey } from "../db/idempotency";
 import { findLeadByKeys } from "../db/lead-reads";
 import type { LeadStatus } from "../db/lead-state";
 import { insertLead, insertLeasedLead } from "../db/leads";
+import { newLeadId } from "../db/shards";
 import type { SourceIdentity } from "../db/sources";
 import { enqueueDeliver } from "../delivery/jobs";
 import { type Leased, RUN_LEASE_MS } from "../delivery/run";
@@ -44,11 +45,14 @@ export async function acceptLead(
   opts: { idempotencyKey?: string; mode: "async" | "sync" },
 ): Promise<AcceptResult> {
   const nowMs = clock.now();
-  const id = newId("lead", nowMs);
   const config = settings(env);
-  const result = normalizeLead(raw, { id, sourceId: source.id, nowMs, policy: config });
+  const result = normalizeLead(raw, { id: newLeadId(env, nowMs), sourceId: source.id, nowMs, policy: config });
   if (!result.ok) throw new ApiError("validation_failed", "The lead has invalid fields.", result.issues);
-  const lead = result.lead;
+  // A lead with an external id or idempotency key gets an id on that key's shard, so a repeat
+  // (even a concurrent one) meets the first on the same database, whose unique index decides.
+  const pin = result.lead.external_id ?? opts.idempotencyKey;
+  const id = pin === undefined ? result.lead.id : newLeadId(env, nowMs, { key: `${source.id}:${pin}` });
+  const lead = { ...result.lead, id };
   // Ping/post (issue 12): a source may refuse leads already received from any source within N days.
   await refuseKnownDuplicate(env, source.saleTerms, source.id, lead, opts.idempotencyKey, nowMs);
   const bodyHash = opts.idempotencyKey ? await sha256Hex(canonicalJson(raw)) : undefined;

@@ -12,6 +12,7 @@ import { pausedBuyerIds } from "../db/buyer-overrides";
 import { insertLead } from "../db/leads";
 import { type Auction, pingOfSource, takePing } from "../db/pings";
 import { moneyOfLead } from "../db/sales";
+import { newLeadId } from "../db/shards";
 import type { SourceIdentity } from "../db/sources";
 import { byPrice, liveBid, runAuction } from "../delivery/auction";
 import { rankCandidates } from "../delivery/eligibility";
@@ -123,7 +124,10 @@ export async function acceptPost(env: Env, clock: Clock, source: SourceIdentity,
   if (ping.status === "no_bid") refuse("This ping had no bid.", [{ path: "ping_id", message: "no bid to post to" }]);
   if (ping.expiresAtMs <= nowMs) refuse("This ping expired.", [{ path: "ping_id", message: `expired at ${iso(ping.expiresAtMs)}` }]);
 
-  const leadId = newId("lead", nowMs);
+  // The source's ping and its bids are on the main database (found by ping id before any lead
+  // exists); its lead goes to shard 0, the main database, so the post's auction rows and the
+  // lead are on one database.
+  const leadId = newLeadId(env, nowMs, { shard: 0 });
   const r = normalizeLead(parsed.data.lead, { id: leadId, sourceId: source.id, nowMs, policy: settings(env) });
   if (!r.ok) {
     throw new ApiError(

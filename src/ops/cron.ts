@@ -10,6 +10,7 @@ import { deleteExpiredRecords, type ExpiryReport, type PurgeReport, purgePersona
 import { pruneRollups } from "../db/rollups";
 import { log } from "../observability/log";
 import { type AlertRunReport, escalateAndNotify, evaluateAlerts } from "./alerts";
+import { type ArchiveReport, runArchive } from "./archive";
 import { type RegressionResult, runRegressions } from "./regression";
 
 const DAY_MS = 86_400_000;
@@ -66,6 +67,8 @@ export function regressionDue(nowMs: number, hourUtc: number): string | undefine
 export interface OpsReport {
   alerts?: AlertRunReport;
   retention?: RetentionReport;
+  /** Leads moved from D1 to the R2 archive (issue 17). */
+  archive?: ArchiveReport;
   regression?: RegressionResult[];
   errors: string[];
 }
@@ -84,7 +87,7 @@ async function step<T>(name: string, errors: string[], fn: () => Promise<T>): Pr
 /**
  * Every minute: the daily regression when due (once per day: the first cron past the hour
  * takes the turn), then the alert rules (so a failed regression alerts in the same run),
- * escalation and notifications, then retention.
+ * escalation and notifications, then retention, then the archive of leads past the hot window.
  */
 export async function runOps(env: Env, clock: Clock): Promise<OpsReport> {
   const report: OpsReport = { errors: [] };
@@ -101,5 +104,6 @@ export async function runOps(env: Env, clock: Clock): Promise<OpsReport> {
     await step("escalation", report.errors, () => escalateAndNotify(env, nowMs, alerts));
   }
   report.retention = await step("retention", report.errors, () => runRetention(env, nowMs));
+  report.archive = await step("archive", report.errors, () => runArchive(env, nowMs));
   return report;
 }

@@ -4,6 +4,7 @@ import { ApiError, zodIssues } from "../core/errors";
 import { listAlerts } from "../db/alerts";
 import { attemptArchive } from "../db/attempts";
 import { createSource, listSources, revokeSource } from "../db/sources";
+import { daySpan, exportArchive, MAX_EXPORT_DAYS, parseDay } from "../ops/archive";
 import { adminAuth } from "./auth";
 import { readJsonBody } from "./body";
 import { ADMIN_TOKEN, documentedBody, errors, IdParam, json, newRouter } from "./openapi";
@@ -104,4 +105,36 @@ adminRouter.openapi(archive, async (c) => {
   const keys = loadEncryptionKeys(c.env.REQUEST_ENCRYPTION_KEYS);
   if (!keys) throw new ApiError("unavailable", "REQUEST_ENCRYPTION_KEYS is not configured.");
   return c.json(JSON.parse(await decrypt(await keys, row.keyId, row.requestEncrypted)) as Record<string, unknown>, 200);
+});
+
+const DayQuery = z.object({
+  from: z.string().openapi({ description: "First day (UTC, YYYY-MM-DD) the leads were received", example: "2026-11-01" }),
+  to: z.string().openapi({ description: "Last day, inclusive (at most 31 days after from)", example: "2026-11-02" }),
+});
+
+const archiveExport = createRoute({
+  method: "get",
+  path: "/archive/leads",
+  summary: "Export the archived leads received in a day range (NDJSON, one lead per line, personal data purged)",
+  security: ADMIN_TOKEN,
+  request: { query: DayQuery },
+  responses: {
+    // 400 (a bad day, naming the field) and 401 answer as everywhere; only the stream is typed here.
+    200: { description: "One archived lead record per line", content: { "application/x-ndjson": { schema: z.string() } } },
+  },
+});
+
+// A stream is not a typed JSON answer: the route is documented here and served by a plain handler.
+adminRouter.openAPIRegistry.registerPath(archiveExport);
+adminRouter.get("/archive/leads", async (c) => {
+  const from = parseDay(c.req.query("from") ?? "");
+  const to = parseDay(c.req.query("to") ?? "");
+  const issues = [
+    ...(from ? [] : [{ path: "query.from", message: "must be a day as YYYY-MM-DD" }]),
+    ...(to ? [] : [{ path: "query.to", message: "must be a day as YYYY-MM-DD" }]),
+  ];
+  if (from && to && daySpan(from, to) < 1) issues.push({ path: "query.to", message: "must not be before from" });
+  if (from && to && daySpan(from, to) > MAX_EXPORT_DAYS) issues.push({ path: "query.to", message: `at most ${MAX_EXPORT_DAYS} days after from` });
+  if (!from || !to || issues.length > 0) throw new ApiError("validation_failed", "The day range is not valid.", issues);
+  return c.body(exportArchive(c.env, from, to), 200, { "Content-Type": "application/x-ndjson; charset=utf-8" });
 });

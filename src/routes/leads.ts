@@ -10,6 +10,7 @@ import { acceptLead } from "../intake/accept";
 import { LeadAcceptedSchema, LeadDuplicateSchema, LeadSyncResultSchema } from "../intake/schema";
 import { log } from "../observability/log";
 import { redact, redactBody } from "../observability/redact";
+import { readArchivedLead } from "../ops/archive";
 import { sourceAuth } from "./auth";
 import { readJsonBody } from "./body";
 import { documentedBody, errors, IdParam, json, newRouter, SOURCE_KEY } from "./openapi";
@@ -31,7 +32,19 @@ const LeadBase = {
   lead: z.unknown().openapi({ description: "The normalized lead, PII masked (empty once purged)" }),
   purged: z.boolean().openapi({ description: "Retention removed the lead's personal data; status and timeline remain" }),
   purgedAt: z.string().nullable(),
+  archived: z.boolean().openapi({ description: "Moved from D1 to the archive past the hot window (ARCHIVE_AFTER_DAYS); read from R2, personal data purged" }),
 };
+
+/** A lead's revenue and payout from its sales rows (an archived lead's, read from its record). */
+function moneyOfSales(sales: readonly { price: number; payout: number | null }[]): { revenue: number | null; payout: number | null; sales: number } {
+  if (sales.length === 0) return { revenue: null, payout: null, sales: 0 };
+  const payouts = sales.filter((s) => s.payout !== null);
+  return {
+    revenue: sales.reduce((a, s) => a + s.price, 0),
+    payout: payouts.length > 0 ? payouts.reduce((a, s) => a + (s.payout ?? 0), 0) : null,
+    sales: sales.length,
+  };
+}
 
 /** What an operator sees: every attempt (request masked, secrets never included), buyer and price. */
 const LeadViewSchema = z
@@ -162,9 +175,19 @@ const getLeadRoute = createRoute({
 leadsRouter.openapi(getLeadRoute, async (c) => {
   const { id } = c.req.valid("param");
   const source = c.get("source");
-  const lead = await getLead(c.env, id, source?.id);
+  const hot = await getLead(c.env, id, source?.id);
+  // Not in D1: maybe moved to the R2 archive past the hot window (issue 17), its personal data purged.
+  const cold = hot ? undefined : await readArchivedLead(c.env, id, source?.id);
+  const lead = hot ?? (cold ? { ...cold.lead, lead: {} } : undefined);
   // A source asking for another source's lead gets the same 404 as for a missing one.
   if (!lead) throw new ApiError("not_found", `No lead ${id}.`);
+  const detail = cold
+    ? {
+        attempts: async () => cold.attempts,
+        events: async () => cold.events,
+        money: async () => moneyOfSales(cold.sales),
+      }
+    : { attempts: () => attemptsOf(c.env, id), events: () => timelineOf(c.env, id), money: () => moneyOfLead(c.env, id) };
   const base = {
     id: lead.id,
     status: lead.status,
@@ -177,9 +200,10 @@ leadsRouter.openapi(getLeadRoute, async (c) => {
     lead: redact(lead.lead as unknown),
     purged: lead.purgedAt !== null,
     purgedAt: lead.purgedAt,
+    archived: cold !== undefined,
   };
   if (source) {
-    const [events, money] = await Promise.all([timelineOf(c.env, id), moneyOfLead(c.env, id)]);
+    const [events, money] = await Promise.all([detail.events(), detail.money()]);
     return c.json(
       {
         ...base,
@@ -190,7 +214,7 @@ leadsRouter.openapi(getLeadRoute, async (c) => {
       200,
     );
   }
-  const [attempts, events, money] = await Promise.all([attemptsOf(c.env, id), timelineOf(c.env, id), moneyOfLead(c.env, id)]);
+  const [attempts, events, money] = await Promise.all([detail.attempts(), detail.events(), detail.money()]);
   return c.json(
     {
       ...base,

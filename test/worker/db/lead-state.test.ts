@@ -4,6 +4,7 @@ import { acceptPendingClaim, expireAckClaim, rejectPendingClaim, returnClaim, ta
 import { changed, leadDb } from "../../../src/db/client";
 import { CLAIM_STATES, type ClaimState, LEAD_MOVES, LEAD_STATUSES, type LeadMove, type LeadStatus } from "../../../src/db/lead-state";
 import { endLease, leaseLead, queueLead, reofferLeadStmt, requeueLead, resumeLead, sellByCallback, sellLeased } from "../../../src/db/leads";
+import { allRows, leadD1 } from "../helpers/shards";
 
 const NOW = Date.parse("2026-06-01T12:00:00Z");
 const OWNER = "wrk_test";
@@ -12,17 +13,18 @@ const OWNER = "wrk_test";
 async function leadIn(status: LeadStatus): Promise<string> {
   const id = `lead_${crypto.randomUUID().replaceAll("-", "")}`;
   const at = new Date(NOW - 60_000).toISOString();
-  await env.DB.prepare(
-    `INSERT INTO leads (id, source_id, vertical, status, data, raw, expires_at, created_at, updated_at, lease_owner, lease_until, next_attempt_at)
+  await leadD1(id)
+    .prepare(
+      `INSERT INTO leads (id, source_id, vertical, status, data, raw, expires_at, created_at, updated_at, lease_owner, lease_until, next_attempt_at)
      VALUES (?, 'src_x', 'auto_insurance', ?, '{}', '{}', ?, ?, ?, ?, ?, ?)`,
-  )
+    )
     .bind(id, status, new Date(NOW + 86_400_000).toISOString(), at, at, OWNER, at, at)
     .run();
   return id;
 }
 
 async function statusOf(id: string): Promise<string | undefined> {
-  return (await env.DB.prepare("SELECT status FROM leads WHERE id = ?").bind(id).first<{ status: string }>())?.status;
+  return (await leadD1(id).prepare("SELECT status FROM leads WHERE id = ?").bind(id).first<{ status: string }>())?.status;
 }
 
 /** Tries one move on a lead; true when the state machine let it through. */
@@ -88,16 +90,16 @@ describe("the claim state machine", () => {
     const leadId = await leadIn("delivering");
     const deliveryId = `dlv_${crypto.randomUUID()}`;
     const at = new Date(NOW).toISOString();
-    await env.DB.prepare(
-      `INSERT INTO lead_buyers (lead_id, buyer_id, delivery_id, state, attempts, error_class, round, ack_expires_at, created_at, updated_at)
+    await leadD1(leadId)
+      .prepare(
+        `INSERT INTO lead_buyers (lead_id, buyer_id, delivery_id, state, attempts, error_class, round, ack_expires_at, created_at, updated_at)
        VALUES (?, 'b1', ?, ?, 1, ?, 0, ?, ?, ?)`,
-    )
+      )
       .bind(leadId, deliveryId, state, errorClass, new Date(NOW - 1000).toISOString(), at, at)
       .run();
     return { leadId, deliveryId };
   }
-  const stateOf = async (deliveryId: string) =>
-    (await env.DB.prepare("SELECT state FROM lead_buyers WHERE delivery_id = ?").bind(deliveryId).first<{ state: string }>())?.state;
+  const stateOf = async (deliveryId: string) => (await allRows<{ state: string }>("SELECT state FROM lead_buyers WHERE delivery_id = ?", deliveryId))[0]?.state;
 
   for (const state of CLAIM_STATES.filter((s) => s !== "pending")) {
     it(`a callback decision on a ${state} claim is refused`, async () => {

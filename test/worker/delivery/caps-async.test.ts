@@ -7,6 +7,7 @@ import { MIDWEEK_NOON } from "../../fixtures/time";
 import { testBuyer, uid } from "../helpers/buyers";
 import { deliverJobs, harness, leadRow, mockRequests, storeLead, testClock } from "../helpers/engine";
 import { setGateClock } from "../helpers/gate";
+import { leadD1 } from "../helpers/shards";
 import { newSource } from "../helpers/sources";
 
 describe("caps under concurrency", () => {
@@ -61,7 +62,7 @@ describe("asynchronous acknowledgement", () => {
     const id = await storeLead(h.env, clock);
     expect(await processDeliveryJob(h.env, clock, { kind: "deliver", leadId: id })).toMatchObject({ status: "pending", buyer: b });
     expect((await leadRow(id))?.status).toBe("pending");
-    const claim = await env.DB.prepare("SELECT delivery_id FROM lead_buyers WHERE lead_id = ?").bind(id).first<{ delivery_id: string }>();
+    const claim = await leadD1(id).prepare("SELECT delivery_id FROM lead_buyers WHERE lead_id = ?").bind(id).first<{ delivery_id: string }>();
     expect(await applyBuyerDecision(h.env, clock, { buyerId: b, deliveryId: claim?.delivery_id ?? "", decision: "accepted", price: 37 })).toBe("settled");
     expect(await leadRow(id)).toMatchObject({ status: "sold", sold_buyer_id: b, sold_price: 37 });
     // A repeat of the same callback changes nothing.
@@ -101,7 +102,10 @@ describe("asynchronous acknowledgement", () => {
     if (!job) throw new Error("no cascade job");
     expect(await processDeliveryJob(h.env, clock, job)).toMatchObject({ status: "sold", buyer: next });
     // The late decision from the silent buyer cannot flip the sale.
-    const claim = await env.DB.prepare("SELECT delivery_id FROM lead_buyers WHERE lead_id = ? AND buyer_id = ?").bind(id, b).first<{ delivery_id: string }>();
+    const claim = await leadD1(id)
+      .prepare("SELECT delivery_id FROM lead_buyers WHERE lead_id = ? AND buyer_id = ?")
+      .bind(id, b)
+      .first<{ delivery_id: string }>();
     expect(await applyBuyerDecision(h.env, clock, { buyerId: b, deliveryId: claim?.delivery_id ?? "", decision: "accepted" })).toBe("late");
     expect((await leadRow(id))?.sold_buyer_id).toBe(next);
   });

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { processDeliveryJob } from "../../../src/delivery/waterfall";
 import { testBuyer, uid } from "../helpers/buyers";
 import { deliverJobs, harness, leadRow, mockRequests, storeLead, testClock } from "../helpers/engine";
+import { everyD1, leadD1 } from "../helpers/shards";
 import { newSource } from "../helpers/sources";
 
 describe("waterfall", () => {
@@ -20,7 +21,7 @@ describe("waterfall", () => {
     expect(got[0]?.headers["idempotency-key"]).toBe(`lw-${id}-${rich}`);
     const lead = await leadRow(id);
     expect(lead).toMatchObject({ status: "sold", sold_buyer_id: rich, sold_price: 31 });
-    const att = await env.DB.prepare("SELECT * FROM delivery_attempts WHERE lead_id = ?").bind(id).all<Record<string, string>>();
+    const att = await leadD1(id).prepare("SELECT * FROM delivery_attempts WHERE lead_id = ?").bind(id).all<Record<string, string>>();
     expect(att.results).toHaveLength(1);
     const row = att.results[0] ?? {};
     expect(row.outcome).toBe("accepted");
@@ -45,7 +46,8 @@ describe("waterfall", () => {
     expect(deliverJobs(h.queue.sent)).toHaveLength(0);
     const alerts = await env.DB.prepare("SELECT kind FROM alerts WHERE buyer_id = ?").bind(b).all<{ kind: string }>();
     expect(alerts.results.map((r) => r.kind)).toEqual(["config_fault"]);
-    const classes = await env.DB.prepare("SELECT buyer_id, error_class FROM delivery_attempts WHERE lead_id = ? ORDER BY created_at")
+    const classes = await leadD1(id)
+      .prepare("SELECT buyer_id, error_class FROM delivery_attempts WHERE lead_id = ? ORDER BY created_at")
       .bind(id)
       .all<{ buyer_id: string; error_class: string | null }>();
     expect(classes.results.map((r) => r.error_class)).toEqual(["rejected", "client", null]);
@@ -119,7 +121,8 @@ describe("waterfall", () => {
     if (!retry) throw new Error("no retry");
     const out = await processDeliveryJob(h.env, clock, retry);
     expect(out).toMatchObject({ status: "sold", buyer: backup, price: 22 });
-    const att = await env.DB.prepare("SELECT error_class, reason FROM delivery_attempts WHERE lead_id = ? AND buyer_id = ?")
+    const att = await leadD1(id)
+      .prepare("SELECT error_class, reason FROM delivery_attempts WHERE lead_id = ? AND buyer_id = ?")
       .bind(id, hang)
       .all<{ error_class: string; reason: string }>();
     expect(att.results.map((r) => r.error_class)).toEqual(["ambiguous", "ambiguous"]);
@@ -160,7 +163,8 @@ describe("waterfall", () => {
     const h = harness([testBuyer(picky, "accept", { price: 50, filters: { minSourceQuality: 80 } }), testBuyer(any, "accept", { price: 10 })]);
     const clock = testClock();
     const src = await newSource("Scored");
-    await env.DB.prepare("UPDATE sources SET quality_score = 62 WHERE id = ?").bind(src.id).run();
+    // Every database's copy of the source (each lead shard keeps one).
+    for (const d1 of everyD1()) await d1.prepare("UPDATE sources SET quality_score = 62 WHERE id = ?").bind(src.id).run();
     const id = await storeLead(h.env, clock, {}, src);
     expect(await processDeliveryJob(h.env, clock, { kind: "deliver", leadId: id })).toMatchObject({ status: "sold", buyer: any });
     expect((await mockRequests(picky)).length).toBe(0);

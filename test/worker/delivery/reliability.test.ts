@@ -8,6 +8,7 @@ import { setBehavior } from "../buyer-gate/fixtures";
 import { testBuyer, testBuyerConfig, uid } from "../helpers/buyers";
 import { deliverJobs, harness, leadRow, mockRequests, storeLead, storeSyncLead, testClock } from "../helpers/engine";
 import { setGateClock } from "../helpers/gate";
+import { leadD1 } from "../helpers/shards";
 
 /**
  * Issue 10's reliability defects, each reproduced against the real gate and the mock buyer over
@@ -16,7 +17,8 @@ import { setGateClock } from "../helpers/gate";
  */
 
 async function claimOf(leadId: string, buyerId: string) {
-  return env.DB.prepare("SELECT state, attempts, error_class, delivery_id FROM lead_buyers WHERE lead_id = ? AND buyer_id = ?")
+  return leadD1(leadId)
+    .prepare("SELECT state, attempts, error_class, delivery_id FROM lead_buyers WHERE lead_id = ? AND buyer_id = ?")
     .bind(leadId, buyerId)
     .first<{ state: string; attempts: number; error_class: string | null; delivery_id: string }>();
 }

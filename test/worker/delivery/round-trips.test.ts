@@ -4,8 +4,9 @@ import { findSourceByKey, revokeSource, SOURCE_CACHE_MS } from "../../../src/db/
 import { processDeliveryJob, runSyncDelivery } from "../../../src/delivery/waterfall";
 import { acceptLead } from "../../../src/intake/accept";
 import { testBuyer, uid } from "../helpers/buyers";
-import { countGateSql, countingD1, countingGates } from "../helpers/counting";
+import { countGateSql, countingD1, countingGates, countingShards } from "../helpers/counting";
 import { harness, storeLead, testClock } from "../helpers/engine";
+import { leadD1 } from "../helpers/shards";
 import { newSource, recordingQueue, sampleLead } from "../helpers/sources";
 
 /**
@@ -15,14 +16,15 @@ import { newSource, recordingQueue, sampleLead } from "../helpers/sources";
 describe("round trips per lead", () => {
   it("intake stores an async lead in one D1 round trip and enqueues it once", async () => {
     const src = await newSource();
-    const { db, count } = countingD1(env.DB);
+    const { dbs, count } = countingShards(env);
     const queue = recordingQueue();
-    const e = { ...env, DB: db, DELIVERIES: queue } as unknown as Env;
+    const e = { ...env, ...dbs, DELIVERIES: queue } as unknown as Env;
     const r = await acceptLead(e, testClock(), { id: src.id, name: src.name, excludedBuyers: [] }, sampleLead(), { mode: "async" });
     expect(r.status).toBe("queued");
     expect(count.roundTrips).toBe(1);
     expect(queue.sent).toHaveLength(1);
-    const row = await env.DB.prepare("SELECT status, next_attempt_at FROM leads WHERE id = ?")
+    const row = await leadD1(r.lead.id)
+      .prepare("SELECT status, next_attempt_at FROM leads WHERE id = ?")
       .bind(r.lead.id)
       .first<{ status: string; next_attempt_at: string }>();
     expect(row?.status).toBe("queued");
@@ -53,9 +55,9 @@ describe("round trips per lead", () => {
     expect(await processDeliveryJob(h.env, clock, { kind: "deliver", leadId: await storeLead(h.env, clock) })).toMatchObject({ status: "sold" });
     const gateSql = await countGateSql(env.BUYER_GATE.get(env.BUYER_GATE.idFromName(b)));
     const before = await gateSql();
-    const d1 = countingD1(env.DB);
+    const d1 = countingShards(env);
     const gates = countingGates(env.BUYER_GATE);
-    const counted = { ...h.env, DB: d1.db, BUYER_GATE: gates.ns } as unknown as Env;
+    const counted = { ...h.env, ...d1.dbs, BUYER_GATE: gates.ns } as unknown as Env;
     const leads = 3;
     for (let i = 0; i < leads; i++) {
       const id = await storeLead(h.env, clock);
@@ -76,9 +78,9 @@ describe("round trips per lead", () => {
     const h = harness([testBuyer(picky, "reject", { price: 50 }), testBuyer(backup, "accept", { price: 10 })]);
     const clock = testClock();
     expect(await processDeliveryJob(h.env, clock, { kind: "deliver", leadId: await storeLead(h.env, clock) })).toMatchObject({ status: "sold", buyer: backup });
-    const d1 = countingD1(env.DB);
+    const d1 = countingShards(env);
     const gates = countingGates(env.BUYER_GATE);
-    const counted = { ...h.env, DB: d1.db, BUYER_GATE: gates.ns } as unknown as Env;
+    const counted = { ...h.env, ...d1.dbs, BUYER_GATE: gates.ns } as unknown as Env;
     const id = await storeLead(h.env, clock);
     expect(await processDeliveryJob(counted, clock, { kind: "deliver", leadId: id })).toMatchObject({ status: "sold", buyer: backup, attempts: 2 });
     expect(d1.count.roundTrips).toBe(3 + 2);
@@ -93,8 +95,8 @@ describe("round trips per lead", () => {
     const clock = testClock();
     const warm = await acceptLead(h.env, clock, identity, sampleLead(), { mode: "sync" });
     expect(await runSyncDelivery(h.env, clock, warm.lead.id, warm.leased)).toMatchObject({ status: "sold" });
-    const d1 = countingD1(env.DB);
-    const counted = { ...h.env, DB: d1.db } as unknown as Env;
+    const d1 = countingShards(env);
+    const counted = { ...h.env, ...d1.dbs } as unknown as Env;
     const r = await acceptLead(counted, clock, identity, sampleLead(), { mode: "sync" });
     expect(r.leased).toBeDefined();
     expect(await runSyncDelivery(counted, clock, r.lead.id, r.leased)).toMatchObject({ status: "sold", buyer: b });

@@ -6,6 +6,7 @@ import { toBase64 } from "../../../src/core/crypto";
 import { processDeliveryJob } from "../../../src/delivery/waterfall";
 import { type BuyerOverrides, testBuyer, uid } from "../helpers/buyers";
 import { harness, mockRequests, storeLead, testClock } from "../helpers/engine";
+import { everyD1 } from "../helpers/shards";
 import { ADMIN, newSource, sampleLead } from "../helpers/sources";
 
 /**
@@ -98,11 +99,13 @@ const SCHEMES: Scheme[] = [
 
 /** Every row of every D1 table, as text. */
 async function allRows(): Promise<string> {
-  const { results } = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").all<{
-    name: string;
-  }>();
   const out: string[] = [];
-  for (const { name } of results) out.push(JSON.stringify((await env.DB.prepare(`SELECT * FROM "${name}"`).all()).results));
+  for (const d1 of everyD1()) {
+    const { results } = await d1.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").all<{
+      name: string;
+    }>();
+    for (const { name } of results) out.push(JSON.stringify((await d1.prepare(`SELECT * FROM "${name}"`).all()).results));
+  }
   return out.join("\n");
 }
 

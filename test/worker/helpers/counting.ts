@@ -32,8 +32,7 @@ function wrapStatement(s: D1PreparedStatement, c: D1Count): Wrapped {
  * The D1 database as the code sees it, counting: each `batch`, `exec` and statement execution is
  * one round trip to D1. Statements are handed to the real database unchanged.
  */
-export function countingD1(db: D1Database): { db: D1Database; count: D1Count } {
-  const count: D1Count = { roundTrips: 0, statements: 0 };
+export function countingD1(db: D1Database, count: D1Count = { roundTrips: 0, statements: 0 }): { db: D1Database; count: D1Count } {
   const wrapped = {
     prepare: (q: string) => wrapStatement(db.prepare(q), count),
     batch: (stmts: D1PreparedStatement[]) => {
@@ -50,6 +49,15 @@ export function countingD1(db: D1Database): { db: D1Database; count: D1Count } {
     withSession: (...a: Parameters<D1Database["withSession"]>) => db.withSession(...a),
   } as D1Database;
   return { db: wrapped, count };
+}
+
+/**
+ * Every database of the sharded test setup (DB and DB_LEADS_1), counting into one total: put
+ * `dbs` over an env and a lead's round trips are counted on whichever shard it lives.
+ */
+export function countingShards(base: { DB: D1Database; DB_LEADS_1: D1Database }): { dbs: { DB: D1Database; DB_LEADS_1: D1Database }; count: D1Count } {
+  const count: D1Count = { roundTrips: 0, statements: 0 };
+  return { dbs: { DB: countingD1(base.DB, count).db, DB_LEADS_1: countingD1(base.DB_LEADS_1, count).db }, count };
 }
 
 /** The BuyerGate namespace as the code sees it, counting `deliver` RPCs (and those that carried the whole config). */

@@ -3,6 +3,7 @@ import type { Clock } from "../../../src/core/clock";
 import type { DeliveryJob } from "../../../src/delivery/jobs";
 import { acceptLead } from "../../../src/intake/accept";
 import type { BuyerConfigInput } from "../../../src/integration/config";
+import { leadD1 } from "./shards";
 import { newSource, recordingQueue, sampleLead } from "./sources";
 
 /** A settable clock: tests move time instead of sleeping. */
@@ -59,5 +60,5 @@ export function deliverJobs(sent: { body: unknown; delaySeconds?: number }[]) {
 }
 
 export async function leadRow(id: string) {
-  return env.DB.prepare("SELECT * FROM leads WHERE id = ?").bind(id).first<Record<string, unknown>>();
+  return leadD1(id).prepare("SELECT * FROM leads WHERE id = ?").bind(id).first<Record<string, unknown>>();
 }

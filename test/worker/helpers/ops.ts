@@ -7,6 +7,7 @@ import { sendAlertNotification } from "../../../src/delivery/alert-notify";
 import type { AlertJob, DeliveryJob } from "../../../src/delivery/jobs";
 import type { BuyerConfigInput } from "../../../src/integration/config";
 import { addCounts, attemptCounts, bucketStart, type Counts, emptyCounts, LATENCY_BOUNDS_MS, LATENCY_COLUMNS } from "../../../src/observability/rollup";
+import { everyD1 } from "./shards";
 import { recordingQueue } from "./sources";
 
 /** A Standard Webhooks secret for a test target (whsec_ + base64 of 24 bytes). */
@@ -92,26 +93,33 @@ export function verifiesWith(secret: string, h: Hook): boolean {
  */
 export async function fullScanAttempts(fromMs: number, toMs: number): Promise<{ total: Counts; byBuyer: Map<string, Counts>; rowsRead: number }> {
   const bucketCase = `CASE ${LATENCY_BOUNDS_MS.map((b, i) => `WHEN elapsed_ms <= ${b} THEN ${i}`).join(" ")} ELSE ${LATENCY_BOUNDS_MS.length} END`;
-  const res = await env.DB.prepare(
-    `WITH a AS (
+  // Every database: a lead's attempts are all on its shard, so the per-delivery window stays whole.
+  const answers = await Promise.all(
+    everyD1().map((d1) =>
+      d1
+        .prepare(
+          `WITH a AS (
        SELECT *, ROW_NUMBER() OVER (PARTITION BY delivery_id ORDER BY attempt DESC) = 1 AS last
        FROM delivery_attempts WHERE created_at >= ?1 AND created_at < ?2)
      SELECT buyer_id, outcome, error_class, status_code, attempt > 1 AS retry, ${bucketCase} AS lat, COUNT(*) AS n, SUM(elapsed_ms) AS ms, MAX(elapsed_ms) AS mx, SUM(last) AS ended
      FROM a GROUP BY buyer_id, outcome, error_class, status_code, retry, lat`,
-  )
-    .bind(new Date(fromMs).toISOString(), new Date(toMs).toISOString())
-    .all<{
-      buyer_id: string;
-      outcome: string;
-      error_class: string | null;
-      status_code: number | null;
-      retry: number;
-      lat: number;
-      n: number;
-      ms: number;
-      mx: number;
-      ended: number;
-    }>();
+        )
+        .bind(new Date(fromMs).toISOString(), new Date(toMs).toISOString())
+        .all<{
+          buyer_id: string;
+          outcome: string;
+          error_class: string | null;
+          status_code: number | null;
+          retry: number;
+          lat: number;
+          n: number;
+          ms: number;
+          mx: number;
+          ended: number;
+        }>(),
+    ),
+  );
+  const res = { results: answers.flatMap((a) => a.results), meta: { rows_read: answers.reduce((n, a) => n + (a.meta.rows_read ?? 0), 0) } };
   const total = emptyCounts();
   const byBuyer = new Map<string, Counts>();
   for (const r of res.results) {

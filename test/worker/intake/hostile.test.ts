@@ -1,6 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { openJson } from "../../../src/db/lead-data";
+import { countAll, leadD1 } from "../helpers/shards";
 import { newSource, sampleLead } from "../helpers/sources";
 
 // Odd and hostile input through the deployed entry point: each answered with a 4xx naming the
@@ -21,7 +22,7 @@ interface ErrorBody {
 }
 
 async function leadsOf(sourceId: string): Promise<number> {
-  return (await env.DB.prepare("SELECT COUNT(*) AS n FROM leads WHERE source_id = ?").bind(sourceId).first<number>("n")) ?? 0;
+  return countAll("SELECT COUNT(*) AS n FROM leads WHERE source_id = ?", sourceId);
 }
 
 describe("POST /v1/leads — hostile and odd input", () => {
@@ -34,7 +35,7 @@ describe("POST /v1/leads — hostile and odd input", () => {
     const { id } = await res.json<{ id: string }>();
     const data = await openJson<{
       fields: Record<string, unknown>;
-    }>(env, (await env.DB.prepare("SELECT data FROM leads WHERE id = ?").bind(id).first<string>("data")) ?? "{}");
+    }>(env, (await leadD1(id).prepare("SELECT data FROM leads WHERE id = ?").bind(id).first<string>("data")) ?? "{}");
     for (const n of names) expect(Object.getOwnPropertyDescriptor(data.fields, n)?.value).toBe(`v-${n}`);
   });
 
@@ -76,7 +77,7 @@ describe("POST /v1/leads — hostile and odd input", () => {
     const body = sampleLead({ external_id: undefined });
     const a = await post(src.apiKey, body, { "idempotency-key": "legacy-1" });
     const { id } = await a.json<{ id: string }>();
-    await env.DB.prepare("UPDATE leads SET idempotency_hash = NULL WHERE id = ?").bind(id).run();
+    await leadD1(id).prepare("UPDATE leads SET idempotency_hash = NULL WHERE id = ?").bind(id).run();
     expect((await post(src.apiKey, body, { "idempotency-key": "legacy-1" })).status).toBe(200);
     expect((await post(src.apiKey, { ...body, email: "other@example.com" }, { "idempotency-key": "legacy-1" })).status).toBe(422);
   });
@@ -121,7 +122,7 @@ describe("POST /v1/leads — hostile and odd input", () => {
     const { id } = await res.json<{ id: string }>();
     const data = await openJson<{
       fields: Record<string, unknown>;
-    }>(env, (await env.DB.prepare("SELECT data FROM leads WHERE id = ?").bind(id).first<string>("data")) ?? "{}");
+    }>(env, (await leadD1(id).prepare("SELECT data FROM leads WHERE id = ?").bind(id).first<string>("data")) ?? "{}");
     expect(data.fields.policy_expires).toBe("2027-03-15");
   });
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { openJson } from "../../../src/db/lead-data";
 import { sweepLeads } from "../../../src/delivery/sweep";
 import { acceptLead } from "../../../src/intake/accept";
+import { countAll, leadD1 } from "../helpers/shards";
 import { ADMIN, newSource, recordingQueue, sampleLead } from "../helpers/sources";
 
 const BASE = "https://leadwire.test";
@@ -27,7 +28,8 @@ describe("POST /v1/leads", () => {
     const body = await res.json<{ id: string; status: string }>();
     expect(body.id).toMatch(/^lead_/);
     expect(body.status).toBe("queued");
-    const row = await env.DB.prepare("SELECT data, raw, source_id FROM leads WHERE id = ?")
+    const row = await leadD1(body.id)
+      .prepare("SELECT data, raw, source_id FROM leads WHERE id = ?")
       .bind(body.id)
       .first<{ data: string; raw: string; source_id: string }>();
     expect(row?.source_id).toBe(src.id);
@@ -82,7 +84,7 @@ describe("POST /v1/leads", () => {
     expect(consent.status).toBe(400);
     expect((await consent.json<ErrorBody>()).error.issues[0]?.path).toBe("consent.trustedform_cert_url");
 
-    const count = await env.DB.prepare("SELECT COUNT(*) AS n FROM leads WHERE source_id = ?").bind(src.id).first<{ n: number }>();
+    const count = { n: await countAll("SELECT COUNT(*) AS n FROM leads WHERE source_id = ?", src.id) };
     expect(count?.n).toBe(0);
   });
 
@@ -99,7 +101,7 @@ describe("POST /v1/leads", () => {
     expect(ids.size).toBe(1);
     expect(statuses.filter((s) => s === 202)).toHaveLength(1);
     expect(statuses.filter((s) => s === 200)).toHaveLength(19);
-    const n = await env.DB.prepare("SELECT COUNT(*) AS n FROM leads WHERE source_id = ?").bind(src.id).first<{ n: number }>();
+    const n = { n: await countAll("SELECT COUNT(*) AS n FROM leads WHERE source_id = ?", src.id) };
     expect(n?.n).toBe(1);
   });
 
@@ -127,7 +129,7 @@ describe("POST /v1/leads", () => {
     expect(q.sent.some((m) => (m.body as { leadId: string }).leadId === accepted.lead.id)).toBe(false);
     await sweepLeads(sweepEnv, { now: () => t0 + 61_000 });
     expect(q.sent).toContainEqual({ body: { kind: "deliver", leadId: accepted.lead.id } });
-    const row = await env.DB.prepare("SELECT status FROM leads WHERE id = ?").bind(accepted.lead.id).first<{ status: string }>();
+    const row = await leadD1(accepted.lead.id).prepare("SELECT status FROM leads WHERE id = ?").bind(accepted.lead.id).first<{ status: string }>();
     expect(row?.status).toBe("queued");
   });
 });

@@ -6,6 +6,7 @@ import { MIDWEEK_NOON } from "../../fixtures/time";
 import { testBuyer, uid } from "../helpers/buyers";
 import { harness, storeLead, testClock } from "../helpers/engine";
 import { setGateClock } from "../helpers/gate";
+import { allRows, leadD1 } from "../helpers/shards";
 import { ADMIN, sampleLead } from "../helpers/sources";
 
 const BASE = "https://leadwire.test";
@@ -100,10 +101,11 @@ describe("metrics and alerts (admin)", () => {
     }
     // Closed loop: the buyer reported one conversion and returned one lead (recorded the way the
     // events consumer records them, so the rollups count them).
-    const soldLeads = await env.DB.prepare("SELECT id, source_id, sold_price FROM leads WHERE sold_buyer_id = ? LIMIT 2")
-      .bind(good)
-      .all<{ id: string; source_id: string; sold_price: number }>();
-    const [l1, l2] = soldLeads.results;
+    const soldLeads = await allRows<{ id: string; source_id: string; sold_price: number }>(
+      "SELECT id, source_id, sold_price FROM leads WHERE sold_buyer_id = ? LIMIT 2",
+      good,
+    );
+    const [l1, l2] = soldLeads;
     if (!l1 || !l2) throw new Error("expected two sold leads");
     const nowMs = Date.now();
     const effect = (l: { id: string; source_id: string }, tag: string) => ({
@@ -149,7 +151,7 @@ describe("metrics and alerts (admin)", () => {
     const clock = testClock();
     const id = await storeLead(h.env, clock);
     await processDeliveryJob(h.env, clock, { kind: "deliver", leadId: id });
-    const att = await env.DB.prepare("SELECT id FROM delivery_attempts WHERE lead_id = ?").bind(id).first<{ id: string }>();
+    const att = await leadD1(id).prepare("SELECT id FROM delivery_attempts WHERE lead_id = ?").bind(id).first<{ id: string }>();
     expect((await call(`/v1/admin/attempts/${att?.id}/request`)).status).toBe(401);
     const res = await call(`/v1/admin/attempts/${att?.id}/request`, { headers: admin });
     const req = await res.json<{ body: string; headers: Record<string, string> }>();

@@ -14,6 +14,7 @@ import { runOps } from "../../../src/ops/cron";
 import { testBuyer, uid } from "../helpers/buyers";
 import { storeLead, testClock } from "../helpers/engine";
 import { drainAlertJobs, fullScanAttempts, gateOnClock, hooksAt, opsHarness, target, verifiesWith } from "../helpers/ops";
+import { allRows, mergeCounts } from "../helpers/shards";
 import { ADMIN, newSource } from "../helpers/sources";
 
 const T0 = Date.UTC(2030, 2, 12, 10, 0, 0);
@@ -160,9 +161,18 @@ describe("ops scenario: degrade, alert, escalate, recover", () => {
       meta: { rowsRead: number };
     }>();
     const scan = await fullScanAttempts(T0, T0 + 60 * MIN);
-    const hourRows = await env.DB.prepare("SELECT * FROM rollups WHERE grain = 'h' AND bucket = ? AND dim = 'buyer' AND key IN (?, ?)")
-      .bind(new Date(T0).toISOString(), main, fallback)
-      .all<Record<string, number | string>>();
+    // The hour's row of each buyer on every shard, summed (latency_max: the larger).
+    const hourRows = {
+      results: mergeCounts(
+        await allRows<Record<string, number | string>>(
+          "SELECT * FROM rollups WHERE grain = 'h' AND bucket = ? AND dim = 'buyer' AND key IN (?, ?)",
+          new Date(T0).toISOString(),
+          main,
+          fallback,
+        ),
+        (r) => String(r.key),
+      ),
+    };
     for (const id of [main, fallback]) {
       const b = m.buyers.find((x) => x.buyerId === id);
       const raw = scan.byBuyer.get(id);
@@ -186,11 +196,13 @@ describe("ops scenario: degrade, alert, escalate, recover", () => {
     expect(mainFigures).toMatchObject({ attempts: 12, accepted: 7, failed: 5, errorsByClass: { transient: 5 }, successRate: 0.5833 });
     expect(m.attempts).toBe(scan.total.attempts);
     // Lead figures against the raw lead rows of the hour.
-    const leads = await env.DB.prepare(
-      "SELECT COUNT(*) AS n, SUM(status = 'sold') AS sold, SUM(CASE WHEN status = 'sold' THEN sold_price ELSE 0 END) AS revenue FROM leads WHERE source_id = ?",
-    )
-      .bind(source.id)
-      .first<{ n: number; sold: number; revenue: number }>();
+    const leads = mergeCounts(
+      await allRows<{ n: number; sold: number; revenue: number }>(
+        "SELECT COUNT(*) AS n, COALESCE(SUM(status = 'sold'), 0) AS sold, COALESCE(SUM(CASE WHEN status = 'sold' THEN sold_price ELSE 0 END), 0) AS revenue FROM leads WHERE source_id = ?",
+        source.id,
+      ),
+      () => "all",
+    )[0];
     expect(m.leads).toMatchObject({ total: leads?.n, sold: leads?.sold });
     expect(m.revenue.sold).toBe(leads?.revenue);
     expect(m.leads.total).toBe(15);

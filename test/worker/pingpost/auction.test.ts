@@ -1,8 +1,8 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { processDeliveryJob } from "../../../src/delivery/waterfall";
 import { testBuyer, uid } from "../helpers/buyers";
 import { harness, leadRow, mockRequests, storeLead, testClock } from "../helpers/engine";
+import { leadD1 } from "../helpers/shards";
 import { bidder, bidRows, pingOfLead, salesRows, sourceWithTerms } from "./helpers";
 
 describe("ping/post auction (outbound, mock buyers over HTTP)", () => {
@@ -120,7 +120,7 @@ describe("ping/post auction (outbound, mock buyers over HTTP)", () => {
       [b, 50, 40, "B"],
     ]);
     expect(await leadRow(id)).toMatchObject({ status: "sold", sold_price: 120 });
-    const claims = await env.DB.prepare("SELECT buyer_id, state FROM lead_buyers WHERE lead_id = ? ORDER BY buyer_id").bind(id).all();
+    const claims = await leadD1(id).prepare("SELECT buyer_id, state FROM lead_buyers WHERE lead_id = ? ORDER BY buyer_id").bind(id).all();
     expect(claims.results.filter((r) => r.state === "accepted")).toHaveLength(2);
 
     // A duplicated queue message changes nothing: the lead is sold, no buyer gets it again.

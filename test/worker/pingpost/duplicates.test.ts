@@ -1,8 +1,8 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { processDeliveryJob } from "../../../src/delivery/waterfall";
 import { testBuyer, uid } from "../helpers/buyers";
 import { harness, leadRow, mockRequests, storeLead, testClock } from "../helpers/engine";
+import { leadD1 } from "../helpers/shards";
 import { newSource, sampleLead } from "../helpers/sources";
 import { appWith, sourceWithTerms } from "./helpers";
 
@@ -26,8 +26,8 @@ describe("duplicate suppression", () => {
     });
 
     // Retention purges the personal data of the first lead; its hashes stay, and so does the rule.
-    await env.DB.prepare("UPDATE leads SET data = '{}', raw = '{}' WHERE id IN (?, ?)").bind(first, second).run();
-    const hashes = await env.DB.prepare("SELECT kind, hash FROM lead_hashes WHERE lead_id = ?").bind(first).all<{ kind: string; hash: string }>();
+    for (const id of [first, second]) await leadD1(id).prepare("UPDATE leads SET data = '{}', raw = '{}' WHERE id = ?").bind(id).run();
+    const hashes = await leadD1(first).prepare("SELECT kind, hash FROM lead_hashes WHERE lead_id = ?").bind(first).all<{ kind: string; hash: string }>();
     expect(hashes.results.map((r) => r.kind).sort()).toEqual(["email", "phone"]);
     expect(JSON.stringify(hashes.results)).not.toMatch(/469|example\.com/);
     const third = await storeLead(h.env, clock, { phone }, await newSource("Source Three"));

@@ -7,6 +7,7 @@ import { setSaleTerms } from "../../../src/db/sources";
 import type { BuyerConfigInput } from "../../../src/integration/config";
 import { MOCK_PING_FIELDS, MOCK_PING_RESPONSE } from "../../mock-buyer/contract";
 import { type BuyerOverrides, mockUrl, testBuyer } from "../helpers/buyers";
+import { allRows, leadD1 } from "../helpers/shards";
 import { newSource } from "../helpers/sources";
 
 /**
@@ -57,15 +58,19 @@ export function appWith(buyers: BuyerConfigInput[], clock?: Clock) {
 }
 
 export async function bidRows(pingId: string) {
-  const r = await env.DB.prepare("SELECT * FROM bids WHERE ping_id = ? ORDER BY price DESC").bind(pingId).all<Record<string, unknown>>();
+  const r = {
+    results: (await allRows<Record<string, unknown>>("SELECT * FROM bids WHERE ping_id = ?", pingId)).sort(
+      (a, b) => Number(b.price ?? 0) - Number(a.price ?? 0),
+    ),
+  };
   return r.results;
 }
 
 export async function pingOfLead(leadId: string) {
-  return env.DB.prepare("SELECT * FROM pings WHERE lead_id = ?").bind(leadId).first<Record<string, unknown>>();
+  return leadD1(leadId).prepare("SELECT * FROM pings WHERE lead_id = ?").bind(leadId).first<Record<string, unknown>>();
 }
 
 export async function salesRows(leadId: string) {
-  const r = await env.DB.prepare("SELECT * FROM sales WHERE lead_id = ? ORDER BY price DESC").bind(leadId).all<Record<string, unknown>>();
+  const r = await leadD1(leadId).prepare("SELECT * FROM sales WHERE lead_id = ? ORDER BY price DESC").bind(leadId).all<Record<string, unknown>>();
   return r.results;
 }

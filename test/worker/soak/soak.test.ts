@@ -9,6 +9,7 @@ import type { BuyerConfigInput } from "../../../src/integration/config";
 import { testBuyer, uid } from "../helpers/buyers";
 import { harness, testClock } from "../helpers/engine";
 import { setGateClock } from "../helpers/gate";
+import { allRows, mergeCounts } from "../helpers/shards";
 import { newSource } from "../helpers/sources";
 
 /**
@@ -156,29 +157,41 @@ it("every valid lead ends sold, unsold or expired; no buyer gets a lead twice ex
   const wallMs = Date.now() - startedAt;
 
   // Every accepted lead is in exactly one terminal state.
-  const states = await env.DB.prepare(`SELECT status, COUNT(*) AS n FROM leads WHERE source_id = ? GROUP BY status`)
-    .bind(source.id)
-    .all<{ status: string; n: number }>();
-  const byState = Object.fromEntries(states.results.map((r) => [r.status, r.n]));
+  // Every shard's rows (grouped per shard, summed here).
+  const byState: Record<string, number> = {};
+  for (const r of await allRows<{ status: string; n: number }>(`SELECT status, COUNT(*) AS n FROM leads WHERE source_id = ? GROUP BY status`, source.id))
+    byState[r.status] = (byState[r.status] ?? 0) + r.n;
   const terminal = (byState.sold ?? 0) + (byState.unsold ?? 0) + (byState.expired ?? 0);
 
-  const perBuyer = await env.DB.prepare(
-    `SELECT a.buyer_id, a.outcome, COALESCE(a.error_class, '-') AS cls, COUNT(*) AS n FROM delivery_attempts a JOIN leads l ON l.id = a.lead_id
+  const perBuyer = {
+    results: mergeCounts(
+      await allRows<{ buyer_id: string; outcome: string; cls: string; n: number }>(
+        `SELECT a.buyer_id, a.outcome, COALESCE(a.error_class, '-') AS cls, COUNT(*) AS n FROM delivery_attempts a JOIN leads l ON l.id = a.lead_id
      WHERE l.source_id = ? GROUP BY a.buyer_id, a.outcome, cls`,
-  )
-    .bind(source.id)
-    .all<{ buyer_id: string; outcome: string; cls: string; n: number }>();
-  const sold = await env.DB.prepare(
-    `SELECT sold_buyer_id AS b, COUNT(*) AS n, SUM(sold_price) AS revenue FROM leads WHERE source_id = ? AND status = 'sold' GROUP BY b`,
-  )
-    .bind(source.id)
-    .all<{ b: string; n: number; revenue: number }>();
+        source.id,
+      ),
+      (r) => `${r.buyer_id}|${r.outcome}|${r.cls}`,
+    ),
+  };
+  const sold = {
+    results: mergeCounts(
+      await allRows<{ b: string; n: number; revenue: number }>(
+        `SELECT sold_buyer_id AS b, COUNT(*) AS n, SUM(sold_price) AS revenue FROM leads WHERE source_id = ? AND status = 'sold' GROUP BY b`,
+        source.id,
+      ),
+      (r) => r.b,
+    ),
+  };
 
-  const reasons = await env.DB.prepare(
-    `SELECT a.reason, COUNT(*) AS n FROM delivery_attempts a JOIN leads l ON l.id = a.lead_id WHERE l.source_id = ? AND a.outcome = 'failed' GROUP BY a.reason ORDER BY n DESC`,
-  )
-    .bind(source.id)
-    .all<{ reason: string; n: number }>();
+  const reasons = {
+    results: mergeCounts(
+      await allRows<{ reason: string; n: number }>(
+        `SELECT a.reason, COUNT(*) AS n FROM delivery_attempts a JOIN leads l ON l.id = a.lead_id WHERE l.source_id = ? AND a.outcome = 'failed' GROUP BY a.reason`,
+        source.id,
+      ),
+      (r) => r.reason,
+    ).sort((a, b) => b.n - a.n),
+  };
 
   // A buyer never receives the same lead twice, except a retry carrying the same idempotency key.
   let sameKeyRetries = 0;
@@ -203,11 +216,12 @@ it("every valid lead ends sold, unsold or expired; no buyer gets a lead twice ex
   expect(downCalls.length).toBeLessThanOrEqual(10);
 
   // No raw PII in any log line or stored attempt.
-  const attemptRows = await env.DB.prepare(
-    `SELECT a.endpoint, a.request_masked, a.response_body, a.reason FROM delivery_attempts a JOIN leads l ON l.id = a.lead_id WHERE l.source_id = ?`,
-  )
-    .bind(source.id)
-    .all<Record<string, string | null>>();
+  const attemptRows = {
+    results: await allRows<Record<string, string | null>>(
+      `SELECT a.endpoint, a.request_masked, a.response_body, a.reason FROM delivery_attempts a JOIN leads l ON l.id = a.lead_id WHERE l.source_id = ?`,
+      source.id,
+    ),
+  };
   const texts = [...logLines, ...attemptRows.results.map((r) => Object.values(r).join(" "))];
   const leaks: string[] = [];
   for (const t of texts) {

@@ -8,6 +8,7 @@ import type { EventJob } from "../../../src/webhooks/jobs";
 import type { CanonicalEvent } from "../../../src/webhooks/map";
 import { mockCallbackWebhook } from "../../mock-buyer/contract";
 import { testClock } from "../helpers/engine";
+import { leadD1 } from "../helpers/shards";
 import { buyerConfig, countRows, post, signed, soldLead, webhookHarness } from "./helpers";
 
 const DAY = 86_400_000;
@@ -49,7 +50,10 @@ describe("events consumer", () => {
     const r1 = await consume(h, job, clock);
     expect(r1.explicitAcks).toHaveLength(1);
     await consume(h, job, clock);
-    const rows = await env.DB.prepare("SELECT type, buyer_id, data FROM lead_events WHERE lead_id = ? AND type = 'buyer_status'").bind(lead.leadId).all();
+    const rows = await leadD1(lead.leadId)
+      .prepare("SELECT type, buyer_id, data FROM lead_events WHERE lead_id = ? AND type = 'buyer_status'")
+      .bind(lead.leadId)
+      .all();
     expect(rows.results).toHaveLength(1);
     expect(JSON.parse(String(rows.results[0]?.data))).toMatchObject({ status: "qualified" });
     expect((await eventStatus(job))?.status).toBe("processed");
@@ -62,12 +66,12 @@ describe("events consumer", () => {
     await consume(h, job, clock);
     await consume(h, job, clock);
 
-    const ret = await env.DB.prepare("SELECT reason_code, credit, source_id FROM returns WHERE lead_id = ?").bind(lead.leadId).all();
+    const ret = await leadD1(lead.leadId).prepare("SELECT reason_code, credit, source_id FROM returns WHERE lead_id = ?").bind(lead.leadId).all();
     expect(ret.results).toEqual([{ reason_code: "invalid_phone", credit: 31.5, source_id: lead.sourceId }]);
-    expect(await env.DB.prepare("SELECT state FROM lead_buyers WHERE lead_id = ? AND buyer_id = ?").bind(lead.leadId, "wh-c-ret").first("state")).toBe(
-      "returned",
-    );
-    const row = await env.DB.prepare("SELECT status, returned_at, sold_buyer_id FROM leads WHERE id = ?").bind(lead.leadId).first();
+    expect(
+      await leadD1(lead.leadId).prepare("SELECT state FROM lead_buyers WHERE lead_id = ? AND buyer_id = ?").bind(lead.leadId, "wh-c-ret").first("state"),
+    ).toBe("returned");
+    const row = await leadD1(lead.leadId).prepare("SELECT status, returned_at, sold_buyer_id FROM leads WHERE id = ?").bind(lead.leadId).first();
     expect(row).toMatchObject({ status: "queued", returned_at: new Date(clock.now()).toISOString(), sold_buyer_id: null });
     expect(await score(lead.sourceId)).toBe(100 + QUALITY_DELTAS.return);
     const deliver = h.deliveries.sent.filter((m) => (m.body as { leadId?: string }).leadId === lead.leadId);
@@ -89,9 +93,12 @@ describe("events consumer", () => {
       [badReason, badJob, /reason code not allowed/],
     ] as const) {
       expect(await countRows("returns", "lead_id = ?", lead.leadId)).toBe(0);
-      const ev = await env.DB.prepare("SELECT data FROM lead_events WHERE lead_id = ? AND type = 'return_refused'").bind(lead.leadId).first<string>("data");
+      const ev = await leadD1(lead.leadId)
+        .prepare("SELECT data FROM lead_events WHERE lead_id = ? AND type = 'return_refused'")
+        .bind(lead.leadId)
+        .first<string>("data");
       expect(JSON.parse(ev ?? "{}").why).toMatch(why);
-      expect(await env.DB.prepare("SELECT status FROM leads WHERE id = ?").bind(lead.leadId).first("status")).toBe("sold");
+      expect(await leadD1(lead.leadId).prepare("SELECT status FROM leads WHERE id = ?").bind(lead.leadId).first("status")).toBe("sold");
       expect(await score(lead.sourceId)).toBe(100);
       expect(await eventStatus(job)).toMatchObject({ status: "ignored" });
     }
@@ -113,7 +120,7 @@ describe("events consumer", () => {
     const job = await receive(h, "wh-c-conv", { type: "lead.converted", data: { lead_id: lead.buyerLeadId, revenue: "1250.75" } }, clock);
     await consume(h, job, clock);
     await consume(h, job, clock);
-    const rows = await env.DB.prepare("SELECT buyer_id, source_id, revenue FROM conversions WHERE lead_id = ?").bind(lead.leadId).all();
+    const rows = await leadD1(lead.leadId).prepare("SELECT buyer_id, source_id, revenue FROM conversions WHERE lead_id = ?").bind(lead.leadId).all();
     expect(rows.results).toEqual([{ buyer_id: "wh-c-conv", source_id: lead.sourceId, revenue: 1250.75 }]);
   });
 
@@ -130,7 +137,7 @@ describe("events consumer", () => {
     const again = await receive(h, "wh-c-fb", { type: "lead.feedback", data: { lead_id: lead.buyerLeadId, kind: "excellent_prospect" } }, clock);
     await consume(h, again, clock);
     expect(await score(lead.sourceId)).toBe(100);
-    const rows = await env.DB.prepare("SELECT kind FROM feedback WHERE lead_id = ? ORDER BY kind").bind(lead.leadId).all();
+    const rows = await leadD1(lead.leadId).prepare("SELECT kind FROM feedback WHERE lead_id = ? ORDER BY kind").bind(lead.leadId).all();
     expect(rows.results.map((r) => r.kind)).toEqual(["excellent_prospect", "excellent_prospect", "wrong_number"]);
   });
 
@@ -200,7 +207,7 @@ describe("events consumer", () => {
     const lead = await soldLead(h.env, "wh-c-dec", clock.now() - 60_000, 0, "pending");
     const job = await receive(h, "wh-c-dec", { type: "lead.decision", data: { delivery_id: lead.deliveryId, decision: "yes", price: 33 } }, clock);
     await consume(h, job, clock);
-    const row = await env.DB.prepare("SELECT status, sold_buyer_id, sold_price FROM leads WHERE id = ?").bind(lead.leadId).first();
+    const row = await leadD1(lead.leadId).prepare("SELECT status, sold_buyer_id, sold_price FROM leads WHERE id = ?").bind(lead.leadId).first();
     expect(row).toEqual({ status: "sold", sold_buyer_id: "wh-c-dec", sold_price: 33 });
     expect((await eventStatus(job))?.status).toBe("processed");
 
@@ -223,7 +230,7 @@ describe("events consumer", () => {
     );
     expect(job.eventId).toBe("evt_1");
     await consume(h, job, clock);
-    expect(await env.DB.prepare("SELECT state, reason FROM lead_buyers WHERE delivery_id = ?").bind(lead.deliveryId).first()).toEqual({
+    expect(await leadD1(lead.leadId).prepare("SELECT state, reason FROM lead_buyers WHERE delivery_id = ?").bind(lead.deliveryId).first()).toEqual({
       state: "rejected",
       reason: "filtered",
     });

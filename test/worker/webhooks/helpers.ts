@@ -5,6 +5,7 @@ import { createApp } from "../../../src/app";
 import type { Clock } from "../../../src/core/clock";
 import type { BuyerConfigInput } from "../../../src/integration/config";
 import type { WebhookConfigInput } from "../../../src/integration/webhook-config";
+import { countAll, leadD1 } from "../helpers/shards";
 import { newSource, recordingQueue } from "../helpers/sources";
 
 /** The whsec_ secret the test buyers sign with (a binding on the test env, never in a config). */
@@ -77,10 +78,8 @@ export function post(testEnv: Env, buyerId: string, body: string | ReadableStrea
 }
 
 export async function countRows(table: string, where = "1=1", ...binds: unknown[]): Promise<number> {
-  const r = await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`)
-    .bind(...binds)
-    .first<{ n: number }>();
-  return r?.n ?? 0;
+  // Every database: lead rows are on their shard, platform rows on the main one.
+  return countAll(`SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`, ...binds);
 }
 
 /**
@@ -92,23 +91,27 @@ export async function soldLead(_testEnv: Env, buyerId: string, soldAtMs: number,
   // Inserted directly: these tests are about what callbacks do to a sold lead, not about intake.
   const leadId = `lead_wh_${crypto.randomUUID()}`;
   const created = new Date(soldAtMs - 60_000).toISOString();
-  await env.DB.prepare(
-    `INSERT INTO leads (id, source_id, vertical, status, data, raw, expires_at, created_at, updated_at) VALUES (?, ?, 'auto_insurance', 'delivering', '{}', '{}', ?, ?, ?)`,
-  )
+  await leadD1(leadId)
+    .prepare(
+      `INSERT INTO leads (id, source_id, vertical, status, data, raw, expires_at, created_at, updated_at) VALUES (?, ?, 'auto_insurance', 'delivering', '{}', '{}', ?, ?, ?)`,
+    )
     .bind(leadId, src.id, new Date(soldAtMs + 86_400_000).toISOString(), created, created)
     .run();
   const deliveryId = `dlv_${crypto.randomUUID()}`;
   const buyerLeadId = `B-${crypto.randomUUID().slice(0, 8)}`;
   const iso = new Date(soldAtMs).toISOString();
-  await env.DB.batch([
-    env.DB.prepare(
-      `INSERT INTO lead_buyers (lead_id, buyer_id, delivery_id, state, attempts, buyer_lead_id, price, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)`,
-    ).bind(leadId, buyerId, deliveryId, state, buyerLeadId, state === "accepted" ? price : null, iso, iso),
+  const d1 = leadD1(leadId);
+  await d1.batch([
+    d1
+      .prepare(
+        `INSERT INTO lead_buyers (lead_id, buyer_id, delivery_id, state, attempts, buyer_lead_id, price, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)`,
+      )
+      .bind(leadId, buyerId, deliveryId, state, buyerLeadId, state === "accepted" ? price : null, iso, iso),
     state === "accepted"
-      ? env.DB.prepare(
-          `UPDATE leads SET status = 'sold', sold_buyer_id = ?, sold_price = ?, buyer_lead_id = ?, finalized_at = ?, updated_at = ? WHERE id = ?`,
-        ).bind(buyerId, price, buyerLeadId, iso, iso, leadId)
-      : env.DB.prepare(`UPDATE leads SET status = 'pending', updated_at = ? WHERE id = ?`).bind(iso, leadId),
+      ? d1
+          .prepare(`UPDATE leads SET status = 'sold', sold_buyer_id = ?, sold_price = ?, buyer_lead_id = ?, finalized_at = ?, updated_at = ? WHERE id = ?`)
+          .bind(buyerId, price, buyerLeadId, iso, iso, leadId)
+      : d1.prepare(`UPDATE leads SET status = 'pending', updated_at = ? WHERE id = ?`).bind(iso, leadId),
   ]);
   return { leadId, deliveryId, buyerLeadId, sourceId: src.id };
 }
