@@ -3,6 +3,7 @@ import { createHmac } from "node:crypto";
 import acme from "../../../buyers/acme-auto.json";
 import { createApp } from "../../../src/app";
 import type { Clock } from "../../../src/core/clock";
+import { newLeadId } from "../../../src/db/shards";
 import type { BuyerConfigInput } from "../../../src/integration/config";
 import type { WebhookConfigInput } from "../../../src/integration/webhook-config";
 import { countAll, leadD1 } from "../helpers/shards";
@@ -86,10 +87,18 @@ export async function countRows(table: string, where = "1=1", ...binds: unknown[
  * A lead sold to `buyerId` at `soldAtMs` for `price`, with our delivery id and the buyer's lead
  * id, as the delivery engine leaves it.
  */
-export async function soldLead(_testEnv: Env, buyerId: string, soldAtMs: number, price = 28, state: "accepted" | "pending" = "accepted") {
+export async function soldLead(
+  _testEnv: Env,
+  buyerId: string,
+  soldAtMs: number,
+  price = 28,
+  state: "accepted" | "pending" = "accepted",
+  opts: { shard?: number } = {},
+) {
   const src = await newSource();
   // Inserted directly: these tests are about what callbacks do to a sold lead, not about intake.
-  const leadId = `lead_wh_${crypto.randomUUID()}`;
+  // `shard` puts it on a given lead shard (test/worker/db/shards.test.ts); otherwise its id's hash decides.
+  const leadId = opts.shard === undefined ? `lead_wh_${crypto.randomUUID()}` : newLeadId(env, soldAtMs - 60_000, { shard: opts.shard });
   const created = new Date(soldAtMs - 60_000).toISOString();
   await leadD1(leadId)
     .prepare(
