@@ -5,6 +5,7 @@
  * main database says which R2 object holds a lead.
  */
 import { and, asc, eq, gt, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { redact, redactString } from "../observability/redact";
 import { type Db, type DbEnv, isoAt, mainDb, schema } from "./client";
 import { TERMINAL_STATUSES } from "./lead-state";
@@ -194,18 +195,19 @@ export async function deleteArchivedLeads(d: Db, versions: { id: string; updated
     sql`, `,
   );
   const terminal = sql.raw(TERMINAL_STATUSES.map((s) => `'${s}'`).join(", "));
-  const same = sql`SELECT ${L.id} FROM ${L} WHERE (${L.id}, ${L.updatedAt}) IN (VALUES ${pairs}) AND ${L.status} IN (${terminal}) AND ${L.leaseOwner} IS NULL`;
+  const same = sql`(SELECT ${L.id} FROM ${L} WHERE (${L.id}, ${L.updatedAt}) IN (VALUES ${pairs}) AND ${L.status} IN (${terminal}) AND ${L.leaseOwner} IS NULL)`;
+  const of = (col: SQLiteColumn) => sql`${col} IN ${same}`;
   const res = await d.batch([
-    d.delete(B).where(inArray(B.pingId, d.select({ id: P.id }).from(P).where(inArray(P.leadId, same)))),
-    d.delete(P).where(inArray(P.leadId, same)),
-    d.delete(A).where(inArray(A.leadId, same)),
-    d.delete(E).where(inArray(E.leadId, same)),
-    d.delete(C).where(inArray(C.leadId, same)),
-    d.delete(RT).where(inArray(RT.leadId, same)),
-    d.delete(CV).where(inArray(CV.leadId, same)),
-    d.delete(FB).where(inArray(FB.leadId, same)),
-    d.delete(SA).where(inArray(SA.leadId, same)),
-    d.delete(L).where(inArray(L.id, same)),
+    d.delete(B).where(sql`${B.pingId} IN (SELECT ${P.id} FROM ${P} WHERE ${of(P.leadId)})`),
+    d.delete(P).where(of(P.leadId)),
+    d.delete(A).where(of(A.leadId)),
+    d.delete(E).where(of(E.leadId)),
+    d.delete(C).where(of(C.leadId)),
+    d.delete(RT).where(of(RT.leadId)),
+    d.delete(CV).where(of(CV.leadId)),
+    d.delete(FB).where(of(FB.leadId)),
+    d.delete(SA).where(of(SA.leadId)),
+    d.delete(L).where(of(L.id)),
   ]);
   return res[9].meta.changes ?? 0;
 }
