@@ -6,7 +6,7 @@
 // --env and a real database id in wrangler.toml: it never targets the placeholder database).
 import { parseArgs } from "node:util";
 import { createSourceSql, revokeSourceSql } from "./lib/sql.mjs";
-import { d1Execute, remoteTargetProblem } from "./lib/wrangler.mjs";
+import { d1Execute, leadShardBindings, remoteTargetProblem } from "./lib/wrangler.mjs";
 
 const USAGE = `Usage:
   npm run source:create -- <name> [--remote] [--env <env>] [--webhook-url <url>] [--persist-to <dir>]
@@ -48,8 +48,12 @@ async function main() {
   }
   const where = values.remote ? `remote D1${values.env ? ` (env ${values.env})` : ""}` : "local D1";
 
+  // Every lead shard keeps a copy of the sources (src/db/shards.ts): the main database (DB) is
+  // written first on a revoke and last on a create, so a key never works where its source is missing.
+  const copies = leadShardBindings(values.env).filter((b) => b !== "DB");
   if (values.revoke !== undefined) {
     const rows = await d1Execute(revokeSourceSql(values.revoke), target);
+    for (const binding of copies) await d1Execute(revokeSourceSql(values.revoke), { ...target, binding });
     if (rows.length === 0) {
       console.error(`No active source ${values.revoke} in ${where}; nothing revoked.`);
       process.exitCode = 1;
@@ -66,6 +70,7 @@ async function main() {
     return;
   }
   const source = createSourceSql({ name, ...(values["webhook-url"] ? { webhookUrl: values["webhook-url"] } : {}) });
+  for (const binding of copies) await d1Execute(source.sql, { ...target, binding });
   const rows = await d1Execute(source.sql, target);
   if (rows.length !== 1) throw new Error("the source was not stored");
   console.log(`Created source ${source.id} (${source.name}) in ${where}.`);

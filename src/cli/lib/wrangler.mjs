@@ -103,11 +103,11 @@ export function remoteTargetProblem(envName, toml = readFileSync(join(ROOT, "wra
  * Executes SQL on D1 and returns the rows of the last statement. Local D1 reports no change
  * counts, so callers that need to know what changed use `RETURNING`.
  * @param {string} sql
- * @param {{ remote?: boolean, persistTo?: string, env?: string }} [target]
+ * @param {{ remote?: boolean, persistTo?: string, env?: string, binding?: string }} [target] `binding`: which D1 binding (default DB)
  * @returns {Promise<Record<string, unknown>[]>}
  */
 export async function d1Execute(sql, target = {}) {
-  const { stdout } = await runWrangler(["d1", "execute", "DB", ...targetArgs(target), "--yes", "--json", "--command", sql], { quiet: true });
+  const { stdout } = await runWrangler(["d1", "execute", target.binding ?? "DB", ...targetArgs(target), "--yes", "--json", "--command", sql], { quiet: true });
   // --json prints an array with one result per statement; tolerate banner noise before it.
   const start = stdout.indexOf("[");
   if (start < 0) throw new Error(`wrangler d1 execute printed no JSON:\n${stdout}`);
@@ -175,4 +175,22 @@ export async function waitForHttp(url, opts = {}) {
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`${url} did not answer in time (${last})`);
+}
+
+/**
+ * The lead shards wrangler.toml names for an environment (its LEAD_SHARDS var, `DB` first; see
+ * src/db/shards.ts): the databases that keep a copy of every source.
+ * @param {string} [env]
+ * @returns {string[]}
+ */
+export function leadShardBindings(env) {
+  const config = /** @type {{ vars?: Record<string, string>, env?: Record<string, { vars?: Record<string, string> }> }} */ (
+    parseToml(readFileSync(join(ROOT, "wrangler.toml"), "utf8"))
+  );
+  const vars = env ? config.env?.[env]?.vars : config.vars;
+  const list = (vars?.LEAD_SHARDS ?? "DB")
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+  return list.length > 0 ? list : ["DB"];
 }
