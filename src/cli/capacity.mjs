@@ -111,9 +111,7 @@ export function model(inputs, leadsPerDay, P = PLATFORM, A = ASSUMPTIONS) {
       over(month, P.durableObjects.requestsIncluded, P.durableObjects.requestsPerMillion) +
       over(month * A.gateSecondsPerLead * P.durableObjects.memoryGb, P.durableObjects.gbSecondsIncluded, P.durableObjects.gbSecondsPerMillion),
     // R2 after a year of archive (storage grows by a month's files each month), plus the month's puts.
-    r2:
-      Math.max(0, archiveGbMonth * 12 - P.r2.storageIncludedGb) * P.r2.storagePerGbMonth +
-      over(month / 45, P.r2.classAIncluded, P.r2.classAPerMillion),
+    r2: Math.max(0, archiveGbMonth * 12 - P.r2.storageIncludedGb) * P.r2.storagePerGbMonth + over(month / 45, P.r2.classAIncluded, P.r2.classAPerMillion),
   };
   const total = Object.values(cost).reduce((a, b) => a + b, 0);
   return {

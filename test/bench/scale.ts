@@ -191,7 +191,10 @@ async function main(): Promise<void> {
     const archive = { leads: 0, files: 0, bytes: 0, rawBytes: 0, runs: 0 };
     const future = Date.now() + 15 * 86_400_000;
     for (let i = 0; i < 50; i++) {
-      const r = (await (await fetch(`${url}/__scale/archive?now=${future + i}`)).json()) as { archived: number; files: { leads: number; bytes: number; rawBytes: number }[] };
+      const r = (await (await fetch(`${url}/__scale/archive?now=${future + i}`)).json()) as {
+        archived: number;
+        files: { leads: number; bytes: number; rawBytes: number }[];
+      };
       archive.runs++;
       archive.leads += r.archived;
       archive.files += r.files.length;
