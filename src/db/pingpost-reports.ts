@@ -1,6 +1,6 @@
 import { and, desc, eq, gte, lt } from "drizzle-orm";
 import { percentile } from "../observability/metrics";
-import { type DbEnv, isoAt, mainDb, schema } from "./client";
+import { type DbEnv, isoAt, onEveryShard, schema } from "./client";
 
 const B = schema.bids;
 const S = schema.sales;
@@ -126,26 +126,32 @@ export interface SourceMoney {
  * margin overall, per buyer and per source (test leads left out of the money).
  */
 export async function pingPostMetrics(env: DbEnv, fromMs: number, toMs: number) {
-  const d = mainDb(env);
   const from = isoAt(fromMs);
   const to = isoAt(toMs);
-  const [bidRows, saleRows, auctions] = await d.batch([
-    d
-      .select({ buyerId: B.buyerId, kind: B.kind, outcome: B.outcome, price: B.price, latencyMs: B.latencyMs, postState: B.postState })
-      .from(B)
-      .where(and(gte(B.createdAt, from), lt(B.createdAt, to)))
-      .limit(MAX_ROWS),
-    d
-      .select({ leadId: S.leadId, buyerId: S.buyerId, sourceId: S.sourceId, price: S.price, payout: S.payout })
-      .from(S)
-      .where(and(gte(S.createdAt, from), lt(S.createdAt, to), eq(S.test, false)))
-      .limit(MAX_ROWS),
-    d
-      .select({ origin: P.origin, status: P.status, elapsedMs: P.elapsedMs })
-      .from(P)
-      .where(and(gte(P.createdAt, from), lt(P.createdAt, to)))
-      .limit(MAX_ROWS),
-  ]);
+  // Every lead shard at once (a lead's auctions and sales are on its shard; a source's pings on
+  // the main one, which is shard 0), the rows merged.
+  const per = await onEveryShard(env, (d) =>
+    d.batch([
+      d
+        .select({ buyerId: B.buyerId, kind: B.kind, outcome: B.outcome, price: B.price, latencyMs: B.latencyMs, postState: B.postState })
+        .from(B)
+        .where(and(gte(B.createdAt, from), lt(B.createdAt, to)))
+        .limit(MAX_ROWS),
+      d
+        .select({ leadId: S.leadId, buyerId: S.buyerId, sourceId: S.sourceId, price: S.price, payout: S.payout })
+        .from(S)
+        .where(and(gte(S.createdAt, from), lt(S.createdAt, to), eq(S.test, false)))
+        .limit(MAX_ROWS),
+      d
+        .select({ origin: P.origin, status: P.status, elapsedMs: P.elapsedMs })
+        .from(P)
+        .where(and(gte(P.createdAt, from), lt(P.createdAt, to)))
+        .limit(MAX_ROWS),
+    ]),
+  );
+  const bidRows = per.flatMap((r) => r[0]);
+  const saleRows = per.flatMap((r) => r[1]);
+  const auctions = per.flatMap((r) => r[2]);
   const byBuyer = new Map<string, BidRow[]>();
   for (const r of bidRows) byBuyer.set(r.buyerId, [...(byBuyer.get(r.buyerId) ?? []), r]);
   const salesByBuyer = new Map<string, { price: number; payout: number | null }[]>();
@@ -188,38 +194,45 @@ export async function pingPostMetrics(env: DbEnv, fromMs: number, toMs: number) 
 
 /** A buyer's latest answers in auctions (newest first) and its figures over the window. */
 export async function bidsOfBuyer(env: DbEnv, buyerId: string, fromMs: number, toMs: number, limit: number) {
-  const d = mainDb(env);
   const from = isoAt(fromMs);
   const to = isoAt(toMs);
-  const [recent, all, sales] = await d.batch([
-    d
-      .select({
-        bidId: B.id,
-        pingId: B.pingId,
-        kind: B.kind,
-        outcome: B.outcome,
-        price: B.price,
-        buyerBidId: B.buyerBidId,
-        expiresAt: B.expiresAt,
-        latencyMs: B.latencyMs,
-        reason: B.reason,
-        postState: B.postState,
-        at: B.createdAt,
-      })
-      .from(B)
-      .where(and(eq(B.buyerId, buyerId), gte(B.createdAt, from), lt(B.createdAt, to)))
-      .orderBy(desc(B.createdAt))
-      .limit(limit),
-    d
-      .select({ buyerId: B.buyerId, kind: B.kind, outcome: B.outcome, price: B.price, latencyMs: B.latencyMs, postState: B.postState })
-      .from(B)
-      .where(and(eq(B.buyerId, buyerId), gte(B.createdAt, from), lt(B.createdAt, to)))
-      .limit(MAX_ROWS),
-    d
-      .select({ price: S.price, payout: S.payout })
-      .from(S)
-      .where(and(eq(S.buyerId, buyerId), gte(S.createdAt, from), lt(S.createdAt, to), eq(S.test, false)))
-      .limit(MAX_ROWS),
-  ]);
+  const per = await onEveryShard(env, (d) =>
+    d.batch([
+      d
+        .select({
+          bidId: B.id,
+          pingId: B.pingId,
+          kind: B.kind,
+          outcome: B.outcome,
+          price: B.price,
+          buyerBidId: B.buyerBidId,
+          expiresAt: B.expiresAt,
+          latencyMs: B.latencyMs,
+          reason: B.reason,
+          postState: B.postState,
+          at: B.createdAt,
+        })
+        .from(B)
+        .where(and(eq(B.buyerId, buyerId), gte(B.createdAt, from), lt(B.createdAt, to)))
+        .orderBy(desc(B.createdAt))
+        .limit(limit),
+      d
+        .select({ buyerId: B.buyerId, kind: B.kind, outcome: B.outcome, price: B.price, latencyMs: B.latencyMs, postState: B.postState })
+        .from(B)
+        .where(and(eq(B.buyerId, buyerId), gte(B.createdAt, from), lt(B.createdAt, to)))
+        .limit(MAX_ROWS),
+      d
+        .select({ price: S.price, payout: S.payout })
+        .from(S)
+        .where(and(eq(S.buyerId, buyerId), gte(S.createdAt, from), lt(S.createdAt, to), eq(S.test, false)))
+        .limit(MAX_ROWS),
+    ]),
+  );
+  const recent = per
+    .flatMap((r) => r[0])
+    .sort((a, b) => b.at.localeCompare(a.at))
+    .slice(0, limit);
+  const all = per.flatMap((r) => r[1]);
+  const sales = per.flatMap((r) => r[2]);
   return { summary: summarizeBids(buyerId, all, sales), bids: recent };
 }
