@@ -22,7 +22,7 @@ export type { AttemptResult, BuyerRef, DeliverInput, GateStatus } from "./types"
 
 const PRUNE_EVERY_MS = 3_600_000;
 /** Simultaneous requests to the buyer (a Worker's open-connection limit). */
-const OUTBOUND_CONNECTIONS = 6;
+export const OUTBOUND_CONNECTIONS = 6;
 /** Config versions held at once: during a deploy, Workers of two versions may call the same gate. */
 const HELD_VERSIONS = 4;
 

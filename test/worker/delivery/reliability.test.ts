@@ -236,7 +236,9 @@ describe("while the circuit's one probe is out, the other leads look again soon"
 describe("the gate's timeout covers the time on the wire", () => {
   it("30 concurrent deliveries to one buyer: at most 6 on the wire at once, none recorded as a timeout", async () => {
     const id = uid("wire");
-    const b = testBuyerConfig(id, "slow", { endpoint: { timeoutMs: 400 } }, "ms=150");
+    // Each call is 400 ms on the wire, well inside the 1.5 s timeout; 30 calls over 6 connections
+    // queue for up to 2 s, so a timeout that counted the wait for a connection would fire.
+    const b = testBuyerConfig(id, "slow", { endpoint: { timeoutMs: 1_500 } }, "ms=400");
     const gate = gateFor(env, b);
     const clock = testClock();
     const results = await Promise.all(
