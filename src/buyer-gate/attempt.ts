@@ -11,11 +11,13 @@ import type { BuildContext, BuyerResponse, MappingWarning, OutboundRequest, Pars
 import { log } from "../observability/log";
 import type { Permit } from "./breaker";
 import type { Refusal } from "./caps";
+import { conflictReason, followConflict } from "./channels/conflict";
+import { outboundFetch } from "./channels/mtls";
 import { classify } from "./classify";
 import type { GateParts } from "./parts";
 import { inSchedule, nextScheduleOpen } from "./time";
 import type { IssuedToken } from "./tokens";
-import { send, truncateBody } from "./transport";
+import { type OutboundFetch, send, truncateBody } from "./transport";
 import type { AttemptResult, DeliverInput } from "./types";
 import { verdictOf } from "./verdict";
 
@@ -111,7 +113,10 @@ async function exchange(g: GateParts, input: DeliverInput, taken: Taken, timeout
   const ctx = buildContext(g, input, tokens);
 
   let built: { request: OutboundRequest; warnings: MappingWarning[]; unauthenticated: OutboundRequest };
+  // Issue 16: a buyer that requires a client certificate is reached only through its binding.
+  let via: OutboundFetch;
   try {
+    via = outboundFetch(g.env, buyer);
     built = await prepareRequest(buyer, lead, ctx);
   } catch (err) {
     // Nothing was sent: the slot and the probe permit go back untouched.
@@ -120,17 +125,21 @@ async function exchange(g: GateParts, input: DeliverInput, taken: Taken, timeout
     return finish({ ...buildFailure(err), sent: false, warnings: [] });
   }
 
-  let sent = await send(g.connections, built.request, timeoutMs, buyer.endpoint.followRedirects);
+  let sent = await send(g.connections, built.request, timeoutMs, buyer.endpoint.followRedirects, via);
   if (sent.response?.status === 401 && tokens) {
     // The token may have been revoked early: one forced refresh and one resend, same attempt.
     try {
       await tokens.getToken(true);
       built = await prepareRequest(buyer, lead, ctx);
-      sent = await send(g.connections, built.request, timeoutMs, buyer.endpoint.followRedirects);
+      sent = await send(g.connections, built.request, timeoutMs, buyer.endpoint.followRedirects, via);
     } catch (err) {
       log("warn", "token refresh after 401 failed", { buyerId: buyer.id, error: err instanceof Error ? err.message : String(err) });
     }
   }
+  // Issue 16: a HubSpot 409 CONFLICT updates the existing contact when the buyer chose so; the
+  // 409 stays in the attempt's record as its earlier exchange (channels/conflict.ts).
+  const conflict = await followConflict(buyer, built, sent, (req) => send(g.connections, req, timeoutMs, buyer.endpoint.followRedirects, via));
+  if (conflict) ({ built, sent } = conflict);
 
   let parsed: ParsedResponse | undefined;
   if (sent.response) {
@@ -174,16 +183,25 @@ async function exchange(g: GateParts, input: DeliverInput, taken: Taken, timeout
   if (c.outcome === "failed") g.meta.set("last_failure_at", String(now));
   else if (c.outcome === "accepted" || c.outcome === "pending") g.meta.set("last_success_at", String(now));
 
+  const reason = conflict ? conflictReason(conflict, c) : c.reason;
   return finish({
     outcome: c.outcome,
     ...(c.errorClass ? { errorClass: c.errorClass } : {}),
-    ...(c.reason ? { reason: c.reason } : {}),
+    ...(reason ? { reason } : {}),
     ...(sent.response ? { statusCode: sent.response.status, response: maskResponse(truncateBody(sent.response), secrets) } : {}),
     ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
     ...(parsed?.buyerLeadId ? { buyerLeadId: parsed.buyerLeadId } : {}),
     ...(parsed?.price !== undefined && c.outcome === "accepted" ? { price: parsed.price } : {}),
     ...(parsed?.redirectUrl ? { redirectUrl: parsed.redirectUrl } : {}),
     request: maskRequest(built.request, secrets, built.unauthenticated),
+    ...(conflict
+      ? {
+          prior: conflict.prior.map((x) => ({
+            request: maskRequest(x.request, secrets, x.unauthenticated),
+            response: maskResponse(truncateBody(x.response), secrets),
+          })),
+        }
+      : {}),
     ...(archive ? { archive } : {}),
     warnings: built.warnings,
     sent: true,
@@ -248,7 +266,8 @@ export async function issueToken(g: GateParts, buyer: BuyerConfig, key: string):
   const t = await fetchToken(
     buyer.auth,
     ctx,
-    (url, init) => fetch(url, { ...init, signal: AbortSignal.timeout(buyer.endpoint.timeoutMs ?? DEFAULT_ASYNC_ACK_TIMEOUT_MS) }),
+    // Issue 16: through the client-certificate binding when the buyer has one.
+    (url, init) => outboundFetch(g.env, buyer)(url, { ...init, signal: AbortSignal.timeout(buyer.endpoint.timeoutMs ?? DEFAULT_ASYNC_ACK_TIMEOUT_MS) }),
     refreshToken ? { refreshToken } : {},
   );
   return {

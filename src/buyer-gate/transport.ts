@@ -2,6 +2,12 @@ import type { BuyerResponse, OutboundRequest } from "../integration/types";
 
 const MAX_RESPONSE_BYTES = 20 * 1024;
 
+/** The fetch a request to a buyer goes through: the global one, or a client-certificate binding's (channels/mtls.ts). */
+export type OutboundFetch = (url: string, init: RequestInit) => Promise<Response>;
+
+/** The runtime's own fetch, called as a plain function. */
+export const globalFetch: OutboundFetch = (url, init) => fetch(url, init);
+
 export interface SendResult {
   response?: BuyerResponse;
   /** What `fetch` threw (connection refused, reset, invalid URL). */
@@ -48,16 +54,22 @@ export class Connections {
  * One HTTP exchange on one of the gate's connections, with an abort timeout that starts when
  * the request goes out and covers the body too. Never throws.
  */
-export async function send(connections: Connections, req: OutboundRequest, timeoutMs: number, followRedirects: boolean): Promise<SendResult> {
+export async function send(
+  connections: Connections,
+  req: OutboundRequest,
+  timeoutMs: number,
+  followRedirects: boolean,
+  via: OutboundFetch = globalFetch,
+): Promise<SendResult> {
   await connections.acquire();
   try {
-    return await exchange(req, timeoutMs, followRedirects);
+    return await exchange(req, timeoutMs, followRedirects, via);
   } finally {
     connections.release();
   }
 }
 
-async function exchange(req: OutboundRequest, timeoutMs: number, followRedirects: boolean): Promise<SendResult> {
+async function exchange(req: OutboundRequest, timeoutMs: number, followRedirects: boolean, via: OutboundFetch): Promise<SendResult> {
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -65,7 +77,7 @@ async function exchange(req: OutboundRequest, timeoutMs: number, followRedirects
     controller.abort();
   }, timeoutMs);
   try {
-    const res = await fetch(req.url, {
+    const res = await via(req.url, {
       method: req.method,
       headers: req.headers,
       ...(req.body !== undefined ? { body: req.body } : {}),

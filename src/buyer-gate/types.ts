@@ -45,6 +45,11 @@ export interface AttemptResult {
    * credential masked by value: the buyer's secrets never leave its gate.
    */
   request?: OutboundRequest;
+  /**
+   * Issue 16: earlier exchanges of this same attempt, masked like `request` — a HubSpot 409
+   * CONFLICT before the PATCH that updated the existing contact.
+   */
+  prior?: { request: OutboundRequest; response: BuyerResponse }[];
   /** The exact request, AES-GCM encrypted inside the gate (key id for rotation), for compliance. */
   archive?: { keyId: string; data: string };
   /** The buyer's answer, body truncated to 20 KB. */

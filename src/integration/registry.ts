@@ -1,6 +1,7 @@
 import { bundledBuyers } from "../buyers.generated";
 import { log } from "../observability/log";
 import { expandPreset, PresetError } from "./adapters";
+import { channelProblems } from "./channels";
 import type { BuyerConfig } from "./config";
 import { BuyerConfigSchema } from "./config";
 import { openRuleProblems } from "./mapping/open";
@@ -55,6 +56,12 @@ export function loadBuyers(raw: unknown[]): { buyers: BuyerConfig[]; errors: Buy
     const pii = buyerPingProblems(parsed.data);
     if (pii.length) {
       errors.push({ index, id: parsed.data.id, issues: pii });
+      return;
+    }
+    // A batch or e-mail channel that cannot work is never loaded (issue 16): buyers:check says why.
+    const channel = channelProblems(parsed.data);
+    if (channel.length) {
+      errors.push({ index, id: parsed.data.id, issues: channel });
       return;
     }
     if (ids.has(parsed.data.id)) {

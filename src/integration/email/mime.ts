@@ -16,9 +16,14 @@ import { toCsv } from "../formats/serialize";
 
 const Address = z.string().regex(/^[^\s@<>",]+@[^\s@<>",]+\.[^\s@<>",]+$/, "an e-mail address");
 
-/** How a buyer takes leads by e-mail (the part-2 config shape; validated here, wired by the gate). */
+/** How a buyer takes leads by e-mail (a buyer config's `email`; sent by its BuyerGate). */
 export const EmailDeliverySchema = z
   .object({
+    /** The Worker's `send_email` binding the mail goes through (wrangler.toml `[[send_email]]`). */
+    binding: z
+      .string()
+      .regex(/^[A-Z][A-Z0-9_]*$/, "a send_email binding name as declared in wrangler.toml")
+      .default("SEND_EMAIL"),
     /** A sender on a domain with Cloudflare Email Routing. */
     from: z.object({ addr: Address, name: z.string().min(1).optional() }).strict(),
     /** Verified destination addresses (Email Routing sends only to those). */
