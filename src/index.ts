@@ -1,6 +1,7 @@
 import { createApp } from "./app";
 import { systemClock } from "./core/clock";
 import { settings } from "./core/settings";
+import { pullAllBatchResults } from "./delivery/batch";
 import { handleDeadLetters, handleDeliveriesBatch } from "./delivery/consumer";
 import type { DeliveryJob } from "./delivery/jobs";
 import { sweepLeads } from "./delivery/sweep";
@@ -18,6 +19,9 @@ const app = createApp();
 async function runCron(env: Env): Promise<void> {
   const leads = await sweepLeads(env, systemClock);
   const webhookEvents = await sweepWebhookEvents(env, systemClock);
+  // Issue 16: batch and digest results a gate announced but no message brought (delivery/batch.ts).
+  const batch = await pullAllBatchResults(env, systemClock);
+  if (batch.applied + batch.late > 0) log("info", "batch results pulled", { ...batch });
   if (leads.requeued + leads.ackExpired + webhookEvents > 0) log("info", "sweep", { ...leads, webhookEvents });
   const ops = await runOps(env, systemClock);
   const a = ops.alerts;

@@ -11,6 +11,7 @@ import type { BuildContext, BuyerResponse, MappingWarning, OutboundRequest, Pars
 import { log } from "../observability/log";
 import type { Permit } from "./breaker";
 import type { Refusal } from "./caps";
+import { channelAttempt } from "./channels";
 import { conflictReason, followConflict } from "./channels/conflict";
 import { outboundFetch } from "./channels/mtls";
 import { classify } from "./classify";
@@ -29,7 +30,7 @@ const LEASE_MARGIN_MS = 30_000;
 const AMBIGUOUS_HOLD_MS = 6 * 3_600_000;
 
 /** What the synchronous pre-delivery step took: released again if the attempt never sends. */
-interface Taken {
+export interface Taken {
   permit: Permit;
   reservationId: string;
 }
@@ -75,7 +76,8 @@ export async function runAttempt(g: GateParts, input: DeliverInput): Promise<Att
 
   let settled = false;
   try {
-    const r = await exchange(g, input, taken, timeoutMs, result);
+    // Issue 16: an e-mail buyer gets a mail; a batch or digest buyer's lead is collected (channels/).
+    const r = await (channelAttempt(g, input, taken, result) ?? exchange(g, input, taken, timeoutMs, result));
     settled = true;
     return r;
   } finally {
@@ -104,7 +106,8 @@ function refusal(g: GateParts, input: DeliverInput): Refusal | undefined {
   return g.reservations.refusal(buyer.caps) ?? g.rate.refusal(buyer.caps.ratePerSecond);
 }
 
-type Finish = (r: Omit<AttemptResult, "elapsedMs" | "circuit">) => AttemptResult;
+/** Completes an attempt's result with its elapsed time and the circuit state. */
+export type Finish = (r: Omit<AttemptResult, "elapsedMs" | "circuit">) => AttemptResult;
 
 async function exchange(g: GateParts, input: DeliverInput, taken: Taken, timeoutMs: number, finish: Finish): Promise<AttemptResult> {
   const { buyer, lead } = input;
@@ -209,7 +212,7 @@ async function exchange(g: GateParts, input: DeliverInput, taken: Taken, timeout
 }
 
 /** The exact request, AES-GCM encrypted with the current key (undefined when no keys are set: development only). */
-async function archiveRequest(g: GateParts, request: OutboundRequest): Promise<{ keyId: string; data: string } | undefined> {
+export async function archiveRequest(g: GateParts, request: OutboundRequest): Promise<{ keyId: string; data: string } | undefined> {
   const keys = loadEncryptionKeys(g.env.REQUEST_ENCRYPTION_KEYS);
   return keys ? encrypt(await keys, JSON.stringify(request)) : undefined;
 }
@@ -240,7 +243,7 @@ export function buildContext(
 }
 
 /** A request that could not be built, by the integration error's kind. */
-function buildFailure(err: unknown): Pick<AttemptResult, "outcome" | "errorClass" | "reason"> {
+export function buildFailure(err: unknown): Pick<AttemptResult, "outcome" | "errorClass" | "reason"> {
   const message = err instanceof Error ? err.message : String(err);
   if (err instanceof IntegrationError) {
     switch (err.kind) {

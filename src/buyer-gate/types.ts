@@ -86,4 +86,14 @@ export interface GateStatus {
   throttledUntil?: string;
   lastSuccessAt?: string;
   lastFailureAt?: string;
+  /** Issue 16: a batch or digest buyer's collected leads and open jobs (batch.ts). */
+  batch?: BatchStatus;
+}
+
+/** Leads collected for a batch job or digest, the jobs under way, and results the Worker has not written yet. */
+export interface BatchStatus {
+  waiting: number;
+  oldestWaitingSince?: string;
+  jobs: { id: string; kind: string; step: string; remoteId: string | null; remoteState: string | null; polls: number; leads: number; nextAt: string }[];
+  unreported: number;
 }

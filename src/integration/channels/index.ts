@@ -60,6 +60,17 @@ export function columnNames(buyer: Pick<BuyerConfig, "mapping">): string[] {
 }
 
 /**
+ * The column that carries our lead id in a Bulk job's rows (result rows are matched back by it):
+ * the job's `leadIdField`, else the first column mapped from `lead.id`; undefined when none is.
+ */
+export function leadIdColumn(buyer: BuyerConfig): string | undefined {
+  if (buyer.batch?.job.leadIdField) return buyer.batch.job.leadIdField;
+  const m = buyer.mapping;
+  if (!("fields" in m)) return undefined;
+  return m.fields.find((f) => "from" in f && (f.from === "lead.id" || f.from === "id") && !("format" in f && f.format))?.to;
+}
+
+/**
  * The lead as the buyer's flat columns, in the mapping's order: a batch job's CSV row, an
  * e-mail's fields. A column the mapping left empty is omitted. Throws MappingError when the
  * lead lacks a required field, like a request that cannot be built.
