@@ -12,8 +12,9 @@
  * twice (a redelivered message, a crash before the gate heard back) or after the delivery's
  * decision window expired changes nothing. Only then is the gate told to forget it.
  */
+
+import type { BatchResult } from "../buyer-gate/batch";
 import { gateFor } from "../buyer-gate/client";
-import type { BatchResult } from "../buyer-gate/index";
 import type { Clock } from "../core/clock";
 import { raiseAlert } from "../db/alerts";
 import { insertAttemptWhen } from "../db/attempts";

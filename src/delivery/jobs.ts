@@ -1,4 +1,4 @@
-import type { BatchResultsJob } from "../buyer-gate";
+import type { BatchResultsJob } from "../buyer-gate/batch";
 
 /**
  * The `deliveries` queue contract: every message kind, and one function to send each. Nothing
@@ -30,7 +30,7 @@ export interface AlertJob {
   attempt: number;
 }
 
-export type { BatchResultsJob } from "../buyer-gate";
+export type { BatchResultsJob } from "../buyer-gate/batch";
 
 export type DeliveryJob = DeliverJob | NotifyJob | AlertJob | BatchResultsJob;
 
