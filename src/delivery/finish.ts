@@ -42,15 +42,18 @@ export async function finishRound(run: Run): Promise<WaterfallOutcome> {
     return outcomeOf(run, "sold", { buyer: sale.buyerId, price: sale.price });
   }
   const held = await claimsOf(run.env, lead.id);
-  const hasRetryable = [...held.values()].some((c) => c.state === "failed" && (c.errorClass === "transient" || c.errorClass === "server"));
-  if ((hasRetryable || run.deferredNow.size > 0) && run.mode.kind === "async") {
-    const delay =
-      run.deferredNow.size > 0 && !hasRetryable ? Math.min(Math.max(run.minDeferSeconds, 30), 900) : longRetryDelaySeconds(DEFAULT_RETRY, Math.random);
+  const retryable = [...held.values()].filter((c) => c.state === "failed" && (c.errorClass === "transient" || c.errorClass === "server"));
+  // A buyer whose gate deferred the lead this round (circuit open, cap full, throttled) is not a
+  // failure: the lead comes back when the gate said it could, not after a 5–15 minute round.
+  const failed = retryable.filter((c) => !run.deferredNow.has(c.buyerId));
+  if ((retryable.length > 0 || run.deferredNow.size > 0) && run.mode.kind === "async") {
+    const delay = failed.length === 0 ? Math.min(Math.max(run.minDeferSeconds, 30), 900) : longRetryDelaySeconds(DEFAULT_RETRY, Math.random);
     if (nowMs + delay * 1000 >= lead.expiresAtMs) return expireLead(run);
     const delaySeconds = Math.ceil(delay);
-    await endRun(run, { move: "park", nextAttemptAtMs: nowMs + delaySeconds * 1000, rounds: hasRetryable ? lead.rounds + 1 : lead.rounds });
+    // A new round lets the buyers parked as retryable (failed, or deferred mid-retry) be tried again.
+    await endRun(run, { move: "park", nextAttemptAtMs: nowMs + delaySeconds * 1000, rounds: retryable.length > 0 ? lead.rounds + 1 : lead.rounds });
     await enqueueDeliver(run.env, lead.id, delaySeconds);
-    log("info", "long retry scheduled", { leadId: lead.id, delaySeconds: delay, round: lead.rounds + 1 });
+    log("info", failed.length === 0 ? "waiting for deferring buyers" : "long retry scheduled", { leadId: lead.id, delaySeconds: delay, round: lead.rounds + 1 });
     return outcomeOf(run, "queued");
   }
   for (const b of run.deferredNow) run.reasons.push({ buyerId: b, reason: "deferred: cap, schedule, circuit or in-flight limit" });

@@ -7,6 +7,7 @@ import { processDeliveryJob, runSyncDelivery } from "../../../src/delivery/water
 import { setBehavior } from "../buyer-gate/fixtures";
 import { testBuyer, testBuyerConfig, uid } from "../helpers/buyers";
 import { deliverJobs, harness, leadRow, mockRequests, storeLead, testClock } from "../helpers/engine";
+import { setGateClock } from "../helpers/gate";
 
 /**
  * Issue 10's reliability defects, each reproduced against the real gate and the mock buyer over
@@ -91,6 +92,25 @@ describe("an unclear outcome stays with the buyer that may have the lead", () =>
     const sent = await mockRequests(first);
     expect(sent.map((r) => [r.headers["x-leadwire-delivery-id"], r.headers["idempotency-key"]])).toEqual([[deliveryId, `lw-${id}-${first}`]]);
   });
+  it("a resumed delivery that the gate defers (cap full) waits for that buyer: the lead never goes to another", async () => {
+    const capped = uid("capped");
+    const backup = uid("backup");
+    const h = harness([testBuyer(capped, "accept", { price: 60, caps: { day: 1, timezone: "UTC" } }), testBuyer(backup, "accept", { price: 22 })]);
+    const clock = testClock();
+    // The capped buyer's only slot is taken by another lead.
+    const other = await storeLead(h.env, clock);
+    expect(await processDeliveryJob(h.env, clock, { kind: "deliver", leadId: other })).toMatchObject({ status: "sold", buyer: capped });
+    // This lead's run claimed the capped buyer and crashed mid-send: the buyer may have it.
+    const id = await storeLead(h.env, clock);
+    const deliveryId = await takeClaim(env, id, capped, 0, undefined, clock.now());
+    expect(deliveryId).toBeDefined();
+    h.queue.sent.length = 0;
+    const out = await processDeliveryJob(h.env, clock, { kind: "deliver", leadId: id });
+    expect(out).toMatchObject({ status: "queued" });
+    expect(await mockRequests(backup)).toHaveLength(0);
+    expect(await claimOf(id, capped)).toMatchObject({ state: "trying", delivery_id: deliveryId });
+    expect(deliverJobs(h.queue.sent).map((j) => j.body.leadId)).toEqual([id]);
+  });
 });
 
 describe("sync leads keep their retries", () => {
@@ -155,6 +175,32 @@ describe("nothing waits for a message that will never come", () => {
     clock.set(due + 62_000);
     await processDeliveryJob(h.env, clock, late.body);
     expect(await mockRequests(flaky)).toHaveLength(before);
+  });
+});
+
+describe("a buyer that only deferred the lead is waited for, not put off for a long-retry round", () => {
+  it("a retry meeting an open circuit comes back when the circuit's cool-down ends, then sells", async () => {
+    const down = uid("down");
+    const circuit = { failureThreshold: 1, minimumCalls: 1, failureRate: 0, windowSeconds: 60, cooldownSeconds: 30 };
+    const h = harness([testBuyer(down, "accept", { price: 30, circuit, retry: { maxAttempts: 5 } })]);
+    const clock = testClock();
+    const id = await storeLead(h.env, clock);
+    await setBehavior(down, "error503");
+    expect(await processDeliveryJob(h.env, clock, { kind: "deliver", leadId: id })).toMatchObject({ status: "queued" });
+    const retry = deliverJobs(h.queue.sent)[0];
+    if (!retry) throw new Error("no retry");
+    h.queue.sent.length = 0;
+    // The circuit is open (one 503): the retry is deferred by the gate.
+    expect(await processDeliveryJob(h.env, clock, retry.body)).toMatchObject({ status: "queued" });
+    const [back] = deliverJobs(h.queue.sent);
+    expect(back?.delaySeconds).toBeGreaterThanOrEqual(25);
+    expect(back?.delaySeconds).toBeLessThanOrEqual(60);
+    // The buyer is back; the cool-down is over: the probe is this lead, and it sells.
+    await setBehavior(down, null);
+    await setGateClock(gateFor(env, testBuyerConfig(down, "accept")), 31_000);
+    clock.advance(31_000);
+    if (!back) throw new Error("no job");
+    expect(await processDeliveryJob(h.env, clock, back.body)).toMatchObject({ status: "sold", buyer: down });
   });
 });
 
