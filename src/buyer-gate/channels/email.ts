@@ -100,7 +100,7 @@ export async function mailLead(g: GateParts, input: DeliverInput, taken: Taken, 
   const { request, exact } = mailRecord(mail, fields);
   const archive = await archiveRequest(g, exact);
   const billable = !(input.sandbox || lead.test);
-  const record = { request, ...(archive ? { archive } : {}), warnings, buyerLeadId: mail.messageId };
+  const record = { request, ...(archive ? { archive } : {}), warnings };
 
   if (sent.taken.length > 0) {
     if (billable) g.reservations.commit(taken.reservationId);
@@ -108,7 +108,7 @@ export async function mailLead(g: GateParts, input: DeliverInput, taken: Taken, 
     g.breaker.record(taken.permit, "success", buyer.circuit);
     g.meta.set("last_success_at", String(now));
     const missed = sent.refused.map((r) => `${r.to}: ${r.error}`).join("; ");
-    return finish({ outcome: "accepted", ...(missed ? { reason: `not taken for ${missed}` } : {}), ...record, sent: true });
+    return finish({ outcome: "accepted", ...(missed ? { reason: `not taken for ${missed}` } : {}), ...record, buyerLeadId: mail.messageId, sent: true });
   }
   // Nothing left: the slot goes back. A refused sender or destination is our config; anything else may pass.
   g.reservations.release(taken.reservationId);

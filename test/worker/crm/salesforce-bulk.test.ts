@@ -265,6 +265,40 @@ describe("salesforce-bulk: by age, restarts, whole-job failures, repeats", () =>
     for (const id of ids) expect(await processDeliveryJob(h.env, clock, { kind: "deliver", leadId: id })).toMatchObject({ status: "sold", buyer: next.id });
   });
 
+  it("a job still running after its poll budget is aborted: what it did not process goes on to the next buyer", async () => {
+    const b = demoBuyer("demo-salesforce-bulk", (raw) => {
+      raw.filters = {};
+      raw.price = 900;
+      const bt = raw.batch as { job: Record<string, unknown> };
+      raw.batch = { size: 2, maxAgeMinutes: 15, job: { ...bt.job, pollInitialSeconds: 600, pollMaxSeconds: 1200, pollBudgetMinutes: 10 } };
+    });
+    const g = gate(b);
+    const t = gateTime(g);
+    const h = harness([b]);
+    const clock = testClock();
+    await crmControl("salesforce", b.id, { bulkPollsToComplete: 50 });
+    const ids = await routeLeads(h, clock, 2);
+    await t.alarm();
+    await batchOf(g, b, (x) => x.jobs[0]?.step === "closed");
+    // The first poll comes at the budget's end: still InProgress, so the gate aborts the job …
+    await t.advance(600_000);
+    await t.alarm();
+    expect((await g.status(b)).batch?.jobs[0]).toMatchObject({ step: "aborting", remoteState: "InProgress" });
+    expect((await crmControl<SfOrg>("salesforce", b.id)).jobs.map((j) => j.state)).toEqual(["Aborted"]);
+    // … and polls it to its end: nothing was created, both leads go on.
+    await t.advance(1_200_000);
+    await t.alarm();
+    await batchOf(g, b, (x) => x.unreported === 2);
+    expect(await applyGateResults(h.env, clock, b.id)).toEqual({ applied: 2, sold: 0, sentOn: 2, late: 0 });
+    expect(await statuses(ids)).toEqual({ queued: 2 });
+    const reasons = await env.DB.prepare("SELECT reason FROM lead_buyers WHERE buyer_id = ?").bind(b.id).all<{ reason: string }>();
+    for (const r of reasons.results) {
+      expect(r.reason).toMatch(
+        /^transient: Salesforce Bulk job 750\w+: job Aborted: aborted by Leadwire: still InProgress after its poll budget of 10 minutes$/,
+      );
+    }
+  });
+
   it("results applied twice (a redelivered message) are written once; a lead whose delivery expired is never sold by a late result", async () => {
     const b = bulkBuyer({ size: 3 });
     const g = gate(b);
