@@ -13,12 +13,13 @@
 import { newId } from "../core/ids";
 import { channelOf, decisionWindowSeconds, mappedColumns } from "../integration/channels";
 import type { BuyerConfig } from "../integration/config";
-import { digestWindow, type EmailField } from "../integration/email/mime";
+import type { EmailField } from "../integration/email/mime";
+import { digestWindow } from "../integration/email/window";
 import { log } from "../observability/log";
 import { buildFailure, type Finish, type Taken } from "./attempt";
 import type { SqlLike } from "./breaker";
 import type { GateParts } from "./parts";
-import type { AttemptResult, BatchStatus, DeliverInput } from "./types";
+import type { AttemptResult, BatchStatus, ResolvedInput } from "./types";
 
 /** The deliveries-queue message that tells the Worker a gate holds settled batch results. */
 export interface BatchResultsJob {
@@ -298,7 +299,7 @@ function jobLabel(buyer: BuyerConfig): string {
  * the oldest lead's age limit or the digest window's end). Answers `pending`: nothing was sent,
  * nothing is sold until the job's result says so.
  */
-export async function collect(g: GateParts & { batch: BatchParts }, input: DeliverInput, taken: Taken, finish: Finish): Promise<AttemptResult> {
+export async function collect(g: GateParts & { batch: BatchParts }, input: ResolvedInput, taken: Taken, finish: Finish): Promise<AttemptResult> {
   const { buyer, lead } = input;
   const now = g.clock.now();
   let fields: EmailField[];

@@ -63,13 +63,22 @@ export async function send(
 ): Promise<SendResult> {
   await connections.acquire();
   try {
-    return await exchange(req, timeoutMs, followRedirects, via);
+    return await sendOnConnection(req, timeoutMs, followRedirects, via);
   } finally {
     connections.release();
   }
 }
 
-async function exchange(req: OutboundRequest, timeoutMs: number, followRedirects: boolean, via: OutboundFetch): Promise<SendResult> {
+/**
+ * One HTTP exchange for a caller that already holds one of the gate's connections. Never throws.
+ * `via` is the fetch it goes through (issue 16: a client-certificate binding's, channels/mtls.ts).
+ */
+export async function sendOnConnection(
+  req: OutboundRequest,
+  timeoutMs: number,
+  followRedirects: boolean,
+  via: OutboundFetch = globalFetch,
+): Promise<SendResult> {
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {

@@ -1,10 +1,11 @@
-import { pausedBuyerIds } from "../db/buyer-overrides";
-import { type Claim, claimsOf, retryableInRound, takeClaim } from "../db/claims";
+import { type Claim, claimDeliveryId, claimStmt, retryableInRound } from "../db/claims";
+import { leadDb } from "../db/client";
+import { extendLease } from "../db/leads";
 import type { AuctionBid } from "../db/pings";
 import type { BuyerConfig } from "../integration/config";
 import { rankCandidates } from "./eligibility";
 import { duplicateExclusions, rankByBids } from "./pingpost";
-import type { Run } from "./run";
+import { leaseNeededUntil, leaseNeedsKeepAlive, type Run } from "./run";
 
 /** The waterfall's next step. */
 export type NextBuyer =
@@ -36,11 +37,15 @@ export type NextBuyer =
  * the lead, so the lead never moves on to another buyer first). A retry not yet due makes this
  * message wait for it. Otherwise the best eligible buyer ranked now (price, then priority) is
  * claimed with a unique insert, so no other worker gives the same lead to the same buyer.
+ *
+ * The claims and paused buyers ranked on were read in the round trip that came before (the
+ * lease, or the settle batch of the last attempt); the claim goes out in one round trip with
+ * the lease's keep-alive.
  */
 export async function nextBuyer(run: Run, firstPass: boolean): Promise<NextBuyer> {
   const { lead } = run;
   const nowMs = run.clock.now();
-  const held = await claimsOf(run.env, lead.id);
+  const held = run.claims;
 
   const target = run.retryTarget;
   run.retryTarget = undefined;
@@ -49,6 +54,7 @@ export async function nextBuyer(run: Run, firstPass: boolean): Promise<NextBuyer
     const buyer = run.buyers.get(target.buyerId);
     // A retry message is current only for the attempt that follows the last one recorded.
     if (c && buyer && c.state === "trying" && c.attempts + 1 === target.attempt) {
+      await keepLease(run, buyer, nowMs);
       return { kind: "deliver", buyer, sandbox: lead.data.test, deliveryId: c.deliveryId, attempt: target.attempt, mayHaveIt: c.errorClass === "ambiguous" };
     }
   }
@@ -57,6 +63,7 @@ export async function nextBuyer(run: Run, firstPass: boolean): Promise<NextBuyer
   const openBuyer = open ? run.buyers.get(open.buyerId) : undefined;
   if (open && openBuyer) {
     if (open.attempts > 0 && nowMs < (lead.nextAttemptAtMs ?? 0)) return { kind: "wait" };
+    await keepLease(run, openBuyer, nowMs);
     return {
       kind: "deliver",
       buyer: openBuyer,
@@ -71,6 +78,15 @@ export async function nextBuyer(run: Run, firstPass: boolean): Promise<NextBuyer
   return rankAndClaim(run, held, nowMs);
 }
 
+/** A resumed delivery takes no claim: the lease is extended on its own, only when it would not outlast the call. */
+async function keepLease(run: Run, buyer: BuyerConfig, nowMs: number): Promise<void> {
+  if (!leaseNeedsKeepAlive(run.leaseUntilMs, buyer, nowMs)) return;
+  const until = leaseNeededUntil(buyer, nowMs);
+  const d = leadDb(run.env, run.lead.id);
+  await d.batch([extendLease(d, run.lead.id, run.owner, until)]);
+  run.leaseUntilMs = until;
+}
+
 async function rankAndClaim(run: Run, held: Map<string, Claim>, nowMs: number): Promise<NextBuyer> {
   const { env, lead } = run;
   const exclude = new Set<string>([...lead.excludedBuyers, ...run.deferredNow]);
@@ -80,15 +96,37 @@ async function rankAndClaim(run: Run, held: Map<string, Claim>, nowMs: number): 
   const { candidates: ranked } = rankCandidates(run.buyers.values(), lead.data, {
     nowMs,
     exclude,
-    paused: await pausedBuyerIds(env),
+    paused: run.paused,
     syncOnly: run.mode.kind === "sync",
     ...(lead.qualityScore !== null ? { sourceQuality: lead.qualityScore } : {}),
   });
   // Ping/post: with an auction the order is the live bids', highest first (unchanged without one).
   const candidates = await rankByBids(run, ranked);
+  const d = leadDb(env, lead.id);
   for (const cand of candidates) {
-    const deliveryId = await takeClaim(env, lead.id, cand.buyer.id, lead.rounds, held.get(cand.buyer.id), nowMs);
-    if (deliveryId) return { kind: "deliver", buyer: cand.buyer, sandbox: cand.sandbox, deliveryId, attempt: 1, ...(cand.bid ? { bid: cand.bid } : {}) };
+    const existing = held.get(cand.buyer.id);
+    const deliveryId = claimDeliveryId(existing, nowMs);
+    const claim = claimStmt(d, lead.id, cand.buyer.id, lead.rounds, existing, deliveryId, nowMs);
+    let taken: unknown[];
+    if (leaseNeedsKeepAlive(run.leaseUntilMs, cand.buyer, nowMs)) {
+      // The lease's keep-alive rides along: it must outlast this buyer's call and the settle after it.
+      const until = leaseNeededUntil(cand.buyer, nowMs);
+      [taken] = await d.batch([claim, extendLease(d, lead.id, run.owner, until)]);
+      run.leaseUntilMs = until;
+    } else {
+      [taken] = await d.batch([claim]);
+    }
+    if (taken.length === 1) {
+      held.set(cand.buyer.id, {
+        buyerId: cand.buyer.id,
+        deliveryId,
+        state: "trying",
+        attempts: 0,
+        errorClass: existing?.errorClass ?? null,
+        round: lead.rounds,
+      });
+      return { kind: "deliver", buyer: cand.buyer, sandbox: cand.sandbox, deliveryId, attempt: 1, ...(cand.bid ? { bid: cand.bid } : {}) };
+    }
   }
   return { kind: "none" };
 }

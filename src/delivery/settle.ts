@@ -1,6 +1,7 @@
 import type { AttemptResult } from "../buyer-gate/types";
 import { insertAttempt } from "../db/attempts";
-import { acceptClaim, awaitDecisionClaim, closeClaim, freeUnsentClaim, noteFailedAttempt, parkDeferredRetry } from "../db/claims";
+import { pausedQuery } from "../db/buyer-overrides";
+import { acceptClaim, awaitDecisionClaim, claimMap, claimsQuery, closeClaim, freeUnsentClaim, noteFailedAttempt, parkDeferredRetry } from "../db/claims";
 import { type Db, leadDb, type Stmt } from "../db/client";
 import { endLease, sellLeased } from "../db/leads";
 import type { AuctionBid } from "../db/pings";
@@ -35,16 +36,60 @@ export interface Delivery {
   mayHaveIt?: boolean;
 }
 
+/** One settled attempt, as statements added to its settle batch see it. */
+export interface SettledAttempt {
+  leadId: string;
+  sourceId: string;
+  buyerId: string;
+  deliveryId: string;
+  attempt: number;
+  vertical: string;
+  result: AttemptResult;
+  nowMs: number;
+}
+
+/** Statements to write with a settled attempt, in the same batch (one round trip, all or nothing). */
+export type SettleHook = (d: Db, a: SettledAttempt) => Stmt[];
+
+const settleHooks: SettleHook[] = [];
+
+/**
+ * Adds statements to every settle batch — the attempt row, the claim and the lead move of each
+ * outcome (also a deferral) — so whatever is derived from an attempt is written with it, at no
+ * extra round trip. Returns a function that removes the hook.
+ */
+export function addSettleHook(hook: SettleHook): () => void {
+  settleHooks.push(hook);
+  return () => {
+    const i = settleHooks.indexOf(hook);
+    if (i >= 0) settleHooks.splice(i, 1);
+  };
+}
+
+function hooked(d: Db, a: SettledAttempt): Stmt[] {
+  return settleHooks.flatMap((h) => h(d, a));
+}
+
 /**
  * Post-delivery for one attempt: the attempt row, the claim and the lead change in one batch,
  * then what follows — the source told of a sale, a retry scheduled with the one retry policy
  * (`nextRetry`), or the waterfall moves on (a rejection, a spent retry budget, a client fault).
  */
 export async function settleAttempt(run: Run, dv: Delivery, result: AttemptResult): Promise<Settled> {
-  if (result.outcome === "deferred") return settleDeferred(run, dv, result);
-  run.attempts++;
   const nowMs = run.clock.now();
+  const settled: SettledAttempt = {
+    leadId: run.lead.id,
+    sourceId: run.lead.sourceId,
+    buyerId: dv.buyer.id,
+    deliveryId: dv.deliveryId,
+    attempt: dv.attempt,
+    vertical: run.lead.data.vertical,
+    result,
+    nowMs,
+  };
   const d = leadDb(run.env, run.lead.id);
+  if (result.outcome === "deferred") return settleDeferred(run, dv, result, d, hooked(d, settled), nowMs);
+  run.attempts++;
   const record = {
     leadId: run.lead.id,
     buyerId: dv.buyer.id,
@@ -66,7 +111,7 @@ export async function settleAttempt(run: Run, dv: Delivery, result: AttemptResul
       vertical: run.lead.data.vertical,
       counts: { ...attemptCounts({ ...result, attempt: dv.attempt }), ...end },
     });
-  const step: Step = { run, dv, result, d, attempt, counted, nowMs };
+  const step: Step = { run, dv, result, d, attempt, counted, extra: hooked(d, settled), nowMs };
   if (result.outcome === "accepted") return settleSale(step);
   if (result.outcome === "pending") return settlePending(step);
   return settleFailure(step);
@@ -81,7 +126,21 @@ interface Step {
   attempt: Stmt;
   /** The attempt's rollup counts, with what it ended (if anything). */
   counted: (end?: CountsDelta) => Stmt;
+  /** What the settle hooks add to the batch. */
+  extra: Stmt[];
   nowMs: number;
+}
+
+/**
+ * The waterfall goes on after this batch: it ends by reading the lead's claims and the paused
+ * buyers, so the next pick ranks with fresh state at no extra round trip.
+ */
+async function settleAndRefresh(run: Run, d: Db, writes: [Stmt, ...Stmt[]]): Promise<void> {
+  const results = await d.batch([...writes, claimsQuery(d, run.lead.id), pausedQuery(d)]);
+  const claims = results[results.length - 2] as Awaited<ReturnType<typeof claimsQuery>>;
+  const paused = results[results.length - 1] as Awaited<ReturnType<typeof pausedQuery>>;
+  run.claims = claimMap(claims);
+  run.paused = new Set(paused.map((p) => p.buyerId));
 }
 
 /**
@@ -89,26 +148,28 @@ interface Step {
  * round may use it; a deferred retry (throttled, circuit open) parks its claim as retryable
  * for the long-retry round, and the waterfall moves on now.
  */
-async function settleDeferred(run: Run, dv: Delivery, result: AttemptResult): Promise<Settled> {
+async function settleDeferred(run: Run, dv: Delivery, result: AttemptResult, d: Db, extra: Stmt[], nowMs: number): Promise<Settled> {
   const { lead } = run;
-  const d = leadDb(run.env, lead.id);
-  const nowMs = run.clock.now();
   if (dv.mayHaveIt) {
     // The buyer may hold the lead already (an unclear outcome, a crash mid-send): offering it to
     // anyone else now could sell it twice. The claim stays; the lead waits for this buyer.
     const delaySeconds = Math.min(Math.max(result.retryAfterSeconds ?? 30, 5), MAX_DEFERRED_WAIT_SECONDS);
-    await d.batch([endLease(d, lead.id, run.owner, { move: "park", nextAttemptAtMs: nowMs + delaySeconds * 1000 }, run.reasons, nowMs)]);
+    await d.batch([endLease(d, lead.id, run.owner, { move: "park", nextAttemptAtMs: nowMs + delaySeconds * 1000 }, run.reasons, nowMs), ...extra]);
     await enqueueDeliver(run.env, lead.id, delaySeconds);
     return { done: true, outcome: outcomeOf(run, "queued") };
   }
-  await d.batch([freeUnsentClaim(d, lead.id, dv.buyer.id), parkDeferredRetry(d, lead.id, dv.buyer.id, result.reason ?? "buyer unavailable", nowMs)]);
+  await settleAndRefresh(run, d, [
+    freeUnsentClaim(d, lead.id, dv.buyer.id),
+    parkDeferredRetry(d, lead.id, dv.buyer.id, result.reason ?? "buyer unavailable", nowMs),
+    ...extra,
+  ]);
   run.deferredNow.add(dv.buyer.id);
   run.minDeferSeconds = Math.min(run.minDeferSeconds, result.retryAfterSeconds ?? 60);
   return { done: false };
 }
 
 /** Sold: claim accepted, lead sold, timeline, then the source is told. */
-async function settleSale({ run, dv, result, d, attempt, counted, nowMs }: Step): Promise<Settled> {
+async function settleSale({ run, dv, result, d, attempt, counted, extra, nowMs }: Step): Promise<Settled> {
   const { lead } = run;
   // Ping/post: a sale answering a bid is at the bid's price; the sale row carries the source's payout.
   const sale = saleOf(dv.bid, dv.buyer, result);
@@ -116,7 +177,7 @@ async function settleSale({ run, dv, result, d, attempt, counted, nowMs }: Step)
   const { more, leadSale } = await shareOutcome(run, sale);
   if (more) {
     // Shared mode, more buyers to go: this share is sold and the waterfall goes on to the next bid.
-    await d.batch([
+    await settleAndRefresh(run, d, [
       attempt,
       counted({ dlv_accepted: 1 }),
       acceptClaim(d, lead.id, dv.buyer.id, sale, nowMs),
@@ -126,6 +187,7 @@ async function settleSale({ run, dv, result, d, attempt, counted, nowMs }: Step)
         : [rollupStmt(d, { atMs: nowMs, buyer: dv.buyer.id, source: lead.sourceId, vertical: lead.data.vertical, counts: { revenue: sale.price } })]),
       shareEvent(d, run, sale, dv.bid, nowMs),
       ...money,
+      ...extra,
     ]);
     return { done: false };
   }
@@ -150,6 +212,7 @@ async function settleSale({ run, dv, result, d, attempt, counted, nowMs }: Step)
       nowMs,
     }),
     ...money,
+    ...extra,
   ]);
   await notifySource(run.env, lead.id, "lead.sold", lead.sourceHasWebhook);
   const sold: WaterfallOutcome = { id: lead.id, status: "sold", buyer: leadSale.buyerId, price: leadSale.price, attempts: run.attempts };
@@ -158,7 +221,7 @@ async function settleSale({ run, dv, result, d, attempt, counted, nowMs }: Step)
 }
 
 /** The buyer acknowledged and decides later: the lead waits for its callback (or the ack timeout). */
-async function settlePending({ run, dv, result, d, attempt, counted, nowMs }: Step): Promise<Settled> {
+async function settlePending({ run, dv, result, d, attempt, counted, extra, nowMs }: Step): Promise<Settled> {
   const { lead } = run;
   // Issue 16: a lead collected for a batch job or digest waits as long as the job may take.
   const ackExpiresAtMs = nowMs + decisionWindowSeconds(dv.buyer) * 1000;
@@ -174,6 +237,7 @@ async function settlePending({ run, dv, result, d, attempt, counted, nowMs }: St
       nowMs,
     }),
     endLease(d, lead.id, run.owner, { move: "await" }, run.reasons, nowMs),
+    ...extra,
   ]);
   return { done: true, outcome: outcomeOf(run, "pending", { buyer: dv.buyer.id }) };
 }
@@ -186,7 +250,7 @@ async function settlePending({ run, dv, result, d, attempt, counted, nowMs }: St
  * reconcile (its cap slot stays held until it lapses: the buyer may have the lead). Anything
  * else closes the claim and the waterfall moves on.
  */
-async function settleFailure({ run, dv, result, d, attempt, counted, nowMs }: Step): Promise<Settled> {
+async function settleFailure({ run, dv, result, d, attempt, counted, extra, nowMs }: Step): Promise<Settled> {
   const { lead } = run;
   const { buyer } = dv;
   const reason = result.reason ?? result.errorClass ?? "failed";
@@ -209,16 +273,18 @@ async function settleFailure({ run, dv, result, d, attempt, counted, nowMs }: St
       counted(),
       noteFailedAttempt(d, lead.id, buyer.id, cls, reason, nowMs),
       endLease(d, lead.id, run.owner, { move: "park", nextAttemptAtMs: nowMs + delaySeconds * 1000 }, run.reasons, nowMs),
+      ...extra,
     ]);
     await enqueueRetry(run.env, lead.id, { buyerId: buyer.id, attempt: dv.attempt + 1 }, delaySeconds);
     return { done: true, outcome: outcomeOf(run, "queued") };
   }
 
-  await d.batch([
+  await settleAndRefresh(run, d, [
     attempt,
     counted(result.outcome === "rejected" ? { dlv_rejected: 1 } : { dlv_failed: 1 }),
     closeClaim(d, lead.id, buyer.id, result.outcome === "rejected" ? "rejected" : "failed", cls, reason, nowMs),
     ...bidClosedStmts(d, dv.bid, result.outcome, nowMs),
+    ...extra,
   ]);
   run.reasons.push({ buyerId: buyer.id, reason: result.outcome === "rejected" ? `rejected: ${reason}` : `${cls}: ${reason}` });
   if (cls === "client" || cls === "config") await onIntegrationFault(run.env, buyer, result, reason, nowMs);

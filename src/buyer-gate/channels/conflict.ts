@@ -1,6 +1,6 @@
 import { conflictUpdate } from "../../integration/adapters/hubspot-contacts";
 import type { BuyerConfig } from "../../integration/config";
-import { parseResponse } from "../../integration/response";
+import { parseResponse } from "../../integration/response/parse";
 import type { BuyerResponse, OutboundRequest } from "../../integration/types";
 import type { Classification } from "../classify";
 import type { SendResult } from "../transport";

@@ -6,7 +6,7 @@ import { ConfigError } from "../../integration/errors";
 import type { OutboundRequest } from "../../integration/types";
 import { archiveRequest, buildFailure, type Finish, type Taken } from "../attempt";
 import type { GateParts } from "../parts";
-import type { AttemptResult, DeliverInput } from "../types";
+import type { AttemptResult, ResolvedInput } from "../types";
 
 /** The part of Cloudflare's `send_email` binding we use. */
 interface Mailer {
@@ -71,7 +71,7 @@ export function mailRecord(mail: BuiltEmail, fields: EmailField[]): { request: O
  * hand it to the `send_email` binding. Accepted when the binding takes it — like any delivery,
  * the attempt is recorded, the cap slot committed, the circuit told.
  */
-export async function mailLead(g: GateParts, input: DeliverInput, taken: Taken, finish: Finish): Promise<AttemptResult> {
+export async function mailLead(g: GateParts, input: ResolvedInput, taken: Taken, finish: Finish): Promise<AttemptResult> {
   const { buyer, lead } = input;
   const cfg = buyer.email;
   let mailer: Mailer;

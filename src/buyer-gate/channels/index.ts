@@ -2,24 +2,25 @@
  * The BuyerGate's channels besides one HTTP request per lead (issue 16): e-mail per lead,
  * leads collected for a Salesforce Bulk job or an e-mail digest, and the alarm work that sends
  * those. attempt.ts and index.ts reach them through the two functions here.
+ *
+ * The channels' own modules are imported on first need, like the XPath engine: the MIME
+ * builder (mimetext and its runtime helpers) and the Bulk job client (csv-parse) would
+ * otherwise be evaluated when every isolate starts, for buyers most deployments do not have.
  */
 import { channelOf } from "../../integration/channels";
 import type { BuyerConfig } from "../../integration/config";
-import { digestWindow } from "../../integration/email/mime";
+import { digestWindow } from "../../integration/email/window";
 import { log } from "../../observability/log";
 import type { Finish, Taken } from "../attempt";
 import { announceResults, armBatch, type BatchParts, collect, DIGEST_MAX_LEADS } from "../batch";
 import type { GateParts } from "../parts";
-import type { AttemptResult, DeliverInput } from "../types";
-import { sendDigest } from "./digest";
-import { mailLead } from "./email";
-import { stepBulkJob } from "./salesforce-bulk";
+import type { AttemptResult, ResolvedInput } from "../types";
 
 /** The attempt for a buyer that is not reached by one HTTP request per lead; undefined for those that are. */
-export function channelAttempt(g: GateParts, input: DeliverInput, taken: Taken, finish: Finish): Promise<AttemptResult> | undefined {
+export function channelAttempt(g: GateParts, input: ResolvedInput, taken: Taken, finish: Finish): Promise<AttemptResult> | undefined {
   switch (channelOf(input.buyer)) {
     case "email":
-      return mailLead(g, input, taken, finish);
+      return import("./email").then((m) => m.mailLead(g, input, taken, finish));
     case "email-digest":
     case "salesforce-bulk":
       return collect(g, input, taken, finish);
@@ -71,8 +72,8 @@ async function batchWork(g: GateParts & { batch: BatchParts }, buyer: BuyerConfi
   }
   for (const job of store.dueJobs(now)) {
     try {
-      if (job.kind === "salesforce-bulk") await stepBulkJob(g, buyer, job);
-      else if (job.kind === "email-digest") await sendDigest(g, buyer, job);
+      if (job.kind === "salesforce-bulk") await (await import("./salesforce-bulk")).stepBulkJob(g, buyer, job);
+      else if (job.kind === "email-digest") await (await import("./digest")).sendDigest(g, buyer, job);
     } catch (err) {
       log("error", "batch job step crashed", { buyerId: buyer.id, job: job.id, error: err instanceof Error ? err.message : String(err) });
     }

@@ -11,7 +11,7 @@ import { compileBuyer } from "../mapping/request";
 import { getPath, parsePath } from "../path";
 import type { MappingWarning } from "../types";
 
-export { type BatchConfig, BatchConfigSchema, type SalesforceBulkJobConfig } from "./schema";
+export type { BatchConfig, SalesforceBulkJobConfig } from "./schema";
 
 /** http: one request per lead; email: one mail per lead; digest and salesforce-bulk are collected in the gate. */
 export type Channel = "http" | "email" | "email-digest" | "salesforce-bulk";

@@ -14,6 +14,8 @@ import { z } from "zod";
 import { base64Utf8 } from "../auth/common";
 import { toCsv } from "../formats/serialize";
 
+export { digestWindow } from "./window";
+
 const Address = z.string().regex(/^[^\s@<>",]+@[^\s@<>",]+\.[^\s@<>",]+$/, "an e-mail address");
 
 /** How a buyer takes leads by e-mail (a buyer config's `email`; sent by its BuyerGate). */
@@ -144,11 +146,4 @@ export function digestEmail(
   const stamp = new Date(opts.windowStartMs).toISOString().slice(0, 13).replace(/[-:]/g, "");
   msg.addAttachment({ filename: `leads-${stamp}.csv`, contentType: "text/csv; charset=UTF-8", encoding: "base64", data: base64Lines(csv) });
   return { from: cfg.from.addr, to: [...cfg.to], subject, messageId, raw: msg.asRaw() };
-}
-
-/** The digest window a moment falls in: [start, end) aligned to `minutes` since the epoch (UTC). */
-export function digestWindow(nowMs: number, minutes: number): { startMs: number; endMs: number } {
-  const size = minutes * 60_000;
-  const startMs = Math.floor(nowMs / size) * size;
-  return { startMs, endMs: startMs + size };
 }

@@ -6,7 +6,7 @@ import { sweepLeads } from "../../../src/delivery/sweep";
 import { processDeliveryJob, runSyncDelivery } from "../../../src/delivery/waterfall";
 import { setBehavior } from "../buyer-gate/fixtures";
 import { testBuyer, testBuyerConfig, uid } from "../helpers/buyers";
-import { deliverJobs, harness, leadRow, mockRequests, storeLead, testClock } from "../helpers/engine";
+import { deliverJobs, harness, leadRow, mockRequests, storeLead, storeSyncLead, testClock } from "../helpers/engine";
 import { setGateClock } from "../helpers/gate";
 
 /**
@@ -69,8 +69,8 @@ describe("an unclear outcome stays with the buyer that may have the lead", () =>
     const backup = uid("backup");
     const h = harness([testBuyer(hang, "hang", { price: 60 }), testBuyer(backup, "accept", { price: 22 })]);
     const clock = testClock();
-    const id = await storeLead(h.env, clock, {}, undefined, "sync");
-    const out = await runSyncDelivery(h.env, clock, id);
+    const { id, leased } = await storeSyncLead(h.env, clock);
+    const out = await runSyncDelivery(h.env, clock, id, leased);
     expect(out.status).toBe("queued");
     expect(await mockRequests(backup)).toHaveLength(0);
     expect(deliverJobs(h.queue.sent).map((j) => j.body)).toEqual([{ kind: "deliver", leadId: id, retry: { buyerId: hang, attempt: 2 } }]);
@@ -118,8 +118,8 @@ describe("sync leads keep their retries", () => {
     const down = uid("down");
     const h = harness([testBuyer(down, "error503", { price: 30 })]);
     const clock = testClock();
-    const id = await storeLead(h.env, clock, {}, undefined, "sync");
-    const out = await runSyncDelivery(h.env, clock, id);
+    const { id, leased } = await storeSyncLead(h.env, clock);
+    const out = await runSyncDelivery(h.env, clock, id, leased);
     expect(out.status).toBe("queued");
     expect((await leadRow(id))?.status).toBe("queued");
     expect(deliverJobs(h.queue.sent).map((j) => j.body.retry)).toEqual([{ buyerId: down, attempt: 2 }]);
