@@ -5,8 +5,10 @@ import { loadXPath, usesXPath } from "../integration/extract";
 import { configVersion, rememberVersion } from "../integration/version";
 import { log } from "../observability/log";
 import { runAttempt } from "./attempt";
+import { type BatchResult, BatchStore } from "./batch";
 import { CircuitBreaker, SqlBreakerStore, type Transition } from "./breaker";
 import { RateLimiter, Reservations } from "./caps";
+import { runBatch } from "./channels";
 import type { GateParts } from "./parts";
 import { type PingInput, type PingResult, runPing } from "./ping";
 import { probeFromAlarm } from "./probe";
@@ -17,6 +19,7 @@ import { TokenCache } from "./tokens";
 import { Connections } from "./transport";
 import type { AttemptResult, BuyerRef, DeliverInput, GateStatus } from "./types";
 
+export type { BatchResult, BatchResultsJob } from "./batch";
 export type { PingInput, PingResult } from "./ping";
 export type { AttemptResult, BuyerRef, DeliverInput, GateStatus } from "./types";
 
@@ -63,6 +66,8 @@ export class BuyerGate extends DurableObject<Env> {
       rate: new RateLimiter(sql, now),
       tokens: new TokenCache(sql, now),
       connections: new Connections(OUTBOUND_CONNECTIONS),
+      // Issue 16: batch and digest buyers' collected leads; their work runs on the "batch" alarm entry.
+      batch: { store: new BatchStore(sql), wakeAt: (at) => this.#scheduler.schedule("batch", "batch", at) },
     };
     void ctx.blockConcurrencyWhile(async () => {
       meta.migrate();
@@ -110,6 +115,18 @@ export class BuyerGate extends DurableObject<Env> {
   async settle(deliveryId: string, accepted: boolean): Promise<void> {
     if (accepted) this.#parts.reservations.commit(deliveryId);
     else this.#parts.reservations.release(deliveryId);
+    // Issue 16: a collected lead whose wait ran out leaves the batch it has not been sent in.
+    if (!accepted) this.#parts.batch.store.withdraw(deliveryId);
+  }
+
+  /** Issue 16: settled batch and digest results the Worker has not written to D1 yet, oldest first (batch.ts). */
+  async batchResults(limit: number): Promise<BatchResult[]> {
+    return this.#parts.batch.store.results(Math.max(1, Math.min(limit, 500)));
+  }
+
+  /** Issue 16: the Worker wrote these results to D1; the gate forgets them. Idempotent. */
+  async ackBatchResults(deliveryIds: string[]): Promise<number> {
+    return this.#parts.batch.store.ack(deliveryIds);
   }
 
   /** Circuit, caps, in-flight and rate-limit state for the admin API. */
@@ -122,8 +139,12 @@ export class BuyerGate extends DurableObject<Env> {
     for (const row of this.#scheduler.takeDue()) {
       try {
         if (row.kind === "probe") await probeFromAlarm(this.#parts, this.#storedConfig());
+        // Issue 16: start due batch jobs and digests, take open jobs a step further (channels/index.ts).
+        else if (row.kind === "batch") await runBatch(this.#parts, this.#storedConfig());
       } catch (err) {
         log("error", "buyer gate alarm task failed", { buyerId: this.#buyerId, kind: row.kind, error: err instanceof Error ? err.message : String(err) });
+        // Issue 16: collected leads must not be stranded by one failed run: try again in a minute.
+        if (row.kind === "batch") this.#scheduler.schedule("batch", "batch", this.clock.now() + 60_000);
       }
     }
     this.#scheduler.arm();

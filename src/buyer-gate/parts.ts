@@ -1,4 +1,5 @@
 import type { Clock } from "../core/clock";
+import type { BatchParts } from "./batch";
 import type { CircuitBreaker } from "./breaker";
 import type { RateLimiter, Reservations } from "./caps";
 import type { GateMeta } from "./storage";
@@ -15,4 +16,6 @@ export interface GateParts {
   rate: RateLimiter;
   tokens: TokenCache;
   connections: Connections;
+  /** Issue 16: leads collected for a batch job or an e-mail digest, and the alarm entry that sends them (batch.ts). */
+  batch: BatchParts;
 }

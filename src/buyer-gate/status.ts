@@ -1,4 +1,5 @@
 import type { BuyerConfig } from "../integration/config";
+import { batchStatus } from "./batch";
 import type { GateParts } from "./parts";
 import type { GateStatus } from "./types";
 
@@ -15,6 +16,7 @@ export function gateStatus(g: GateParts, buyer: BuyerConfig): GateStatus {
   const openedAt = iso(s.openedAt);
   const nextProbeAt = iso(s.nextProbeAt);
   const tokens = g.rate.tokens(buyer.caps.ratePerSecond);
+  const batch = batchStatus(g.batch.store);
   return {
     buyerId: buyer.id,
     now: new Date(now).toISOString(),
@@ -35,5 +37,7 @@ export function gateStatus(g: GateParts, buyer: BuyerConfig): GateStatus {
     ...(throttled > now ? { throttledUntil: new Date(throttled).toISOString() } : {}),
     ...(lastSuccess ? { lastSuccessAt: lastSuccess } : {}),
     ...(lastFailure ? { lastFailureAt: lastFailure } : {}),
+    // Issue 16: collected leads and open jobs of a batch or digest buyer.
+    ...(batch ? { batch } : {}),
   };
 }

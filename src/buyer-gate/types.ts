@@ -57,6 +57,11 @@ export interface AttemptResult {
    * credential masked by value: the buyer's secrets never leave its gate.
    */
   request?: OutboundRequest;
+  /**
+   * Issue 16: earlier exchanges of this same attempt, masked like `request` — a HubSpot 409
+   * CONFLICT before the PATCH that updated the existing contact.
+   */
+  prior?: { request: OutboundRequest; response: BuyerResponse }[];
   /** The exact request, AES-GCM encrypted inside the gate (key id for rotation), for compliance. */
   archive?: { keyId: string; data: string };
   /** The buyer's answer, body truncated to 20 KB. */
@@ -98,4 +103,14 @@ export interface GateStatus {
   throttledUntil?: string;
   lastSuccessAt?: string;
   lastFailureAt?: string;
+  /** Issue 16: a batch or digest buyer's collected leads and open jobs (batch.ts). */
+  batch?: BatchStatus;
+}
+
+/** Leads collected for a batch job or digest, the jobs under way, and results the Worker has not written yet. */
+export interface BatchStatus {
+  waiting: number;
+  oldestWaitingSince?: string;
+  jobs: { id: string; kind: string; step: string; remoteId: string | null; remoteState: string | null; polls: number; leads: number; nextAt: string }[];
+  unreported: number;
 }

@@ -1,6 +1,6 @@
 /**
  * `npm run buyers:check` — validates every buyers/*.json: the schema, the mapping against the
- * buyer's spec, the webhook config (no replayable event identity), and every referenced secret
+ * buyer's spec, the webhook config (no replayable event identity), the batch / e-mail channel, and every referenced secret
  * listed in .dev.vars.example. Fails with file, path
  * and reason. `-- --write-schema` regenerates buyers/schema.json from BuyerConfigSchema.
  */
@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { expandPreset, PresetError } from "../integration/adapters";
+import { channelProblems } from "../integration/channels";
 import { BuyerConfigSchema } from "../integration/config";
 import { secretNames } from "../integration/mapping/secrets";
 import { validateMapping, validateWebhook } from "../integration/validate";
@@ -82,6 +83,7 @@ export function checkBuyers(rootDir: string): { files: string[]; problems: Buyer
     }
     for (const p of validateMapping(buyer).problems) problems.push({ file: at, path: p.path, message: p.message });
     for (const p of validateWebhook(buyer)) problems.push({ file: at, path: p.path, message: p.message });
+    for (const p of channelProblems(buyer)) problems.push({ file: at, path: p.path, message: p.message });
   }
   return { files, problems };
 }

@@ -1,4 +1,4 @@
-import { asc, desc, eq, notInArray } from "drizzle-orm";
+import { asc, desc, eq, getTableColumns, notInArray, type SQL, sql } from "drizzle-orm";
 import { type Db, type DbEnv, isoAt, leadDb, leadDbs, type Stmt, schema } from "./client";
 
 const A = schema.deliveryAttempts;
@@ -50,4 +50,18 @@ export async function recentFailedAttempts(env: DbEnv, limit: number) {
     );
   }
   return rows.sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, limit);
+}
+
+/** Issue 16: an attempt row written only when `when` holds in the same batch (a batch result applied once). */
+export function insertAttemptWhen(d: Db, a: NewAttempt, when: SQL): Stmt {
+  const { nowMs, ...row } = a;
+  const values: Record<string, unknown> = { ...row, createdAt: isoAt(nowMs) };
+  // INSERT … SELECT names every column in table order: unset ones are NULL (purged_at) or given here.
+  const cols = Object.keys(getTableColumns(A));
+  return d.insert(A).select(
+    sql`SELECT ${sql.join(
+      cols.map((k) => sql`${values[k] ?? null}`),
+      sql`, `,
+    )} WHERE ${when}`,
+  );
 }

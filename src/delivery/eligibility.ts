@@ -1,5 +1,6 @@
 import type { NormalizedLead } from "../core/lead";
 import { ageOn } from "../core/values";
+import { decidesLater } from "../integration/channels";
 import type { BuyerConfig } from "../integration/config";
 import { getPath, parseLeadPath } from "../integration/path";
 
@@ -112,7 +113,8 @@ export function rankCandidates(
   for (const buyer of buyers) {
     if (opts.exclude.has(buyer.id)) continue;
     // A source waiting in sync mode needs a decision now; a buyer that decides later by callback cannot give one.
-    if (opts.syncOnly && buyer.endpoint.mode === "async") continue;
+    // Issue 16: a batch or digest buyer decides later too (decidesLater).
+    if (opts.syncOnly && decidesLater(buyer)) continue;
     if (opts.paused.has(buyer.id) || buyer.status === "paused") {
       skipped.push({ buyerId: buyer.id, reason: "buyer paused" });
       continue;

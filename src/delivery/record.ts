@@ -34,6 +34,15 @@ export function attemptRow(r: AttemptRecord): NewAttempt {
   const masked = req
     ? { method: req.method, url: redactUrl(req.url), headers: redactHeaders(req.headers), body: req.body === undefined ? null : redactBody(req.body) }
     : { method: null, url: redactUrl(r.endpoint), headers: {}, body: null };
+  // Issue 16: an earlier exchange of the same attempt (a 409 before the update) is kept beside it.
+  const prior = result.prior?.map((x) => ({
+    method: x.request.method,
+    url: redactUrl(x.request.url),
+    headers: redactHeaders(x.request.headers),
+    body: x.request.body === undefined ? null : redactBody(x.request.body),
+    status: x.response.status,
+    response: truncate(redactBody(x.response.body), MAX_RESPONSE_CHARS),
+  }));
   const encrypted = result.archive;
   return {
     id: newId("att", r.nowMs),
@@ -42,7 +51,7 @@ export function attemptRow(r: AttemptRecord): NewAttempt {
     deliveryId: r.deliveryId,
     attempt: r.attempt,
     endpoint: redactUrl(req?.url ?? r.endpoint),
-    requestMasked: JSON.stringify(masked),
+    requestMasked: JSON.stringify(prior ? { ...masked, prior } : masked),
     requestEncrypted: encrypted?.data ?? null,
     keyId: encrypted?.keyId ?? null,
     statusCode: result.statusCode ?? null,

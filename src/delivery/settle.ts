@@ -7,6 +7,7 @@ import { endLease, sellLeased } from "../db/leads";
 import type { AuctionBid } from "../db/pings";
 import { leadEndedNow, rollupStmt, saleCounts } from "../db/rollups";
 import { timelineEvent } from "../db/timeline";
+import { decisionWindowSeconds } from "../integration/channels";
 import type { BuyerConfig } from "../integration/config";
 import { attemptCounts, type CountsDelta } from "../observability/rollup";
 import { nextRetry } from "./backoff";
@@ -222,7 +223,8 @@ async function settleSale({ run, dv, result, d, attempt, counted, extra, nowMs }
 /** The buyer acknowledged and decides later: the lead waits for its callback (or the ack timeout). */
 async function settlePending({ run, dv, result, d, attempt, counted, extra, nowMs }: Step): Promise<Settled> {
   const { lead } = run;
-  const ackExpiresAtMs = nowMs + dv.buyer.endpoint.ackTimeoutSeconds * 1000;
+  // Issue 16: a lead collected for a batch job or digest waits as long as the job may take.
+  const ackExpiresAtMs = nowMs + decisionWindowSeconds(dv.buyer) * 1000;
   await d.batch([
     attempt,
     counted(),

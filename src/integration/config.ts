@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { AuthConfigSchema } from "./auth/schema";
+import { BatchConfigSchema, OnConflictSchema } from "./channels/schema";
+import { EmailDeliverySchema } from "./email/mime";
 import { FormatConfigSchema } from "./formats/schema";
 import { MappingConfigSchema } from "./mapping/schema";
 import { DedupeConfigSchema, PingConfigSchema } from "./ping/schema";
@@ -153,6 +155,13 @@ export const BuyerConfigSchema = z
     ping: PingConfigSchema.optional(),
     /** Leave this buyer out of the ping and the post of a lead it already bought within N days (same phone or e-mail, same vertical). */
     dedupe: DedupeConfigSchema.optional(),
+    // --- enterprise channels (issue 16) ---
+    /** A batch buyer: leads collected in its BuyerGate and sent as one job (Salesforce Bulk API 2.0). */
+    batch: BatchConfigSchema.optional(),
+    /** An e-mail buyer: leads go out through the `send_email` binding, one mail per lead or an hourly CSV digest. */
+    email: EmailDeliverySchema.optional(),
+    /** HubSpot contacts: a 409 CONFLICT rejects the lead as a duplicate (default) or updates the existing contact. */
+    onConflict: OnConflictSchema.optional(),
   })
   .strict();
 

@@ -12,6 +12,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { Socket } from "node:net";
 import { pathToFileURL } from "node:url";
 import { createCrmMock } from "./crm";
+import { storedMails } from "./mailbox";
 
 /** The secret from .dev.vars.example (HARBOR_WEBHOOK_SECRET): what a fresh clone verifies with. */
 export const DEFAULT_WEBHOOK_SECRET = "whsec_ZGVtby1hY21lLXdlYmhvb2stc2VjcmV0LTEyMzQ=";
@@ -666,6 +667,12 @@ export async function startMockBuyer(opts: MockBuyerOptions = {}): Promise<MockB
       return sendJson(res, 200, requests({ ...(buyer ? { buyer } : {}), ...(leadId ? { leadId } : {}) }));
     }
     if (req.method === "GET" && what === "callbacks") return sendJson(res, 200, callbacks);
+    if (req.method === "GET" && what === "mailbox") {
+      // What the local send_email binding stored (mailbox.ts), by a string the mail contains (its Message-ID).
+      const needle = url.searchParams.get("contains") ?? "";
+      if (needle.length < 8) return sendJson(res, 400, { error: "contains (at least 8 characters) is required" });
+      return sendJson(res, 200, await storedMails(needle));
+    }
     const crmPath = /^crm\/([^/]+)\/([^/]+)$/.exec(what);
     if (crmPath && (req.method === "GET" || req.method === "POST")) {
       let parsed: unknown = {};

@@ -19,7 +19,7 @@ import { parse as parseCsv } from "csv-parse/sync";
 import { onInstance } from "../auth/common";
 import { parseBody } from "../extract";
 import { toCsv } from "../formats/serialize";
-import { readErrors } from "../response";
+import { readErrors } from "../response/parse";
 import type { TokenProvider } from "../types";
 
 /** One HTTP exchange as the caller performs it. */
