@@ -8,92 +8,11 @@ import { parseResponse } from "../response";
 import type { ResponseRulesInput } from "../response/schema";
 import { ResponseRulesSchema } from "../response/schema";
 import { compact } from "./catalog";
+import { ID_KEYS, type Outcome, outcomeOf, PRICE_KEYS, REASON_KEYS, REDIRECT_KEYS, STATUS_KEYS } from "./response-words";
 import type { ImportedField, ResponseExample } from "./types";
 import { xmlObject } from "./xml-sample";
 
-type Outcome = "accepted" | "rejected" | "error" | "pending";
-
-const WORDS: Record<Outcome, string[]> = {
-  accepted: ["accepted", "accept", "success", "successful", "ok", "sold", "approved", "true", "matched", "posted", "created", "valid", "good", "yes"],
-  rejected: [
-    "rejected",
-    "reject",
-    "declined",
-    "denied",
-    "duplicate",
-    "failure",
-    "failed",
-    "fail",
-    "false",
-    "unsold",
-    "nomatch",
-    "notaccepted",
-    "dupe",
-    "no",
-    "invalid",
-  ],
-  error: ["error", "exception", "servererror", "systemerror"],
-  pending: ["pending", "queued", "received", "processing", "inreview", "review"],
-};
-
-/** What a status value means, when it is one of the usual words. */
-export function outcomeOf(v: unknown): Outcome | undefined {
-  if (typeof v !== "string" && typeof v !== "boolean" && typeof v !== "number") return undefined;
-  const c = compact(String(v));
-  for (const o of ["error", "pending", "rejected", "accepted"] as const) if (WORDS[o].includes(c)) return o;
-  if (/^(lead)?(accepted|success|sold)/.test(c)) return "accepted";
-  if (/^(lead)?(rejected|declined|duplicate|failed)/.test(c)) return "rejected";
-  return undefined;
-}
-
-const STATUS_KEYS = [
-  "status",
-  "result",
-  "success",
-  "outcome",
-  "responsestatus",
-  "leadstatus",
-  "decision",
-  "accepted",
-  "state",
-  "response",
-  "code",
-  "resultcode",
-];
-const ID_KEYS = [
-  "leadid",
-  "buyerleadid",
-  "id",
-  "referenceid",
-  "reference",
-  "ref",
-  "confirmation",
-  "confirmationid",
-  "confirmationnumber",
-  "trackingid",
-  "uuid",
-  "leaduuid",
-  "transactionid",
-  "ackid",
-  "applicationid",
-  "submissionid",
-];
-const PRICE_KEYS = ["price", "payout", "bid", "bidprice", "amount", "revenue", "cpl", "leadprice", "payoutamount"];
-const REASON_KEYS = [
-  "reason",
-  "message",
-  "msg",
-  "error",
-  "errors",
-  "errormessage",
-  "detail",
-  "details",
-  "rejectreason",
-  "rejectionreason",
-  "description",
-  "messages",
-];
-const REDIRECT_KEYS = ["redirecturl", "redirect", "redirecturi", "url", "redirectlink"];
+export { outcomeOf } from "./response-words";
 
 type Kind = ResponseExample["kind"];
 
