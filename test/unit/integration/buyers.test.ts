@@ -105,7 +105,8 @@ describe("demo buyers", () => {
     }
     expect(failures.slice(0, 10)).toEqual([]);
     expect(mapped).toBe(1793 * 2);
-  });
+    // 1,793 leads × every buyer of their vertical: about 4 s here, longer on a loaded machine.
+  }, 30_000);
 });
 
 describe("demo buyers read the mock buyer's answers", () => {
