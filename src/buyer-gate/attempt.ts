@@ -56,11 +56,13 @@ export async function runAttempt(g: GateParts, input: DeliverInput): Promise<Att
   const timeoutMs = input.timeoutMs ?? buyer.endpoint.timeoutMs ?? (buyer.endpoint.mode === "async" ? DEFAULT_ASYNC_ACK_TIMEOUT_MS : DEFAULT_SYNC_TIMEOUT_MS);
   const refused = refusal(g, input);
   if (refused) {
+    const balance = g.spend.available(buyer.caps);
     return result({
       outcome: "deferred",
       errorClass: "deferred",
       reason: refused.reason,
       ...(refused.retryAfterSeconds !== undefined ? { retryAfterSeconds: refused.retryAfterSeconds } : {}),
+      ...(balance !== undefined ? { balance } : {}),
       sent: false,
       warnings: [],
     });
@@ -69,6 +71,7 @@ export async function runAttempt(g: GateParts, input: DeliverInput): Promise<Att
   const leaseMs = 3 * timeoutMs + LEASE_MARGIN_MS;
   const taken: Taken = { permit: g.breaker.acquire(leaseMs), reservationId: input.deliveryId };
   g.reservations.reserve(input.deliveryId, buyer.caps, started + leaseMs);
+  g.spend.reserve(input.deliveryId, buyer.caps, leadAmount(input), started + leaseMs); // routing (issue 13): revenue caps
   g.rate.take(buyer.caps.ratePerSecond);
 
   let settled = false;
@@ -80,6 +83,7 @@ export async function runAttempt(g: GateParts, input: DeliverInput): Promise<Att
     if (!settled) {
       // An unexpected throw: nothing is known to have been sold, give everything back.
       g.reservations.release(taken.reservationId);
+      g.spend.release(taken.reservationId);
       g.breaker.release(taken.permit);
     }
   }
@@ -99,7 +103,12 @@ function refusal(g: GateParts, input: DeliverInput): Refusal | undefined {
   if (throttled > now) return { reason: "buyer asked us to wait (Retry-After)", retryAfterSeconds: Math.max(1, Math.ceil((throttled - now) / 1000)) };
   const circuit = g.breaker.check();
   if (!circuit.allowed) return { reason: circuit.reason, retryAfterSeconds: circuit.retryAfterSeconds };
-  return g.reservations.refusal(buyer.caps) ?? g.rate.refusal(buyer.caps.ratePerSecond);
+  return g.reservations.refusal(buyer.caps) ?? g.spend.refusal(buyer.caps, leadAmount(input)) ?? g.rate.refusal(buyer.caps.ratePerSecond);
+}
+
+/** Routing (issue 13): what a delivery costs the buyer — the bid it answers, else its configured price. */
+function leadAmount(input: DeliverInput): number {
+  return input.bid ? input.bid.price : input.buyer.price;
 }
 
 type Finish = (r: Omit<AttemptResult, "elapsedMs" | "circuit">) => AttemptResult;
@@ -116,6 +125,7 @@ async function exchange(g: GateParts, input: DeliverInput, taken: Taken, timeout
   } catch (err) {
     // Nothing was sent: the slot and the probe permit go back untouched.
     g.reservations.release(taken.reservationId);
+    g.spend.release(taken.reservationId);
     g.breaker.release(taken.permit);
     return finish({ ...buildFailure(err), sent: false, warnings: [] });
   }
@@ -168,6 +178,12 @@ async function exchange(g: GateParts, input: DeliverInput, taken: Taken, timeout
   else if (c.outcome === "pending") g.reservations.hold(taken.reservationId, now + buyer.endpoint.ackTimeoutSeconds * 1000);
   else if (c.errorClass === "ambiguous" && billable) g.reservations.hold(taken.reservationId, now + AMBIGUOUS_HOLD_MS);
   else g.reservations.release(taken.reservationId);
+  // Routing (issue 13): the revenue reserved moves the same way; a sale counts at its own price (the bid's, or the buyer's answer).
+  if (c.outcome === "accepted" && billable) g.spend.commit(taken.reservationId, buyer.caps, input.bid ? input.bid.price : (parsed?.price ?? buyer.price));
+  else if (c.outcome === "pending") g.spend.hold(taken.reservationId, now + buyer.endpoint.ackTimeoutSeconds * 1000);
+  else if (c.errorClass === "ambiguous" && billable) g.spend.hold(taken.reservationId, now + AMBIGUOUS_HOLD_MS);
+  else g.spend.release(taken.reservationId);
+  const balance = g.spend.available(buyer.caps);
 
   g.breaker.record(taken.permit, verdictOf(c, sent.response?.status), buyer.circuit);
   // A sale or an acknowledgement is a success; a rejection is a healthy answer but no sale.
@@ -185,6 +201,7 @@ async function exchange(g: GateParts, input: DeliverInput, taken: Taken, timeout
     ...(parsed?.redirectUrl ? { redirectUrl: parsed.redirectUrl } : {}),
     request: maskRequest(built.request, secrets, built.unauthenticated),
     ...(archive ? { archive } : {}),
+    ...(balance !== undefined ? { balance } : {}),
     warnings: built.warnings,
     sent: true,
   });

@@ -9,6 +9,7 @@ import type { GateParts } from "./parts";
 import { type PingInput, type PingResult, runPing } from "./ping";
 import { probeFromAlarm } from "./probe";
 import { Scheduler } from "./scheduler";
+import { Spend } from "./spend";
 import { gateStatus } from "./status";
 import { GateMeta } from "./storage";
 import { TokenCache } from "./tokens";
@@ -54,6 +55,7 @@ export class BuyerGate extends DurableObject<Env> {
       meta,
       breaker: new CircuitBreaker(new SqlBreakerStore(sql), now, (t) => this.#onTransition(t)),
       reservations: new Reservations(sql, now),
+      spend: new Spend(sql, now, meta),
       rate: new RateLimiter(sql, now),
       tokens: new TokenCache(sql, now),
       connections: new Connections(OUTBOUND_CONNECTIONS),
@@ -86,6 +88,18 @@ export class BuyerGate extends DurableObject<Env> {
   async settle(deliveryId: string, accepted: boolean): Promise<void> {
     if (accepted) this.#parts.reservations.commit(deliveryId);
     else this.#parts.reservations.release(deliveryId);
+    // Routing (issue 13): the revenue held for it too (committed at the amount reserved).
+    const caps = this.#storedConfig()?.caps;
+    if (accepted && caps) this.#parts.spend.commit(deliveryId, caps);
+    else if (!accepted) this.#parts.spend.release(deliveryId);
+  }
+
+  /**
+   * Routing (issue 13): adds to a prepaid buyer's balance, once per `reference` (a repeated
+   * top-up changes nothing). Returns the balance and whether this call added to it.
+   */
+  async topUp(reference: string, amount: number): Promise<{ balance: number; applied: boolean }> {
+    return this.#parts.spend.topUp(reference, amount);
   }
 
   /** Circuit, caps, in-flight and rate-limit state for the admin API. */
@@ -134,6 +148,7 @@ export class BuyerGate extends DurableObject<Env> {
     if (this.#parts.meta.num("next_prune_at") > now) return;
     this.#parts.meta.set("next_prune_at", String(now + PRUNE_EVERY_MS));
     this.#parts.reservations.prune();
+    this.#parts.spend.prune();
   }
 
   #onTransition(t: Transition): void {

@@ -19,6 +19,12 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE IF NOT EXISTS schedule (id TEXT PRIMARY KEY, kind TEXT NOT NULL, run_at INTEGER NOT NULL, payload TEXT);`,
   // Salesforce's token answer names the org's instance; requests made with the token go there.
   "ALTER TABLE tokens ADD COLUMN instance_url TEXT;",
+  // Routing (issue 13): revenue caps and prepaid balances, reserved and committed like cap slots (spend.ts).
+  `CREATE TABLE IF NOT EXISTS spend (
+     id TEXT PRIMARY KEY, state TEXT NOT NULL, amount INTEGER NOT NULL, hour_key TEXT NOT NULL, day_key TEXT NOT NULL,
+     week_key TEXT NOT NULL, month_key TEXT NOT NULL, expires_at INTEGER, created_at INTEGER NOT NULL);
+   CREATE INDEX IF NOT EXISTS spend_day ON spend (day_key);
+   CREATE TABLE IF NOT EXISTS topups (ref TEXT PRIMARY KEY, amount INTEGER NOT NULL, created_at INTEGER NOT NULL);`,
 ];
 
 /** The gate's key/value facts (buyer id, last config, throttle, last success …) and its schema version. */

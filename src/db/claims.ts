@@ -44,7 +44,8 @@ export function retryableInRound(c: Claim, round: number): boolean {
 /**
  * Claims (lead, buyer) for this round and returns the delivery id, or undefined when another
  * worker or an earlier round holds it. A new pair is a unique insert; an existing one may only
- * be taken again by a long-retry round after a transient or server failure.
+ * be taken again by a long-retry round after a transient or server failure. `also` rides in the
+ * same batch (routing, issue 13: the decision's timeline entry).
  */
 export async function takeClaim(
   env: DbEnv,
@@ -53,23 +54,30 @@ export async function takeClaim(
   round: number,
   existing: Claim | undefined,
   nowMs: number,
+  also: Stmt[] = [],
 ): Promise<string | undefined> {
   const d = leadDb(env, leadId);
   const now = isoAt(nowMs);
   if (existing) {
-    const res = await d
-      .update(C)
-      .set({ state: "trying", attempts: 0, round, updatedAt: now })
-      .where(and(pair(leadId, buyerId), from("retryRound"), inArray(C.errorClass, ["transient", "server"]), lt(C.round, round)))
-      .returning({ id: C.deliveryId });
+    const [res] = await d.batch([
+      d
+        .update(C)
+        .set({ state: "trying", attempts: 0, round, updatedAt: now })
+        .where(and(pair(leadId, buyerId), from("retryRound"), inArray(C.errorClass, ["transient", "server"]), lt(C.round, round)))
+        .returning({ id: C.deliveryId }),
+      ...also,
+    ]);
     return res.length === 1 ? existing.deliveryId : undefined;
   }
   const deliveryId = newId("dlv", nowMs);
-  const res = await d
-    .insert(C)
-    .values({ leadId, buyerId, deliveryId, state: "trying", attempts: 0, round, createdAt: now, updatedAt: now })
-    .onConflictDoNothing()
-    .returning({ id: C.deliveryId });
+  const [res] = await d.batch([
+    d
+      .insert(C)
+      .values({ leadId, buyerId, deliveryId, state: "trying", attempts: 0, round, createdAt: now, updatedAt: now })
+      .onConflictDoNothing()
+      .returning({ id: C.deliveryId }),
+    ...also,
+  ]);
   return res.length === 1 ? deliveryId : undefined;
 }
 

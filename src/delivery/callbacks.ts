@@ -4,8 +4,10 @@ import { settings } from "../core/settings";
 import { acceptPendingClaim, excludeOnReoffer, findClaimByRef, rejectPendingClaim } from "../db/claims";
 import { changed, leadDb, type Stmt } from "../db/client";
 import { reofferLeadStmt, resumeLead, sellByCallback } from "../db/leads";
+import { leadStatStmt } from "../db/routing-stats";
 import { timelineEvent } from "../db/timeline";
 import { getBuyerRegistry } from "../integration/registry";
+import { localDay } from "./distribution/days";
 import { enqueueDeliver } from "./jobs";
 import { notifySource } from "./notify";
 
@@ -45,6 +47,8 @@ export async function applyBuyerDecision(env: Env, clock: Clock, input: BuyerDec
     await d.batch([
       sellByCallback(d, match.leadId, match.buyerId, price, match.deliveryId, nowMs),
       timelineEvent(d, { leadId: match.leadId, type: "sold", buyerId: match.buyerId, data: { price, via: "callback" }, nowMs }),
+      // Routing (issue 13): the acknowledged offer ends accepted in the buyer's figures.
+      leadStatStmt(d, match.leadId, match.buyerId, localDay(nowMs, buyer?.caps.timezone ?? "UTC"), { accepted: 1, revenue: price ?? 0 }, nowMs),
     ]);
     if (buyer) await gateFor(env, buyer).settle(match.deliveryId, true);
     await notifySource(env, match.leadId, "lead.sold");
@@ -57,6 +61,8 @@ export async function applyBuyerDecision(env: Env, clock: Clock, input: BuyerDec
     timelineEvent(d, { leadId: match.leadId, type: "rejected", buyerId: match.buyerId, data: { reason: input.reason ?? null, via: "callback" }, nowMs }),
   ]);
   if (changed(claim) === 0) return "late";
+  // Routing (issue 13): the acknowledged offer ends rejected in the buyer's figures.
+  await d.batch([leadStatStmt(d, match.leadId, match.buyerId, localDay(nowMs, buyer?.caps.timezone ?? "UTC"), { rejected: 1 }, nowMs)]);
   if (buyer) await gateFor(env, buyer).settle(match.deliveryId, false);
   await enqueueDeliver(env, match.leadId);
   return "settled";

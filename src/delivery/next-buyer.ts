@@ -1,7 +1,9 @@
 import { pausedBuyerIds } from "../db/buyer-overrides";
 import { type Claim, claimsOf, retryableInRound, takeClaim } from "../db/claims";
+import { leadDb, type Stmt } from "../db/client";
 import type { AuctionBid } from "../db/pings";
 import type { BuyerConfig } from "../integration/config";
+import { distribute, sourceExclusions } from "./distribution";
 import { rankCandidates } from "./eligibility";
 import { duplicateExclusions, rankByBids } from "./pingpost";
 import type { Run } from "./run";
@@ -52,22 +54,29 @@ export async function nextBuyer(run: Run, firstPass: boolean): Promise<NextBuyer
 
 async function rankAndClaim(run: Run, held: Map<string, Claim>, nowMs: number): Promise<NextBuyer> {
   const { env, lead } = run;
-  const exclude = new Set<string>([...lead.excludedBuyers, ...run.deferredNow]);
+  const exclude = new Set<string>(run.deferredNow);
   for (const [id, c] of held) if (!retryableInRound(c, lead.rounds)) exclude.add(id);
   // Ping/post: buyers that bought the same person recently are left out of the ping and the post.
   for (const id of await duplicateExclusions(run)) exclude.add(id);
-  const { candidates: ranked } = rankCandidates(run.buyers.values(), lead.data, {
+  const { candidates: ranked, skipped } = rankCandidates(run.buyers.values(), lead.data, {
     nowMs,
     exclude,
+    excluded: sourceExclusions(lead.excludedBuyers),
     paused: await pausedBuyerIds(env),
     syncOnly: run.mode.kind === "sync",
     ...(lead.qualityScore !== null ? { sourceQuality: lead.qualityScore } : {}),
   });
   // Ping/post: with an auction the order is the live bids', highest first (unchanged without one).
   const candidates = await rankByBids(run, ranked);
-  for (const cand of candidates) {
-    const deliveryId = await takeClaim(env, lead.id, cand.buyer.id, lead.rounds, held.get(cand.buyer.id), nowMs);
+  // Routing (issue 13): the lead's distribution method orders them; the decision (method, scores,
+  // every buyer passed over and why) goes on the timeline in the batch that claims the buyer.
+  const decision = await distribute(run, ranked, candidates, skipped, nowMs);
+  const d = leadDb(env, lead.id);
+  for (const cand of decision.order) {
+    const deliveryId = await takeClaim(env, lead.id, cand.buyer.id, lead.rounds, held.get(cand.buyer.id), nowMs, decision.stmts(d, cand.buyer.id));
     if (deliveryId) return { kind: "deliver", buyer: cand.buyer, sandbox: cand.sandbox, deliveryId, attempt: 1, ...(cand.bid ? { bid: cand.bid } : {}) };
   }
+  const said = decision.stmts(d, undefined);
+  if (said.length > 0) await d.batch(said as [Stmt, ...Stmt[]]);
   return { kind: "none" };
 }

@@ -2,6 +2,7 @@ import type { Clock } from "../core/clock";
 import { leadDb } from "../db/client";
 import { endLease, type LeaseEnd, type OutcomeReason, type RoutingLead } from "../db/leads";
 import type { BuyerConfig } from "../integration/config";
+import type { RoutingState } from "./distribution";
 import type { PingPostState } from "./pingpost";
 
 /** How a waterfall runs: from the queue with retries, or for a source waiting in sync mode. */
@@ -40,6 +41,8 @@ export interface Run {
   startedAt: number;
   /** Ping/post (issue 12): the round's auction and the buyers left out as duplicates, once loaded. */
   pp?: PingPostState;
+  /** Routing (issue 13): the lead's distribution method and what it read, once loaded. */
+  routing?: RoutingState;
 }
 
 /** Ends the run's lease with a lead move (park, await, giveUp, expire). */

@@ -7,6 +7,8 @@ import type { AuctionBid } from "../db/pings";
 import { timelineEvent } from "../db/timeline";
 import type { BuyerConfig } from "../integration/config";
 import { nextRetry } from "./backoff";
+import { attemptStatStmts } from "./distribution/figures";
+import { checkBalance, deferredStmts } from "./distribution/skips";
 import { onAmbiguousOutcome, onIntegrationFault } from "./faults";
 import { enqueueRetry } from "./jobs";
 import { notifySource } from "./notify";
@@ -34,6 +36,8 @@ export interface Delivery {
  * (`nextRetry`), or the waterfall moves on (a rejection, a spent retry budget, a client fault).
  */
 export async function settleAttempt(run: Run, dv: Delivery, result: AttemptResult): Promise<Settled> {
+  // Routing (issue 13): a prepaid buyer whose balance is spent is paused, with an alert.
+  if (result.balance !== undefined) await checkBalance(run.env, dv.buyer, result, run.clock.now());
   if (result.outcome === "deferred") return settleDeferred(run, dv, result);
   run.attempts++;
   const nowMs = run.clock.now();
@@ -75,7 +79,12 @@ async function settleDeferred(run: Run, dv: Delivery, result: AttemptResult): Pr
   const { lead } = run;
   const d = leadDb(run.env, lead.id);
   const nowMs = run.clock.now();
-  await d.batch([freeUnsentClaim(d, lead.id, dv.buyer.id), parkDeferredRetry(d, lead.id, dv.buyer.id, result.reason ?? "buyer unavailable", nowMs)]);
+  await d.batch([
+    freeUnsentClaim(d, lead.id, dv.buyer.id),
+    parkDeferredRetry(d, lead.id, dv.buyer.id, result.reason ?? "buyer unavailable", nowMs),
+    // Routing (issue 13): which buyer was passed over and why (cap, revenue cap, circuit …), once.
+    ...deferredStmts(run, d, dv.buyer.id, result, nowMs),
+  ]);
   run.deferredNow.add(dv.buyer.id);
   run.minDeferSeconds = Math.min(run.minDeferSeconds, result.retryAfterSeconds ?? 60);
   return { done: false };
@@ -88,9 +97,11 @@ async function settleSale({ run, dv, result, d, attempt, nowMs }: Step): Promise
   const sale = saleOf(dv.bid, dv.buyer, result);
   const money = saleStmts(run, d, dv.deliveryId, dv.bid, sale, nowMs);
   const { more, leadSale } = await shareOutcome(run, sale);
+  // Routing (issue 13): the offer and its sale in the buyer's figures (EPL, weighted).
+  const stats = attemptStatStmts(run, d, dv.buyer, dv.attempt, result, "sold", sale.price, nowMs);
   if (more) {
     // Shared mode, more buyers to go: this share is sold and the waterfall goes on to the next bid.
-    await d.batch([attempt, acceptClaim(d, lead.id, dv.buyer.id, sale, nowMs), shareEvent(d, run, sale, dv.bid, nowMs), ...money]);
+    await d.batch([attempt, acceptClaim(d, lead.id, dv.buyer.id, sale, nowMs), shareEvent(d, run, sale, dv.bid, nowMs), ...money, ...stats]);
     return { done: false };
   }
   await d.batch([
@@ -105,6 +116,7 @@ async function settleSale({ run, dv, result, d, attempt, nowMs }: Step): Promise
       nowMs,
     }),
     ...money,
+    ...stats,
   ]);
   await notifySource(run.env, lead.id, "lead.sold", lead.sourceHasWebhook);
   const sold: WaterfallOutcome = { id: lead.id, status: "sold", buyer: leadSale.buyerId, price: leadSale.price, attempts: run.attempts };
@@ -127,6 +139,7 @@ async function settlePending({ run, dv, result, d, attempt, nowMs }: Step): Prom
       nowMs,
     }),
     endLease(d, lead.id, run.owner, { move: "await" }, run.reasons, nowMs),
+    ...attemptStatStmts(run, d, dv.buyer, dv.attempt, result, "open", undefined, nowMs), // routing (issue 13)
   ]);
   return { done: true, outcome: outcomeOf(run, "pending", { buyer: dv.buyer.id }) };
 }
@@ -161,6 +174,7 @@ async function settleFailure({ run, dv, result, d, attempt, nowMs }: Step): Prom
       attempt,
       noteFailedAttempt(d, lead.id, buyer.id, cls, reason, nowMs),
       endLease(d, lead.id, run.owner, { move: "park", nextAttemptAtMs: nowMs + delaySeconds * 1000 }, run.reasons, nowMs),
+      ...attemptStatStmts(run, d, buyer, dv.attempt, result, "open", undefined, nowMs), // routing (issue 13)
     ]);
     await enqueueRetry(run.env, lead.id, { buyerId: buyer.id, attempt: dv.attempt + 1 }, delaySeconds);
     return { done: true, outcome: outcomeOf(run, "queued") };
@@ -170,6 +184,7 @@ async function settleFailure({ run, dv, result, d, attempt, nowMs }: Step): Prom
     attempt,
     closeClaim(d, lead.id, buyer.id, result.outcome === "rejected" ? "rejected" : "failed", cls, reason, nowMs),
     ...bidClosedStmts(d, dv.bid, result.outcome, nowMs),
+    ...attemptStatStmts(run, d, buyer, dv.attempt, result, result.outcome === "rejected" ? "rejected" : "failed", undefined, nowMs), // routing (issue 13)
   ]);
   run.reasons.push({ buyerId: buyer.id, reason: result.outcome === "rejected" ? `rejected: ${reason}` : `${cls}: ${reason}` });
   if (cls === "client" || cls === "config") await onIntegrationFault(run.env, buyer, result, reason, nowMs);
