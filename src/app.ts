@@ -14,6 +14,7 @@ import { metricsRouter } from "./routes/metrics";
 import { json } from "./routes/openapi";
 import { pingPostRouter } from "./routes/ping-post";
 import { buyerBidsRouter, sourceTermsRouter } from "./routes/pingpost-admin";
+import { routingAdminRouter } from "./routes/routing-admin";
 import { webhooksRouter } from "./routes/webhooks";
 
 export interface AppOptions {
@@ -65,6 +66,8 @@ export function createApp(options: AppOptions = {}) {
   app.route("/v1/buyers", buyerBidsRouter);
   app.route("/v1/metrics", metricsRouter);
   app.route("/v1/admin", adminRouter);
+  // Routing (issue 13): methods per vertical, their figures, prepaid top-ups.
+  app.route("/v1/admin", routingAdminRouter);
   app.route("/dashboard", dashboardRouter);
   app.route("/", docsRouter(app));
 

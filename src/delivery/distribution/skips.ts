@@ -16,6 +16,8 @@ import type { Run } from "../run";
 
 /** The reason a pause for a spent prepaid balance carries (a top-up lifts only this pause). */
 export const BALANCE_PAUSE_REASON = "prepaid balance spent";
+/** The alert raised when a prepaid balance is spent (resolved by a top-up). */
+export const BALANCE_ALERT = "balance_spent";
 
 /** The kind of a gate's refusal, read from its words (the gate's reasons are fixed texts). */
 export function skipCode(reason: string): SkipCode {
