@@ -7,7 +7,11 @@ import { recordingQueue } from "../helpers/sources";
  * An env whose buyers are these, whose verticals route by these methods, and whose deliveries
  * queue records instead of delivering (tests drive every queue step themselves).
  */
-export function routingHarness(buyers: BuyerConfigInput[], verticals: Record<string, DistributionInput>, fallback: DistributionInput = { method: "waterfall" }) {
+export function routingHarness(
+  buyers: BuyerConfigInput[],
+  verticals: Record<string, DistributionInput>,
+  fallback: DistributionInput = { method: "waterfall" },
+) {
   const queue = recordingQueue();
   const testEnv = {
     ...env,
@@ -20,7 +24,7 @@ export function routingHarness(buyers: BuyerConfigInput[], verticals: Record<str
 
 /** The lead's timeline entries of one type, data parsed. */
 export async function timelineOfType(leadId: string, type: string): Promise<{ buyer_id: string | null; data: Record<string, unknown> }[]> {
-  const r = await env.DB.prepare("SELECT buyer_id, data FROM lead_events WHERE lead_id = ? AND type = ? ORDER BY created_at, id")
+  const r = await env.DB.prepare("SELECT buyer_id, data FROM lead_events WHERE lead_id = ? AND type = ? ORDER BY created_at, rowid")
     .bind(leadId, type)
     .all<{ buyer_id: string | null; data: string }>();
   return r.results.map((e) => ({ buyer_id: e.buyer_id, data: JSON.parse(e.data) as Record<string, unknown> }));

@@ -25,7 +25,10 @@ describe("revenue caps and prepaid balances (issue 13)", () => {
 
   it("through the waterfall too: 200 concurrent sync leads, one buyer with a $1,000 cap at $30 — 33 sold, the rest unsold naming the revenue cap", async () => {
     const b = uid("revwf");
-    const h = routingHarness([testBuyer(b, "accept", { price: 30, endpoint: { timeoutMs: 10_000 }, caps: { timezone: "America/Denver", revenue: { day: 1000 } } })], {});
+    const h = routingHarness(
+      [testBuyer(b, "accept", { price: 30, endpoint: { timeoutMs: 10_000 }, caps: { timezone: "America/Denver", revenue: { day: 1000 } } })],
+      {},
+    );
     const clock = testClock();
     const ids = await Promise.all(Array.from({ length: 200 }, () => storeLead(h.env, clock, {}, undefined, "sync")));
     const outs = await Promise.all(ids.map((id) => runSyncDelivery(h.env, clock, id)));
@@ -62,10 +65,7 @@ describe("revenue caps and prepaid balances (issue 13)", () => {
     const capped = uid("capd");
     const next = uid("next");
     const h = routingHarness(
-      [
-        testBuyer(capped, "accept", { price: 30, caps: { timezone: "America/Chicago", revenue: { day: 60 } } }),
-        testBuyer(next, "accept", { price: 10 }),
-      ],
+      [testBuyer(capped, "accept", { price: 30, caps: { timezone: "America/Chicago", revenue: { day: 60 } } }), testBuyer(next, "accept", { price: 10 })],
       {},
     );
     const clock = testClock();
@@ -122,9 +122,9 @@ describe("revenue caps and prepaid balances (issue 13)", () => {
       ["balance_spent", "open"],
     ]);
     expect(alerts.results[1]?.message).toContain("$10.00 left");
-    const status = await (
-      await app.request(`/v1/buyers/${pre}`, { headers: { authorization: `Bearer ${ADMIN}` } }, h.env)
-    ).json<{ gate: { revenue: { balance: number } } }>();
+    const status = await (await app.request(`/v1/buyers/${pre}`, { headers: { authorization: `Bearer ${ADMIN}` } }, h.env)).json<{
+      gate: { revenue: { balance: number } };
+    }>();
     expect(status.gate.revenue.balance).toBe(10);
 
     expect(await (await topUp({ amount: 50, reference: "inv-2" })).json()).toEqual({ buyerId: pre, balance: 60, applied: true, resumed: true });

@@ -49,10 +49,9 @@ describe("round robin (issue 13)", () => {
 
   it("records the method and each candidate's turn on the lead's timeline", async () => {
     const [a, b] = [uid("rrt1"), uid("rrt2")];
-    const h = routingHarness(
-      [testBuyer(a, "accept", { price: 5, verticals: ["mortgage"] }), testBuyer(b, "accept", { price: 50, verticals: ["mortgage"] })],
-      { mortgage: { method: "round_robin" } },
-    );
+    const h = routingHarness([testBuyer(a, "accept", { price: 5, verticals: ["mortgage"] }), testBuyer(b, "accept", { price: 50, verticals: ["mortgage"] })], {
+      mortgage: { method: "round_robin" },
+    });
     const clock = testClock();
     const first = await storeLead(h.env, clock, { vertical: "mortgage", fields: { loan_amount: 250000 } }, undefined, "sync");
     const one = await runSyncDelivery(h.env, clock, first);
