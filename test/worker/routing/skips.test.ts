@@ -107,7 +107,7 @@ describe("skip reasons (issue 13)", () => {
     // The first decision: waterfall, the three above the winner, in price order, before it.
     const [first] = await timelineOfType(lead, "routed");
     expect(first?.data).toMatchObject({ method: "waterfall", origin: "default", chosen: b.capfull });
-    expect((first?.data.candidates as { buyer: string }[]).map((c) => c.buyer)).toEqual([b.capfull, b.revcap, b.down, b.winner]);
+    expect(((first?.data.candidates ?? []) as { buyer: string }[]).map((c) => c.buyer)).toEqual([b.capfull, b.revcap, b.down, b.winner]);
     // None of the passed-over buyers was sent the lead.
     for (const x of [b.closed, b.capfull, b.revcap, b.filtered, b.excluded, b.async, b.paused, b.sandbox]) {
       const got = (await mockRequests(x)).filter((r) => r.body.includes(lead));
