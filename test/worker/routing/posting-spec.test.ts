@@ -100,7 +100,7 @@ describe("posting instructions (issue 13)", () => {
     // A custom field a buyer needs is listed, and the example carries it.
     const legal = spec.verticals.find((v) => v.vertical === "legal");
     expect(legal?.fields.find((f) => f.path === "fields.venue")).toMatchObject({ neededBy: 1 });
-    expect((legal?.example.fields as Record<string, unknown>).venue).toBe("example");
+    expect(legal?.example).toMatchObject({ fields: { venue: "example" } });
     // The excluded buyer does not count for this source.
     expect(spec.verticals.find((v) => v.vertical === "solar")?.buyers).toBe(0);
 
