@@ -23,7 +23,7 @@ const STYLE = `
 body{font:14px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;max-width:1100px;padding:20px 24px;color:#1d2433}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:2px solid #14213d;padding-bottom:4px}h3{font-size:15px;margin:18px 0 6px}
 table{border-collapse:collapse;width:100%;margin:6px 0 12px}th,td{text-align:left;vertical-align:top;padding:5px 8px;border-bottom:1px solid #e3e6ec}
-th{font-size:12px;color:#5b6475;background:#fafbfc}code,pre{font:12px ui-monospace,SFMono-Regular,Menlo,monospace}
+th{font-size:12px;color:#5b6475;background:#fafbfc}code,pre{font:12px ui-monospace,SFMono-Regular,Menlo,monospace}td code{word-break:break-all}
 pre{background:#f6f7f9;border:1px solid #e3e6ec;border-radius:6px;padding:10px;white-space:pre-wrap;word-break:break-all}
 .muted{color:#5b6475}.req{font-weight:600;color:#b42318}.need{color:#a15c00}.vertical{break-before:page}.vertical:first-of-type{break-before:auto}
 ul{margin:4px 0 10px 18px;padding:0}
