@@ -6,6 +6,7 @@ import { ApiError, errorBody, zodIssues } from "./core/errors";
 import { SettingsError, settings } from "./core/settings";
 import { log } from "./observability/log";
 import { adminRouter } from "./routes/admin";
+import { alertsRouter } from "./routes/alerts";
 import { buyersRouter } from "./routes/buyers";
 import { dashboardRouter } from "./routes/dashboard";
 import { docsRouter } from "./routes/docs";
@@ -67,6 +68,7 @@ export function createApp(options: AppOptions = {}) {
   app.route("/v1/buyers", buyerBidsRouter);
   app.route("/v1/metrics", metricsRouter);
   app.route("/v1/admin", adminRouter);
+  app.route("/v1/alerts", alertsRouter);
   // Routing (issue 13): methods per vertical, their figures, prepaid top-ups.
   app.route("/v1/admin", routingAdminRouter);
   // Routing (issue 13): posting instructions — a source's own, an operator's, and the printable page (before /dashboard's catch-all).

@@ -5,6 +5,7 @@ import { handleDeadLetters, handleDeliveriesBatch } from "./delivery/consumer";
 import type { DeliveryJob } from "./delivery/jobs";
 import { sweepLeads } from "./delivery/sweep";
 import { log } from "./observability/log";
+import { runOps } from "./ops/cron";
 import { handleEventsBatch, handleEventsDeadLetters } from "./webhooks/consumer";
 import { sweepWebhookEvents } from "./webhooks/ingest";
 import type { EventJob } from "./webhooks/jobs";
@@ -13,11 +14,14 @@ export { BuyerGate } from "./buyer-gate";
 
 const app = createApp();
 
-/** The minute cron: no lead and no buyer callback waits for ever. */
+/** The minute cron: no lead and no buyer callback waits for ever; then the ops work (alerts, retention, regression). */
 async function runCron(env: Env): Promise<void> {
   const leads = await sweepLeads(env, systemClock);
   const webhookEvents = await sweepWebhookEvents(env, systemClock);
   if (leads.requeued + leads.ackExpired + webhookEvents > 0) log("info", "sweep", { ...leads, webhookEvents });
+  const ops = await runOps(env, systemClock);
+  const a = ops.alerts;
+  if (a && a.opened.length + a.resolved.length + a.escalated.length > 0) log("info", "alerts", { ...a });
 }
 
 export default {

@@ -7,5 +7,7 @@ declare namespace Cloudflare {
     /** The 2,000-lead sample and how many of its lines the soak posts. */
     SOAK_SAMPLE: string;
     SOAK_LEADS: string;
+    /** The alert targets and Analytics Engine SQL API stand-in (test/mock-ops), on loopback. */
+    MOCK_OPS_ORIGIN: string;
   }
 }

@@ -1,14 +1,14 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
-// @ts-expect-error — a plain .mjs CLI module without type declarations
 import { bundleBuyers } from "../src/cli/bundle-buyers.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-// buyers/*.json are bundled into the Worker (it has no file system); do it before any project loads.
-bundleBuyers(root);
+// buyers/*.json are validated and bundled into the Worker (it has no file system) before any
+// project loads: a broken buyer file stops the run with its problems listed.
+await bundleBuyers(root);
 
 /**
  * Three projects:
@@ -40,7 +40,8 @@ export default defineConfig({
                   // The soak (test/worker/soak) reads the shared sample; `npm run soak` sets SOAK_LEADS=2000.
                   SOAK_SAMPLE: readFileSync(`${root}/test/fixtures/leads-sample.jsonl`, "utf8"),
                   SOAK_LEADS: process.env.SOAK_LEADS ?? "150",
-                  MOCK_BUYER_ORIGIN: inject<string>("mockBuyerOrigin"),
+                  MOCK_BUYER_ORIGIN: inject("mockBuyerOrigin"),
+                  MOCK_OPS_ORIGIN: inject("mockOpsOrigin"),
                   ADMIN_TOKEN: "test-admin-token",
                   // The demo buyers' secrets (values as in .dev.vars.example).
                   ACME_API_KEY: "acme-demo-key",
@@ -69,6 +70,7 @@ export default defineConfig({
         test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
+          globalSetup: ["test/e2e/browser-setup.ts"],
           environment: "node",
           testTimeout: 180_000,
           hookTimeout: 180_000,

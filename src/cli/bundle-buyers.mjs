@@ -1,45 +1,91 @@
 #!/usr/bin/env node
-// Bundles buyers/*.json (except schema.json) into src/buyers.generated.ts, since a Worker has
-// no file system: the registry imports the array. With them goes config/routing.json, the
-// distribution method of each vertical (issue 13), which names the buyers' targets and so is
-// checked and shipped together with them. Run by `npm run dev`, the vitest config and CI.
+// The buyer build: validates buyers/*.json (except schema.json) and bundles them into
+// src/buyers.generated.ts, since a Worker has no file system: the registry imports the array.
+// Run by wrangler's [build] (so by `npm run dev` and `npm run deploy`), the vitest config and
+// CI. A buyer file with any problem `npm run buyers:check` reports fails the build: a broken
+// buyer can never be bundled, so never deployed.
+//
+// Steps, each one function: read → validate → write. (A later step may precompile each config.)
+// With the buyers goes config/routing.json, the distribution method of each vertical (issue 13):
+// it names the buyers (weighted targets), so it is checked and shipped together with them.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { tsImport } from "tsx/esm/api";
+
+/** A build that must not go on: one line per problem, `buyers/<file>: <path>: <message>`. */
+export class BuyerBuildError extends Error {
+  /** @param {string[]} lines */
+  constructor(lines) {
+    super(`${lines.length} problem(s) in buyers/ — the build stops here:\n${lines.map((l) => `  ${l}`).join("\n")}`);
+    this.name = "BuyerBuildError";
+    this.lines = lines;
+  }
+}
 
 /**
- * Reads every buyer config under `<rootDir>/buyers` (and `<rootDir>/config/routing.json` when
- * present) and writes `<rootDir>/src/buyers.generated.ts`.
+ * Step 1: the buyer files, sorted, parsed.
  * @param {string} rootDir repository root
- * @returns {{ file: string, count: number }}
+ * @returns {{ file: string, config: unknown }[]}
  */
-export function bundleBuyers(rootDir) {
+export function readBuyerFiles(rootDir) {
   const dir = join(rootDir, "buyers");
-  const files = readdirSync(dir)
+  return readdirSync(dir)
     .filter((f) => f.endsWith(".json") && f !== "schema.json")
-    .sort();
-  const configs = files.map((f) => {
-    try {
-      return JSON.parse(readFileSync(join(dir, f), "utf8"));
-    } catch (e) {
-      throw new Error(`buyers/${f}: not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  });
-  const routingFile = join(rootDir, "config", "routing.json");
-  let routing = null;
-  if (existsSync(routingFile)) {
-    try {
-      routing = JSON.parse(readFileSync(routingFile, "utf8"));
-    } catch (e) {
-      throw new Error(`config/routing.json: not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
-    }
+    .sort()
+    .map((file) => {
+      try {
+        return { file, config: JSON.parse(readFileSync(join(dir, file), "utf8")) };
+      } catch (e) {
+        throw new BuyerBuildError([`buyers/${file}: (file): not valid JSON: ${e instanceof Error ? e.message : String(e)}`]);
+      }
+    });
+}
+
+/**
+ * Step 1b: config/routing.json, parsed (null when the repository has none: every vertical routes by waterfall).
+ * @param {string} rootDir repository root
+ * @returns {unknown}
+ */
+export function readRoutingFile(rootDir) {
+  const file = join(rootDir, "config", "routing.json");
+  if (!existsSync(file)) return null;
+  try {
+    return JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new BuyerBuildError([`config/routing.json: (file): not valid JSON: ${e instanceof Error ? e.message : String(e)}`]);
   }
+}
+
+/**
+ * Step 2: every check of `npm run buyers:check` (schema, preset expansion, duplicate ids, ids
+ * matching file names, mappings that compile, spec violations, secrets listed in
+ * .dev.vars.example; config/routing.json against the buyers it names). The checks are the TypeScript ones the Worker itself uses, loaded through
+ * tsx, so the build and the runtime can never disagree on what a valid buyer is.
+ * @param {string} rootDir
+ * @returns {Promise<void>} rejects with a BuyerBuildError listing every problem
+ */
+export async function validateBuyers(rootDir) {
+  /** @type {{ checkBuyers: (root: string) => { files: string[], problems: { file: string, path: string, message: string }[] } }} */
+  const { checkBuyers } = await tsImport("./buyers-check.ts", import.meta.url);
+  const { problems } = checkBuyers(rootDir);
+  if (problems.length > 0) throw new BuyerBuildError(problems.map((p) => `${p.file}: ${p.path || "(file)"}: ${p.message}`));
+}
+
+/**
+ * Step 3: writes `<rootDir>/src/buyers.generated.ts` (only when its text changes: wrangler dev
+ * watches src/ and would rebuild for an identical file).
+ * @param {string} rootDir
+ * @param {unknown[]} configs
+ * @param {unknown} [routing] config/routing.json (null: none)
+ * @returns {string} the file written
+ */
+export function writeBundle(rootDir, configs, routing = null) {
   const file = join(rootDir, "src", "buyers.generated.ts");
   const text =
     "// Generated by src/cli/bundle-buyers.mjs from buyers/*.json and config/routing.json. Do not edit; git-ignored.\n" +
     `export const bundledBuyers: unknown[] = ${JSON.stringify(configs, null, 2)};\n` +
     `export const bundledRouting: unknown = ${JSON.stringify(routing, null, 2)};\n`;
-  // Write only on change: wrangler dev watches src/ and would rebuild for an identical file.
   let current = "";
   try {
     current = readFileSync(file, "utf8");
@@ -47,11 +93,34 @@ export function bundleBuyers(rootDir) {
     // first run: no bundle yet
   }
   if (current !== text) writeFileSync(file, text);
-  return { file, count: configs.length };
+  return file;
+}
+
+/**
+ * The whole build: read, validate, write. Nothing is written when a buyer has a problem, so the
+ * previous bundle (or none) stays and the caller fails.
+ * @param {string} rootDir repository root
+ * @returns {Promise<{ file: string, count: number }>}
+ */
+export async function bundleBuyers(rootDir) {
+  const files = readBuyerFiles(rootDir);
+  const routing = readRoutingFile(rootDir);
+  await validateBuyers(rootDir);
+  const file = writeBundle(
+    rootDir,
+    files.map((f) => f.config),
+    routing,
+  );
+  return { file, count: files.length };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const root = resolve(fileURLToPath(new URL("../..", import.meta.url)));
-  const { file, count } = bundleBuyers(root);
-  console.log(`bundled ${count} buyer config(s) and the routing config into ${file}`);
+  try {
+    const { file, count } = await bundleBuyers(root);
+    console.log(`validated and bundled ${count} buyer config(s) and the routing config into ${file}`);
+  } catch (e) {
+    console.error(e instanceof BuyerBuildError ? e.message : e);
+    process.exit(1);
+  }
 }

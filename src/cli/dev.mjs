@@ -1,13 +1,15 @@
 #!/usr/bin/env node
+// `npm run dev`: Leadwire locally on a fresh clone, behaving like production. Prepares
+// .dev.vars, validates and bundles the buyer configs, applies D1 migrations, re-keys the demo
+// source, then runs the mock buyer (MOCK_BUYER_PORT, default 8788) beside `wrangler dev`
+// (LEADWIRE_PORT, default 8787) and fires the cron trigger every minute, until Ctrl-C.
 import { spawn } from "node:child_process";
-// `npm run dev`: Leadwire locally on a fresh clone. Prepares .dev.vars, bundles buyer configs,
-// applies D1 migrations, re-keys the demo source, then runs the mock buyer (:8788) beside
-// `wrangler dev` (:8787) until Ctrl-C.
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { devCrons, startCronTicker, triggerScheduled } from "./lib/cron.mjs";
 import { signalGroup, spawnGroup, stopGroup } from "./lib/proc.mjs";
 import { createSourceSql } from "./lib/sql.mjs";
-import { applyMigrations, d1Execute, ROOT, WRANGLER, waitForHttp, wranglerEnv } from "./lib/wrangler.mjs";
+import { applyMigrations, d1Execute, ROOT, readVarsFile, WRANGLER, waitForHttp, wranglerEnv } from "./lib/wrangler.mjs";
 
 const WORKER_PORT = Number(process.env.LEADWIRE_PORT ?? 8787);
 const MOCK_PORT = Number(process.env.MOCK_BUYER_PORT ?? 8788);
@@ -54,11 +56,14 @@ function forward(stream, prefix, out) {
 /** Children lead their own process groups, so stopping them also stops workerd under wrangler. */
 /** @type {import("node:child_process").ChildProcess[]} */
 const children = [];
+/** @type {{ stop: () => void } | undefined} */
+let ticker;
 let stopping = false;
 /** @param {number} code */
 async function stopAll(code) {
   if (stopping) return;
   stopping = true;
+  ticker?.stop();
   if (children.length) process.stdout.write("\nStopping…\n");
   await Promise.all(children.map((c) => stopGroup(c, 5000)));
   process.exit(code);
@@ -93,11 +98,8 @@ async function main() {
     }
   }
 
-  const bundler = join(ROOT, "src", "cli", "bundle-buyers.mjs");
-  if (existsSync(bundler)) {
-    step("Bundling buyer configs");
-    await runNode(bundler);
-  }
+  step("Validating and bundling buyer configs");
+  await runNode(join(ROOT, "src", "cli", "bundle-buyers.mjs"));
 
   step("Applying D1 migrations (local)");
   await applyMigrations({});
@@ -145,36 +147,44 @@ async function main() {
   await waitForHttp(`${MOCK_ORIGIN}/_control/health`, { timeoutMs: 30_000, isAlive: () => mock.exitCode === null });
   await waitForHttp(`${WORKER_ORIGIN}/health`, { timeoutMs: 120_000, okStatuses: [200, 404], isAlive: () => worker.exitCode === null });
 
-  const sample = JSON.stringify({
-    external_id: `demo-${Date.now()}`,
-    vertical: "solar",
-    first_name: "Liam",
-    last_name: "Martinez",
-    email: "liam.martinez@example.com",
-    phone: "(602) 980-7364",
-    address: { street: "6220 Sunset Blvd", city: "Dallas", state: "TX", zip: "75201" },
-    dob: "1989-07-20",
-    homeowner: "yes",
-    ip_address: "185.117.52.231",
-    consent: {
-      trustedform_cert_url: "https://cert.trustedform.com/a0000c6d07ef7b77e90d3593ad699fc1f7cd5bb2",
-      jornaya_leadid: "1BA16215-8228-3D15-A9EC-0806705FCA16",
-      tcpa_text: "By clicking Submit I agree to be contacted.",
-      consented_at: "2026-01-05T15:04:00Z",
+  // As in production, the scheduled handler runs every minute (wrangler dev fires no crons).
+  const crons = devCrons();
+  for (const c of crons.skipped) console.warn(`  note: the cron "${c}" in wrangler.toml is not fired locally (only every-minute crons are)`);
+  let cronFailures = 0;
+  let cronRuns = 0;
+  ticker = startCronTicker({
+    trigger: () => triggerScheduled(WORKER_ORIGIN, crons.ticked[0] ?? "* * * * *"),
+    onResult: (r) => {
+      if (r.ok) {
+        if (cronRuns++ === 0) console.log(`[cron] the scheduled handler ran (${r.status}); it runs at the start of every minute from now on`);
+        else if (cronFailures > 0) console.log(`[cron] the scheduled handler runs again (${r.status})`);
+        cronFailures = 0;
+        return;
+      }
+      // Say it once per failure streak: every minute would bury the servers' output.
+      if (cronFailures++ === 0 && !stopping) {
+        console.error(
+          `[cron] the scheduled handler failed (${r.status ?? (r.error instanceof Error ? r.error.message : String(r.error))}); retrying every minute`,
+        );
+      }
     },
-    fields: { monthly_electric_bill: 220, roof_shade: "partial" },
   });
+
+  const adminToken = readVarsFile(devVars)["ADMIN_TOKEN"] ?? "(ADMIN_TOKEN is not set in .dev.vars)";
   const line = "─".repeat(72);
+  const row = (/** @type {string} */ k, /** @type {string} */ v, note = "") => console.log(`  ${k.padEnd(12)} ${v}${note ? `   ${note}` : ""}`);
   console.log(`\n${line}`);
-  console.log(bold("Leadwire is running"));
-  console.log(`  API           ${WORKER_ORIGIN}   (docs: ${WORKER_ORIGIN}/docs)`);
-  console.log(`  Mock buyer    ${MOCK_ORIGIN}   (what it received: ${MOCK_ORIGIN}/_control/requests)`);
-  console.log(`  Demo source   src_demo`);
-  console.log(`  Source key    ${bold(demo.apiKey)}`);
-  console.log(`                (new on every run; also in .wrangler/demo-source-key)`);
-  console.log("\nPost a lead:");
+  console.log(bold("Leadwire is running (development)"));
+  row("API", WORKER_ORIGIN, "(port: LEADWIRE_PORT)");
+  row("Docs", `${WORKER_ORIGIN}/docs`, "(OpenAPI: /openapi.json)");
+  row("Dashboard", `${WORKER_ORIGIN}/dashboard`, "(sign in with the admin token)");
+  row("Admin token", bold(adminToken), "(from .dev.vars; development only)");
+  row("Source key", bold(demo.apiKey), "(source src_demo; new on every run, also in .wrangler/demo-source-key)");
+  row("Mock buyer", MOCK_ORIGIN, `(port: MOCK_BUYER_PORT; what it received: ${MOCK_ORIGIN}/_control/requests)`);
+  row("Cron", "every minute", "(the scheduled handler: sweep, ack expiry, webhook re-enqueue, as in production)");
+  console.log("\nPost the example lead:");
   console.log(
-    `  curl -sS -X POST ${WORKER_ORIGIN}/v1/leads -H "Authorization: Bearer $(cat .wrangler/demo-source-key)" -H "Content-Type: application/json" -d '${sample}'`,
+    `  curl -s ${WORKER_ORIGIN}/v1/leads -H "Authorization: Bearer $(cat .wrangler/demo-source-key)" -H "Content-Type: application/json" -d @examples/lead.json`,
   );
   console.log("\nCtrl-C stops both servers.");
   console.log(line);

@@ -1,18 +1,20 @@
 #!/usr/bin/env node
-// `npm run source:create -- <name> [--remote] [--env production] [--webhook-url URL]`
-// `npm run source:create -- --revoke <sourceId> [--remote] [--env production]`
+// `npm run source:create -- <name> [--remote --env production] [--webhook-url URL]`
+// `npm run source:create -- --revoke <sourceId> [--remote --env production]`
 // Creates a lead source with a new API key (printed once; only its SHA-256 hash is stored), or
-// revokes one. Talks to D1 through `wrangler d1 execute`, local unless --remote.
+// revokes one. Talks to D1 through `wrangler d1 execute`, local unless --remote (which needs
+// --env and a real database id in wrangler.toml: it never targets the placeholder database).
 import { parseArgs } from "node:util";
 import { createSourceSql, revokeSourceSql } from "./lib/sql.mjs";
-import { d1Execute } from "./lib/wrangler.mjs";
+import { d1Execute, remoteTargetProblem } from "./lib/wrangler.mjs";
 
 const USAGE = `Usage:
   npm run source:create -- <name> [--remote] [--env <env>] [--webhook-url <url>] [--persist-to <dir>]
   npm run source:create -- --revoke <sourceId> [--remote] [--env <env>] [--persist-to <dir>]
 
   <name>          1–80 characters of A-Z a-z 0-9 space _ . -
-  --remote        the Cloudflare D1 database instead of the local one (use with --env production)
+  --remote        the Cloudflare D1 database instead of the local one; needs --env production
+                  (the top-level database in wrangler.toml is the local development one)
   --webhook-url   where lead.sold / lead.unsold / lead.expired events for this source are sent`;
 
 async function main() {
@@ -36,6 +38,14 @@ async function main() {
     ...(values.env ? { env: values.env } : {}),
     ...(values["persist-to"] ? { persistTo: values["persist-to"] } : {}),
   };
+  if (values.remote) {
+    const problem = remoteTargetProblem(values.env);
+    if (problem) {
+      console.error(`source:create: ${problem}.`);
+      process.exitCode = 2;
+      return;
+    }
+  }
   const where = values.remote ? `remote D1${values.env ? ` (env ${values.env})` : ""}` : "local D1";
 
   if (values.revoke !== undefined) {

@@ -148,6 +148,8 @@ export interface ClaimMatch {
   soldPrice: number | null;
   soldBuyerId: string | null;
   leadStatus: string;
+  /** A test lead: its sale adds no revenue. */
+  leadTest: boolean;
   /** When this buyer's sale happened (the lead's finalization, else the claim's last change). */
   soldAt: string;
 }
@@ -176,6 +178,7 @@ export async function findClaimByRef(
           soldPrice: L.soldPrice,
           soldBuyerId: L.soldBuyerId,
           leadStatus: L.status,
+          leadTest: L.test,
           soldAt: sql<string>`CASE WHEN ${L.soldBuyerId} = ${C.buyerId} AND ${L.finalizedAt} IS NOT NULL THEN ${L.finalizedAt} ELSE ${C.updatedAt} END`,
         })
         .from(C)

@@ -42,6 +42,14 @@ export function leadDbs(env: DbEnv): Db[] {
   return [dbOf(env.DB)];
 }
 
+/**
+ * Every D1 database behind `leadDbs` and `mainDb`, each once, as raw bindings: for the reads
+ * that report D1's own `rows_read` (rollups) and the few maintenance statements over all of them.
+ */
+export function allDatabases(env: DbEnv): D1Database[] {
+  return [env.DB];
+}
+
 /** Runs statements as one batch: one round trip, all or nothing. */
 export async function runBatch<T extends readonly [Stmt, ...Stmt[]]>(d: Db, stmts: T): Promise<BatchResponse<T>> {
   return d.batch(stmts);

@@ -1,6 +1,7 @@
 import { and, eq, notExists, sql } from "drizzle-orm";
 import { returnClaim } from "./claims";
 import { type DbEnv, isoAt, leadDb, schema } from "./client";
+import { leadVerticalKey, rollupStmt } from "./rollups";
 import { returnStatStmt } from "./routing-stats";
 import { timelineEvent } from "./timeline";
 
@@ -30,6 +31,20 @@ interface Effect {
 export async function recordConversion(env: DbEnv, e: Effect & { revenue: number }): Promise<void> {
   const d = leadDb(env, e.leadId);
   await d.batch([
+    // Counted only by the batch that inserts the conversion (it runs before the insert).
+    rollupStmt(d, {
+      atMs: e.nowMs,
+      buyer: e.buyerId,
+      source: e.sourceId,
+      vertical: leadVerticalKey(e.leadId),
+      counts: e.revenue ? { conversions: 1, conversion_revenue: e.revenue } : { conversions: 1 },
+      when: notExists(
+        d
+          .select({ one: sql`1` })
+          .from(CV)
+          .where(and(eq(CV.leadId, e.leadId), eq(CV.buyerId, e.buyerId))),
+      ),
+    }),
     d
       .insert(CV)
       .values({ id: e.rowId, leadId: e.leadId, buyerId: e.buyerId, sourceId: e.sourceId, revenue: e.revenue, createdAt: isoAt(e.nowMs) })
@@ -100,6 +115,14 @@ export async function recordReturn(
       .update(L)
       .set({ returnedAt: at, updatedAt: at })
       .where(and(eq(L.id, e.leadId), notYet())),
+    rollupStmt(d, {
+      atMs: e.nowMs,
+      buyer: e.buyerId,
+      source: e.sourceId,
+      vertical: leadVerticalKey(e.leadId),
+      counts: e.credit ? { returns: 1, credited: e.credit } : { returns: 1 },
+      when: notYet(),
+    }),
     returnClaim(d, e.leadId, e.buyerId, `returned: ${e.reasonCode}`, e.nowMs),
     // Routing (issue 13): the return in the buyer's figures (EPL's returns per lead), guarded like the rest.
     ...(e.statsDay ? [returnStatStmt(d, { leadId: e.leadId, buyerId: e.buyerId, day: e.statsDay, credit: e.credit, nowMs: e.nowMs })] : []),

@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import type { NormalizedLead } from "../core/lead";
 import { type DbEnv, leadDb, leadDbs, schema } from "./client";
+import { openLead, type SealEnv } from "./lead-data";
 import type { LeadStatus } from "./lead-state";
 
 const L = schema.leads;
@@ -10,7 +11,7 @@ export type LeadRow = typeof L.$inferSelect;
 
 /** The lead a repeated request refers to: by idempotency key first, then by external id. */
 export async function findLeadByKeys(
-  env: DbEnv,
+  env: DbEnv & SealEnv,
   sourceId: string,
   keys: { idempotencyKey?: string | undefined; externalId?: string | undefined },
 ): Promise<{ id: string; data: NormalizedLead; status: LeadStatus } | undefined> {
@@ -25,7 +26,7 @@ export async function findLeadByKeys(
         .from(L)
         .where(and(eq(L.sourceId, sourceId), cond))
         .get();
-      if (row) return { id: row.id, data: JSON.parse(row.data) as NormalizedLead, status: row.status };
+      if (row) return { id: row.id, data: await openLead(env, row.data), status: row.status };
     }
   }
   return undefined;
@@ -37,13 +38,24 @@ export async function leadStatus(env: DbEnv, leadId: string): Promise<LeadStatus
   return row?.status;
 }
 
-/** One lead row; when `sourceId` is given, only if that source owns it. */
-export async function getLead(env: DbEnv, leadId: string, sourceId?: string): Promise<LeadRow | undefined> {
+/** One lead row (its personal data still sealed); when `sourceId` is given, only if that source owns it. */
+export async function getLeadRow(env: DbEnv, leadId: string, sourceId?: string): Promise<LeadRow | undefined> {
   return leadDb(env, leadId)
     .select()
     .from(L)
     .where(sourceId ? and(eq(L.id, leadId), eq(L.sourceId, sourceId)) : eq(L.id, leadId))
     .get();
+}
+
+/** A lead as the views read it: the row with the normalized lead opened (`{}` once retention purged it). */
+export type LeadRecord = Omit<LeadRow, "data" | "raw"> & { lead: NormalizedLead | Record<string, never> };
+
+/** One lead with its normalized data opened; when `sourceId` is given, only if that source owns it. */
+export async function getLead(env: DbEnv & SealEnv, leadId: string, sourceId?: string): Promise<LeadRecord | undefined> {
+  const row = await getLeadRow(env, leadId, sourceId);
+  if (!row) return undefined;
+  const { data, raw: _raw, ...rest } = row;
+  return { ...rest, lead: row.purgedAt ? {} : await openLead(env, data) };
 }
 
 /** Whether the lead's source takes event webhooks. */

@@ -3,7 +3,9 @@ import type { NormalizedLead } from "../core/lead";
 import { parseSaleTerms, type SaleTerms } from "../core/sale-terms";
 import { changed, type Db, type DbEnv, isoAt, leadDb, leadDbs, type Stmt, schema } from "./client";
 import { leadHashes, leadHashStmts } from "./dedupe";
+import { openLead, type SealEnv, sealJson } from "./lead-data";
 import { LEAD_MOVES, type LeadMove, type LeadStatus } from "./lead-state";
+import { leadExists, rollupStmt } from "./rollups";
 import { timelineEvent } from "./timeline";
 
 const L = schema.leads;
@@ -39,13 +41,15 @@ export interface NewLead {
 /**
  * Stores a new lead and its first timeline entry in one batch, or nothing. The unique
  * (source, external id) and (source, idempotency key) indexes settle races: false when a lead
- * with the same key already exists.
+ * with the same key already exists. The personal data (the normalized lead and the raw post)
+ * is sealed at rest; the duplicate hashes and the intake counts go into the same batch, each
+ * only if the lead row was written.
  */
-export async function insertLead(env: DbEnv, n: NewLead): Promise<boolean> {
+export async function insertLead(env: DbEnv & SealEnv, n: NewLead): Promise<boolean> {
   const d = leadDb(env, n.id);
   const at = isoAt(n.nowMs);
-  // Duplicate suppression (issue 12): the phone's and e-mail's hashes, in the same batch.
-  const hashes = await leadHashes(n.lead);
+  const [data, raw, hashes] = await Promise.all([sealJson(env, n.lead), sealJson(env, n.raw), leadHashes(n.lead)]);
+  const written = leadExists(n.id);
   const [ins] = await d.batch([
     d
       .insert(L)
@@ -57,8 +61,8 @@ export async function insertLead(env: DbEnv, n: NewLead): Promise<boolean> {
         idempotencyHash: n.idempotencyHash ?? null,
         vertical: n.lead.vertical,
         status: "received",
-        data: JSON.stringify(n.lead),
-        raw: JSON.stringify(n.raw),
+        data,
+        raw,
         test: n.lead.test,
         mode: n.mode,
         expiresAt: isoAt(n.expiresAtMs),
@@ -67,6 +71,14 @@ export async function insertLead(env: DbEnv, n: NewLead): Promise<boolean> {
       })
       .onConflictDoNothing(),
     timelineEvent(d, { leadId: n.id, type: "received", data: { mode: n.mode, test: n.lead.test }, nowMs: n.nowMs, onlyIfLeadExists: true }),
+    rollupStmt(d, {
+      atMs: n.nowMs,
+      source: n.sourceId,
+      vertical: n.lead.vertical,
+      counts: n.lead.test ? { leads: 1, test_leads: 1 } : { leads: 1 },
+      when: written,
+    }),
+    // Duplicate checks (ping/post) and retention keep these hashes: each written only if the lead row was.
     ...leadHashStmts(d, n.id, hashes, n.nowMs),
   ]);
   return changed(ins) > 0;
@@ -110,7 +122,7 @@ export interface RoutingLead {
  * trip reads the lead and its source with it. Undefined when another worker holds it or the
  * lead no longer needs routing.
  */
-export async function leaseLead(env: DbEnv, leadId: string, owner: string, nowMs: number, leaseMs: number): Promise<RoutingLead | undefined> {
+export async function leaseLead(env: DbEnv & SealEnv, leadId: string, owner: string, nowMs: number, leaseMs: number): Promise<RoutingLead | undefined> {
   const d = leadDb(env, leadId);
   const now = isoAt(nowMs);
   const [taken, row] = await d.batch([
@@ -143,7 +155,7 @@ export async function leaseLead(env: DbEnv, leadId: string, owner: string, nowMs
   return {
     id: r.id,
     sourceId: r.sourceId,
-    data: JSON.parse(r.data) as NormalizedLead,
+    data: await openLead(env, r.data),
     reasons: JSON.parse(r.reasons) as OutcomeReason[],
     expiresAtMs: Date.parse(r.expiresAt),
     rounds: r.rounds,

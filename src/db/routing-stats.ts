@@ -3,7 +3,7 @@
  * vertical and local day: offers, outcomes, revenue, returns. Each write goes into the batch
  * of the event it counts; reads cover a few weeks of days for a handful of buyers.
  */
-import { and, eq, gte, inArray, lt, notExists, sql } from "drizzle-orm";
+import { and, eq, gte, inArray, lt, notExists, type SQL, sql } from "drizzle-orm";
 import { type Db, type DbEnv, isoAt, mainDb, type Stmt, schema } from "./client";
 
 const RS = schema.routingStats;
@@ -63,9 +63,10 @@ export function statStmt(d: Db, key: StatKey, delta: StatDelta, nowMs: number): 
 
 /**
  * Adds `delta` for a lead known only by id (a buyer's callback): its vertical is read in the
- * same statement, and a test lead counts for nothing.
+ * same statement, and a test lead counts for nothing; `when` guards it further (e.g. "this
+ * batch rejected the delivery").
  */
-export function leadStatStmt(d: Db, leadId: string, buyerId: string, day: string, delta: StatDelta, nowMs: number): Stmt {
+export function leadStatStmt(d: Db, leadId: string, buyerId: string, day: string, delta: StatDelta, nowMs: number, when?: SQL): Stmt {
   const v = values(delta);
   return d
     .insert(RS)
@@ -85,7 +86,7 @@ export function leadStatStmt(d: Db, leadId: string, buyerId: string, day: string
           updatedAt: sql<string>`${isoAt(nowMs)}`.as("updated_at"),
         })
         .from(L)
-        .where(and(eq(L.id, leadId), eq(L.test, false))),
+        .where(and(eq(L.id, leadId), eq(L.test, false), when)),
     )
     .onConflictDoUpdate({ target: [RS.buyerId, RS.vertical, RS.day], set: addAll() });
 }

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { COUNTERS, type Counter } from "../observability/rollup";
 
 const createdAt = () => text("created_at").notNull();
 
@@ -72,6 +73,8 @@ export const leads = sqliteTable(
     updatedAt: text("updated_at").notNull(),
     finalizedAt: text("finalized_at"),
     returnedAt: text("returned_at"),
+    /** When retention removed the lead's personal data (status, timeline and facts stay). */
+    purgedAt: text("purged_at"),
   },
   (t) => [
     uniqueIndex("leads_source_external_uq").on(t.sourceId, t.externalId),
@@ -84,6 +87,8 @@ export const leads = sqliteTable(
     index("leads_created_idx").on(t.createdAt),
     index("leads_source_created_idx").on(t.sourceId, t.createdAt),
     index("leads_status_finalized_idx").on(t.status, t.finalizedAt),
+    // Retention: the leads whose personal data is still there, oldest first.
+    index("leads_unpurged_idx").on(t.createdAt).where(sql`purged_at IS NULL`),
   ],
 );
 
@@ -145,8 +150,15 @@ export const deliveryAttempts = sqliteTable(
     elapsedMs: integer("elapsed_ms").notNull(),
     retryCount: integer("retry_count").notNull().default(0),
     createdAt: createdAt(),
+    /** When retention sanitized the row (masked request, response and exact request removed). */
+    purgedAt: text("purged_at"),
   },
-  (t) => [index("attempts_lead_idx").on(t.leadId), index("attempts_buyer_time_idx").on(t.buyerId, t.createdAt), index("attempts_time_idx").on(t.createdAt)],
+  (t) => [
+    index("attempts_lead_idx").on(t.leadId),
+    index("attempts_buyer_time_idx").on(t.buyerId, t.createdAt),
+    index("attempts_time_idx").on(t.createdAt),
+    index("attempts_unpurged_idx").on(t.createdAt).where(sql`purged_at IS NULL`),
+  ],
 );
 
 /** The lead's timeline: status changes, buyer callbacks, returns. */
@@ -176,11 +188,14 @@ export const webhookEvents = sqliteTable(
     error: text("error"),
     receivedAt: text("received_at").notNull(),
     processedAt: text("processed_at"),
+    /** When retention emptied the payload (a buyer's callback may echo personal data). */
+    purgedAt: text("purged_at"),
   },
   (t) => [
     uniqueIndex("webhook_events_uq").on(t.buyerId, t.eventId),
     // The webhook sweep: stored events never enqueued, oldest first.
     index("webhook_events_status_received_idx").on(t.status, t.receivedAt),
+    index("webhook_events_unpurged_idx").on(t.receivedAt).where(sql`purged_at IS NULL`),
   ],
 );
 
@@ -229,22 +244,60 @@ export const feedback = sqliteTable("feedback", {
   createdAt: createdAt(),
 });
 
-/** Operator alerts: config faults (401/403/404), a buyer paused on 410, circuits opening. */
+/**
+ * Operator alerts: raised by events (a config fault, a 410 pause, an unclear outcome) or by the
+ * rules the ops cron evaluates every minute from the rollups (a circuit opening, a success
+ * drop …). One open alert per kind and subject (a buyer, a source, or "" for the platform);
+ * it resolves by itself when its condition clears, and escalates while nobody acknowledges it.
+ */
 export const alerts = sqliteTable(
   "alerts",
   {
     id: text("id").primaryKey(),
     kind: text("kind").notNull(),
     buyerId: text("buyer_id"),
+    /** What the alert is about: the buyer id, the source id, or "" for the platform. */
+    subject: text("subject").notNull().default(""),
+    severity: text("severity").notNull().default("warning"),
     message: text("message").notNull(),
+    /** Escalation level reached: 0 first targets, 1 after 15 minutes, 2 (the last) after an hour. */
+    level: integer("level").notNull().default(0),
+    /** Highest level whose targets were sent the alert (-1: none yet). */
+    notifiedLevel: integer("notified_level").notNull().default(-1),
     createdAt: createdAt(),
+    /** Last evaluation that found the condition still holding. */
+    lastSeenAt: text("last_seen_at"),
+    ackedAt: text("acked_at"),
+    ackedBy: text("acked_by"),
     resolvedAt: text("resolved_at"),
   },
   (t) => [
     index("alerts_time_idx").on(t.createdAt),
-    // One open alert per kind and buyer: the raise checks for a recent open one.
     index("alerts_kind_buyer_idx").on(t.kind, t.buyerId, t.createdAt),
+    // One open alert per kind and subject: concurrent raisers write one row.
+    uniqueIndex("alerts_open_uq").on(t.kind, t.subject).where(sql`resolved_at IS NULL`),
+    index("alerts_open_idx").on(t.createdAt).where(sql`resolved_at IS NULL`),
   ],
+);
+
+/** Every message sent (or being sent) to an alert target: trigger, escalate, acknowledge, resolve. */
+export const alertNotifications = sqliteTable(
+  "alert_notifications",
+  {
+    /** `<alert id>.<event>.<level>.<target>`: a repeated enqueue writes nothing new, and it is the webhook-id. */
+    id: text("id").primaryKey(),
+    alertId: text("alert_id").notNull(),
+    target: text("target").notNull(),
+    level: integer("level").notNull(),
+    event: text("event").notNull(),
+    status: text("status", { enum: ["queued", "sent", "failed"] }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    lastStatus: integer("last_status"),
+    lastError: text("last_error"),
+    createdAt: createdAt(),
+    sentAt: text("sent_at"),
+  },
+  (t) => [index("alert_notifications_alert_idx").on(t.alertId, t.createdAt)],
 );
 
 /** What died on a dead-letter queue and why. */
@@ -285,6 +338,86 @@ export const sessions = sqliteTable(
   },
   (t) => [index("sessions_expires_idx").on(t.expiresAt)],
 );
+
+/** Money counters are REAL, the rest INTEGER. */
+const MONEY = new Set<Counter>(["revenue", "credited", "conversion_revenue", "bid_value", "latency_sum"]);
+
+function counterColumns() {
+  const cols = Object.fromEntries(COUNTERS.map((c) => [c, MONEY.has(c) ? real(c).notNull().default(0) : integer(c).notNull().default(0)]));
+  return cols as unknown as Record<Counter, ReturnType<typeof counterColumn>>;
+}
+function counterColumn() {
+  return real("c").notNull().default(0);
+}
+
+/**
+ * Counters per minute (`m`) and per hour (`h`), overall (`all`, key ""), per buyer, per source
+ * and per vertical, written in the same batch as the event they count (see src/db/rollups.ts
+ * and the counters in src/observability/rollup.ts). Every metric and dashboard reads these.
+ */
+export const rollups = sqliteTable(
+  "rollups",
+  {
+    grain: text("grain", { enum: ["m", "h"] }).notNull(),
+    bucket: text("bucket").notNull(),
+    dim: text("dim", { enum: ["all", "buyer", "source", "vertical"] }).notNull(),
+    key: text("key").notNull(),
+    ...counterColumns(),
+  },
+  (t) => [primaryKey({ columns: [t.grain, t.bucket, t.dim, t.key] })],
+);
+
+/** Posts refused at intake, per source and per field (the field an issue named, or `(body)`). */
+export const refusalRollups = sqliteTable(
+  "refusal_rollups",
+  {
+    grain: text("grain", { enum: ["m", "h"] }).notNull(),
+    bucket: text("bucket").notNull(),
+    sourceId: text("source_id").notNull(),
+    field: text("field").notNull(),
+    n: integer("n").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.grain, t.bucket, t.sourceId, t.field] })],
+);
+
+/**
+ * What duplicate checks need of a lead once its personal data is gone: SHA-256 of the
+ * normalized phone (E.164) and e-mail, per vertical, written at intake.
+ */
+export const leadHashes = sqliteTable(
+  "lead_hashes",
+  {
+    leadId: text("lead_id").notNull(),
+    vertical: text("vertical").notNull(),
+    kind: text("kind", { enum: ["phone", "email"] }).notNull(),
+    hash: text("hash").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.leadId, t.kind] }), index("lead_hashes_lookup_idx").on(t.vertical, t.kind, t.hash, t.createdAt)],
+);
+
+/** The daily regression lead to each buyer's sandbox: one row per buyer and day. */
+export const regressionRuns = sqliteTable(
+  "regression_runs",
+  {
+    id: text("id").primaryKey(),
+    buyerId: text("buyer_id").notNull(),
+    day: text("day").notNull(),
+    outcome: text("outcome", { enum: ["passed", "failed", "skipped"] }).notNull(),
+    reason: text("reason"),
+    statusCode: integer("status_code"),
+    elapsedMs: integer("elapsed_ms"),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("regression_runs_buyer_day_uq").on(t.buyerId, t.day)],
+);
+
+/** Small state the ops cron keeps between runs (circuit openings seen, the last regression day). */
+export const opsState = sqliteTable("ops_state", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
 
 export const nowSql = sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`;
 
@@ -381,22 +514,6 @@ export const sales = sqliteTable(
     index("sales_source_time_idx").on(t.sourceId, t.createdAt),
     index("sales_buyer_time_idx").on(t.buyerId, t.createdAt),
   ],
-);
-
-/**
- * What duplicate checks keep of a lead once its personal data is purged: SHA-256 of the
- * normalized phone (E.164) and e-mail, per vertical, written at intake with the lead.
- */
-export const leadHashes = sqliteTable(
-  "lead_hashes",
-  {
-    leadId: text("lead_id").notNull(),
-    vertical: text("vertical").notNull(),
-    kind: text("kind", { enum: ["phone", "email"] }).notNull(),
-    hash: text("hash").notNull(),
-    createdAt: createdAt(),
-  },
-  (t) => [primaryKey({ columns: [t.leadId, t.kind] }), index("lead_hashes_lookup_idx").on(t.vertical, t.kind, t.hash, t.createdAt)],
 );
 
 // ---------------------------------------------------------------------------------------

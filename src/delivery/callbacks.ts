@@ -4,6 +4,7 @@ import { settings } from "../core/settings";
 import { acceptPendingClaim, excludeOnReoffer, findClaimByRef, rejectPendingClaim } from "../db/claims";
 import { changed, leadDb, type Stmt } from "../db/client";
 import { reofferLeadStmt, resumeLead, sellByCallback } from "../db/leads";
+import { leadEndedNow, leadVerticalKey, rejectedNow, rollupStmt, saleCounts } from "../db/rollups";
 import { leadStatStmt } from "../db/routing-stats";
 import { timelineEvent } from "../db/timeline";
 import { getBuyerRegistry } from "../integration/registry";
@@ -44,9 +45,13 @@ export async function applyBuyerDecision(env: Env, clock: Clock, input: BuyerDec
     const price = input.price ?? buyer?.price ?? null;
     const [claim] = await d.batch([acceptPendingClaim(d, match.deliveryId, price, input.buyerLeadId ?? null, nowMs)]);
     if (changed(claim) === 0) return "late";
+    const keys = { atMs: nowMs, buyer: match.buyerId, source: match.sourceId, vertical: leadVerticalKey(match.leadId) };
     await d.batch([
       sellByCallback(d, match.leadId, match.buyerId, price, match.deliveryId, nowMs),
       timelineEvent(d, { leadId: match.leadId, type: "sold", buyerId: match.buyerId, data: { price, via: "callback" }, nowMs }),
+      // The delivery ended accepted (this call won the claim); the sale counts if the lead was sold by this batch.
+      rollupStmt(d, { ...keys, counts: { dlv_accepted: 1 } }),
+      rollupStmt(d, { ...keys, counts: saleCounts(price, match.leadTest), when: leadEndedNow(match.leadId, "sold", nowMs) }),
       // Routing (issue 13): the acknowledged offer ends accepted in the buyer's figures.
       leadStatStmt(d, match.leadId, match.buyerId, localDay(nowMs, buyer?.caps.timezone ?? "UTC"), { accepted: 1, revenue: price ?? 0 }, nowMs),
     ]);
@@ -59,10 +64,18 @@ export async function applyBuyerDecision(env: Env, clock: Clock, input: BuyerDec
     rejectPendingClaim(d, match.deliveryId, input.reason ?? "rejected by callback", nowMs),
     resumeLead(d, match.leadId, nowMs),
     timelineEvent(d, { leadId: match.leadId, type: "rejected", buyerId: match.buyerId, data: { reason: input.reason ?? null, via: "callback" }, nowMs }),
+    rollupStmt(d, {
+      atMs: nowMs,
+      buyer: match.buyerId,
+      source: match.sourceId,
+      vertical: leadVerticalKey(match.leadId),
+      counts: { dlv_rejected: 1 },
+      when: rejectedNow(match.deliveryId, nowMs),
+    }),
+    // Routing (issue 13): the acknowledged offer ends rejected in the buyer's figures (only when this batch rejected it).
+    leadStatStmt(d, match.leadId, match.buyerId, localDay(nowMs, buyer?.caps.timezone ?? "UTC"), { rejected: 1 }, nowMs, rejectedNow(match.deliveryId, nowMs)),
   ]);
   if (changed(claim) === 0) return "late";
-  // Routing (issue 13): the acknowledged offer ends rejected in the buyer's figures.
-  await d.batch([leadStatStmt(d, match.leadId, match.buyerId, localDay(nowMs, buyer?.caps.timezone ?? "UTC"), { rejected: 1 }, nowMs)]);
   if (buyer) await gateFor(env, buyer).settle(match.deliveryId, false);
   await enqueueDeliver(env, match.leadId);
   return "settled";

@@ -4,7 +4,8 @@ import { leadDb } from "../db/client";
 import { recordDeadLetter } from "../db/dead-letters";
 import { requeueLead } from "../db/leads";
 import { log } from "../observability/log";
-import { type DeliveryJob, enqueueDeliver, enqueueNotify } from "./jobs";
+import { sendAlertNotification } from "./alert-notify";
+import { type DeliveryJob, enqueueAlert, enqueueDeliver, enqueueNotify } from "./jobs";
 import { sendNotification } from "./notify";
 import { processDeliveryJob } from "./waterfall";
 
@@ -23,6 +24,12 @@ export async function handleDeliveriesBatch(batch: MessageBatch<DeliveryJob>, en
       if (job.kind === "notify") {
         const delay = await sendNotification(env, clock.now(), job);
         if (delay !== undefined) await enqueueNotify(env, job.leadId, job.event, job.attempt + 1, delay);
+        msg.ack();
+        continue;
+      }
+      if (job.kind === "alert") {
+        const delay = await sendAlertNotification(env, clock.now(), job);
+        if (delay !== undefined) await enqueueAlert(env, job.notificationId, job.attempt + 1, delay);
         msg.ack();
         continue;
       }

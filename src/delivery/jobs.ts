@@ -19,7 +19,15 @@ export interface NotifyJob {
 }
 
 export type NotifyEvent = "lead.sold" | "lead.unsold" | "lead.expired";
-export type DeliveryJob = DeliverJob | NotifyJob;
+
+/** Send one alert notification (a row of alert_notifications) to its target; retried from this queue. */
+export interface AlertJob {
+  kind: "alert";
+  notificationId: string;
+  attempt: number;
+}
+
+export type DeliveryJob = DeliverJob | NotifyJob | AlertJob;
 
 interface QueueEnv {
   DELIVERIES: Queue;
@@ -42,4 +50,9 @@ export async function enqueueRetry(env: QueueEnv, leadId: string, retry: { buyer
 /** One try of the source's event webhook. */
 export async function enqueueNotify(env: QueueEnv, leadId: string, event: NotifyEvent, attempt = 1, delaySeconds?: number): Promise<void> {
   await env.DELIVERIES.send({ kind: "notify", leadId, event, attempt } satisfies DeliveryJob, delay(delaySeconds));
+}
+
+/** One try of an alert notification to its target. */
+export async function enqueueAlert(env: QueueEnv, notificationId: string, attempt = 1, delaySeconds?: number): Promise<void> {
+  await env.DELIVERIES.send({ kind: "alert", notificationId, attempt } satisfies DeliveryJob, delay(delaySeconds));
 }

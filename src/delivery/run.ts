@@ -1,6 +1,7 @@
 import type { Clock } from "../core/clock";
 import { leadDb } from "../db/client";
 import { endLease, type LeaseEnd, type OutcomeReason, type RoutingLead } from "../db/leads";
+import { leadEndedNow, rollupStmt } from "../db/rollups";
 import type { BuyerConfig } from "../integration/config";
 import type { RoutingState } from "./distribution";
 import type { PingPostState } from "./pingpost";
@@ -45,10 +46,26 @@ export interface Run {
   routing?: RoutingState;
 }
 
-/** Ends the run's lease with a lead move (park, await, giveUp, expire). */
+/** Ends the run's lease with a lead move (park, await, giveUp, expire); an ending move is counted in the same batch. */
 export async function endRun(run: Run, end: LeaseEnd): Promise<void> {
   const d = leadDb(run.env, run.lead.id);
-  await d.batch([endLease(d, run.lead.id, run.owner, end, run.reasons, run.clock.now())]);
+  const nowMs = run.clock.now();
+  const lease = endLease(d, run.lead.id, run.owner, end, run.reasons, nowMs);
+  if (end.move !== "giveUp" && end.move !== "expire") {
+    await d.batch([lease]);
+    return;
+  }
+  const status = end.move === "giveUp" ? "unsold" : "expired";
+  await d.batch([
+    lease,
+    rollupStmt(d, {
+      atMs: nowMs,
+      source: run.lead.sourceId,
+      vertical: run.lead.data.vertical,
+      counts: status === "unsold" ? { unsold: 1 } : { expired: 1 },
+      when: leadEndedNow(run.lead.id, status, nowMs),
+    }),
+  ]);
 }
 
 /** The run's outcome for the caller. */

@@ -4,8 +4,10 @@ import { acceptClaim, awaitDecisionClaim, closeClaim, freeUnsentClaim, noteFaile
 import { type Db, leadDb, type Stmt } from "../db/client";
 import { endLease, sellLeased } from "../db/leads";
 import type { AuctionBid } from "../db/pings";
+import { leadEndedNow, rollupStmt, saleCounts } from "../db/rollups";
 import { timelineEvent } from "../db/timeline";
 import type { BuyerConfig } from "../integration/config";
+import { attemptCounts, type CountsDelta } from "../observability/rollup";
 import { nextRetry } from "./backoff";
 import { attemptStatStmts } from "./distribution/figures";
 import { checkBalance, deferredStmts } from "./distribution/skips";
@@ -54,7 +56,16 @@ export async function settleAttempt(run: Run, dv: Delivery, result: AttemptResul
   };
   const attempt = insertAttempt(d, attemptRow(record));
   reportAttempt(run.env, record);
-  const step: Step = { run, dv, result, d, attempt, nowMs };
+  // The attempt's counts (plus, where the delivery ends, its end) go into the attempt's own batch.
+  const counted = (end: CountsDelta = {}) =>
+    rollupStmt(d, {
+      atMs: nowMs,
+      buyer: dv.buyer.id,
+      source: run.lead.sourceId,
+      vertical: run.lead.data.vertical,
+      counts: { ...attemptCounts({ ...result, attempt: dv.attempt }), ...end },
+    });
+  const step: Step = { run, dv, result, d, attempt, counted, nowMs };
   if (result.outcome === "accepted") return settleSale(step);
   if (result.outcome === "pending") return settlePending(step);
   return settleFailure(step);
@@ -67,6 +78,8 @@ interface Step {
   result: AttemptResult;
   d: Db;
   attempt: Stmt;
+  /** The attempt's rollup counts, with what it ended (if anything). */
+  counted: (end?: CountsDelta) => Stmt;
   nowMs: number;
 }
 
@@ -91,7 +104,7 @@ async function settleDeferred(run: Run, dv: Delivery, result: AttemptResult): Pr
 }
 
 /** Sold: claim accepted, lead sold, timeline, then the source is told. */
-async function settleSale({ run, dv, result, d, attempt, nowMs }: Step): Promise<Settled> {
+async function settleSale({ run, dv, result, d, attempt, counted, nowMs }: Step): Promise<Settled> {
   const { lead } = run;
   // Ping/post: a sale answering a bid is at the bid's price; the sale row carries the source's payout.
   const sale = saleOf(dv.bid, dv.buyer, result);
@@ -101,13 +114,33 @@ async function settleSale({ run, dv, result, d, attempt, nowMs }: Step): Promise
   const stats = attemptStatStmts(run, d, dv.buyer, dv.attempt, result, "sold", sale.price, nowMs);
   if (more) {
     // Shared mode, more buyers to go: this share is sold and the waterfall goes on to the next bid.
-    await d.batch([attempt, acceptClaim(d, lead.id, dv.buyer.id, sale, nowMs), shareEvent(d, run, sale, dv.bid, nowMs), ...money, ...stats]);
+    await d.batch([
+      attempt,
+      counted({ dlv_accepted: 1 }),
+      acceptClaim(d, lead.id, dv.buyer.id, sale, nowMs),
+      // This share's revenue, for its buyer; the lead's sale is counted once, when it ends.
+      ...(lead.data.test
+        ? []
+        : [rollupStmt(d, { atMs: nowMs, buyer: dv.buyer.id, source: lead.sourceId, vertical: lead.data.vertical, counts: { revenue: sale.price } })]),
+      shareEvent(d, run, sale, dv.bid, nowMs),
+      ...money,
+      ...stats,
+    ]);
     return { done: false };
   }
   await d.batch([
     attempt,
+    counted({ dlv_accepted: 1 }),
     acceptClaim(d, lead.id, dv.buyer.id, sale, nowMs),
     sellLeased(d, lead.id, run.owner, leadSale, run.reasons, nowMs),
+    rollupStmt(d, {
+      atMs: nowMs,
+      buyer: dv.buyer.id,
+      source: lead.sourceId,
+      vertical: lead.data.vertical,
+      counts: saleCounts(sale.price, lead.data.test),
+      when: leadEndedNow(lead.id, "sold", nowMs),
+    }),
     timelineEvent(d, {
       leadId: lead.id,
       type: "sold",
@@ -125,11 +158,12 @@ async function settleSale({ run, dv, result, d, attempt, nowMs }: Step): Promise
 }
 
 /** The buyer acknowledged and decides later: the lead waits for its callback (or the ack timeout). */
-async function settlePending({ run, dv, result, d, attempt, nowMs }: Step): Promise<Settled> {
+async function settlePending({ run, dv, result, d, attempt, counted, nowMs }: Step): Promise<Settled> {
   const { lead } = run;
   const ackExpiresAtMs = nowMs + dv.buyer.endpoint.ackTimeoutSeconds * 1000;
   await d.batch([
     attempt,
+    counted(),
     awaitDecisionClaim(d, lead.id, dv.buyer.id, result.buyerLeadId ?? null, ackExpiresAtMs, nowMs),
     timelineEvent(d, {
       leadId: lead.id,
@@ -152,7 +186,7 @@ async function settlePending({ run, dv, result, d, attempt, nowMs }: Step): Prom
  * reconcile (its cap slot stays held until it lapses: the buyer may have the lead). Anything
  * else closes the claim and the waterfall moves on.
  */
-async function settleFailure({ run, dv, result, d, attempt, nowMs }: Step): Promise<Settled> {
+async function settleFailure({ run, dv, result, d, attempt, counted, nowMs }: Step): Promise<Settled> {
   const { lead } = run;
   const { buyer } = dv;
   const reason = result.reason ?? result.errorClass ?? "failed";
@@ -172,6 +206,7 @@ async function settleFailure({ run, dv, result, d, attempt, nowMs }: Step): Prom
     const delaySeconds = Math.min(Math.ceil(next.delaySeconds), MAX_RETRY_DELAY_SECONDS);
     await d.batch([
       attempt,
+      counted(),
       noteFailedAttempt(d, lead.id, buyer.id, cls, reason, nowMs),
       endLease(d, lead.id, run.owner, { move: "park", nextAttemptAtMs: nowMs + delaySeconds * 1000 }, run.reasons, nowMs),
       ...attemptStatStmts(run, d, buyer, dv.attempt, result, "open", undefined, nowMs), // routing (issue 13)
@@ -182,6 +217,7 @@ async function settleFailure({ run, dv, result, d, attempt, nowMs }: Step): Prom
 
   await d.batch([
     attempt,
+    counted(result.outcome === "rejected" ? { dlv_rejected: 1 } : { dlv_failed: 1 }),
     closeClaim(d, lead.id, buyer.id, result.outcome === "rejected" ? "rejected" : "failed", cls, reason, nowMs),
     ...bidClosedStmts(d, dv.bid, result.outcome, nowMs),
     ...attemptStatStmts(run, d, buyer, dv.attempt, result, result.outcome === "rejected" ? "rejected" : "failed", undefined, nowMs), // routing (issue 13)

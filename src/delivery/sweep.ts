@@ -3,6 +3,7 @@ import type { Clock } from "../core/clock";
 import { expireAckClaim, expiredAcks } from "../db/claims";
 import { changed, leadDb } from "../db/client";
 import { leadsNeedingSweep, requeueLead, resumeLead } from "../db/leads";
+import { leadSourceKey, leadVerticalKey, rollupStmt } from "../db/rollups";
 import { pruneStats } from "../db/routing-stats";
 import { timelineEvent } from "../db/timeline";
 import { getBuyerRegistry } from "../integration/registry";
@@ -59,6 +60,14 @@ export async function sweepLeads(env: Env, clock: Clock): Promise<SweepReport> {
     await d.batch([
       resumeLead(d, row.leadId, nowMs),
       timelineEvent(d, { id: `evt_${row.deliveryId}_exp`, leadId: row.leadId, type: "ack_expired", buyerId: row.buyerId, nowMs }),
+      // The delivery ended without the buyer's decision: counted as failed (this run expired its claim).
+      rollupStmt(d, {
+        atMs: nowMs,
+        buyer: row.buyerId,
+        source: leadSourceKey(row.leadId),
+        vertical: leadVerticalKey(row.leadId),
+        counts: { dlv_failed: 1, ack_expired: 1 },
+      }),
     ]);
     await enqueueDeliver(env, row.leadId);
   }

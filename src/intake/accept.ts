@@ -60,7 +60,7 @@ export async function acceptLead(
     if (opts.idempotencyKey && bodyHash) {
       const prior = await leadByIdempotencyKey(env, source.id, opts.idempotencyKey);
       if (prior) {
-        const priorHash = prior.idempotencyHash ?? (await sha256Hex(canonicalJson(JSON.parse(prior.raw) as unknown)));
+        const priorHash = prior.idempotencyHash ?? (await sha256Hex(canonicalJson(prior.raw)));
         if (priorHash !== bodyHash) {
           throw new ApiError("unprocessable", `The Idempotency-Key was already used for lead ${prior.id} with a different body.`, [
             {

@@ -2,11 +2,13 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../core/errors";
 import { attemptsOf } from "../db/attempts";
 import { getLead } from "../db/lead-reads";
+import { recordRefusal } from "../db/rollups";
 import { moneyOfLead } from "../db/sales";
 import { timelineOf } from "../db/timeline";
 import { runSyncDelivery } from "../delivery/waterfall";
 import { acceptLead } from "../intake/accept";
 import { LeadAcceptedSchema, LeadDuplicateSchema, LeadSyncResultSchema } from "../intake/schema";
+import { log } from "../observability/log";
 import { redact, redactBody } from "../observability/redact";
 import { sourceAuth } from "./auth";
 import { readJsonBody } from "./body";
@@ -26,7 +28,9 @@ const LeadBase = {
   updatedAt: z.string(),
   finalizedAt: z.string().nullable(),
   expiresAt: z.string(),
-  lead: z.unknown().openapi({ description: "The normalized lead, PII masked" }),
+  lead: z.unknown().openapi({ description: "The normalized lead, PII masked (empty once purged)" }),
+  purged: z.boolean().openapi({ description: "Retention removed the lead's personal data; status and timeline remain" }),
+  purgedAt: z.string().nullable(),
 };
 
 /** What an operator sees: every attempt (request masked, secrets never included), buyer and price. */
@@ -96,14 +100,40 @@ const submitLead = createRoute({
   },
 });
 
+/** The field a refused post is counted under when no issue names one. */
+const REFUSAL_FIELD: Partial<Record<string, string>> = {
+  malformed_json: "(body)",
+  payload_too_large: "(size)",
+  unsupported_media_type: "(content-type)",
+};
+
+/**
+ * Counts a post refused at intake, per source and per field the refusal named, so a source can
+ * be judged by its error rate. A failed count never changes the answer the source gets.
+ */
+async function countRefusal(env: Env, sourceId: string, err: ApiError, nowMs: number): Promise<void> {
+  const fields = err.issues.length > 0 ? err.issues.map((i) => i.path) : [REFUSAL_FIELD[err.code] ?? "(body)"];
+  try {
+    await recordRefusal(env, { sourceId, fields, atMs: nowMs });
+  } catch (e) {
+    log("warn", "could not count an intake refusal", { sourceId, error: e instanceof Error ? e.message : String(e) });
+  }
+}
+
 leadsRouter.openapi(submitLead, async (c) => {
   const source = c.get("source");
   if (!source) throw new ApiError("forbidden", "Only a source can submit leads.");
   const idem = c.req.valid("header")["idempotency-key"];
   const mode = c.req.valid("query").mode ?? "async";
-  const { json: body } = await readJsonBody(c, MAX_LEAD_BYTES);
   const clock = c.get("clock");
-  const accepted = await acceptLead(c.env, clock, source, body, { ...(idem ? { idempotencyKey: idem } : {}), mode });
+  let accepted: Awaited<ReturnType<typeof acceptLead>>;
+  try {
+    const { json: body } = await readJsonBody(c, MAX_LEAD_BYTES);
+    accepted = await acceptLead(c.env, clock, source, body, { ...(idem ? { idempotencyKey: idem } : {}), mode });
+  } catch (err) {
+    if (err instanceof ApiError && err.status >= 400 && err.status < 500 && err.status !== 409) await countRefusal(c.env, source.id, err, clock.now());
+    throw err;
+  }
 
   if (!accepted.created) {
     c.header("Idempotent-Replayed", "true");
@@ -144,7 +174,9 @@ leadsRouter.openapi(getLeadRoute, async (c) => {
     updatedAt: lead.updatedAt,
     finalizedAt: lead.finalizedAt,
     expiresAt: lead.expiresAt,
-    lead: redact(JSON.parse(lead.data) as unknown),
+    lead: redact(lead.lead as unknown),
+    purged: lead.purgedAt !== null,
+    purgedAt: lead.purgedAt,
   };
   if (source) {
     const [events, money] = await Promise.all([timelineOf(c.env, id), moneyOfLead(c.env, id)]);

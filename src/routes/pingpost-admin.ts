@@ -4,7 +4,7 @@ import { DEFAULT_SALE_TERMS, parseSaleTerms, SaleTermsSchema } from "../core/sal
 import { bidsOfBuyer } from "../db/pingpost-reports";
 import { listSources, setSaleTerms } from "../db/sources";
 import { getBuyerRegistry } from "../integration/registry";
-import { parseWindow } from "../observability/metrics";
+import { WINDOWS, type WindowName, windowRange } from "../observability/metrics";
 import { adminAuth } from "./auth";
 import { readJsonBody } from "./body";
 import { ADMIN_TOKEN, documentedBody, errors, IdParam, json, newRouter } from "./openapi";
@@ -66,7 +66,10 @@ const bidsRoute = createRoute({
   request: {
     params: IdParam,
     query: z.object({
-      window: z.string().optional().openapi({ description: "How far back: 90m, 24h, 7d … (default 24h)", example: "24h" }),
+      window: z
+        .enum(Object.keys(WINDOWS) as [WindowName, ...WindowName[]])
+        .optional()
+        .openapi({ description: "How far back: 1h, 24h, 7d or 30d (default 24h)", example: "24h" }),
       limit: z.coerce.number().int().min(1).max(500).optional(),
     }),
   },
@@ -85,9 +88,7 @@ buyerBidsRouter.openapi(bidsRoute, async (c) => {
   const { id } = c.req.valid("param");
   if (!getBuyerRegistry(c.env).has(id)) throw new ApiError("not_found", `No buyer ${id}.`);
   const q = c.req.valid("query");
-  const windowMs = parseWindow(q.window);
-  if (windowMs === undefined) throw new ApiError("bad_request", "window must look like 90m, 24h or 7d.", [{ path: "query.window", message: "e.g. 24h" }]);
-  const now = c.get("clock").now();
-  const r = await bidsOfBuyer(c.env, id, now - windowMs, now + 1, q.limit ?? 100);
+  const range = windowRange(q.window ?? "24h", c.get("clock").now());
+  const r = await bidsOfBuyer(c.env, id, range.fromMs, range.toMs, q.limit ?? 100);
   return c.json({ buyerId: id, summary: r.summary as unknown as Record<string, unknown>, bids: r.bids }, 200);
 });

@@ -2,7 +2,7 @@ import { type Clock, systemClock } from "../core/clock";
 import { type ClaimMatch, findClaimByRef } from "../db/claims";
 import { mainDb, type Stmt } from "../db/client";
 import { recordConversion, recordFeedback, recordReturn } from "../db/closed-loop";
-import { deadLetter } from "../db/dead-letters";
+import { countDeadLetter, deadLetter } from "../db/dead-letters";
 import { getLead } from "../db/lead-reads";
 import { addTimelineEvent } from "../db/timeline";
 import { eventDeadLettered, markEventOutcome, webhookEventStatus } from "../db/webhook-events";
@@ -202,7 +202,7 @@ export async function handleEventsDeadLetters(batch: MessageBatch<EventJob>, env
     try {
       const nowMs = clock.now();
       const d = mainDb(env);
-      const stmts: [Stmt, ...Stmt[]] = [deadLetter(d, { queue: batch.queue, body: msg.body, attempts: msg.attempts, nowMs })];
+      const stmts: [Stmt, ...Stmt[]] = [deadLetter(d, { queue: batch.queue, body: msg.body, attempts: msg.attempts, nowMs }), countDeadLetter(d, nowMs)];
       if (msg.body && typeof msg.body.webhookEventId === "string") stmts.push(eventDeadLettered(d, msg.body.webhookEventId, nowMs));
       await d.batch(stmts);
       log("error", "webhook event dead-lettered", { queue: batch.queue, buyerId: msg.body?.buyerId, eventId: msg.body?.eventId, attempts: msg.attempts });

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { groupAlive } from "../../src/cli/lib/proc.mjs";
-import { sampleLines, withConsentAsOf } from "../fixtures/sample";
 import { type Stack, startStack } from "./harness";
+import { sampleLines } from "./helpers";
 
 // A lead exactly as sources post it: the first valid line of the sample (test/fixtures).
 function sampleLead(): Record<string, unknown> {
   for (const row of sampleLines()) {
-    if (row.valid) return { ...withConsentAsOf(row.lead, Date.now()), external_id: `e2e-harness-${Date.now()}` };
+    if (row.valid) return { ...row.lead, external_id: `e2e-harness-${Date.now()}` };
   }
   throw new Error("no valid lead in the sample");
 }

@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { triggerScheduled } from "../../src/cli/lib/cron.mjs";
 import { spawnGroup, stopGroup } from "../../src/cli/lib/proc.mjs";
 import { createSourceSql } from "../../src/cli/lib/sql.mjs";
 import { applyMigrations, d1Execute, freePort, ROOT, readVarsFile, WRANGLER, waitForHttp, wranglerEnv } from "../../src/cli/lib/wrangler.mjs";
@@ -45,7 +46,7 @@ export interface Stack {
   persistDir: string;
   /** Every line wrangler/the worker printed so far (for assertions such as "no raw PII in logs"). */
   logs(): string[];
-  /** Runs the cron handler once (local dev does not fire crons on its own). */
+  /** Runs the cron handler once (wrangler dev fires no crons; `npm run dev` ticks every minute). */
   runScheduled(): Promise<number>;
   /** Stops wrangler with its whole process tree, closes the mock buyer, deletes the state. */
   stop(): Promise<void>;
@@ -158,11 +159,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       wranglerPgid: proc.pid ?? -1,
       persistDir,
       logs: () => [...lines],
-      async runScheduled() {
-        const res = await fetch(`${baseUrl}/cdn-cgi/handler/scheduled`);
-        await res.arrayBuffer();
-        return res.status;
-      },
+      runScheduled: () => triggerScheduled(baseUrl),
       stop,
     };
   } catch (err) {

@@ -2,7 +2,7 @@
  * Small helpers shared by the e2e files: the sample data, source requests, bounded polling.
  * Everything here speaks real HTTP to a stack from ./harness.
  */
-import { sampleText, withConsentAsOf } from "../fixtures/sample";
+import { postedAt, sampleLines as recordedLines } from "../fixtures/sample";
 import type { Stack } from "./harness";
 
 export interface SampleLine {
@@ -23,16 +23,13 @@ export const EXPECTED_FIELD: Record<string, string> = {
 let cache: SampleLine[] | undefined;
 
 /**
- * Every line of test/fixtures/leads-sample.jsonl, parsed once, with consent times moved to be
- * as old today as on the day the sample was written (the stack runs on the real clock).
+ * Every line of test/fixtures/leads-sample.jsonl as a source would post it now: the worker under
+ * test reads the real clock, so consent times are moved to the same distance from now as they
+ * had from the recording (see postedAt).
  */
 export function sampleLines(): SampleLine[] {
   const now = Date.now();
-  cache ??= sampleText()
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l) as SampleLine)
-    .map((l) => ({ ...l, lead: withConsentAsOf(l.lead, now) }));
+  cache ??= recordedLines().map((l) => ({ ...l, lead: postedAt(l.lead, now) }));
   return cache;
 }
 

@@ -83,7 +83,12 @@ describe("posting instructions in a real browser", () => {
       expect(await auto.locator('tr[data-field="fields.vehicle_year"] td').nth(1).innerText()).toBe("needed by 2 of 2");
       expect(await auto.locator('tr[data-field="email"] td').nth(1).innerText()).toBe("required");
       // The style applies (allowed by its hash): the headings carry their rule.
-      expect(await page.locator("h2").first().evaluate((el) => getComputedStyle(el).borderBottomStyle)).toBe("solid");
+      expect(
+        await page
+          .locator("h2")
+          .first()
+          .evaluate((el) => getComputedStyle(el).borderBottomStyle),
+      ).toBe("solid");
       expect(await page.content()).not.toContain("spec-auto-tx");
       // Printed: a page break before each vertical, so at least one page per vertical that sells.
       const pdf = await page.pdf({ format: "Letter" });

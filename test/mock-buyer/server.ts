@@ -739,7 +739,10 @@ export async function startMockBuyer(opts: MockBuyerOptions = {}): Promise<MockB
   // Node's default timeouts would answer a hanging request on their own; the client decides.
   server.requestTimeout = 0;
   server.headersTimeout = 0;
-  server.keepAliveTimeout = 1000;
+  // Idle keep-alive sockets stay open longer than any client keeps them (close() destroys them
+  // anyway): a server that closes first races a client reusing the socket, and under load the
+  // client (workerd) loses requests with "Network connection lost".
+  server.keepAliveTimeout = 65_000;
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -12,6 +12,7 @@ export interface D1Target {
 }
 export function applyMigrations(target?: D1Target & { quiet?: boolean }): Promise<void>;
 export function d1Execute(sql: string, target?: D1Target): Promise<Record<string, unknown>[]>;
+export function remoteTargetProblem(envName: string | undefined, toml?: string): string | undefined;
 export function readVarsFile(file: string): Record<string, string>;
 export function freePort(): Promise<number>;
 export function waitForHttp(url: string, opts?: { timeoutMs?: number; okStatuses?: number[]; isAlive?: () => boolean }): Promise<number>;

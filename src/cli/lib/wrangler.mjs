@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parse as parseToml } from "smol-toml";
 
 /** The repository root (this file is src/cli/lib/wrangler.mjs). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -70,6 +71,32 @@ function targetArgs(target) {
  */
 export async function applyMigrations(target = {}) {
   await runWrangler(["d1", "migrations", "apply", "DB", ...targetArgs(target)], { quiet: target.quiet ?? false });
+}
+
+/** database_id values in wrangler.toml that stand for "no real database yet". */
+const PLACEHOLDER_DB_ID = /^(0{8}-0{4}-0{4}-0{4}-0{12}|REPLACE_WITH.*)$/;
+
+/**
+ * Why a `--remote` command cannot reach the D1 database bound as DB in wrangler environment
+ * `envName`, or undefined when it can. Without --env, wrangler takes the top-level
+ * [[d1_databases]], the local development database, whose id is a placeholder: a remote command
+ * there would fail late, or worse, reach the wrong database.
+ * @param {string | undefined} envName
+ * @param {string} [toml] the text of wrangler.toml (read from the repository by default)
+ * @returns {string | undefined}
+ */
+export function remoteTargetProblem(envName, toml = readFileSync(join(ROOT, "wrangler.toml"), "utf8")) {
+  if (!envName)
+    return "--remote needs --env production: without it wrangler uses the top-level D1 database of wrangler.toml, which is the local development one";
+  const config = /** @type {{ env?: Record<string, { d1_databases?: { binding?: string, database_id?: string }[] }> }} */ (parseToml(toml));
+  const env = config.env?.[envName];
+  if (!env) return `wrangler.toml has no [env.${envName}]`;
+  const db = env.d1_databases?.find((d) => d.binding === "DB");
+  if (!db?.database_id) return `[env.${envName}] in wrangler.toml binds no D1 database as DB`;
+  if (PLACEHOLDER_DB_ID.test(db.database_id)) {
+    return `the D1 database_id of [env.${envName}] in wrangler.toml is still the placeholder "${db.database_id}": run \`npx wrangler d1 create leadwire\` and paste its id there (README, Going to production)`;
+  }
+  return undefined;
 }
 
 /**

@@ -175,7 +175,9 @@ function readDate(v: unknown, tz: string | undefined): { parts: DateParts; epoch
     }
     if (v.length < 11 || v.charCodeAt(10) !== 84 /* T */ || !startsWithIsoDate(v)) return undefined;
     let t = fastInstant(v);
-    if (Number.isNaN(t)) t = Date.parse(v);
+    // A date-time without a zone is read as UTC, as the Workers runtime does: Date.parse would
+    // read it in the host's zone, so the CLI preview on a laptop would differ from the Worker.
+    if (Number.isNaN(t)) t = Date.parse(/(Z|[+-]\d{2}:?\d{2})$/i.test(v) ? v : `${v}Z`);
     if (Number.isNaN(t)) return undefined;
     return { parts: partsAt(t, tz), epochMs: t };
   }

@@ -1,11 +1,15 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { gate, gateBuyer, input, received, setBehavior, setGateClock, uid } from "./fixtures";
+import { gate, gateBuyer, input, pinGateClock, received, setBehavior, uid } from "./fixtures";
+
+// Every gate here runs on a pinned clock (pinGateClock): a day cap must not reset half-way
+// through a test because the real clock passed midnight somewhere.
 
 describe("caps, in-flight and rate limit", () => {
   it("200 concurrent leads against a day cap of 50 sell exactly 50", async () => {
     const b = gateBuyer(uid("cap"), "accept", { caps: { day: 50, timezone: "America/New_York" } });
     const g = gate(b);
+    await pinGateClock(g);
     const results = await Promise.all(Array.from({ length: 200 }, () => g.deliver(input(b))));
     expect(results.filter((r) => r.outcome === "accepted")).toHaveLength(50);
     const deferred = results.filter((r) => r.outcome === "deferred");
@@ -20,6 +24,7 @@ describe("caps, in-flight and rate limit", () => {
   it("a full day cap defers until local midnight", async () => {
     const b = gateBuyer(uid("cap1"), "accept", { caps: { day: 1, timezone: "Asia/Tokyo" } });
     const g = gate(b);
+    await pinGateClock(g);
     expect((await g.deliver(input(b))).outcome).toBe("accepted");
     const r = await g.deliver(input(b));
     expect(r.outcome).toBe("deferred");
@@ -33,6 +38,7 @@ describe("caps, in-flight and rate limit", () => {
   it("a failed delivery gives its cap slot back", async () => {
     const b = gateBuyer(uid("rel"), "accept", { caps: { day: 1, timezone: "UTC" } });
     const g = gate(b);
+    await pinGateClock(g);
     await setBehavior(b.id, "error503");
     expect((await g.deliver(input(b))).outcome).toBe("failed");
     await setBehavior(b.id, "reject");
@@ -45,10 +51,10 @@ describe("caps, in-flight and rate limit", () => {
   it("a reservation left by a crash stops counting when its lease runs out", async () => {
     const b = gateBuyer(uid("crash"), "accept", { caps: { day: 1, timezone: "UTC" } });
     const g = gate(b);
-    await setGateClock(g, 0);
+    const clock = await pinGateClock(g);
     await g.status(b);
     await runInDurableObject(g, (_instance, state) => {
-      const now = Date.now();
+      const now = Date.now() + clock.base;
       const day = new Date(now).toISOString().slice(0, 10);
       state.storage.sql.exec(
         "INSERT INTO reservations (id, state, hour_key, day_key, week_key, month_key, in_flight, expires_at, created_at) VALUES ('dlv_crashed', 'held', 'h', ?, 'w', 'm', 1, ?, ?)",
@@ -58,7 +64,7 @@ describe("caps, in-flight and rate limit", () => {
       );
     });
     expect((await g.deliver(input(b))).outcome).toBe("deferred");
-    await setGateClock(g, 21_000);
+    await clock.advance(21_000);
     expect((await g.deliver(input(b))).outcome).toBe("accepted");
   });
 
@@ -70,6 +76,7 @@ describe("caps, in-flight and rate limit", () => {
       { delayMs: "600000" },
     );
     const g = gate(b);
+    await pinGateClock(g);
     const first = input(b);
     expect((await g.deliver(first)).outcome).toBe("pending");
     expect((await g.deliver(input(b))).outcome).toBe("deferred");
@@ -94,10 +101,10 @@ describe("caps, in-flight and rate limit", () => {
       { delayMs: "600000" },
     );
     const g = gate(b);
-    await setGateClock(g, 0);
+    const clock = await pinGateClock(g);
     expect((await g.deliver(input(b))).outcome).toBe("pending");
     expect((await g.deliver(input(b))).outcome).toBe("deferred");
-    await setGateClock(g, 61_000);
+    await clock.advance(61_000);
     expect((await g.deliver(input(b))).outcome).toBe("pending");
   });
 
@@ -116,13 +123,13 @@ describe("caps, in-flight and rate limit", () => {
   it("rate limit: a token bucket of ratePerSecond, deferring with the refill time", async () => {
     const b = gateBuyer(uid("rate"), "accept", { caps: { ratePerSecond: 2, timezone: "UTC" } });
     const g = gate(b);
-    await setGateClock(g, 0);
+    const clock = await pinGateClock(g);
     const results = await Promise.all(Array.from({ length: 5 }, () => g.deliver(input(b))));
     expect(results.filter((r) => r.sent)).toHaveLength(2);
     const deferred = results.filter((r) => r.outcome === "deferred");
     expect(deferred).toHaveLength(3);
     expect(deferred[0]).toMatchObject({ reason: "rate limit (2/s)", retryAfterSeconds: 1 });
-    await setGateClock(g, 1_000);
+    await clock.advance(1_000);
     expect((await g.deliver(input(b))).sent).toBe(true);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { gate, gateBuyer, input, lead, received, setGateClock, uid } from "./fixtures";
+import { gate, gateBuyer, input, lead, pinGateClock, received, setGateClock, uid } from "./fixtures";
 
 describe("BuyerGate.deliver against the mock buyer", () => {
   it("accepts: buyer lead id, price, the exact request and the response are captured", async () => {
@@ -69,6 +69,7 @@ describe("BuyerGate.deliver against the mock buyer", () => {
 
   it("a lead missing a required field is refused before any HTTP call (cascades, no alert) and frees its slot", async () => {
     const b = gateBuyer(uid("map"), "accept", { caps: { day: 1, timezone: "UTC" } });
+    await pinGateClock(gate(b));
     const r = await gate(b).deliver(input(b, { lead: lead({ phone: "" }) }));
     expect(r).toMatchObject({ outcome: "rejected", errorClass: "rejected", sent: false });
     expect(r.reason).toMatch(/lead cannot be mapped/);

@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import type { DeliverInput } from "../../../src/buyer-gate/types";
 import type { NormalizedLead } from "../../../src/core/lead";
 import type { BuyerConfig, BuyerConfigInput } from "../../../src/integration/config";
+import { MIDWEEK_NOON } from "../../fixtures/time";
 import { testBuyerConfig } from "../helpers/buyers";
 
 /**
@@ -14,6 +15,8 @@ export { mockUrl, uid } from "../helpers/buyers";
 import { mockUrl } from "../helpers/buyers";
 
 export { setGateClock } from "../helpers/gate";
+
+import { setGateClock } from "../helpers/gate";
 
 /**
  * A JSON buyer at the mock buyer for the gate tests: the shared test buyer with the four
@@ -67,6 +70,16 @@ export function input(buyer: BuyerConfig, over: Partial<DeliverInput> = {}): Del
 /** The buyer's gate, as the router reaches it. */
 export function gate(buyer: BuyerConfig) {
   return env.BUYER_GATE.get(env.BUYER_GATE.idFromName(buyer.id), { locationHint: buyer.region });
+}
+
+/**
+ * Pins the gate's clock at `start` (default MIDWEEK_NOON; from there it runs on in real time), so
+ * cap windows and schedules do not follow the real date; `advance(ms)` moves it on from `start`.
+ */
+export async function pinGateClock(g: ReturnType<typeof gate>, start = MIDWEEK_NOON) {
+  const base = start - Date.now();
+  await setGateClock(g, base);
+  return { base, advance: (ms: number) => setGateClock(g, base + ms) };
 }
 
 export interface Recorded {

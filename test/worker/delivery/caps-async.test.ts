@@ -3,8 +3,10 @@ import { describe, expect, it } from "vitest";
 import { applyBuyerDecision } from "../../../src/delivery/callbacks";
 import { sweepLeads } from "../../../src/delivery/sweep";
 import { processDeliveryJob } from "../../../src/delivery/waterfall";
+import { MIDWEEK_NOON } from "../../fixtures/time";
 import { testBuyer, uid } from "../helpers/buyers";
 import { deliverJobs, harness, leadRow, mockRequests, storeLead, testClock } from "../helpers/engine";
+import { setGateClock } from "../helpers/gate";
 import { newSource } from "../helpers/sources";
 
 describe("caps under concurrency", () => {
@@ -20,7 +22,9 @@ describe("caps under concurrency", () => {
       }),
       testBuyer(overflow, "accept", { price: 10, endpoint: { url: `${env.MOCK_BUYER_ORIGIN}/b/${overflow}/accept?price=10`, timeoutMs: 15_000 } }),
     ]);
-    const clock = testClock();
+    // Router and gate on one pinned clock: the New York day must not end half-way through the test.
+    const clock = testClock(MIDWEEK_NOON);
+    await setGateClock(env.BUYER_GATE.get(env.BUYER_GATE.idFromName(capped)), MIDWEEK_NOON - Date.now());
     const src = await newSource();
     const ids: string[] = [];
     for (let i = 0; i < 200; i++) ids.push(await storeLead(h.env, clock, {}, src));

@@ -30,7 +30,7 @@ export async function storeLead(
   mode: "async" | "sync" = "async",
 ) {
   const src = source ?? (await newSource());
-  const r = await acceptLead(testEnv, clock, { id: src.id, name: src.name, excludedBuyers: [] }, sampleLead(over), { mode });
+  const r = await acceptLead(testEnv, clock, { id: src.id, name: src.name, excludedBuyers: [] }, sampleLead(over, clock.now()), { mode });
   // Intake's own enqueue is not what the tests look at: they drive that first job themselves.
   const q = testEnv.DELIVERIES as unknown as { sent?: unknown[] };
   if (Array.isArray(q.sent)) q.sent.length = 0;

@@ -1,5 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { openJson } from "../../../src/db/lead-data";
 import { newSource, sampleLead } from "../helpers/sources";
 
 // Odd and hostile input through the deployed entry point: each answered with a 4xx naming the
@@ -31,9 +32,9 @@ describe("POST /v1/leads — hostile and odd input", () => {
     const res = await post(src.apiKey, sampleLead({ fields }));
     expect(res.status).toBe(202);
     const { id } = await res.json<{ id: string }>();
-    const data = JSON.parse((await env.DB.prepare("SELECT data FROM leads WHERE id = ?").bind(id).first<string>("data")) ?? "{}") as {
+    const data = await openJson<{
       fields: Record<string, unknown>;
-    };
+    }>(env, (await env.DB.prepare("SELECT data FROM leads WHERE id = ?").bind(id).first<string>("data")) ?? "{}");
     for (const n of names) expect(Object.getOwnPropertyDescriptor(data.fields, n)?.value).toBe(`v-${n}`);
   });
 
@@ -118,9 +119,9 @@ describe("POST /v1/leads — hostile and odd input", () => {
     const res = await post(src.apiKey, sampleLead({ fields: { vehicle_year: 2019, currently_insured: "Y", policy_expires: "3/15/2027" } }));
     expect(res.status).toBe(202);
     const { id } = await res.json<{ id: string }>();
-    const data = JSON.parse((await env.DB.prepare("SELECT data FROM leads WHERE id = ?").bind(id).first<string>("data")) ?? "{}") as {
+    const data = await openJson<{
       fields: Record<string, unknown>;
-    };
+    }>(env, (await env.DB.prepare("SELECT data FROM leads WHERE id = ?").bind(id).first<string>("data")) ?? "{}");
     expect(data.fields.policy_expires).toBe("2027-03-15");
   });
 });

@@ -1,5 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { openJson } from "../../../src/db/lead-data";
 import { sweepLeads } from "../../../src/delivery/sweep";
 import { acceptLead } from "../../../src/intake/accept";
 import { ADMIN, newSource, recordingQueue, sampleLead } from "../helpers/sources";
@@ -30,14 +31,17 @@ describe("POST /v1/leads", () => {
       .bind(body.id)
       .first<{ data: string; raw: string; source_id: string }>();
     expect(row?.source_id).toBe(src.id);
-    const data = JSON.parse(row?.data ?? "{}");
+    // Personal data is sealed at rest (AES-GCM, the archive's keys): read back through src/db.
+    expect(row?.data).toMatch(/^enc1:k1:/);
+    expect(`${row?.data}${row?.raw}`).not.toMatch(/2147153718|715-3718|obrien@example|Sunset/i);
+    const data = await openJson<{ phone: string; email: string; address: unknown; dob: string; homeowner: boolean; fields: unknown }>(env, row?.data ?? "{}");
     expect(data.phone).toBe("+12147153718");
     expect(data.email).toBe("liam.obrien@example.com");
     expect(data.address).toEqual({ street: "6220 Sunset Blvd", city: "Dallas", state: "TX", zip: "75201", zip4: "1234" });
     expect(data.dob).toBe("1989-07-20");
     expect(data.homeowner).toBe(true);
     expect(data.fields).toMatchObject({ vehicle_year: 2019, currently_insured: true });
-    expect(JSON.parse(row?.raw ?? "{}").phone).toBe("(214) 715-3718");
+    expect((await openJson<Record<string, unknown>>(env, row?.raw ?? "{}")).phone).toBe("(214) 715-3718");
   });
 
   it("refuses missing, unknown and revoked keys with 401", async () => {

@@ -1,6 +1,8 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { recordConversion, recordReturn } from "../../../src/db/closed-loop";
 import { processDeliveryJob } from "../../../src/delivery/waterfall";
+import { MIDWEEK_NOON } from "../../fixtures/time";
 import { testBuyer, uid } from "../helpers/buyers";
 import { harness, storeLead, testClock } from "../helpers/engine";
 import { setGateClock } from "../helpers/gate";
@@ -59,15 +61,20 @@ describe("buyers (admin)", () => {
   });
 
   it("sends a marked test lead to the sandbox and shows the parsed outcome", async () => {
-    // acme-auto takes leads Mon–Sat 07:00–21:00 Chicago: put its gate's clock inside that
-    // (Wednesday 2026-01-14 12:00 CST) so the test does not depend on the hour it runs at.
-    const acmeGate = env.BUYER_GATE.get(env.BUYER_GATE.idFromName("acme-auto"));
-    await setGateClock(acmeGate, Date.UTC(2026, 0, 14, 18, 0, 0) - Date.now());
-    const res = await call("/v1/buyers/acme-auto/test", {
-      method: "POST",
-      headers: { ...admin, "content-type": "application/json" },
-      body: JSON.stringify(sampleLead()),
-    });
+    // acme-auto takes leads Mon–Sat 07:00–21:00 in Chicago: its gate runs on a Wednesday noon,
+    // so this passes on a Sunday night too (the real clock would defer it).
+    const acme = env.BUYER_GATE.get(env.BUYER_GATE.idFromName("acme-auto"));
+    await setGateClock(acme, MIDWEEK_NOON - Date.now());
+    let res: Response;
+    try {
+      res = await call("/v1/buyers/acme-auto/test", {
+        method: "POST",
+        headers: { ...admin, "content-type": "application/json" },
+        body: JSON.stringify(sampleLead()),
+      });
+    } finally {
+      await setGateClock(acme, 0);
+    }
     expect(res.status).toBe(200);
     const t = await res.json<{ outcome: string; buyerLeadId: string; request: { url: string; headers: Record<string, string> } }>();
     expect(t.outcome).toBe("accepted");
@@ -91,30 +98,25 @@ describe("metrics and alerts (admin)", () => {
       const id = await storeLead(h.env, clock);
       await processDeliveryJob(h.env, clock, { kind: "deliver", leadId: id });
     }
-    // Closed loop: the buyer reported one conversion and returned one lead.
+    // Closed loop: the buyer reported one conversion and returned one lead (recorded the way the
+    // events consumer records them, so the rollups count them).
     const soldLeads = await env.DB.prepare("SELECT id, source_id, sold_price FROM leads WHERE sold_buyer_id = ? LIMIT 2")
       .bind(good)
       .all<{ id: string; source_id: string; sold_price: number }>();
     const [l1, l2] = soldLeads.results;
     if (!l1 || !l2) throw new Error("expected two sold leads");
-    const nowIso = new Date().toISOString();
-    await env.DB.batch([
-      env.DB.prepare("INSERT INTO conversions (id, lead_id, buyer_id, source_id, revenue, created_at) VALUES (?, ?, ?, ?, 900, ?)").bind(
-        `cv-${l1.id}`,
-        l1.id,
-        good,
-        l1.source_id,
-        nowIso,
-      ),
-      env.DB.prepare("INSERT INTO returns (id, lead_id, buyer_id, source_id, reason_code, credit, created_at) VALUES (?, ?, ?, ?, 'wrong_number', ?, ?)").bind(
-        `rt-${l2.id}`,
-        l2.id,
-        good,
-        l2.source_id,
-        l2.sold_price,
-        nowIso,
-      ),
-    ]);
+    const nowMs = Date.now();
+    const effect = (l: { id: string; source_id: string }, tag: string) => ({
+      leadId: l.id,
+      buyerId: good,
+      sourceId: l.source_id,
+      rowId: `${tag}-${l.id}`,
+      timelineId: `evt-${tag}-${l.id}`,
+      eventId: `ev-${tag}`,
+      nowMs,
+    });
+    await recordConversion(env, { ...effect(l1, "cv"), revenue: 900 });
+    await recordReturn(env, { ...effect(l2, "rt"), reasonCode: "wrong_number", credit: l2.sold_price, scoreDelta: -5 });
     const res = await call("/v1/metrics?window=1h", { headers: admin });
     expect(res.status).toBe(200);
     const m = await res.json<{

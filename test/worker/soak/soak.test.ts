@@ -105,7 +105,7 @@ it("every valid lead ends sold, unsold or expired; no buyer gets a lead twice ex
     const take = () => {
       for (const m of h.queue.sent.splice(0)) {
         const body = m.body as DeliveryJob;
-        const kind = body.kind === "notify" ? "notify" : body.retry ? "retry" : m.delaySeconds ? "recheck" : "deliver";
+        const kind = body.kind !== "deliver" ? body.kind : body.retry ? "retry" : m.delaySeconds ? "recheck" : "deliver";
         messageKinds[kind] = (messageKinds[kind] ?? 0) + 1;
         pending.push({ due: clock.now() + (m.delaySeconds ?? 0) * 1000, body, attempts: 1 });
       }
