@@ -130,9 +130,10 @@ export interface Skipped {
 
 /**
  * The buyers that may get this lead now, best first (price, then priority, then id for a
- * stable order), and every other buyer with why it was passed over. Called again after every
- * failure so the ranking sees fresh state. `exclude` leaves buyers out silently (already tried,
- * deferred in this run); `excluded` leaves them out with a reason (the source's exclusions).
+ * stable order), and every other buyer with why it was passed over (`skipped`; `passedOver`
+ * adds the kind of each). Called again after every failure so the ranking sees fresh state.
+ * `exclude` leaves buyers out silently (already tried, deferred in this run); `excluded` leaves
+ * them out with a reason (the source's exclusions).
  */
 export function rankCandidates(
   buyers: Iterable<BuyerConfig>,
@@ -145,10 +146,10 @@ export function rankCandidates(
     sourceQuality?: number;
     excluded?: ReadonlyMap<string, { code: SkipCode; reason: string }>;
   },
-): { candidates: Candidate[]; skipped: Skipped[] } {
+): { candidates: Candidate[]; skipped: { buyerId: string; reason: string }[]; passedOver: Skipped[] } {
   const candidates: Candidate[] = [];
-  const skipped: Skipped[] = [];
-  const skip = (buyerId: string, code: SkipCode, reason: string) => skipped.push({ buyerId, reason, code });
+  const passedOver: Skipped[] = [];
+  const skip = (buyerId: string, code: SkipCode, reason: string) => passedOver.push({ buyerId, reason, code });
   for (const buyer of buyers) {
     if (opts.exclude.has(buyer.id)) continue;
     const excluded = opts.excluded?.get(buyer.id);
@@ -187,5 +188,5 @@ export function rankCandidates(
     candidates.push({ buyer, sandbox: lead.test });
   }
   candidates.sort((a, b) => b.buyer.price - a.buyer.price || b.buyer.priority - a.buyer.priority || a.buyer.id.localeCompare(b.buyer.id));
-  return { candidates, skipped };
+  return { candidates, skipped: passedOver.map(({ buyerId, reason }) => ({ buyerId, reason })), passedOver };
 }

@@ -58,7 +58,7 @@ async function rankAndClaim(run: Run, held: Map<string, Claim>, nowMs: number): 
   for (const [id, c] of held) if (!retryableInRound(c, lead.rounds)) exclude.add(id);
   // Ping/post: buyers that bought the same person recently are left out of the ping and the post.
   for (const id of await duplicateExclusions(run)) exclude.add(id);
-  const { candidates: ranked, skipped } = rankCandidates(run.buyers.values(), lead.data, {
+  const { candidates: ranked, passedOver } = rankCandidates(run.buyers.values(), lead.data, {
     nowMs,
     exclude,
     excluded: sourceExclusions(lead.excludedBuyers),
@@ -70,7 +70,7 @@ async function rankAndClaim(run: Run, held: Map<string, Claim>, nowMs: number): 
   const candidates = await rankByBids(run, ranked);
   // Routing (issue 13): the lead's distribution method orders them; the decision (method, scores,
   // every buyer passed over and why) goes on the timeline in the batch that claims the buyer.
-  const decision = await distribute(run, ranked, candidates, skipped, nowMs);
+  const decision = await distribute(run, ranked, candidates, passedOver, nowMs);
   const d = leadDb(env, lead.id);
   for (const cand of decision.order) {
     const deliveryId = await takeClaim(env, lead.id, cand.buyer.id, lead.rounds, held.get(cand.buyer.id), nowMs, decision.stmts(d, cand.buyer.id));

@@ -1,15 +1,18 @@
 /**
- * Posting instructions (issue 13) in a real browser against `wrangler dev`: a source opens its
+ * Posting instructions (issue 13) in a real browser (playwright-core driving Chromium, found by
+ * ./browser.ts) against `wrangler dev`: a source opens its
  * own printable page with its key, an operator the page for that source after signing in. The
  * pages run under their Content-Security-Policy (no violation, the style applies), print to a
  * PDF with one page break per vertical, and the example the spec gives for a vertical sells
  * when posted as it is.
  */
 import { type Browser, chromium, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { browserRequired, INSTALL_HINT } from "./browser";
 import { type Stack, startStack } from "./harness";
 
-const CHROMIUM = "/usr/bin/chromium";
+// Found once by the e2e globalSetup (./browser-setup.ts); null when this machine has none.
+const CHROMIUM = inject("chromiumPath");
 
 function buyer(id: string, verticals: string[], price: number, extra: Record<string, unknown> = {}) {
   return {
@@ -39,11 +42,12 @@ const BUYERS = [
   buyer("spec-auto-any", ["auto_insurance"], 22, { filters: { rules: [{ field: "fields.currently_insured", op: "eq", value: true }] } }),
 ];
 
-describe("posting instructions in a real browser", () => {
+describe.skipIf(CHROMIUM === null && !browserRequired())("posting instructions in a real browser", () => {
   let stack: Stack;
   let browser: Browser;
 
   beforeAll(async () => {
+    if (CHROMIUM === null) throw new Error(`LEADWIRE_REQUIRE_BROWSER=1 and no Chromium was found: ${INSTALL_HINT}`);
     [stack, browser] = await Promise.all([
       startStack({ buyerConfigs: BUYERS }),
       chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"] }),

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { DistributionSchema, RoutingConfigSchema } from "../../../src/core/distribution";
 import { DEFAULT_SALE_TERMS, SaleTermsSchema } from "../../../src/core/sale-terms";
 import type { AuctionBid } from "../../../src/db/pings";
+import { sourceExclusions } from "../../../src/delivery/distribution";
 import { dayMinus, localDay, monthStart } from "../../../src/delivery/distribution/days";
 import { eplOrder, eplScore } from "../../../src/delivery/distribution/epl";
 import { NO_FIGURES, sumFigures } from "../../../src/delivery/distribution/figures";
@@ -12,6 +13,7 @@ import { roundRobinOrder } from "../../../src/delivery/distribution/round-robin"
 import { skipCode, skipText } from "../../../src/delivery/distribution/skips";
 import { waterfallOrder } from "../../../src/delivery/distribution/waterfall";
 import { weightedOrder } from "../../../src/delivery/distribution/weighted";
+import { rankCandidates } from "../../../src/delivery/eligibility";
 import type { BidCandidate } from "../../../src/delivery/pingpost";
 import { type BuyerConfig, BuyerConfigSchema } from "../../../src/integration/config";
 import { distributionFor } from "../../../src/integration/routing";
@@ -222,6 +224,44 @@ describe("routing config", () => {
 });
 
 describe("skip reasons", () => {
+  it("the ranking names the kind of every pass-over, buyers of other verticals apart", () => {
+    const lead = {
+      id: "lead_1",
+      source_id: "src_1",
+      vertical: "solar",
+      first_name: "Ann",
+      last_name: "Lee",
+      email: "ann@example.com",
+      phone: "+12147153718",
+      phone_national: "2147153718",
+      address: { street: "1 Main St", city: "Dallas", state: "TX", zip: "75201" },
+      consent: {},
+      fields: {},
+      test: false,
+      received_at: "2026-06-10T16:00:00.000Z",
+    };
+    const { candidates, skipped, passedOver } = rankCandidates(
+      [
+        buyer("later", 10, { endpoint: { url: "https://x.example", mode: "async" } }),
+        buyer("sandboxed", 10, { status: "sandbox" }),
+        buyer("excluded", 10),
+        buyer("mortgage-only", 10, { verticals: ["mortgage"] }),
+        buyer("fine", 10),
+      ],
+      lead,
+      { nowMs: Date.parse("2026-06-10T16:00:00Z"), exclude: new Set(), paused: new Set(), syncOnly: true, excluded: sourceExclusions(["excluded"]) },
+    );
+    expect(candidates.map((c) => c.buyer.id)).toEqual(["fine"]);
+    expect(passedOver.map((p) => [p.buyerId, p.code])).toEqual([
+      ["later", "sync_incompatible"],
+      ["sandboxed", "sandbox"],
+      ["excluded", "source_excluded"],
+      ["mortgage-only", "vertical"],
+    ]);
+    // The plain list keeps its shape: buyer and words.
+    expect(skipped[0]).toEqual({ buyerId: "later", reason: "decides later by callback: a source waiting in sync mode cannot wait for it" });
+  });
+
   it("reads the kind of every refusal the gate can give", () => {
     const cases: [string, string][] = [
       ["day cap reached (50)", "cap"],
