@@ -11,7 +11,20 @@ import type { Run } from "./run";
 /** The waterfall's next step. */
 export type NextBuyer =
   /** Deliver to this buyer under this claim. */
-  | { kind: "deliver"; buyer: BuyerConfig; sandbox: boolean; deliveryId: string; attempt: number; bid?: AuctionBid }
+  | {
+      kind: "deliver";
+      buyer: BuyerConfig;
+      sandbox: boolean;
+      deliveryId: string;
+      attempt: number;
+      bid?: AuctionBid;
+      /**
+       * The buyer may already have this lead: its last attempt ended unclear, or a crash cut it
+       * off before anything was recorded. Such a delivery is never given up for another buyer
+       * because the gate defers it; the lead waits for this buyer instead.
+       */
+      mayHaveIt?: boolean;
+    }
   /** A retry of this lead is scheduled on the queue: this (duplicate) message must not skip ahead. */
   | { kind: "wait" }
   /** No buyer is left this round. */
@@ -38,7 +51,7 @@ export async function nextBuyer(run: Run, firstPass: boolean): Promise<NextBuyer
     const buyer = run.buyers.get(target.buyerId);
     // A retry message is current only for the attempt that follows the last one recorded.
     if (c && buyer && c.state === "trying" && c.attempts + 1 === target.attempt) {
-      return { kind: "deliver", buyer, sandbox: lead.data.test, deliveryId: c.deliveryId, attempt: target.attempt };
+      return { kind: "deliver", buyer, sandbox: lead.data.test, deliveryId: c.deliveryId, attempt: target.attempt, mayHaveIt: c.errorClass === "ambiguous" };
     }
   }
 
@@ -46,7 +59,15 @@ export async function nextBuyer(run: Run, firstPass: boolean): Promise<NextBuyer
   const openBuyer = open ? run.buyers.get(open.buyerId) : undefined;
   if (open && openBuyer) {
     if (open.attempts > 0 && nowMs < (lead.nextAttemptAtMs ?? 0)) return { kind: "wait" };
-    return { kind: "deliver", buyer: openBuyer, sandbox: lead.data.test, deliveryId: open.deliveryId, attempt: open.attempts + 1 };
+    return {
+      kind: "deliver",
+      buyer: openBuyer,
+      sandbox: lead.data.test,
+      deliveryId: open.deliveryId,
+      attempt: open.attempts + 1,
+      // Never recorded (a crash mid-attempt) or last seen unclear: the buyer may have the lead.
+      mayHaveIt: open.attempts === 0 || open.errorClass === "ambiguous",
+    };
   }
 
   return rankAndClaim(run, held, nowMs);

@@ -12,12 +12,14 @@ import { nextRetry } from "./backoff";
 import { attemptStatStmts } from "./distribution/figures";
 import { checkBalance, deferredStmts } from "./distribution/skips";
 import { onAmbiguousOutcome, onIntegrationFault } from "./faults";
-import { enqueueRetry } from "./jobs";
+import { enqueueDeliver, enqueueRetry } from "./jobs";
 import { notifySource } from "./notify";
 import { bidClosedStmts, saleOf, saleStmts, shareEvent, shareOutcome } from "./pingpost";
 import { attemptRow, reportAttempt } from "./record";
 import { outcomeOf, type Run, type WaterfallOutcome } from "./run";
 
+/** The longest a lead waits at once for a buyer that may hold it while its gate defers. */
+const MAX_DEFERRED_WAIT_SECONDS = 900;
 /** No retry is scheduled further out than this, whatever the buyer's Retry-After says. */
 const MAX_RETRY_DELAY_SECONDS = 12 * 3600;
 
@@ -30,6 +32,8 @@ export interface Delivery {
   attempt: number;
   /** Ping/post: the bid this post answers. */
   bid?: AuctionBid;
+  /** The buyer may already have the lead (see NextBuyer): a deferral waits for it, never cascades. */
+  mayHaveIt?: boolean;
 }
 
 /**
@@ -92,6 +96,14 @@ async function settleDeferred(run: Run, dv: Delivery, result: AttemptResult): Pr
   const { lead } = run;
   const d = leadDb(run.env, lead.id);
   const nowMs = run.clock.now();
+  if (dv.mayHaveIt) {
+    // The buyer may hold the lead already (an unclear outcome, a crash mid-send): offering it to
+    // anyone else now could sell it twice. The claim stays; the lead waits for this buyer.
+    const delaySeconds = Math.min(Math.max(result.retryAfterSeconds ?? 30, 5), MAX_DEFERRED_WAIT_SECONDS);
+    await d.batch([endLease(d, lead.id, run.owner, { move: "park", nextAttemptAtMs: nowMs + delaySeconds * 1000 }, run.reasons, nowMs)]);
+    await enqueueDeliver(run.env, lead.id, delaySeconds);
+    return { done: true, outcome: outcomeOf(run, "queued") };
+  }
   await d.batch([
     freeUnsentClaim(d, lead.id, dv.buyer.id),
     parkDeferredRetry(d, lead.id, dv.buyer.id, result.reason ?? "buyer unavailable", nowMs),

@@ -62,7 +62,13 @@ async function runWaterfall(env: Env, clock: Clock, leadId: string, mode: Mode):
     }
     // Ping/post: the post carries the bid it answers (a retry or a resumed delivery too).
     const bid = next.bid ?? (await bidFor(run, next.buyer.id));
-    const dv: Delivery = { buyer: next.buyer, deliveryId: next.deliveryId, attempt: next.attempt, ...(bid ? { bid } : {}) };
+    const dv: Delivery = {
+      buyer: next.buyer,
+      deliveryId: next.deliveryId,
+      attempt: next.attempt,
+      ...(bid ? { bid } : {}),
+      ...(next.mayHaveIt ? { mayHaveIt: true } : {}),
+    };
     let timeoutMs: number | undefined;
     if (mode.kind === "sync") {
       const left = mode.deadlineMs - (clock.now() - run.startedAt);
@@ -79,7 +85,8 @@ async function runWaterfall(env: Env, clock: Clock, leadId: string, mode: Mode):
 /** Out of time in sync mode: the rest of the waterfall goes to the queue rather than answer "unsold". */
 async function handToQueue(run: Run, dv: Delivery): Promise<WaterfallOutcome> {
   const d = leadDb(run.env, run.lead.id);
-  await d.batch([freeUnsentClaim(d, run.lead.id, dv.buyer.id)]);
+  // A claim the buyer may already hold is kept, so the queue resumes it with the same key.
+  if (!dv.mayHaveIt) await d.batch([freeUnsentClaim(d, run.lead.id, dv.buyer.id)]);
   await endRun(run, { move: "park", nextAttemptAtMs: run.clock.now() });
   await enqueueDeliver(run.env, run.lead.id);
   return outcomeOf(run, "queued");

@@ -8,8 +8,8 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { triggerScheduled } from "../../src/cli/lib/cron.mjs";
-import { spawnGroup, stopGroup } from "../../src/cli/lib/proc.mjs";
+import { startCronTicker, triggerScheduled } from "../../src/cli/lib/cron.mjs";
+import { groupAlive, signalGroup, spawnGroup, stopGroup } from "../../src/cli/lib/proc.mjs";
 import { createSourceSql } from "../../src/cli/lib/sql.mjs";
 import { applyMigrations, d1Execute, freePort, ROOT, readVarsFile, WRANGLER, waitForHttp, wranglerEnv } from "../../src/cli/lib/wrangler.mjs";
 import { type MockBuyer, type MockBuyerOptions, startMockBuyer } from "../mock-buyer/server";
@@ -27,6 +27,8 @@ export interface StackOptions {
   startTimeoutMs?: number;
   /** Echo wrangler's output to this process's stderr as it comes (default: env E2E_VERBOSE=1). */
   echo?: boolean;
+  /** Fire the scheduled handler at once and every minute, as `npm run dev` does (default false). */
+  cron?: boolean;
 }
 
 export interface Stack {
@@ -48,6 +50,10 @@ export interface Stack {
   logs(): string[];
   /** Runs the cron handler once (wrangler dev fires no crons; `npm run dev` ticks every minute). */
   runScheduled(): Promise<number>;
+  /** Kills wrangler's whole process group at once (SIGKILL, as a crash would); the state stays. */
+  crash(): Promise<void>;
+  /** Starts wrangler again on the same port and state (and the cron ticker, when on). */
+  restart(): Promise<void>;
   /** Stops wrangler with its whole process tree, closes the mock buyer, deletes the state. */
   stop(): Promise<void>;
 }
@@ -96,8 +102,14 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const mock = await startMockBuyer({ ...(opts.mock ?? {}), port: 0, leadwireOrigin: baseUrl });
   const lines: string[] = [];
   let child: ChildProcess | undefined;
+  let ticker: { stop(): void } | undefined;
 
+  const stopTicker = () => {
+    ticker?.stop();
+    ticker = undefined;
+  };
   const stop = async (): Promise<void> => {
+    stopTicker();
     if (child) await stopGroup(child, 5000);
     await mock.close();
     await rm(persistDir, { recursive: true, force: true });
@@ -136,20 +148,26 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       "--show-interactive-dev-session=false",
       ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
     ];
-    const proc = spawnGroup(WRANGLER, args, { cwd: ROOT, env: wranglerEnv(), stdio: ["ignore", "pipe", "pipe"] });
-    child = proc;
-    collectLines(proc, lines, echo);
-    try {
-      await waitForHttp(`${baseUrl}/health`, {
-        timeoutMs: opts.startTimeoutMs ?? 90_000,
-        isAlive: () => proc.exitCode === null && proc.signalCode === null,
-      });
-    } catch (err) {
-      const tail = lines.slice(-40).join("\n");
-      throw new Error(`${err instanceof Error ? err.message : String(err)}\n--- wrangler output (tail) ---\n${tail}`);
-    }
+    /** Spawns wrangler dev and waits for /health; with `cron`, the minute ticker starts too. */
+    const launch = async (): Promise<ChildProcess> => {
+      const proc = spawnGroup(WRANGLER, args, { cwd: ROOT, env: wranglerEnv(), stdio: ["ignore", "pipe", "pipe"] });
+      child = proc;
+      collectLines(proc, lines, echo);
+      try {
+        await waitForHttp(`${baseUrl}/health`, {
+          timeoutMs: opts.startTimeoutMs ?? 90_000,
+          isAlive: () => proc.exitCode === null && proc.signalCode === null,
+        });
+      } catch (err) {
+        const tail = lines.slice(-40).join("\n");
+        throw new Error(`${err instanceof Error ? err.message : String(err)}\n--- wrangler output (tail) ---\n${tail}`);
+      }
+      if (opts.cron) ticker = startCronTicker({ trigger: () => triggerScheduled(baseUrl) });
+      return proc;
+    };
+    let proc = await launch();
 
-    return {
+    const stack: Stack = {
       baseUrl,
       mockOrigin: mock.origin,
       sourceKey: source.apiKey,
@@ -160,8 +178,20 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       persistDir,
       logs: () => [...lines],
       runScheduled: () => triggerScheduled(baseUrl),
+      async crash() {
+        stopTicker();
+        signalGroup(proc, "SIGKILL");
+        const pgid = proc.pid ?? -1;
+        const deadline = Date.now() + 10_000;
+        while (groupAlive(pgid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      },
+      async restart() {
+        proc = await launch();
+        stack.wranglerPgid = proc.pid ?? -1;
+      },
       stop,
     };
+    return stack;
   } catch (err) {
     await stop();
     throw err;

@@ -91,6 +91,25 @@ describe("an unclear outcome stays with the buyer that may have the lead", () =>
     const sent = await mockRequests(first);
     expect(sent.map((r) => [r.headers["x-leadwire-delivery-id"], r.headers["idempotency-key"]])).toEqual([[deliveryId, `lw-${id}-${first}`]]);
   });
+  it("a resumed delivery that the gate defers (cap full) waits for that buyer: the lead never goes to another", async () => {
+    const capped = uid("capped");
+    const backup = uid("backup");
+    const h = harness([testBuyer(capped, "accept", { price: 60, caps: { day: 1, timezone: "UTC" } }), testBuyer(backup, "accept", { price: 22 })]);
+    const clock = testClock();
+    // The capped buyer's only slot is taken by another lead.
+    const other = await storeLead(h.env, clock);
+    expect(await processDeliveryJob(h.env, clock, { kind: "deliver", leadId: other })).toMatchObject({ status: "sold", buyer: capped });
+    // This lead's run claimed the capped buyer and crashed mid-send: the buyer may have it.
+    const id = await storeLead(h.env, clock);
+    const deliveryId = await takeClaim(env, id, capped, 0, undefined, clock.now());
+    expect(deliveryId).toBeDefined();
+    h.queue.sent.length = 0;
+    const out = await processDeliveryJob(h.env, clock, { kind: "deliver", leadId: id });
+    expect(out).toMatchObject({ status: "queued" });
+    expect(await mockRequests(backup)).toHaveLength(0);
+    expect(await claimOf(id, capped)).toMatchObject({ state: "trying", delivery_id: deliveryId });
+    expect(deliverJobs(h.queue.sent).map((j) => j.body.leadId)).toEqual([id]);
+  });
 });
 
 describe("sync leads keep their retries", () => {
