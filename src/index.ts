@@ -1,9 +1,10 @@
-import { createApp } from "./app";
+import type { createApp } from "./app";
 import { systemClock } from "./core/clock";
 import { settings } from "./core/settings";
 import { handleDeadLetters, handleDeliveriesBatch } from "./delivery/consumer";
 import type { DeliveryJob } from "./delivery/jobs";
 import { sweepLeads } from "./delivery/sweep";
+import { needsConfigLoader, useConfigLoader } from "./integration/registry";
 import { log } from "./observability/log";
 import { runOps } from "./ops/cron";
 import { handleEventsBatch, handleEventsDeadLetters } from "./webhooks/consumer";
@@ -12,7 +13,25 @@ import type { EventJob } from "./webhooks/jobs";
 
 export { BuyerGate } from "./buyer-gate";
 
-const app = createApp();
+let app: ReturnType<typeof createApp> | undefined;
+
+/**
+ * The HTTP app (routes, their zod schemas, the OpenAPI document), built on the first request:
+ * an isolate that only consumes queues or hosts a BuyerGate never builds it, and an isolate
+ * starts without it.
+ */
+async function httpApp(): Promise<ReturnType<typeof createApp>> {
+  app ??= (await import("./app")).createApp();
+  return app;
+}
+
+/**
+ * Buyer configs given at runtime (BUYER_CONFIGS: tests, staging) are parsed with the config
+ * schema, loaded on first need; the bundled buyers were compiled at build time and need none.
+ */
+async function loadConfigSupport(env: Env): Promise<void> {
+  if (needsConfigLoader(env)) useConfigLoader((await import("./integration/load-buyers")).loadBuyers);
+}
 
 /** The minute cron: no lead and no buyer callback waits for ever; then the ops work (alerts, retention, regression). */
 async function runCron(env: Env): Promise<void> {
@@ -25,11 +44,15 @@ async function runCron(env: Env): Promise<void> {
 }
 
 export default {
-  fetch: app.fetch,
+  async fetch(request, env, ctx) {
+    await loadConfigSupport(env);
+    return (await httpApp()).fetch(request, env, ctx);
+  },
 
   /** One entry for all four queues; the queue name picks the consumer. */
   async queue(batch, env, ctx) {
     settings(env);
+    await loadConfigSupport(env);
     switch (batch.queue) {
       case "leadwire-deliveries":
         return handleDeliveriesBatch(batch as MessageBatch<DeliveryJob>, env, systemClock);
@@ -48,6 +71,7 @@ export default {
   /** Cron: the sweeps that make sure nothing waits for ever. */
   async scheduled(_controller, env, ctx) {
     settings(env);
+    await loadConfigSupport(env);
     ctx.waitUntil(runCron(env));
   },
 } satisfies ExportedHandler<Env, unknown>;

@@ -26,6 +26,8 @@ export default defineConfig({
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
           environment: "node",
+          // The XPath engine is imported on first need (src/integration/extract.ts): unit tests read XML with XPath directly.
+          setupFiles: ["test/unit/setup.ts"],
         },
       },
       {

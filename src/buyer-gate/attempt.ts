@@ -5,18 +5,18 @@ import { prepareRequest } from "../integration/build";
 import type { BuyerConfig } from "../integration/config";
 import { AuthError, IntegrationError } from "../integration/errors";
 import { configSecretValues, maskRequest, secretMasker } from "../integration/mask";
-import { parseResponse } from "../integration/response";
+import { parseResponse } from "../integration/response/parse";
 import { retryAfterSeconds as retryAfterOf } from "../integration/response/retry-after";
 import type { BuildContext, BuyerResponse, MappingWarning, OutboundRequest, ParsedResponse } from "../integration/types";
 import { log } from "../observability/log";
 import type { Permit } from "./breaker";
 import type { Refusal } from "./caps";
-import { classify } from "./classify";
+import { type Classification, classify } from "./classify";
 import type { GateParts } from "./parts";
 import { inSchedule, nextScheduleOpen } from "./time";
 import type { IssuedToken } from "./tokens";
-import { send, truncateBody } from "./transport";
-import type { AttemptResult, DeliverInput } from "./types";
+import { type SendResult, sendOnConnection, truncateBody } from "./transport";
+import type { AttemptResult, ResolvedInput } from "./types";
 import { verdictOf } from "./verdict";
 
 const DEFAULT_SYNC_TIMEOUT_MS = 15_000;
@@ -37,7 +37,7 @@ interface Taken {
  * fail), reservation, request build, send with an abort timeout, parse, classify, then commit
  * or release the reservation and update the breaker.
  */
-export async function runAttempt(g: GateParts, input: DeliverInput): Promise<AttemptResult> {
+export async function runAttempt(g: GateParts, input: ResolvedInput): Promise<AttemptResult> {
   const { buyer } = input;
   const started = g.clock.now();
   const result = (r: Omit<AttemptResult, "elapsedMs" | "circuit">): AttemptResult => ({
@@ -90,7 +90,7 @@ export async function runAttempt(g: GateParts, input: DeliverInput): Promise<Att
 }
 
 /** The first pre-delivery check that fails, in lifecycle order; nothing is taken here. */
-function refusal(g: GateParts, input: DeliverInput): Refusal | undefined {
+function refusal(g: GateParts, input: ResolvedInput): Refusal | undefined {
   const { buyer } = input;
   const now = g.clock.now();
   if (buyer.status === "paused") return { reason: "buyer paused" };
@@ -107,15 +107,38 @@ function refusal(g: GateParts, input: DeliverInput): Refusal | undefined {
 }
 
 /** Routing (issue 13): what a delivery costs the buyer — the bid it answers, else its configured price. */
-function leadAmount(input: DeliverInput): number {
+function leadAmount(input: ResolvedInput): number {
   return input.bid ? input.bid.price : input.buyer.price;
 }
 
 type Finish = (r: Omit<AttemptResult, "elapsedMs" | "circuit">) => AttemptResult;
 
-async function exchange(g: GateParts, input: DeliverInput, taken: Taken, timeoutMs: number, finish: Finish): Promise<AttemptResult> {
+/**
+ * Asked when a connection is free for a request admitted earlier: if the circuit changed
+ * since its permit and no longer lets requests through, the request stays home. With many
+ * attempts queued for the gate's few connections, a buyer that went down sees only the first
+ * few of them, not every one admitted before the breaker counted the failures.
+ */
+function circuitTurned(g: GateParts, permit: Permit): Refusal | undefined {
+  if (g.breaker.snapshot().epoch === permit.epoch) return undefined;
+  const c = g.breaker.check();
+  return c.allowed ? undefined : { reason: c.reason, retryAfterSeconds: c.retryAfterSeconds };
+}
+
+/** The token cache's key for a config's auth, made once per config object. */
+const tokenKeys = new WeakMap<BuyerConfig, string>();
+function tokenKeyOf(buyer: BuyerConfig): string {
+  let k = tokenKeys.get(buyer);
+  if (k === undefined) {
+    k = `auth:${JSON.stringify(buyer.auth)}`;
+    tokenKeys.set(buyer, k);
+  }
+  return k;
+}
+
+async function exchange(g: GateParts, input: ResolvedInput, taken: Taken, timeoutMs: number, finish: Finish): Promise<AttemptResult> {
   const { buyer, lead } = input;
-  const tokenKey = `auth:${JSON.stringify(buyer.auth)}`;
+  const tokenKey = tokenKeyOf(buyer);
   const tokens = usesTokens(buyer.auth) ? g.tokens.provider(tokenKey, () => issueToken(g, buyer, tokenKey)) : undefined;
   const ctx = buildContext(g, input, tokens);
 
@@ -130,65 +153,84 @@ async function exchange(g: GateParts, input: DeliverInput, taken: Taken, timeout
     return finish({ ...buildFailure(err), sent: false, warnings: [] });
   }
 
-  let sent = await send(g.connections, built.request, timeoutMs, buyer.endpoint.followRedirects);
-  if (sent.response?.status === 401 && tokens) {
-    // The token may have been revoked early: one forced refresh and one resend, same attempt.
-    try {
-      await tokens.getToken(true);
-      built = await prepareRequest(buyer, lead, ctx);
-      sent = await send(g.connections, built.request, timeoutMs, buyer.endpoint.followRedirects);
-    } catch (err) {
-      log("warn", "token refresh after 401 failed", { buyerId: buyer.id, error: err instanceof Error ? err.message : String(err) });
+  // The request holds one of the gate's connections from before it goes out until its verdict
+  // is recorded, so a request waiting for a connection sees every answer that came before.
+  await g.connections.acquire();
+  let sent: SendResult;
+  let parsed: ParsedResponse | undefined;
+  let c: Classification;
+  let retryAfterSeconds: number | undefined;
+  let balance: number | undefined;
+  try {
+    const turned = circuitTurned(g, taken.permit);
+    if (turned) {
+      // It waited for a connection while the circuit opened: it never reached the buyer.
+      g.reservations.release(taken.reservationId);
+      g.spend.release(taken.reservationId);
+      g.breaker.release(taken.permit);
+      return finish({ outcome: "deferred", errorClass: "deferred", ...turned, sent: false, warnings: [] });
     }
+    sent = await sendOnConnection(built.request, timeoutMs, buyer.endpoint.followRedirects);
+    if (sent.response?.status === 401 && tokens) {
+      // The token may have been revoked early: one forced refresh and one resend, same attempt.
+      try {
+        await tokens.getToken(true);
+        built = await prepareRequest(buyer, lead, ctx);
+        sent = await sendOnConnection(built.request, timeoutMs, buyer.endpoint.followRedirects);
+      } catch (err) {
+        log("warn", "token refresh after 401 failed", { buyerId: buyer.id, error: err instanceof Error ? err.message : String(err) });
+      }
+    }
+
+    if (sent.response) {
+      try {
+        parsed = parseResponse(buyer.response, sent.response);
+      } catch (err) {
+        // An unexpected shape is logged, never a crash: it classifies as unrecognized.
+        log("warn", "buyer response could not be parsed", { buyerId: buyer.id, error: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    c = classify({
+      ...(sent.error !== undefined ? { error: sent.error } : {}),
+      timedOut: sent.timedOut,
+      ...(sent.response ? { status: sent.response.status } : {}),
+      ...(parsed ? { parsed } : {}),
+    });
+    const now = g.clock.now();
+
+    // Retry-After on 429/503 holds every send to this buyer, not only this lead's retry.
+    if (sent.response && (sent.response.status === 429 || sent.response.status === 503)) {
+      retryAfterSeconds = retryAfterOf(sent.response.headers, now);
+      if (retryAfterSeconds !== undefined) g.meta.set("throttled_until", String(now + retryAfterSeconds * 1000));
+    }
+
+    // Caps: a test lead is never billed, so it never uses a slot for good. An unclear outcome
+    // keeps its slot: the buyer may have taken the lead, and the retry with the same key (or the
+    // delivery layer giving up) settles it.
+    const billable = !(input.sandbox || lead.test);
+    if (c.outcome === "accepted" && billable) g.reservations.commit(taken.reservationId);
+    else if (c.outcome === "pending") g.reservations.hold(taken.reservationId, now + buyer.endpoint.ackTimeoutSeconds * 1000);
+    else if (c.errorClass === "ambiguous" && billable) g.reservations.hold(taken.reservationId, now + AMBIGUOUS_HOLD_MS);
+    else g.reservations.release(taken.reservationId);
+    // Routing (issue 13): the revenue reserved moves the same way; a sale counts at its own price (the bid's, or the buyer's answer).
+    if (c.outcome === "accepted" && billable) g.spend.commit(taken.reservationId, buyer.caps, input.bid ? input.bid.price : (parsed?.price ?? buyer.price));
+    else if (c.outcome === "pending") g.spend.hold(taken.reservationId, now + buyer.endpoint.ackTimeoutSeconds * 1000);
+    else if (c.errorClass === "ambiguous" && billable) g.spend.hold(taken.reservationId, now + AMBIGUOUS_HOLD_MS);
+    else g.spend.release(taken.reservationId);
+    balance = g.spend.available(buyer.caps);
+
+    g.breaker.record(taken.permit, verdictOf(c, sent.response?.status), buyer.circuit);
+    // A sale or an acknowledgement is a success; a rejection is a healthy answer but no sale.
+    if (c.outcome === "failed") g.meta.set("last_failure_at", String(now));
+    else if (c.outcome === "accepted" || c.outcome === "pending") g.meta.set("last_success_at", String(now));
+  } finally {
+    g.connections.release();
   }
 
-  let parsed: ParsedResponse | undefined;
-  if (sent.response) {
-    try {
-      parsed = parseResponse(buyer.response, sent.response);
-    } catch (err) {
-      // An unexpected shape is logged, never a crash: it classifies as unrecognized.
-      log("warn", "buyer response could not be parsed", { buyerId: buyer.id, error: err instanceof Error ? err.message : String(err) });
-    }
-  }
-  const c = classify({
-    ...(sent.error !== undefined ? { error: sent.error } : {}),
-    timedOut: sent.timedOut,
-    ...(sent.response ? { status: sent.response.status } : {}),
-    ...(parsed ? { parsed } : {}),
-  });
-  const now = g.clock.now();
   // The buyer's secrets never leave the gate: what it returns is masked by value; the exact
   // request is kept only encrypted, for compliance.
   const secrets = configSecretValues(buyer, ctx);
   const archive = await archiveRequest(g, built.request);
-
-  // Retry-After on 429/503 holds every send to this buyer, not only this lead's retry.
-  let retryAfterSeconds: number | undefined;
-  if (sent.response && (sent.response.status === 429 || sent.response.status === 503)) {
-    retryAfterSeconds = retryAfterOf(sent.response.headers, now);
-    if (retryAfterSeconds !== undefined) g.meta.set("throttled_until", String(now + retryAfterSeconds * 1000));
-  }
-
-  // Caps: a test lead is never billed, so it never uses a slot for good. An unclear outcome
-  // keeps its slot: the buyer may have taken the lead, and the retry with the same key (or the
-  // delivery layer giving up) settles it.
-  const billable = !(input.sandbox || lead.test);
-  if (c.outcome === "accepted" && billable) g.reservations.commit(taken.reservationId);
-  else if (c.outcome === "pending") g.reservations.hold(taken.reservationId, now + buyer.endpoint.ackTimeoutSeconds * 1000);
-  else if (c.errorClass === "ambiguous" && billable) g.reservations.hold(taken.reservationId, now + AMBIGUOUS_HOLD_MS);
-  else g.reservations.release(taken.reservationId);
-  // Routing (issue 13): the revenue reserved moves the same way; a sale counts at its own price (the bid's, or the buyer's answer).
-  if (c.outcome === "accepted" && billable) g.spend.commit(taken.reservationId, buyer.caps, input.bid ? input.bid.price : (parsed?.price ?? buyer.price));
-  else if (c.outcome === "pending") g.spend.hold(taken.reservationId, now + buyer.endpoint.ackTimeoutSeconds * 1000);
-  else if (c.errorClass === "ambiguous" && billable) g.spend.hold(taken.reservationId, now + AMBIGUOUS_HOLD_MS);
-  else g.spend.release(taken.reservationId);
-  const balance = g.spend.available(buyer.caps);
-
-  g.breaker.record(taken.permit, verdictOf(c, sent.response?.status), buyer.circuit);
-  // A sale or an acknowledgement is a success; a rejection is a healthy answer but no sale.
-  if (c.outcome === "failed") g.meta.set("last_failure_at", String(now));
-  else if (c.outcome === "accepted" || c.outcome === "pending") g.meta.set("last_success_at", String(now));
 
   return finish({
     outcome: c.outcome,
@@ -222,7 +264,7 @@ function maskResponse(res: BuyerResponse, secrets: readonly string[]): BuyerResp
 /** Reads secrets and `${VAR}`s from the Worker's env, by name. */
 export function buildContext(
   g: GateParts,
-  input: Pick<DeliverInput, "deliveryId" | "idempotencyKey" | "sandbox" | "bid">,
+  input: Pick<ResolvedInput, "deliveryId" | "idempotencyKey" | "sandbox" | "bid">,
   tokens: BuildContext["tokens"],
 ): BuildContext {
   const read = (name: string) => readSecret(g.env, name);

@@ -193,35 +193,75 @@ export interface SqlLike {
   exec<T extends Record<string, SqlStorageValue>>(query: string, ...bindings: unknown[]): { toArray(): T[] };
 }
 
-/** The breaker's tables in the BuyerGate's SQLite storage (created by the gate's schema). */
+/** How often the persisted call log is pruned (the one in memory is pruned on every call). */
+const SQL_PRUNE_EVERY_MS = 60_000;
+
+/**
+ * The breaker's tables in the BuyerGate's SQLite storage (created by the gate's schema), with
+ * the state kept in memory: the gate is their only writer, so the snapshot and the call log
+ * are read once when the object starts and every change is written through (the snapshot
+ * only when it changes, one insert per call). Reads — five or so per delivery — cost no
+ * statement. Old calls are dropped from memory at once and from SQLite at most once a
+ * minute: a call older than the window never counts, wherever it is kept.
+ */
 export class SqlBreakerStore implements BreakerStore {
+  #snapshot: BreakerSnapshot | null | undefined;
+  #calls: { at: number; failure: boolean }[] | undefined;
+  #sqlPrunedAt = Number.NEGATIVE_INFINITY;
+
   constructor(private readonly sql: SqlLike) {}
 
   load(): BreakerSnapshot | undefined {
-    const row = this.sql.exec<{ data: string }>("SELECT data FROM breaker WHERE id = 1").toArray()[0];
-    return row ? (JSON.parse(row.data) as BreakerSnapshot) : undefined;
+    if (this.#snapshot === undefined) {
+      const row = this.sql.exec<{ data: string }>("SELECT data FROM breaker WHERE id = 1").toArray()[0];
+      this.#snapshot = row ? (JSON.parse(row.data) as BreakerSnapshot) : null;
+    }
+    return this.#snapshot ? { ...this.#snapshot } : undefined;
   }
 
   save(s: BreakerSnapshot): void {
     this.sql.exec("INSERT INTO breaker (id, data) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data", JSON.stringify(s));
+    this.#snapshot = { ...s };
+  }
+
+  #log(): { at: number; failure: boolean }[] {
+    this.#calls ??= this.sql
+      .exec<{ at: number; failure: number }>("SELECT at, failure FROM breaker_calls ORDER BY at")
+      .toArray()
+      .map((r) => ({ at: r.at, failure: r.failure === 1 }));
+    return this.#calls;
   }
 
   addCall(at: number, failure: boolean): void {
+    const log = this.#log();
     this.sql.exec("INSERT INTO breaker_calls (at, failure) VALUES (?, ?)", at, failure ? 1 : 0);
+    log.push({ at, failure });
   }
 
   countSince(since: number): { calls: number; failures: number } {
-    const row = this.sql
-      .exec<{ calls: number; failures: number | null }>("SELECT COUNT(*) AS calls, SUM(failure) AS failures FROM breaker_calls WHERE at >= ?", since)
-      .toArray()[0];
-    return { calls: row?.calls ?? 0, failures: row?.failures ?? 0 };
+    let calls = 0;
+    let failures = 0;
+    for (const c of this.#log()) {
+      if (c.at < since) continue;
+      calls++;
+      if (c.failure) failures++;
+    }
+    return { calls, failures };
   }
 
   pruneBefore(at: number): void {
+    const log = this.#log();
+    let i = 0;
+    while (i < log.length && (log[i]?.at ?? at) < at) i++;
+    if (i === 0) return;
+    log.splice(0, i);
+    if (at - this.#sqlPrunedAt < SQL_PRUNE_EVERY_MS) return;
     this.sql.exec("DELETE FROM breaker_calls WHERE at < ?", at);
+    this.#sqlPrunedAt = at;
   }
 
   clearCalls(): void {
     this.sql.exec("DELETE FROM breaker_calls");
+    this.#calls = [];
   }
 }

@@ -1,5 +1,6 @@
 import type { BuyerConfig } from "../integration/config";
-import type { GateStatus } from "./types";
+import { configVersion } from "../integration/version";
+import type { AttemptResult, DeliverInput, GateStatus } from "./types";
 
 /** The Durable Object that guards one buyer, created near the buyer's endpoint (its region as `locationHint`). */
 export function gateFor(env: { BUYER_GATE: Env["BUYER_GATE"] }, buyer: Pick<BuyerConfig, "id" | "region">) {
@@ -18,4 +19,27 @@ export async function gateStatuses(env: { BUYER_GATE: Env["BUYER_GATE"] }, buyer
     }),
   );
   return Object.fromEntries(buyers.map((b, i) => [b.id, states[i] ?? { error: "no answer" }]));
+}
+
+/** Buyer id → the config version this isolate last saw its gate hold. */
+const held = new Map<string, string>();
+
+/**
+ * One delivery attempt through the buyer's gate. The gate is named the buyer by id and config
+ * version; the config itself goes along only on this isolate's first call for that version
+ * (a gate that restarted reads it back from its storage), and once more if the gate answers
+ * that it does not hold that version. So a delivery costs one RPC, without the config's copy.
+ */
+export async function deliverThroughGate(
+  env: { BUYER_GATE: Env["BUYER_GATE"] },
+  buyer: BuyerConfig,
+  input: Omit<DeliverInput, "buyer">,
+): Promise<AttemptResult> {
+  const stub = gateFor(env, buyer);
+  const version = configVersion(buyer);
+  const known = held.get(buyer.id) === version;
+  let result = await stub.deliver({ ...input, buyer: known ? { ref: buyer.id, version } : { ref: buyer.id, version, config: buyer } });
+  if (result.configWanted) result = await stub.deliver({ ...input, buyer: { ref: buyer.id, version, config: buyer } });
+  held.set(buyer.id, version);
+  return result;
 }

@@ -1,6 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { type Clock, systemClock } from "../core/clock";
 import type { BuyerConfig } from "../integration/config";
+import { loadXPath, usesXPath } from "../integration/extract";
+import { configVersion, rememberVersion } from "../integration/version";
 import { log } from "../observability/log";
 import { runAttempt } from "./attempt";
 import { CircuitBreaker, SqlBreakerStore, type Transition } from "./breaker";
@@ -14,14 +16,20 @@ import { gateStatus } from "./status";
 import { GateMeta } from "./storage";
 import { TokenCache } from "./tokens";
 import { Connections } from "./transport";
-import type { AttemptResult, DeliverInput, GateStatus } from "./types";
+import type { AttemptResult, BuyerRef, DeliverInput, GateStatus } from "./types";
 
 export type { PingInput, PingResult } from "./ping";
-export type { AttemptResult, DeliverInput, GateStatus } from "./types";
+export type { AttemptResult, BuyerRef, DeliverInput, GateStatus } from "./types";
 
 const PRUNE_EVERY_MS = 3_600_000;
 /** Simultaneous requests to the buyer (a Worker's open-connection limit). */
 const OUTBOUND_CONNECTIONS = 6;
+/** Config versions held at once: during a deploy, Workers of two versions may call the same gate. */
+const HELD_VERSIONS = 4;
+
+function isRef(b: BuyerConfig | BuyerRef): b is BuyerRef {
+  return typeof (b as Partial<BuyerRef>).ref === "string" && typeof (b as Partial<BuyerRef>).version === "string";
+}
 
 /**
  * One per buyer, placed near the buyer's endpoint. Owns everything that must be decided in
@@ -35,10 +43,8 @@ export class BuyerGate extends DurableObject<Env> {
   #parts: GateParts;
   #scheduler: Scheduler;
   #buyerId = "";
-  /** The config JSON last stored, so an unchanged config is not rewritten on every delivery. */
-  #configJson = "";
-  /** The config object last seen; reused while the config is unchanged (see #remember). */
-  #config: BuyerConfig | undefined;
+  /** The buyer's config by version, oldest first; the object is reused while its version is current (see #remember). */
+  #configs = new Map<string, BuyerConfig>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -71,16 +77,34 @@ export class BuyerGate extends DurableObject<Env> {
     return "ok";
   }
 
-  /** One delivery attempt: checks, reservation, build, send, parse, classify, commit or release. */
+  /**
+   * One delivery attempt: checks, reservation, build, send, parse, classify, commit or release.
+   * The buyer comes as its config, or as its id and config version; a version the gate does
+   * not hold is answered `configWanted` (nothing done), and the caller sends the config.
+   */
   async deliver(received: DeliverInput): Promise<AttemptResult> {
-    const buyer = this.#remember(received.buyer);
+    const buyer = this.#resolve(received.buyer);
+    if (!buyer) {
+      return {
+        outcome: "deferred",
+        errorClass: "deferred",
+        reason: "the gate does not hold this config version",
+        configWanted: true,
+        sent: false,
+        warnings: [],
+        elapsedMs: 0,
+        circuit: this.#parts.breaker.snapshot().state,
+      };
+    }
     this.#maybePrune();
+    // The XPath engine is loaded on first need: only for a buyer whose rules read XML with XPath.
+    if (usesXPath(buyer)) await loadXPath();
     return runAttempt(this.#parts, { ...received, buyer });
   }
 
   /** Ping/post (issue 12): the pre-delivery checks, then one ping for a bid (a direct-post buyer answers its price). Work in ping.ts. */
   async ping(received: PingInput): Promise<PingResult> {
-    const buyer = this.#remember(received.buyer);
+    const buyer = this.#remember(received.buyer, configVersion(received.buyer));
     return runPing(this.#parts, { ...received, buyer });
   }
 
@@ -89,7 +113,8 @@ export class BuyerGate extends DurableObject<Env> {
     if (accepted) this.#parts.reservations.commit(deliveryId);
     else this.#parts.reservations.release(deliveryId);
     // Routing (issue 13): the revenue held for it too (committed at the amount reserved).
-    const caps = this.#storedConfig()?.caps;
+    const version = this.#parts.meta.get("buyer_config_version");
+    const caps = ((version !== undefined ? this.#configs.get(version) : undefined) ?? this.#storedConfig())?.caps;
     if (accepted && caps) this.#parts.spend.commit(deliveryId, caps);
     else if (!accepted) this.#parts.spend.release(deliveryId);
   }
@@ -104,7 +129,7 @@ export class BuyerGate extends DurableObject<Env> {
 
   /** Circuit, caps, in-flight and rate-limit state for the admin API. */
   async status(buyer: BuyerConfig): Promise<GateStatus> {
-    return gateStatus(this.#parts, this.#remember(buyer));
+    return gateStatus(this.#parts, this.#remember(buyer, configVersion(buyer)));
   }
 
   /** Runs due schedule entries: the breaker's cool-down end (and its probe when the buyer has a probe URL). */
@@ -119,22 +144,40 @@ export class BuyerGate extends DurableObject<Env> {
     this.#scheduler.arm();
   }
 
+  /** The config an attempt names: sent along, held in memory, or (after a restart) the one last stored. */
+  #resolve(b: BuyerConfig | BuyerRef): BuyerConfig | undefined {
+    if (!isRef(b)) return this.#remember(b, configVersion(b));
+    if (b.config) return this.#remember(b.config, b.version);
+    const held = this.#configs.get(b.version);
+    if (held) return held;
+    const stored = this.#parts.meta.get("buyer_config_version") === b.version ? this.#storedConfig() : undefined;
+    return stored ? this.#remember(stored, b.version) : undefined;
+  }
+
   /**
-   * Keeps the last config seen (for the alarm's probe when no lead is around) and returns the
-   * canonical object for it. RPC hands us a fresh copy on every call; returning the same object
-   * while the config is unchanged lets the integration engine's per-config compile cache hit,
-   * so mapping is compiled once per buyer config instead of once per lead.
+   * Keeps each config version seen (the latest also stored, for the alarm's probe when no lead
+   * is around) and returns the canonical object for it. RPC hands us a fresh copy whenever a
+   * config is sent; returning the same object while its version is current lets the
+   * integration engine's per-config compile cache hit, so mapping is compiled once per buyer
+   * config instead of once per lead.
    */
-  #remember(buyer: BuyerConfig): BuyerConfig {
+  #remember(buyer: BuyerConfig, version: string): BuyerConfig {
+    const held = this.#configs.get(version);
+    if (held) return held;
+    rememberVersion(buyer, version);
+    this.#configs.set(version, buyer);
+    for (const old of this.#configs.keys()) {
+      if (this.#configs.size <= HELD_VERSIONS) break;
+      this.#configs.delete(old);
+    }
     if (this.#buyerId !== buyer.id) {
       this.#buyerId = buyer.id;
       this.#parts.meta.set("buyer_id", buyer.id);
     }
-    const json = JSON.stringify(buyer);
-    if (json === this.#configJson && this.#config) return this.#config;
-    this.#configJson = json;
-    this.#config = buyer;
-    this.#parts.meta.set("buyer_config", json);
+    if (this.#parts.meta.get("buyer_config_version") !== version) {
+      this.#parts.meta.set("buyer_config", JSON.stringify(buyer));
+      this.#parts.meta.set("buyer_config_version", version);
+    }
     return buyer;
   }
 

@@ -8,9 +8,9 @@
  */
 import type { BuyerConfig } from "../integration/config";
 import type { SqlLike } from "./breaker";
-import type { Refusal } from "./caps";
+import { keysAt, type Refusal } from "./caps";
 import type { GateMeta } from "./storage";
-import { CAP_WINDOWS, type CapWindow, nextWindowStart, windowKeys } from "./time";
+import { CAP_WINDOWS, type CapWindow, nextWindowStart } from "./time";
 
 type Caps = BuyerConfig["caps"];
 
@@ -56,44 +56,78 @@ export function tracksSpend(caps: Caps): boolean {
   return caps.prepaid === true || (caps.revenue !== undefined && CAP_WINDOWS.some((w) => caps.revenue?.[w] !== undefined));
 }
 
+/** One spend row as stored (the `spend` table) and mirrored in memory; amounts in cents. */
+interface SpendRow {
+  id: string;
+  state: "held" | "committed";
+  amount: number;
+  hour_key: string;
+  day_key: string;
+  week_key: string;
+  month_key: string;
+  expires_at: number | null;
+  created_at: number;
+}
+
+const KEY_COLUMN = { hour: "hour_key", day: "day_key", week: "week_key", month: "month_key" } as const satisfies Record<CapWindow, keyof SpendRow>;
+
+/**
+ * The gate's spend, like its cap slots (caps.ts `Reservations`): the rows live in memory, read
+ * once from SQLite when first needed (the gate is the only writer), every check reads memory
+ * (committed cents kept as a sum per window key), and every change is written through before
+ * it is applied in memory — none at all for a buyer without revenue caps or a prepaid balance.
+ */
 export class Spend {
+  #rows: Map<string, SpendRow> | undefined;
+  /** Held rows only (in flight, pending, ambiguous): the few the checks iterate. */
+  #held = new Map<string, SpendRow>();
+  /** Committed cents per `window:key`. */
+  #committed = new Map<string, number>();
+
   constructor(
     private readonly sql: SqlLike,
     private readonly now: () => number,
     private readonly meta: GateMeta,
   ) {}
 
+  #load(): Map<string, SpendRow> {
+    if (this.#rows) return this.#rows;
+    const rows = new Map<string, SpendRow>();
+    for (const r of this.sql.exec<SpendRow & Record<string, SqlStorageValue>>("SELECT * FROM spend").toArray()) {
+      const row: SpendRow = { ...r, state: r.state === "committed" ? "committed" : "held" };
+      rows.set(row.id, row);
+      if (row.state === "held") this.#held.set(row.id, row);
+      else this.#count(row, row.amount);
+    }
+    this.#rows = rows;
+    return rows;
+  }
+
+  #count(row: SpendRow, delta: number): void {
+    for (const w of CAP_WINDOWS) {
+      const k = `${w}:${row[KEY_COLUMN[w]]}`;
+      const n = (this.#committed.get(k) ?? 0) + delta;
+      if (n !== 0) this.#committed.set(k, n);
+      else this.#committed.delete(k);
+    }
+  }
+
   /** Committed and live-held cents per window key, and all live held cents. */
   #sums(keys: Record<CapWindow, string>, now: number): { used: Record<CapWindow, number>; committed: Record<CapWindow, number>; held: number } {
-    const row = this.sql
-      .exec<Record<string, number | null>>(
-        `SELECT
-           SUM(CASE WHEN hour_key = ? THEN amount END) AS hour, SUM(CASE WHEN day_key = ? THEN amount END) AS day,
-           SUM(CASE WHEN week_key = ? THEN amount END) AS week, SUM(CASE WHEN month_key = ? THEN amount END) AS month,
-           SUM(CASE WHEN state = 'committed' AND hour_key = ? THEN amount END) AS c_hour,
-           SUM(CASE WHEN state = 'committed' AND day_key = ? THEN amount END) AS c_day,
-           SUM(CASE WHEN state = 'committed' AND week_key = ? THEN amount END) AS c_week,
-           SUM(CASE WHEN state = 'committed' AND month_key = ? THEN amount END) AS c_month,
-           SUM(CASE WHEN state = 'held' THEN amount END) AS held
-         FROM spend WHERE state = 'committed' OR expires_at > ?`,
-        keys.hour,
-        keys.day,
-        keys.week,
-        keys.month,
-        keys.hour,
-        keys.day,
-        keys.week,
-        keys.month,
-        now,
-      )
-      .toArray()[0];
+    this.#load();
     const used = {} as Record<CapWindow, number>;
     const committed = {} as Record<CapWindow, number>;
     for (const w of CAP_WINDOWS) {
-      used[w] = row?.[w] ?? 0;
-      committed[w] = row?.[`c_${w}`] ?? 0;
+      committed[w] = this.#committed.get(`${w}:${keys[w]}`) ?? 0;
+      used[w] = committed[w];
     }
-    return { used, committed, held: row?.held ?? 0 };
+    let held = 0;
+    for (const r of this.#held.values()) {
+      if (r.expires_at === null || r.expires_at <= now) continue;
+      held += r.amount;
+      for (const w of CAP_WINDOWS) if (r[KEY_COLUMN[w]] === keys[w]) used[w] += r.amount;
+    }
+    return { used, committed, held };
   }
 
   /** The prepaid balance in cents (top-ups minus committed sales). */
@@ -104,14 +138,14 @@ export class Spend {
   /** What a prepaid buyer can still be sold (balance minus live reservations), in dollars; undefined when not prepaid. */
   available(caps: Caps): number | undefined {
     if (!caps.prepaid) return undefined;
-    const { held } = this.#sums(windowKeys(this.now(), caps.timezone), this.now());
+    const { held } = this.#sums(keysAt(this.now(), caps.timezone), this.now());
     return dollars(this.balanceCents() - held);
   }
 
   /** Revenue windows and balance, as `status()` shows them. */
   usage(caps: Caps): SpendStatus {
     const now = this.now();
-    const { used, held } = this.#sums(windowKeys(now, caps.timezone), now);
+    const { used, held } = this.#sums(keysAt(now, caps.timezone), now);
     const windows = {} as Record<CapWindow, RevenueUsage>;
     for (const w of CAP_WINDOWS) {
       const limit = caps.revenue?.[w];
@@ -130,7 +164,7 @@ export class Spend {
     if (!tracksSpend(caps)) return undefined;
     const now = this.now();
     const want = cents(amount);
-    const { used, committed, held } = this.#sums(windowKeys(now, caps.timezone), now);
+    const { used, committed, held } = this.#sums(keysAt(now, caps.timezone), now);
     for (const w of CAP_WINDOWS) {
       const limit = caps.revenue?.[w];
       if (limit === undefined) continue;
@@ -152,11 +186,14 @@ export class Spend {
     return undefined;
   }
 
-  /** Reserves `amount` dollars for delivery `id` until `leaseUntil`. A retry of the same delivery replaces its held row. */
+  /** Reserves `amount` dollars for delivery `id` until `leaseUntil`. A retry of the same delivery replaces its held row; a committed one stays. */
   reserve(id: string, caps: Caps, amount: number, leaseUntil: number): void {
     if (!tracksSpend(caps)) return;
+    const rows = this.#load();
+    if (rows.get(id)?.state === "committed") return;
     const now = this.now();
-    const keys = windowKeys(now, caps.timezone);
+    const keys = keysAt(now, caps.timezone);
+    const want = cents(amount);
     this.sql.exec(
       `INSERT INTO spend (id, state, amount, hour_key, day_key, week_key, month_key, expires_at, created_at)
        VALUES (?, 'held', ?, ?, ?, ?, ?, ?, ?)
@@ -164,7 +201,7 @@ export class Spend {
          week_key = excluded.week_key, month_key = excluded.month_key, expires_at = excluded.expires_at, created_at = excluded.created_at
        WHERE spend.state = 'held'`,
       id,
-      cents(amount),
+      want,
       keys.hour,
       keys.day,
       keys.week,
@@ -172,6 +209,19 @@ export class Spend {
       leaseUntil,
       now,
     );
+    const row: SpendRow = {
+      id,
+      state: "held",
+      amount: want,
+      hour_key: keys.hour,
+      day_key: keys.day,
+      week_key: keys.week,
+      month_key: keys.month,
+      expires_at: leaseUntil,
+      created_at: now,
+    };
+    rows.set(id, row);
+    this.#held.set(id, row);
   }
 
   /**
@@ -179,21 +229,33 @@ export class Spend {
    * was reserved), and a prepaid balance pays it. Idempotent: only a held row is committed.
    */
   commit(id: string, caps: Caps, amount?: number): void {
-    const row = this.sql.exec<{ amount: number }>("SELECT amount FROM spend WHERE id = ? AND state = 'held'", id).toArray()[0];
-    if (!row) return;
+    const row = this.#load().get(id);
+    if (row?.state !== "held") return;
     const final = amount === undefined ? row.amount : cents(amount);
     this.sql.exec("UPDATE spend SET state = 'committed', amount = ?, expires_at = NULL WHERE id = ? AND state = 'held'", final, id);
+    row.state = "committed";
+    row.amount = final;
+    row.expires_at = null;
+    this.#held.delete(id);
+    this.#count(row, final);
     if (caps.prepaid) this.meta.set(BALANCE_KEY, String(this.balanceCents() - final));
   }
 
   /** The buyer acknowledged (or the outcome is unclear): keep the amount reserved until `leaseUntil`. */
   hold(id: string, leaseUntil: number): void {
+    const row = this.#load().get(id);
+    if (row?.state !== "held") return;
     this.sql.exec("UPDATE spend SET expires_at = ? WHERE id = ? AND state = 'held'", leaseUntil, id);
+    row.expires_at = leaseUntil;
   }
 
   /** Not sold: the amount goes back. Idempotent; a committed sale is never released. */
   release(id: string): void {
+    const rows = this.#load();
+    if (rows.get(id)?.state !== "held") return;
     this.sql.exec("DELETE FROM spend WHERE id = ? AND state = 'held'", id);
+    rows.delete(id);
+    this.#held.delete(id);
   }
 
   /**
@@ -211,11 +273,19 @@ export class Spend {
 
   /** Drops rows no window can count any more (committed older than ~5 weeks, leases long expired). */
   prune(): void {
+    const rows = this.#load();
     const now = this.now();
-    this.sql.exec(
-      "DELETE FROM spend WHERE (state = 'committed' AND created_at < ?) OR (state = 'held' AND expires_at < ?)",
-      now - 40 * 86_400_000,
-      now - 86_400_000,
-    );
+    const committedBefore = now - 40 * 86_400_000;
+    const heldBefore = now - 86_400_000;
+    this.sql.exec("DELETE FROM spend WHERE (state = 'committed' AND created_at < ?) OR (state = 'held' AND expires_at < ?)", committedBefore, heldBefore);
+    for (const [id, r] of rows) {
+      if (r.state === "committed" && r.created_at < committedBefore) {
+        rows.delete(id);
+        this.#count(r, -r.amount);
+      } else if (r.state === "held" && r.expires_at !== null && r.expires_at < heldBefore) {
+        rows.delete(id);
+        this.#held.delete(id);
+      }
+    }
   }
 }

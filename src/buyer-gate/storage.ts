@@ -27,13 +27,20 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE IF NOT EXISTS topups (ref TEXT PRIMARY KEY, amount INTEGER NOT NULL, created_at INTEGER NOT NULL);`,
 ];
 
-/** The gate's key/value facts (buyer id, last config, throttle, last success …) and its schema version. */
+/**
+ * The gate's key/value facts (buyer id, last config, throttle, last success …) and its schema
+ * version. Read once into memory when the object starts (the gate is the only writer); a
+ * `set` writes through, and only when the value changes.
+ */
 export class GateMeta {
+  #values = new Map<string, string>();
+
   constructor(private readonly sql: SqlLike) {}
 
-  /** Creates or upgrades the schema; runs synchronously inside the constructor's blockConcurrencyWhile. */
+  /** Creates or upgrades the schema and reads the facts; runs synchronously inside the constructor's blockConcurrencyWhile. */
   migrate(): void {
     this.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    for (const r of this.sql.exec<{ key: string; value: string }>("SELECT key, value FROM meta").toArray()) this.#values.set(r.key, r.value);
     const version = Number(this.get("schema_version") ?? "0") || 0;
     for (let v = version; v < MIGRATIONS.length; v++) {
       const ddl = MIGRATIONS[v];
@@ -43,7 +50,7 @@ export class GateMeta {
   }
 
   get(key: string): string | undefined {
-    return this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value;
+    return this.#values.get(key);
   }
 
   /** A numeric fact; 0 when unset. */
@@ -52,6 +59,8 @@ export class GateMeta {
   }
 
   set(key: string, value: string): void {
+    if (this.#values.get(key) === value) return;
     this.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value);
+    this.#values.set(key, value);
   }
 }

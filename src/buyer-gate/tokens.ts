@@ -12,34 +12,53 @@ export interface IssuedToken {
   instanceUrl?: string;
 }
 
+interface TokenRow {
+  token: string;
+  expires_at: number;
+  refresh_token: string | null;
+  instance_url: string | null;
+}
+
 /**
- * OAuth / login tokens cached in the gate's SQLite storage, one row per auth config. Only one
+ * OAuth / login tokens cached in the gate's SQLite storage, one row per auth config, and in
+ * memory (read once; the gate is the only writer, every refresh is written through). Only one
  * refresh runs at a time: concurrent callers share the in-flight promise (it lives on the
  * object, so it is shared by every request the object is serving).
  */
 export class TokenCache {
   #inflight = new Map<string, Promise<string>>();
+  #rows = new Map<string, TokenRow | null>();
 
   constructor(
     private readonly sql: SqlLike,
     private readonly now: () => number,
   ) {}
 
+  #row(key: string): TokenRow | null {
+    let row = this.#rows.get(key);
+    if (row === undefined) {
+      row =
+        this.sql
+          .exec<TokenRow & Record<string, SqlStorageValue>>("SELECT token, expires_at, refresh_token, instance_url FROM tokens WHERE key = ?", key)
+          .toArray()[0] ?? null;
+      this.#rows.set(key, row);
+    }
+    return row;
+  }
+
   /** The last rotated refresh token for `key`, if the server issued one. */
   refreshToken(key: string): string | undefined {
-    const row = this.sql.exec<{ refresh_token: string | null }>("SELECT refresh_token FROM tokens WHERE key = ?", key).toArray()[0];
-    return row?.refresh_token ?? undefined;
+    return this.#row(key)?.refresh_token ?? undefined;
   }
 
   /** The instance URL issued with the token now cached for `key` (Salesforce), if any. */
   instanceUrl(key: string): string | undefined {
-    const row = this.sql.exec<{ instance_url: string | null }>("SELECT instance_url FROM tokens WHERE key = ?", key).toArray()[0];
-    return row?.instance_url ?? undefined;
+    return this.#row(key)?.instance_url ?? undefined;
   }
 
   /** The cached token for `key` while it is still good. */
   cached(key: string): string | undefined {
-    const row = this.sql.exec<{ token: string; expires_at: number }>("SELECT token, expires_at FROM tokens WHERE key = ?", key).toArray()[0];
+    const row = this.#row(key);
     if (!row) return undefined;
     return row.expires_at > this.now() ? row.token : undefined;
   }
@@ -69,6 +88,7 @@ export class TokenCache {
   /** Drops the cached token (the auth config changed). */
   forget(key: string): void {
     this.sql.exec("DELETE FROM tokens WHERE key = ?", key);
+    this.#rows.set(key, null);
   }
 
   #refresh(key: string, issue: () => Promise<IssuedToken>): Promise<string> {
@@ -77,6 +97,7 @@ export class TokenCache {
     const p = (async () => {
       try {
         const t = await issue();
+        const prev = this.#row(key);
         this.sql.exec(
           `INSERT INTO tokens (key, token, expires_at, fetched_at, refresh_token, instance_url) VALUES (?, ?, ?, ?, ?, ?)
            ON CONFLICT(key) DO UPDATE SET token = excluded.token, expires_at = excluded.expires_at, fetched_at = excluded.fetched_at,
@@ -88,6 +109,12 @@ export class TokenCache {
           t.refreshToken ?? null,
           t.instanceUrl ?? null,
         );
+        this.#rows.set(key, {
+          token: t.token,
+          expires_at: t.expiresAtMs,
+          refresh_token: t.refreshToken ?? prev?.refresh_token ?? null,
+          instance_url: t.instanceUrl ?? null,
+        });
         return t.token;
       } finally {
         this.#inflight.delete(key);

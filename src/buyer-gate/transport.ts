@@ -51,13 +51,14 @@ export class Connections {
 export async function send(connections: Connections, req: OutboundRequest, timeoutMs: number, followRedirects: boolean): Promise<SendResult> {
   await connections.acquire();
   try {
-    return await exchange(req, timeoutMs, followRedirects);
+    return await sendOnConnection(req, timeoutMs, followRedirects);
   } finally {
     connections.release();
   }
 }
 
-async function exchange(req: OutboundRequest, timeoutMs: number, followRedirects: boolean): Promise<SendResult> {
+/** One HTTP exchange for a caller that already holds one of the gate's connections. Never throws. */
+export async function sendOnConnection(req: OutboundRequest, timeoutMs: number, followRedirects: boolean): Promise<SendResult> {
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {

@@ -10,9 +10,21 @@ import type { CapWindow } from "./time";
 export type { CircuitState } from "./breaker";
 export type { ErrorClass } from "./classify";
 
+/**
+ * A buyer named by its id and config version (see integration/version.ts). The waterfall sends
+ * this instead of the whole config, with `config` only when the gate may not hold that
+ * version yet (the first call from a Worker isolate, or when the gate asked for it).
+ */
+export interface BuyerRef {
+  ref: string;
+  version: string;
+  config?: BuyerConfig;
+}
+
 /** One delivery attempt handed to a buyer's gate. */
 export interface DeliverInput {
-  buyer: BuyerConfig;
+  /** The buyer's config, or a reference to a version of it the gate holds. */
+  buyer: BuyerConfig | BuyerRef;
   lead: NormalizedLead;
   /** Our delivery id (lead × buyer); also the reservation id, so a retry reuses its slot. */
   deliveryId: string;
@@ -58,7 +70,12 @@ export interface AttemptResult {
   balance?: number;
   /** Circuit state after this attempt. */
   circuit: CircuitState;
+  /** The gate did not hold the config version it was named by: nothing was done, send it the config. */
+  configWanted?: true;
 }
+
+/** An attempt as the gate's modules run it: the buyer's config resolved. */
+export type ResolvedInput = Omit<DeliverInput, "buyer"> & { buyer: BuyerConfig };
 
 /** A buyer's health and capacity, for `GET /v1/buyers`. */
 export interface GateStatus {

@@ -16,6 +16,7 @@ import { parseArgs } from "node:util";
 import { normalizeLead } from "../intake/normalize";
 import { expandPreset } from "../integration/adapters";
 import { type BuyerConfig, BuyerConfigSchema } from "../integration/config";
+import { loadXPath } from "../integration/extract";
 import { openRules, openTargets, withoutOpenRules } from "../integration/mapping/open";
 import { mapLead } from "../integration/mapping/request";
 import { sampleLead } from "../integration/mapping/sample-lead";
@@ -99,6 +100,8 @@ async function main(argv: string[]): Promise<number> {
   const target = join(root, "buyers", `${id}.json`);
   if (existsSync(target) && !args.values.force) return fail(`${relative(process.cwd(), target)} exists; pass --force to replace it`);
 
+  // The documented answers are read back through the response rules, XPath ones included.
+  await loadXPath();
   let generated: ReturnType<typeof generateBuyer>;
   try {
     const spec = importSpec(readFileSync(specPath, "utf8"), {

@@ -20,8 +20,8 @@ import { normalizeLead } from "../intake/normalize";
 import { MappingError } from "../integration/build";
 import type { BuyerConfig } from "../integration/config";
 import { ConfigError } from "../integration/errors";
+import { loadBuyers } from "../integration/load-buyers";
 import { previewRequest } from "../integration/preview";
-import { loadBuyers } from "../integration/registry";
 import type { BuildContext } from "../integration/types";
 import { BuyerBuildError, readBuyerFiles } from "./bundle-buyers.mjs";
 

@@ -6,7 +6,9 @@
 //     checkout's own absolute path), or
 //   - a relative path that climbs out of the repository from the file that holds it
 //     (`../shared/…`, `../../.library/…`), judged by resolving it against the file's folder.
-// Paths every machine has (/tmp, /usr/bin/chromium, /dev/null) are not flagged.
+// Paths every machine has (/tmp, /usr/bin/chromium, /dev/null) are not flagged, nor is a line that
+// says `check-paths: module specifier` — a string a bundler matches against an import (wrangler's
+// [alias] keys), which names no file of this machine.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
@@ -16,6 +18,8 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
 /** Absolute paths that only exist on some developer's machine. */
 const MACHINE_PATH = /(?<![\w.$~-])\/(?:work|root|home|Users)\/[\w.@-]+/g;
+/** A line whose climbing string is an import specifier matched by a bundler, not a path. */
+const SPECIFIER_MARK = /check-paths: module specifier/;
 /** Runs of `../` followed by what they lead to, e.g. `../../shared/data`. */
 const CLIMB = /(?<![\w.])((?:\.\.\/)+)([\w.@-]+(?:\/[\w.@-]+)*)?/g;
 
@@ -41,9 +45,10 @@ export function findEscapes(root, file, text) {
   const hits = [];
   const lines = text.split("\n");
   lines.forEach((line, i) => {
+    const specifier = SPECIFIER_MARK.test(line);
     for (const m of line.matchAll(MACHINE_PATH)) hits.push({ file, line: i + 1, found: m[0], why: "absolute path of a developer's machine" });
     if (line.includes(root)) hits.push({ file, line: i + 1, found: root, why: "this checkout's own absolute path" });
-    for (const m of line.matchAll(CLIMB)) {
+    for (const m of specifier ? [] : line.matchAll(CLIMB)) {
       const target = resolve(root, dirname(file), `${m[1]}${m[2] ?? ""}`);
       const rel = relative(root, target);
       if (rel === ".." || rel.startsWith(`..${sep}`)) hits.push({ file, line: i + 1, found: m[0], why: "climbs out of the repository" });

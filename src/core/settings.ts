@@ -6,29 +6,10 @@ const DEFAULT_CONSENT_MAX_AGE_DAYS = 90;
 const DAY_MS = 86_400_000;
 
 /** A number from a var; an empty or unreadable value takes the default (vars are strings). */
-const numberVar = (fallback: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v) => {
-      const n = Number(v ?? "");
-      return v === undefined || v.trim() === "" || !Number.isFinite(n) || n === 0 ? fallback : n;
-    });
-
-/** A whole number from a var within [min, max]; empty or unreadable takes the default. */
-const intVar = (fallback: number, min: number, max: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === "") return fallback;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: "custom", message: `must be a whole number from ${min} to ${max}` });
-        return z.NEVER;
-      }
-      return n;
-    });
+function numberVar(v: string | undefined, fallback: number): number {
+  const n = Number(v ?? "");
+  return v === undefined || v.trim() === "" || !Number.isFinite(n) || n === 0 ? fallback : n;
+}
 
 /**
  * Where alerts go: a webhook per target, Slack-compatible or PagerDuty Events v2, signed with
@@ -50,80 +31,98 @@ export const AlertTargetSchema = z
 
 export type AlertTarget = z.infer<typeof AlertTargetSchema>;
 
-const alertTargets = z
-  .string()
-  .optional()
-  .transform((v, ctx) => {
-    if (v === undefined || v.trim() === "") return [];
-    let json: unknown;
-    try {
-      json = JSON.parse(v);
-    } catch {
-      ctx.addIssue({ code: "custom", message: "must be a JSON array of targets" });
-      return z.NEVER;
-    }
-    const parsed = z.array(AlertTargetSchema).safeParse(json);
-    if (!parsed.success) {
-      for (const i of parsed.error.issues) ctx.addIssue({ code: "custom", message: `[${i.path.join(".")}] ${i.message}` });
-      return z.NEVER;
-    }
-    const names = new Set<string>();
-    for (const t of parsed.data) {
-      if (names.has(t.name)) ctx.addIssue({ code: "custom", message: `target name ${t.name} is used twice` });
-      names.add(t.name);
-    }
-    return parsed.data;
-  });
-
 /**
- * The Worker's vars and secrets that change behaviour, read once per distinct configuration
- * with zod. Production refuses to start without the keys that encrypt the exact requests kept
- * for compliance (a silently skipped archive would be found only at an audit).
+ * The Worker's vars and secrets that change behaviour, read once per distinct configuration.
+ * Production refuses to start without the keys that encrypt the exact requests kept for
+ * compliance (a silently skipped archive would be found only at an audit). Plain string
+ * vars are read by hand (every isolate reads them at once: the queue consumer, the cron, the
+ * HTTP app); only the JSON of `ALERT_TARGETS`, when set, goes through a schema.
  */
-const SettingsSchema = z
-  .object({
-    ENVIRONMENT: z.string().default("development"),
-    /** Hours a lead may wait for a buyer before it expires: default 24, clamped to 1–48. */
-    LEAD_MAX_AGE_HOURS: numberVar(DEFAULT_MAX_AGE_HOURS).transform((h) => Math.min(48, Math.max(1, h)) * 3_600_000),
-    /** Total time a source waits in `?mode=sync`. */
-    SYNC_DEADLINE_MS: numberVar(DEFAULT_SYNC_DEADLINE_MS),
-    /** How old a lead's `consent.consented_at` may be, in days (default 90, at least 1). */
-    CONSENT_MAX_AGE_DAYS: numberVar(DEFAULT_CONSENT_MAX_AGE_DAYS).transform((d) => Math.max(1, d) * DAY_MS),
-    /** Countries (ISO 3166 alpha-2, comma-separated) whose phone numbers intake accepts; default US. */
-    ACCEPTED_PHONE_COUNTRIES: z
-      .string()
-      .optional()
-      .transform((v) => (v === undefined || v.trim() === "" ? ["US"] : v.split(",").map((c) => c.trim().toUpperCase())))
-      .pipe(z.array(z.string().regex(/^[A-Z]{2}$/, "ISO 3166 country codes separated by commas, e.g. US,PR"))),
-    REQUEST_ENCRYPTION_KEYS: z.string().optional(),
-    ADMIN_TOKEN: z.string().optional(),
-    /** Days personal data is kept (leads, attempts, the exact-request archive, callbacks): default 30. */
-    RETENTION_DAYS: intVar(30, 1, 3650),
-    /** Years sanitized attempts and lead facts are kept for compliance: default 5. */
-    COMPLIANCE_YEARS: intVar(5, 1, 30),
-    /** Rows of each kind one retention step handles (the cron repeats steps while rows remain, within a bound). */
-    RETENTION_BATCH: intVar(50, 1, 90),
-    /** The UTC hour the daily regression lead goes to each buyer's sandbox: default 6. */
-    REGRESSION_HOUR_UTC: intVar(6, 0, 23),
-    ALERT_TARGETS: alertTargets,
-    /** Where operators reach Leadwire (links in alerts), e.g. https://leadwire.example.com. */
-    PUBLIC_URL: z.string().optional(),
-    /** Analytics Engine SQL API (production figures): account id and an API token with Account Analytics Read. */
-    ANALYTICS_ACCOUNT_ID: z.string().optional(),
-    ANALYTICS_API_TOKEN: z.string().optional(),
-    /** The SQL API's origin (https://api.cloudflare.com; tests point it at a loopback stand-in). */
-    ANALYTICS_SQL_ORIGIN: z.string().optional(),
-    ANALYTICS_DATASET: z.string().optional(),
-  })
-  .superRefine((v, ctx) => {
-    if (v.ENVIRONMENT !== "production") return;
-    if (!v.REQUEST_ENCRYPTION_KEYS) {
-      ctx.addIssue({ code: "custom", path: ["REQUEST_ENCRYPTION_KEYS"], message: "required in production: npx wrangler secret put REQUEST_ENCRYPTION_KEYS" });
+function readSettings(env: SettingsEnv): { settings: Settings; issues: { path: string; message: string }[] } {
+  const environment = env.ENVIRONMENT ?? "development";
+  const issues: { path: string; message: string }[] = [];
+  if (environment === "production") {
+    if (!env.REQUEST_ENCRYPTION_KEYS) {
+      issues.push({ path: "REQUEST_ENCRYPTION_KEYS", message: "required in production: npx wrangler secret put REQUEST_ENCRYPTION_KEYS" });
     }
-    if (!v.ADMIN_TOKEN || v.ADMIN_TOKEN.length < 16) {
-      ctx.addIssue({ code: "custom", path: ["ADMIN_TOKEN"], message: "required in production, at least 16 characters: npx wrangler secret put ADMIN_TOKEN" });
+    if (!env.ADMIN_TOKEN || env.ADMIN_TOKEN.length < 16) {
+      issues.push({ path: "ADMIN_TOKEN", message: "required in production, at least 16 characters: npx wrangler secret put ADMIN_TOKEN" });
     }
-  });
+  }
+  const countries = blank(env.ACCEPTED_PHONE_COUNTRIES) ? ["US"] : (env.ACCEPTED_PHONE_COUNTRIES ?? "").split(",").map((c) => c.trim().toUpperCase());
+  if (!countries.every((c) => /^[A-Z]{2}$/.test(c))) {
+    issues.push({ path: "ACCEPTED_PHONE_COUNTRIES", message: "ISO 3166 country codes separated by commas, e.g. US,PR" });
+  }
+  const int = (name: IntName, fallback: number, min: number, max: number): number => {
+    const v = env[name];
+    if (v === undefined || v.trim() === "") return fallback;
+    const n = Number(v);
+    if (Number.isInteger(n) && n >= min && n <= max) return n;
+    issues.push({ path: name, message: `must be a whole number from ${min} to ${max}` });
+    return fallback;
+  };
+  const analytics =
+    env.ANALYTICS_ACCOUNT_ID && env.ANALYTICS_API_TOKEN
+      ? {
+          accountId: env.ANALYTICS_ACCOUNT_ID,
+          apiToken: env.ANALYTICS_API_TOKEN,
+          origin: (env.ANALYTICS_SQL_ORIGIN || "https://api.cloudflare.com").replace(/\/$/, ""),
+          dataset: env.ANALYTICS_DATASET || "leadwire_attempts",
+        }
+      : undefined;
+  return {
+    settings: {
+      environment,
+      // Hours a lead may wait for a buyer before it expires: default 24, clamped to 1–48.
+      leadMaxAgeMs: Math.min(48, Math.max(1, numberVar(env.LEAD_MAX_AGE_HOURS, DEFAULT_MAX_AGE_HOURS))) * 3_600_000,
+      // Total time a source waits in `?mode=sync`.
+      syncDeadlineMs: numberVar(env.SYNC_DEADLINE_MS, DEFAULT_SYNC_DEADLINE_MS),
+      encryptionKeys: env.REQUEST_ENCRYPTION_KEYS,
+      // How old a lead's `consent.consented_at` may be, in days (default 90, at least 1).
+      consentMaxAgeMs: Math.max(1, numberVar(env.CONSENT_MAX_AGE_DAYS, DEFAULT_CONSENT_MAX_AGE_DAYS)) * DAY_MS,
+      acceptedPhoneCountries: countries,
+      // Days personal data is kept (leads, attempts, the exact-request archive, callbacks).
+      retentionDays: int("RETENTION_DAYS", 30, 1, 3650),
+      // Years sanitized attempts and lead facts are kept for compliance.
+      complianceYears: int("COMPLIANCE_YEARS", 5, 1, 30),
+      // Rows of each kind one retention step handles (the cron repeats steps while rows remain).
+      retentionBatch: int("RETENTION_BATCH", 50, 1, 90),
+      // The UTC hour the daily regression lead goes to each buyer's sandbox.
+      regressionHourUtc: int("REGRESSION_HOUR_UTC", 6, 0, 23),
+      alertTargets: parseAlertTargets(env.ALERT_TARGETS, issues),
+      publicUrl: env.PUBLIC_URL || undefined,
+      analytics,
+    },
+    issues,
+  };
+}
+
+const blank = (v: string | undefined): boolean => v === undefined || v.trim() === "";
+
+type IntName = "RETENTION_DAYS" | "COMPLIANCE_YEARS" | "RETENTION_BATCH" | "REGRESSION_HOUR_UTC";
+
+/** `ALERT_TARGETS`: a JSON array of targets, each checked by AlertTargetSchema, names unique. */
+function parseAlertTargets(v: string | undefined, issues: { path: string; message: string }[]): AlertTarget[] {
+  if (v === undefined || v.trim() === "") return [];
+  let json: unknown;
+  try {
+    json = JSON.parse(v);
+  } catch {
+    issues.push({ path: "ALERT_TARGETS", message: "must be a JSON array of targets" });
+    return [];
+  }
+  const parsed = z.array(AlertTargetSchema).safeParse(json);
+  if (!parsed.success) {
+    for (const i of parsed.error.issues) issues.push({ path: "ALERT_TARGETS", message: `[${i.path.join(".")}] ${i.message}` });
+    return [];
+  }
+  const names = new Set<string>();
+  for (const t of parsed.data) {
+    if (names.has(t.name)) issues.push({ path: "ALERT_TARGETS", message: `target name ${t.name} is used twice` });
+    names.add(t.name);
+  }
+  return parsed.data;
+}
 
 export interface Settings {
   environment: string;
@@ -174,40 +173,14 @@ const SETTING_NAMES = [
 
 type SettingsEnv = Partial<Record<(typeof SETTING_NAMES)[number], string>>;
 
-let memo: { key: string; settings: Settings } | undefined;
+let memo: { values: (string | undefined)[]; settings: Settings } | undefined;
 
-/** The parsed settings of this env (cached while its values stay the same). Throws SettingsError. */
+/** The parsed settings of this env (cached while its values stay the same: read on every request). Throws SettingsError. */
 export function settings(env: SettingsEnv): Settings {
-  const values = Object.fromEntries(SETTING_NAMES.map((n) => [n, typeof env[n] === "string" ? env[n] : undefined]));
-  const key = JSON.stringify(SETTING_NAMES.map((n) => values[n]));
-  if (memo?.key === key) return memo.settings;
-  const parsed = SettingsSchema.safeParse(values);
-  if (!parsed.success) throw new SettingsError(parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })));
-  const p = parsed.data;
-  const s: Settings = {
-    environment: p.ENVIRONMENT,
-    leadMaxAgeMs: p.LEAD_MAX_AGE_HOURS,
-    syncDeadlineMs: p.SYNC_DEADLINE_MS,
-    encryptionKeys: p.REQUEST_ENCRYPTION_KEYS,
-    consentMaxAgeMs: p.CONSENT_MAX_AGE_DAYS,
-    acceptedPhoneCountries: p.ACCEPTED_PHONE_COUNTRIES,
-    retentionDays: p.RETENTION_DAYS,
-    complianceYears: p.COMPLIANCE_YEARS,
-    retentionBatch: p.RETENTION_BATCH,
-    regressionHourUtc: p.REGRESSION_HOUR_UTC,
-    alertTargets: p.ALERT_TARGETS,
-    publicUrl: p.PUBLIC_URL || undefined,
-    analytics:
-      p.ANALYTICS_ACCOUNT_ID && p.ANALYTICS_API_TOKEN
-        ? {
-            accountId: p.ANALYTICS_ACCOUNT_ID,
-            apiToken: p.ANALYTICS_API_TOKEN,
-            origin: (p.ANALYTICS_SQL_ORIGIN || "https://api.cloudflare.com").replace(/\/$/, ""),
-            dataset: p.ANALYTICS_DATASET || "leadwire_attempts",
-          }
-        : undefined,
-  };
-  memo = { key, settings: s };
+  if (memo && SETTING_NAMES.every((k, i) => env[k] === memo?.values[i])) return memo.settings;
+  const { settings: s, issues } = readSettings(env);
+  if (issues.length > 0) throw new SettingsError(issues);
+  memo = { values: SETTING_NAMES.map((k) => env[k]), settings: s };
   return s;
 }
 

@@ -1,12 +1,20 @@
 import { eq } from "drizzle-orm";
-import { type DbEnv, isoAt, mainDb, schema } from "./client";
+import { type Db, type DbEnv, isoAt, mainDb, schema } from "./client";
 
 const O = schema.buyerOverrides;
 
+/**
+ * The paused-buyers query, batchable into the waterfall's lease and settle round trips (which
+ * run it on the lead's database: one D1 today; a sharded layout keeps this small table in
+ * every lead database or reads it apart).
+ */
+export function pausedQuery(d: Db) {
+  return d.select({ buyerId: O.buyerId }).from(O).where(eq(O.status, "paused"));
+}
+
 /** Buyers an operator (or a 410 Gone) paused, on top of buyers/*.json. */
 export async function pausedBuyerIds(env: DbEnv): Promise<Set<string>> {
-  const rows = await mainDb(env).select({ buyerId: O.buyerId }).from(O).where(eq(O.status, "paused"));
-  return new Set(rows.map((r) => r.buyerId));
+  return new Set((await pausedQuery(mainDb(env))).map((r) => r.buyerId));
 }
 
 /** Every override by buyer id. */

@@ -26,14 +26,22 @@ function pair(leadId: string, buyerId: string) {
   return and(eq(C.leadId, leadId), eq(C.buyerId, buyerId));
 }
 
-/** Every claim on a lead, by buyer id. */
-export async function claimsOf(env: DbEnv, leadId: string): Promise<Map<string, Claim>> {
-  const rows = await leadDb(env, leadId)
+/** The claims query of one lead (batchable: the lease and the settle batches read it in the same round trip). */
+export function claimsQuery(d: Db, leadId: string) {
+  return d
     .select({ buyerId: C.buyerId, deliveryId: C.deliveryId, state: C.state, attempts: C.attempts, errorClass: C.errorClass, round: C.round })
     .from(C)
-    .where(eq(C.leadId, leadId))
-    .all();
+    .where(eq(C.leadId, leadId));
+}
+
+/** Claim rows as the waterfall keeps them, by buyer id. */
+export function claimMap(rows: Claim[]): Map<string, Claim> {
   return new Map(rows.map((r) => [r.buyerId, r]));
+}
+
+/** Every claim on a lead, by buyer id. */
+export async function claimsOf(env: DbEnv, leadId: string): Promise<Map<string, Claim>> {
+  return claimMap(await claimsQuery(leadDb(env, leadId), leadId).all());
 }
 
 /** A failed claim that a later long-retry round may try again (its failure was transient or server-side). */
@@ -42,10 +50,36 @@ export function retryableInRound(c: Claim, round: number): boolean {
 }
 
 /**
+ * The statement that claims (lead, buyer) for this round under `deliveryId` (a fresh one for a
+ * new pair; the existing one for a long-retry round), returning a row only when it took the
+ * claim. A new pair is a unique insert; an existing one may only be taken again by a
+ * long-retry round after a transient or server failure. Batchable: the waterfall sends it in
+ * one round trip with the lease keep-alive.
+ */
+export function claimStmt(d: Db, leadId: string, buyerId: string, round: number, existing: Claim | undefined, deliveryId: string, nowMs: number) {
+  const now = isoAt(nowMs);
+  if (existing) {
+    return d
+      .update(C)
+      .set({ state: "trying", attempts: 0, round, updatedAt: now })
+      .where(and(pair(leadId, buyerId), from("retryRound"), inArray(C.errorClass, ["transient", "server"]), lt(C.round, round)))
+      .returning({ id: C.deliveryId });
+  }
+  return d
+    .insert(C)
+    .values({ leadId, buyerId, deliveryId, state: "trying", attempts: 0, round, createdAt: now, updatedAt: now })
+    .onConflictDoNothing()
+    .returning({ id: C.deliveryId });
+}
+
+/** The delivery id a claim would be taken under: the existing one for a long-retry round, else a new one. */
+export function claimDeliveryId(existing: Claim | undefined, nowMs: number): string {
+  return existing ? existing.deliveryId : newId("dlv", nowMs);
+}
+
+/**
  * Claims (lead, buyer) for this round and returns the delivery id, or undefined when another
- * worker or an earlier round holds it. A new pair is a unique insert; an existing one may only
- * be taken again by a long-retry round after a transient or server failure. `also` rides in the
- * same batch (routing, issue 13: the decision's timeline entry).
+ * worker or an earlier round holds it (see `claimStmt`).
  */
 export async function takeClaim(
   env: DbEnv,
@@ -54,30 +88,10 @@ export async function takeClaim(
   round: number,
   existing: Claim | undefined,
   nowMs: number,
-  also: Stmt[] = [],
 ): Promise<string | undefined> {
   const d = leadDb(env, leadId);
-  const now = isoAt(nowMs);
-  if (existing) {
-    const [res] = await d.batch([
-      d
-        .update(C)
-        .set({ state: "trying", attempts: 0, round, updatedAt: now })
-        .where(and(pair(leadId, buyerId), from("retryRound"), inArray(C.errorClass, ["transient", "server"]), lt(C.round, round)))
-        .returning({ id: C.deliveryId }),
-      ...also,
-    ]);
-    return res.length === 1 ? existing.deliveryId : undefined;
-  }
-  const deliveryId = newId("dlv", nowMs);
-  const [res] = await d.batch([
-    d
-      .insert(C)
-      .values({ leadId, buyerId, deliveryId, state: "trying", attempts: 0, round, createdAt: now, updatedAt: now })
-      .onConflictDoNothing()
-      .returning({ id: C.deliveryId }),
-    ...also,
-  ]);
+  const deliveryId = claimDeliveryId(existing, nowMs);
+  const [res] = await d.batch([claimStmt(d, leadId, buyerId, round, existing, deliveryId, nowMs)]);
   return res.length === 1 ? deliveryId : undefined;
 }
 

@@ -1,8 +1,10 @@
 import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { NormalizedLead } from "../core/lead";
 import { parseSaleTerms, type SaleTerms } from "../core/sale-terms";
+import { pausedQuery } from "./buyer-overrides";
+import { type Claim, claimMap, claimsQuery } from "./claims";
 import { changed, type Db, type DbEnv, isoAt, leadDb, leadDbs, type Stmt, schema } from "./client";
-import { leadHashes, leadHashStmts } from "./dedupe";
+import { type LeadHash, leadHashes, leadHashStmts } from "./dedupe";
 import { openLead, type SealEnv, sealJson } from "./lead-data";
 import { LEAD_MOVES, type LeadMove, type LeadStatus } from "./lead-state";
 import { leadExists, rollupStmt } from "./rollups";
@@ -36,52 +38,123 @@ export interface NewLead {
   mode: "async" | "sync";
   expiresAtMs: number;
   nowMs: number;
+  /**
+   * `received` (the default; a sync lead, routed at once by the request) or `queued`, due at
+   * `nowMs`: an async lead whose queue message follows. Stored queued and due, a lead whose
+   * enqueue then fails is found by the sweep like any queued lead whose message was lost, so
+   * intake needs no second write to mark it queued.
+   */
+  status?: "received" | "queued";
+}
+
+/** What a new lead stores: its personal data (the normalized lead, the raw post) sealed at rest, and its duplicate hashes. */
+interface Sealed {
+  data: string;
+  raw: string;
+  hashes: LeadHash[];
+}
+
+async function seal(env: SealEnv, n: NewLead): Promise<Sealed> {
+  const [data, raw, hashes] = await Promise.all([sealJson(env, n.lead), sealJson(env, n.raw), leadHashes(n.lead)]);
+  return { data, raw, hashes };
+}
+
+function newLeadRow(n: NewLead, at: string, sealed: Sealed) {
+  return {
+    id: n.id,
+    sourceId: n.sourceId,
+    externalId: n.lead.external_id ?? null,
+    idempotencyKey: n.idempotencyKey ?? null,
+    idempotencyHash: n.idempotencyHash ?? null,
+    vertical: n.lead.vertical,
+    data: sealed.data,
+    raw: sealed.raw,
+    test: n.lead.test,
+    mode: n.mode,
+    expiresAt: isoAt(n.expiresAtMs),
+    createdAt: at,
+    updatedAt: at,
+  };
 }
 
 /**
- * Stores a new lead and its first timeline entry in one batch, or nothing. The unique
- * (source, external id) and (source, idempotency key) indexes settle races: false when a lead
- * with the same key already exists. The personal data (the normalized lead and the raw post)
- * is sealed at rest; the duplicate hashes and the intake counts go into the same batch, each
- * only if the lead row was written.
+ * What goes with a new lead's row, each written only if the row was (an insert that lost to a
+ * repeated key writes none): its first timeline entry, the intake counts, the duplicate hashes
+ * (kept after retention purges the lead).
  */
-export async function insertLead(env: DbEnv & SealEnv, n: NewLead): Promise<boolean> {
-  const d = leadDb(env, n.id);
-  const at = isoAt(n.nowMs);
-  const [data, raw, hashes] = await Promise.all([sealJson(env, n.lead), sealJson(env, n.raw), leadHashes(n.lead)]);
-  const written = leadExists(n.id);
-  const [ins] = await d.batch([
-    d
-      .insert(L)
-      .values({
-        id: n.id,
-        sourceId: n.sourceId,
-        externalId: n.lead.external_id ?? null,
-        idempotencyKey: n.idempotencyKey ?? null,
-        idempotencyHash: n.idempotencyHash ?? null,
-        vertical: n.lead.vertical,
-        status: "received",
-        data,
-        raw,
-        test: n.lead.test,
-        mode: n.mode,
-        expiresAt: isoAt(n.expiresAtMs),
-        createdAt: at,
-        updatedAt: at,
-      })
-      .onConflictDoNothing(),
+function withNewLead(d: Db, n: NewLead, sealed: Sealed): Stmt[] {
+  return [
     timelineEvent(d, { leadId: n.id, type: "received", data: { mode: n.mode, test: n.lead.test }, nowMs: n.nowMs, onlyIfLeadExists: true }),
     rollupStmt(d, {
       atMs: n.nowMs,
       source: n.sourceId,
       vertical: n.lead.vertical,
       counts: n.lead.test ? { leads: 1, test_leads: 1 } : { leads: 1 },
-      when: written,
+      when: leadExists(n.id),
     }),
-    // Duplicate checks (ping/post) and retention keep these hashes: each written only if the lead row was.
-    ...leadHashStmts(d, n.id, hashes, n.nowMs),
+    ...leadHashStmts(d, n.id, sealed.hashes, n.nowMs),
+  ];
+}
+
+/**
+ * Stores a new lead with what goes with it (see withNewLead) in one batch, or nothing. The
+ * unique (source, external id) and (source, idempotency key) indexes settle races: false when a
+ * lead with the same key already exists.
+ */
+export async function insertLead(env: DbEnv & SealEnv, n: NewLead): Promise<boolean> {
+  const d = leadDb(env, n.id);
+  const at = isoAt(n.nowMs);
+  const sealed = await seal(env, n);
+  const [ins] = await d.batch([
+    d
+      .insert(L)
+      .values({ ...newLeadRow(n, at, sealed), status: n.status ?? "received", ...(n.status === "queued" ? { nextAttemptAt: at } : {}) })
+      .onConflictDoNothing(),
+    ...withNewLead(d, n, sealed),
   ]);
   return changed(ins) > 0;
+}
+
+/**
+ * A sync lead: stored and leased by the request that routes it, in one batch that also reads
+ * what the first pick needs (its source, the paused buyers; a new lead has no claims). It is
+ * the `received` insert and the `lease` move in one transaction — the lead is never seen
+ * received and unleased. Undefined when a lead with the same key already exists (nothing
+ * written). A crashed request leaves a delivering lead whose lease lapses: the sweep routes it.
+ */
+export async function insertLeasedLead(env: DbEnv & SealEnv, n: NewLead, owner: string, leaseMs: number): Promise<RoutingLead | undefined> {
+  const d = leadDb(env, n.id);
+  const at = isoAt(n.nowMs);
+  const leaseUntilMs = n.nowMs + leaseMs;
+  const sealed = await seal(env, n);
+  const results = await d.batch([
+    d
+      .insert(L)
+      .values({ ...newLeadRow(n, at, sealed), status: LEAD_MOVES.lease.to, leaseOwner: owner, leaseUntil: isoAt(leaseUntilMs) })
+      .onConflictDoNothing(),
+    d.select({ excluded: S.excludedBuyers, quality: S.qualityScore, webhookUrl: S.webhookUrl, saleTerms: S.saleTerms }).from(S).where(eq(S.id, n.sourceId)),
+    pausedQuery(d),
+    ...withNewLead(d, n, sealed),
+  ]);
+  const [ins, source, paused] = results;
+  if (changed(ins) === 0) return undefined;
+  const src = source[0];
+  return {
+    id: n.id,
+    sourceId: n.sourceId,
+    data: n.lead,
+    reasons: [],
+    expiresAtMs: n.expiresAtMs,
+    rounds: 0,
+    nextAttemptAtMs: null,
+    excludedBuyers: src?.excluded ? (JSON.parse(src.excluded) as string[]) : [],
+    qualityScore: src?.quality ?? null,
+    sourceHasWebhook: Boolean(src?.webhookUrl),
+    saleTerms: parseSaleTerms(src?.saleTerms ?? null),
+    leaseUntilMs,
+    claims: new Map(),
+    paused: new Set(paused.map((p) => p.buyerId)),
+  };
 }
 
 /** received → queued, due at `dueAtMs`. False when the lead was not `received`. */
@@ -97,7 +170,7 @@ export async function queueLead(env: DbEnv, leadId: string, dueAtMs: number, now
 // ---------------------------------------------------------------------------------------
 // Routing (the lease holder's moves)
 
-/** What the waterfall needs of a lead it holds the lease on. */
+/** What the waterfall needs of a lead it holds the lease on, read in the lease's round trip. */
 export interface RoutingLead {
   id: string;
   sourceId: string;
@@ -114,44 +187,63 @@ export interface RoutingLead {
   sourceHasWebhook: boolean;
   /** Ping/post: the source's terms of sale (exclusive or shared, payout rule, auction deadline). */
   saleTerms: SaleTerms;
+  /** When the lease taken now lapses. */
+  leaseUntilMs: number;
+  /** Every claim on the lead, by buyer id. */
+  claims: Map<string, Claim>;
+  /** Buyers paused by an operator (or a 410). */
+  paused: Set<string>;
 }
 
 /**
  * Takes the lead's routing lease so that only one worker routes it, also when a queue message
- * is duplicated: received | queued | delivering (with a lapsed lease) → delivering. One round
- * trip reads the lead and its source with it. Undefined when another worker holds it or the
- * lead no longer needs routing.
+ * is duplicated: received | queued | delivering (with a lapsed lease) → delivering. The same
+ * round trip reads what the first pick needs: the lead with its source, its claims and the
+ * paused buyers. Undefined when another worker holds it or the lead no longer needs routing.
  */
 export async function leaseLead(env: DbEnv & SealEnv, leadId: string, owner: string, nowMs: number, leaseMs: number): Promise<RoutingLead | undefined> {
   const d = leadDb(env, leadId);
   const now = isoAt(nowMs);
-  const [taken, row] = await d.batch([
+  const [taken, row, claims, paused] = await d.batch([
     d
       .update(L)
       .set({ status: "delivering", leaseOwner: owner, leaseUntil: isoAt(nowMs + leaseMs), updatedAt: now })
       .where(and(eq(L.id, leadId), from("lease"), or(isNull(L.leaseUntil), lt(L.leaseUntil, now))))
       .returning({ id: L.id }),
-    d
-      .select({
-        id: L.id,
-        sourceId: L.sourceId,
-        data: L.data,
-        reasons: L.outcomeReasons,
-        expiresAt: L.expiresAt,
-        rounds: L.rounds,
-        nextAttemptAt: L.nextAttemptAt,
-        leaseOwner: L.leaseOwner,
-        excluded: S.excludedBuyers,
-        quality: S.qualityScore,
-        webhookUrl: S.webhookUrl,
-        saleTerms: S.saleTerms,
-      })
-      .from(L)
-      .leftJoin(S, eq(S.id, L.sourceId))
-      .where(eq(L.id, leadId)),
+    routingQuery(d, leadId),
+    claimsQuery(d, leadId),
+    pausedQuery(d),
   ]);
   const r = row[0];
   if (taken.length === 0 || !r || r.leaseOwner !== owner) return undefined;
+  return routingLead(env, r, { leaseUntilMs: nowMs + leaseMs, claims: claimMap(claims), paused: new Set(paused.map((p) => p.buyerId)) });
+}
+
+/** The lead with what the waterfall needs of its source. */
+function routingQuery(d: Db, leadId: string) {
+  return d
+    .select({
+      id: L.id,
+      sourceId: L.sourceId,
+      data: L.data,
+      reasons: L.outcomeReasons,
+      expiresAt: L.expiresAt,
+      rounds: L.rounds,
+      nextAttemptAt: L.nextAttemptAt,
+      leaseOwner: L.leaseOwner,
+      excluded: S.excludedBuyers,
+      quality: S.qualityScore,
+      webhookUrl: S.webhookUrl,
+      saleTerms: S.saleTerms,
+    })
+    .from(L)
+    .leftJoin(S, eq(S.id, L.sourceId))
+    .where(eq(L.id, leadId));
+}
+
+type RoutingRow = Awaited<ReturnType<typeof routingQuery>>[number];
+
+async function routingLead(env: SealEnv, r: RoutingRow, held: Pick<RoutingLead, "leaseUntilMs" | "claims" | "paused">): Promise<RoutingLead> {
   return {
     id: r.id,
     sourceId: r.sourceId,
@@ -164,6 +256,7 @@ export async function leaseLead(env: DbEnv & SealEnv, leadId: string, owner: str
     qualityScore: r.quality,
     sourceHasWebhook: Boolean(r.webhookUrl),
     saleTerms: parseSaleTerms(r.saleTerms),
+    ...held,
   };
 }
 

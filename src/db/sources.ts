@@ -37,6 +37,18 @@ export async function createSource(
   return { id, name: input.name, apiKey, ...(webhookSecret ? { webhookSecret } : {}) };
 }
 
+/**
+ * How long a source found by its key is trusted without asking D1 again (per Worker isolate).
+ * A revocation through the admin API takes effect at once in the isolate that served it and
+ * within this time everywhere else; so does one made with `npm run source:create -- --revoke`.
+ */
+export const SOURCE_CACHE_MS = 30_000;
+/** Keys remembered per isolate at most (the oldest is dropped first). */
+const SOURCE_CACHE_SIZE = 1_000;
+
+/** Active sources by key hash, until a time. Unknown and revoked keys are never cached: a new key works at once. */
+const byKeyHash = new Map<string, { source: SourceIdentity; until: number }>();
+
 /** Revokes a source's key; its leads stay. Returns false when there is no such active source. */
 export async function revokeSource(env: { DB: D1Database }, id: string, nowMs: number): Promise<boolean> {
   const res = await mainDb(env)
@@ -44,11 +56,19 @@ export async function revokeSource(env: { DB: D1Database }, id: string, nowMs: n
     .set({ status: "revoked", revokedAt: new Date(nowMs).toISOString() })
     .where(and(eq(schema.sources.id, id), eq(schema.sources.status, "active")))
     .returning({ id: schema.sources.id });
+  for (const [hash, hit] of byKeyHash) if (hit.source.id === id) byKeyHash.delete(hash);
   return res.length > 0;
 }
 
-/** The active source owning this API key, or undefined. */
-export async function findSourceByKey(env: { DB: D1Database }, apiKey: string): Promise<SourceIdentity | undefined> {
+/**
+ * The active source owning this API key, or undefined. Intake asks on every lead, so a found
+ * source is remembered for SOURCE_CACHE_MS: most leads cost no D1 round trip to authenticate.
+ */
+export async function findSourceByKey(env: { DB: D1Database }, apiKey: string, nowMs: number): Promise<SourceIdentity | undefined> {
+  const hash = await sha256Hex(apiKey);
+  const hit = byKeyHash.get(hash);
+  if (hit && hit.until > nowMs) return hit.source;
+  byKeyHash.delete(hash);
   const row = await mainDb(env)
     .select({
       id: schema.sources.id,
@@ -58,10 +78,16 @@ export async function findSourceByKey(env: { DB: D1Database }, apiKey: string): 
       saleTerms: schema.sources.saleTerms,
     })
     .from(schema.sources)
-    .where(eq(schema.sources.keyHash, await sha256Hex(apiKey)))
+    .where(eq(schema.sources.keyHash, hash))
     .get();
   if (row?.status !== "active") return undefined;
-  return { id: row.id, name: row.name, excludedBuyers: JSON.parse(row.excluded) as string[], saleTerms: parseSaleTerms(row.saleTerms) };
+  const source = { id: row.id, name: row.name, excludedBuyers: JSON.parse(row.excluded) as string[], saleTerms: parseSaleTerms(row.saleTerms) };
+  if (byKeyHash.size >= SOURCE_CACHE_SIZE) {
+    const oldest = byKeyHash.keys().next().value;
+    if (oldest !== undefined) byKeyHash.delete(oldest);
+  }
+  byKeyHash.set(hash, { source, until: nowMs + SOURCE_CACHE_MS });
+  return source;
 }
 
 /** Every source, oldest first (no keys: only their prefixes). */
@@ -90,6 +116,8 @@ export async function setSaleTerms(env: { DB: D1Database }, id: string, terms: S
     .set({ saleTerms: JSON.stringify(terms) })
     .where(eq(schema.sources.id, id))
     .returning({ id: schema.sources.id });
+  // Other isolates see new terms when their cached copy lapses (SOURCE_CACHE_MS).
+  for (const [hash, hit] of byKeyHash) if (hit.source.id === id) byKeyHash.delete(hash);
   return res.length > 0;
 }
 

@@ -24,6 +24,12 @@ export function retryDelaySeconds(attempt: number, policy: BackoffPolicy, random
 }
 
 /** Delay of one long retry round, uniform in [longRetryMinSeconds, longRetryMaxSeconds] (5–15 min). */
+/**
+ * A long-retry round is for the whole lead, not one buyer: it uses the buyer config's default
+ * 5–15 min spacing (RetrySchema's defaults; a unit test keeps the two equal).
+ */
+export const DEFAULT_LONG_RETRY: LongRetryPolicy = { longRetryMinSeconds: 300, longRetryMaxSeconds: 900 };
+
 export function longRetryDelaySeconds(policy: LongRetryPolicy, random: () => number): number {
   const lo = Math.min(policy.longRetryMinSeconds, policy.longRetryMaxSeconds);
   const hi = Math.max(policy.longRetryMinSeconds, policy.longRetryMaxSeconds);

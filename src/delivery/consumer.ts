@@ -13,39 +13,44 @@ import { processDeliveryJob } from "./waterfall";
 const DEAD_LETTER_REROUTE_SECONDS = 300;
 
 /**
- * The `deliveries` queue consumer. A try per message: ack when handled, retry with a delay
- * when the lead is busy elsewhere or the handler failed. Every step is idempotent, because a
- * message can arrive twice.
+ * The `deliveries` queue consumer. The batch's messages are handled concurrently: leads are
+ * independent (each run holds its lead's lease, so two messages for one lead never route it
+ * twice), and every per-buyer limit — caps, in-flight, rate, the breaker's single probe, the
+ * outbound connections — is enforced by that buyer's gate, whoever calls it. A try per
+ * message: ack when handled, retry with a delay when the lead is busy elsewhere or the
+ * handler failed. Every step is idempotent, because a message can arrive twice.
  */
 export async function handleDeliveriesBatch(batch: MessageBatch<DeliveryJob>, env: Env, clock: Clock): Promise<void> {
-  for (const msg of batch.messages) {
-    try {
-      const job = msg.body;
-      if (job.kind === "notify") {
-        const delay = await sendNotification(env, clock.now(), job);
-        if (delay !== undefined) await enqueueNotify(env, job.leadId, job.event, job.attempt + 1, delay);
-        msg.ack();
-        continue;
-      }
-      if (job.kind === "alert") {
-        const delay = await sendAlertNotification(env, clock.now(), job);
-        if (delay !== undefined) await enqueueAlert(env, job.notificationId, job.attempt + 1, delay);
-        msg.ack();
-        continue;
-      }
-      const out = await processDeliveryJob(env, clock, job);
-      if (out === "busy") msg.retry({ delaySeconds: 30 });
-      else msg.ack();
-    } catch (err) {
-      const delaySeconds = Math.min(300, 5 * 2 ** Math.min(msg.attempts, 6));
-      log("error", "delivery job failed; retrying", {
-        id: msg.id,
-        attempts: msg.attempts,
-        error: err instanceof Error ? err.message : String(err),
-        stack: err instanceof Error ? err.stack : undefined,
-      });
-      msg.retry({ delaySeconds });
+  await Promise.all(batch.messages.map((msg) => handleDelivery(msg, env, clock)));
+}
+
+async function handleDelivery(msg: Message<DeliveryJob>, env: Env, clock: Clock): Promise<void> {
+  try {
+    const job = msg.body;
+    if (job.kind === "notify") {
+      const delay = await sendNotification(env, clock.now(), job);
+      if (delay !== undefined) await enqueueNotify(env, job.leadId, job.event, job.attempt + 1, delay);
+      msg.ack();
+      return;
     }
+    if (job.kind === "alert") {
+      const delay = await sendAlertNotification(env, clock.now(), job);
+      if (delay !== undefined) await enqueueAlert(env, job.notificationId, job.attempt + 1, delay);
+      msg.ack();
+      return;
+    }
+    const out = await processDeliveryJob(env, clock, job);
+    if (out === "busy") msg.retry({ delaySeconds: 30 });
+    else msg.ack();
+  } catch (err) {
+    const delaySeconds = Math.min(300, 5 * 2 ** Math.min(msg.attempts, 6));
+    log("error", "delivery job failed; retrying", {
+      id: msg.id,
+      attempts: msg.attempts,
+      error: err instanceof Error ? err.message : String(err),
+      stack: err instanceof Error ? err.stack : undefined,
+    });
+    msg.retry({ delaySeconds });
   }
 }
 

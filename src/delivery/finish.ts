@@ -1,16 +1,11 @@
-import { claimsOf } from "../db/claims";
 import { leadDb } from "../db/client";
 import { timelineEvent } from "../db/timeline";
-import { RetrySchema } from "../integration/config";
 import { log } from "../observability/log";
-import { longRetryDelaySeconds } from "./backoff";
+import { DEFAULT_LONG_RETRY, longRetryDelaySeconds } from "./backoff";
 import { enqueueDeliver } from "./jobs";
 import { notifySource } from "./notify";
 import { finishShared, sellShared } from "./pingpost";
 import { endRun, outcomeOf, type Run, type WaterfallOutcome } from "./run";
-
-/** A long-retry round is for the whole lead, not one buyer: it uses the default 5–15 min spacing. */
-const DEFAULT_RETRY = RetrySchema.parse({});
 
 /** The lead reached its maximum age: it ends expired and its source is told. */
 export async function expireLead(run: Run): Promise<WaterfallOutcome> {
@@ -41,16 +36,24 @@ export async function finishRound(run: Run): Promise<WaterfallOutcome> {
     await notifySource(run.env, lead.id, "lead.sold", lead.sourceHasWebhook);
     return outcomeOf(run, "sold", { buyer: sale.buyerId, price: sale.price });
   }
-  const held = await claimsOf(run.env, lead.id);
-  const hasRetryable = [...held.values()].some((c) => c.state === "failed" && (c.errorClass === "transient" || c.errorClass === "server"));
-  if ((hasRetryable || run.deferredNow.size > 0) && run.mode.kind === "async") {
-    const delay =
-      run.deferredNow.size > 0 && !hasRetryable ? Math.min(Math.max(run.minDeferSeconds, 30), 900) : longRetryDelaySeconds(DEFAULT_RETRY, Math.random);
+  // Fresh: read by the last settle batch (or the lease), with the run's own claim moves applied.
+  const held = run.claims;
+  const retryable = [...held.values()].filter((c) => c.state === "failed" && (c.errorClass === "transient" || c.errorClass === "server"));
+  // A buyer whose gate deferred the lead this round (circuit open, cap full, throttled) is not a
+  // failure: the lead comes back when the gate said it could, not after a 5–15 minute round.
+  const failed = retryable.filter((c) => !run.deferredNow.has(c.buyerId));
+  if ((retryable.length > 0 || run.deferredNow.size > 0) && run.mode.kind === "async") {
+    const delay = failed.length === 0 ? Math.min(Math.max(run.minDeferSeconds, 30), 900) : longRetryDelaySeconds(DEFAULT_LONG_RETRY, Math.random);
     if (nowMs + delay * 1000 >= lead.expiresAtMs) return expireLead(run);
     const delaySeconds = Math.ceil(delay);
-    await endRun(run, { move: "park", nextAttemptAtMs: nowMs + delaySeconds * 1000, rounds: hasRetryable ? lead.rounds + 1 : lead.rounds });
+    // A new round lets the buyers parked as retryable (failed, or deferred mid-retry) be tried again.
+    await endRun(run, { move: "park", nextAttemptAtMs: nowMs + delaySeconds * 1000, rounds: retryable.length > 0 ? lead.rounds + 1 : lead.rounds });
     await enqueueDeliver(run.env, lead.id, delaySeconds);
-    log("info", "long retry scheduled", { leadId: lead.id, delaySeconds: delay, round: lead.rounds + 1 });
+    log("info", failed.length === 0 ? "waiting for deferring buyers" : "long retry scheduled", {
+      leadId: lead.id,
+      delaySeconds: delay,
+      round: lead.rounds + 1,
+    });
     return outcomeOf(run, "queued");
   }
   for (const b of run.deferredNow) run.reasons.push({ buyerId: b, reason: "deferred: cap, schedule, circuit or in-flight limit" });

@@ -1,12 +1,12 @@
-import { pausedBuyerIds } from "../db/buyer-overrides";
-import { type Claim, claimsOf, retryableInRound, takeClaim } from "../db/claims";
+import { type Claim, claimDeliveryId, claimStmt, retryableInRound } from "../db/claims";
 import { leadDb, type Stmt } from "../db/client";
+import { extendLease } from "../db/leads";
 import type { AuctionBid } from "../db/pings";
 import type { BuyerConfig } from "../integration/config";
 import { distribute, sourceExclusions } from "./distribution";
 import { rankCandidates } from "./eligibility";
 import { duplicateExclusions, rankByBids } from "./pingpost";
-import type { Run } from "./run";
+import { leaseNeededUntil, leaseNeedsKeepAlive, type Run } from "./run";
 
 /** The waterfall's next step. */
 export type NextBuyer =
@@ -38,11 +38,15 @@ export type NextBuyer =
  * the lead, so the lead never moves on to another buyer first). A retry not yet due makes this
  * message wait for it. Otherwise the best eligible buyer ranked now (price, then priority) is
  * claimed with a unique insert, so no other worker gives the same lead to the same buyer.
+ *
+ * The claims and paused buyers ranked on were read in the round trip that came before (the
+ * lease, or the settle batch of the last attempt); the claim goes out in one round trip with
+ * the lease's keep-alive.
  */
 export async function nextBuyer(run: Run, firstPass: boolean): Promise<NextBuyer> {
   const { lead } = run;
   const nowMs = run.clock.now();
-  const held = await claimsOf(run.env, lead.id);
+  const held = run.claims;
 
   const target = run.retryTarget;
   run.retryTarget = undefined;
@@ -51,6 +55,7 @@ export async function nextBuyer(run: Run, firstPass: boolean): Promise<NextBuyer
     const buyer = run.buyers.get(target.buyerId);
     // A retry message is current only for the attempt that follows the last one recorded.
     if (c && buyer && c.state === "trying" && c.attempts + 1 === target.attempt) {
+      await keepLease(run, buyer, nowMs);
       return { kind: "deliver", buyer, sandbox: lead.data.test, deliveryId: c.deliveryId, attempt: target.attempt, mayHaveIt: c.errorClass === "ambiguous" };
     }
   }
@@ -59,6 +64,7 @@ export async function nextBuyer(run: Run, firstPass: boolean): Promise<NextBuyer
   const openBuyer = open ? run.buyers.get(open.buyerId) : undefined;
   if (open && openBuyer) {
     if (open.attempts > 0 && nowMs < (lead.nextAttemptAtMs ?? 0)) return { kind: "wait" };
+    await keepLease(run, openBuyer, nowMs);
     return {
       kind: "deliver",
       buyer: openBuyer,
@@ -73,8 +79,18 @@ export async function nextBuyer(run: Run, firstPass: boolean): Promise<NextBuyer
   return rankAndClaim(run, held, nowMs);
 }
 
+/** A resumed delivery takes no claim: the lease is extended on its own, only when it would not outlast the call. */
+async function keepLease(run: Run, buyer: BuyerConfig, nowMs: number): Promise<void> {
+  if (!leaseNeedsKeepAlive(run.leaseUntilMs, buyer, nowMs)) return;
+  const until = leaseNeededUntil(buyer, nowMs);
+  const d = leadDb(run.env, run.lead.id);
+  await d.batch([extendLease(d, run.lead.id, run.owner, until)]);
+  run.leaseUntilMs = until;
+}
+
 async function rankAndClaim(run: Run, held: Map<string, Claim>, nowMs: number): Promise<NextBuyer> {
   const { env, lead } = run;
+  // The source's exclusions are not in `exclude`: they are passed over with their reason (routing, issue 13).
   const exclude = new Set<string>(run.deferredNow);
   for (const [id, c] of held) if (!retryableInRound(c, lead.rounds)) exclude.add(id);
   // Ping/post: buyers that bought the same person recently are left out of the ping and the post.
@@ -83,7 +99,7 @@ async function rankAndClaim(run: Run, held: Map<string, Claim>, nowMs: number): 
     nowMs,
     exclude,
     excluded: sourceExclusions(lead.excludedBuyers),
-    paused: await pausedBuyerIds(env),
+    paused: run.paused,
     syncOnly: run.mode.kind === "sync",
     ...(lead.qualityScore !== null ? { sourceQuality: lead.qualityScore } : {}),
   });
@@ -94,8 +110,30 @@ async function rankAndClaim(run: Run, held: Map<string, Claim>, nowMs: number): 
   const decision = await distribute(run, ranked, candidates, passedOver, nowMs);
   const d = leadDb(env, lead.id);
   for (const cand of decision.order) {
-    const deliveryId = await takeClaim(env, lead.id, cand.buyer.id, lead.rounds, held.get(cand.buyer.id), nowMs, decision.stmts(d, cand.buyer.id));
-    if (deliveryId) return { kind: "deliver", buyer: cand.buyer, sandbox: cand.sandbox, deliveryId, attempt: 1, ...(cand.bid ? { bid: cand.bid } : {}) };
+    const existing = held.get(cand.buyer.id);
+    const deliveryId = claimDeliveryId(existing, nowMs);
+    const claim = claimStmt(d, lead.id, cand.buyer.id, lead.rounds, existing, deliveryId, nowMs);
+    const said = decision.stmts(d, cand.buyer.id);
+    let taken: unknown[];
+    if (leaseNeedsKeepAlive(run.leaseUntilMs, cand.buyer, nowMs)) {
+      // The lease's keep-alive rides along: it must outlast this buyer's call and the settle after it.
+      const until = leaseNeededUntil(cand.buyer, nowMs);
+      [taken] = await d.batch([claim, extendLease(d, lead.id, run.owner, until), ...said]);
+      run.leaseUntilMs = until;
+    } else {
+      [taken] = await d.batch([claim, ...said]);
+    }
+    if (taken.length === 1) {
+      held.set(cand.buyer.id, {
+        buyerId: cand.buyer.id,
+        deliveryId,
+        state: "trying",
+        attempts: 0,
+        errorClass: existing?.errorClass ?? null,
+        round: lead.rounds,
+      });
+      return { kind: "deliver", buyer: cand.buyer, sandbox: cand.sandbox, deliveryId, attempt: 1, ...(cand.bid ? { bid: cand.bid } : {}) };
+    }
   }
   const said = decision.stmts(d, undefined);
   if (said.length > 0) await d.batch(said as [Stmt, ...Stmt[]]);

@@ -1,10 +1,39 @@
 import type { Clock } from "../core/clock";
+import type { Claim } from "../db/claims";
 import { leadDb } from "../db/client";
 import { endLease, type LeaseEnd, type OutcomeReason, type RoutingLead } from "../db/leads";
 import { leadEndedNow, rollupStmt } from "../db/rollups";
 import type { BuyerConfig } from "../integration/config";
 import type { RoutingState } from "./distribution";
 import type { PingPostState } from "./pingpost";
+
+/** How long a lease outlasts the buyer call it covers: the settle after the call, with room to spare. */
+export const LEASE_MS = 60_000;
+/** A buyer's timeout when its config sets none. */
+export const DEFAULT_TIMEOUT_MS = 15_000;
+
+/** The lease a run takes: long enough for a call at the default timeout, so the first pick needs no keep-alive of its own. */
+export const RUN_LEASE_MS = LEASE_MS + DEFAULT_TIMEOUT_MS;
+
+/** A lead this worker already holds the lease on (a sync lead is stored leased by its request). */
+export interface Leased {
+  owner: string;
+  lead: RoutingLead;
+}
+
+/** Where a keep-alive puts the lease before a call to `buyer` at `nowMs`: past the call's timeout, with LEASE_MS to settle. */
+export function leaseNeededUntil(buyer: BuyerConfig, nowMs: number): number {
+  return nowMs + LEASE_MS + (buyer.endpoint.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+}
+
+/**
+ * Whether a lease running until `leaseUntilMs` must be kept alive before that call: only when
+ * less than half of LEASE_MS would be left after the call's timeout. A lease just taken (or
+ * just extended) covers the next call, so most calls write no keep-alive at all.
+ */
+export function leaseNeedsKeepAlive(leaseUntilMs: number, buyer: BuyerConfig, nowMs: number): boolean {
+  return leaseUntilMs < leaseNeededUntil(buyer, nowMs) - LEASE_MS / 2;
+}
 
 /** How a waterfall runs: from the queue with retries, or for a source waiting in sync mode. */
 export type Mode = { kind: "async"; retry?: { buyerId: string; attempt: number } } | { kind: "sync"; deadlineMs: number };
@@ -44,6 +73,15 @@ export interface Run {
   pp?: PingPostState;
   /** Routing (issue 13): the lead's distribution method and what it read, once loaded. */
   routing?: RoutingState;
+  /**
+   * The lead's claims and the paused buyers as last read: by the lease's round trip, then by
+   * each settle batch that lets the waterfall go on, so every pick ranks with fresh state
+   * without a round trip of its own. The run's own claim moves are applied here too.
+   */
+  claims: Map<string, Claim>;
+  paused: Set<string>;
+  /** When our lease lapses, as last written (the lease, or a claim batch that extended it). */
+  leaseUntilMs: number;
 }
 
 /** Ends the run's lease with a lead move (park, await, giveUp, expire); an ending move is counted in the same batch. */

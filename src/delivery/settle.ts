@@ -1,6 +1,7 @@
 import type { AttemptResult } from "../buyer-gate/types";
 import { insertAttempt } from "../db/attempts";
-import { acceptClaim, awaitDecisionClaim, closeClaim, freeUnsentClaim, noteFailedAttempt, parkDeferredRetry } from "../db/claims";
+import { pausedQuery } from "../db/buyer-overrides";
+import { acceptClaim, awaitDecisionClaim, claimMap, claimsQuery, closeClaim, freeUnsentClaim, noteFailedAttempt, parkDeferredRetry } from "../db/claims";
 import { type Db, leadDb, type Stmt } from "../db/client";
 import { endLease, sellLeased } from "../db/leads";
 import type { AuctionBid } from "../db/pings";
@@ -36,6 +37,40 @@ export interface Delivery {
   mayHaveIt?: boolean;
 }
 
+/** One settled attempt, as statements added to its settle batch see it. */
+export interface SettledAttempt {
+  leadId: string;
+  sourceId: string;
+  buyerId: string;
+  deliveryId: string;
+  attempt: number;
+  vertical: string;
+  result: AttemptResult;
+  nowMs: number;
+}
+
+/** Statements to write with a settled attempt, in the same batch (one round trip, all or nothing). */
+export type SettleHook = (d: Db, a: SettledAttempt) => Stmt[];
+
+const settleHooks: SettleHook[] = [];
+
+/**
+ * Adds statements to every settle batch — the attempt row, the claim and the lead move of each
+ * outcome (also a deferral) — so whatever is derived from an attempt is written with it, at no
+ * extra round trip. Returns a function that removes the hook.
+ */
+export function addSettleHook(hook: SettleHook): () => void {
+  settleHooks.push(hook);
+  return () => {
+    const i = settleHooks.indexOf(hook);
+    if (i >= 0) settleHooks.splice(i, 1);
+  };
+}
+
+function hooked(d: Db, a: SettledAttempt): Stmt[] {
+  return settleHooks.flatMap((h) => h(d, a));
+}
+
 /**
  * Post-delivery for one attempt: the attempt row, the claim and the lead change in one batch,
  * then what follows — the source told of a sale, a retry scheduled with the one retry policy
@@ -44,10 +79,20 @@ export interface Delivery {
 export async function settleAttempt(run: Run, dv: Delivery, result: AttemptResult): Promise<Settled> {
   // Routing (issue 13): a prepaid buyer whose balance is spent is paused, with an alert.
   if (result.balance !== undefined) await checkBalance(run.env, dv.buyer, result, run.clock.now());
-  if (result.outcome === "deferred") return settleDeferred(run, dv, result);
-  run.attempts++;
   const nowMs = run.clock.now();
+  const settled: SettledAttempt = {
+    leadId: run.lead.id,
+    sourceId: run.lead.sourceId,
+    buyerId: dv.buyer.id,
+    deliveryId: dv.deliveryId,
+    attempt: dv.attempt,
+    vertical: run.lead.data.vertical,
+    result,
+    nowMs,
+  };
   const d = leadDb(run.env, run.lead.id);
+  if (result.outcome === "deferred") return settleDeferred(run, dv, result, d, hooked(d, settled), nowMs);
+  run.attempts++;
   const record = {
     leadId: run.lead.id,
     buyerId: dv.buyer.id,
@@ -69,7 +114,7 @@ export async function settleAttempt(run: Run, dv: Delivery, result: AttemptResul
       vertical: run.lead.data.vertical,
       counts: { ...attemptCounts({ ...result, attempt: dv.attempt }), ...end },
     });
-  const step: Step = { run, dv, result, d, attempt, counted, nowMs };
+  const step: Step = { run, dv, result, d, attempt, counted, extra: hooked(d, settled), nowMs };
   if (result.outcome === "accepted") return settleSale(step);
   if (result.outcome === "pending") return settlePending(step);
   return settleFailure(step);
@@ -84,7 +129,21 @@ interface Step {
   attempt: Stmt;
   /** The attempt's rollup counts, with what it ended (if anything). */
   counted: (end?: CountsDelta) => Stmt;
+  /** What the settle hooks add to the batch. */
+  extra: Stmt[];
   nowMs: number;
+}
+
+/**
+ * The waterfall goes on after this batch: it ends by reading the lead's claims and the paused
+ * buyers, so the next pick ranks with fresh state at no extra round trip.
+ */
+async function settleAndRefresh(run: Run, d: Db, writes: [Stmt, ...Stmt[]]): Promise<void> {
+  const results = await d.batch([...writes, claimsQuery(d, run.lead.id), pausedQuery(d)]);
+  const claims = results[results.length - 2] as Awaited<ReturnType<typeof claimsQuery>>;
+  const paused = results[results.length - 1] as Awaited<ReturnType<typeof pausedQuery>>;
+  run.claims = claimMap(claims);
+  run.paused = new Set(paused.map((p) => p.buyerId));
 }
 
 /**
@@ -92,21 +151,20 @@ interface Step {
  * round may use it; a deferred retry (throttled, circuit open) parks its claim as retryable
  * for the long-retry round, and the waterfall moves on now.
  */
-async function settleDeferred(run: Run, dv: Delivery, result: AttemptResult): Promise<Settled> {
+async function settleDeferred(run: Run, dv: Delivery, result: AttemptResult, d: Db, extra: Stmt[], nowMs: number): Promise<Settled> {
   const { lead } = run;
-  const d = leadDb(run.env, lead.id);
-  const nowMs = run.clock.now();
   if (dv.mayHaveIt) {
     // The buyer may hold the lead already (an unclear outcome, a crash mid-send): offering it to
     // anyone else now could sell it twice. The claim stays; the lead waits for this buyer.
     const delaySeconds = Math.min(Math.max(result.retryAfterSeconds ?? 30, 5), MAX_DEFERRED_WAIT_SECONDS);
-    await d.batch([endLease(d, lead.id, run.owner, { move: "park", nextAttemptAtMs: nowMs + delaySeconds * 1000 }, run.reasons, nowMs)]);
+    await d.batch([endLease(d, lead.id, run.owner, { move: "park", nextAttemptAtMs: nowMs + delaySeconds * 1000 }, run.reasons, nowMs), ...extra]);
     await enqueueDeliver(run.env, lead.id, delaySeconds);
     return { done: true, outcome: outcomeOf(run, "queued") };
   }
-  await d.batch([
+  await settleAndRefresh(run, d, [
     freeUnsentClaim(d, lead.id, dv.buyer.id),
     parkDeferredRetry(d, lead.id, dv.buyer.id, result.reason ?? "buyer unavailable", nowMs),
+    ...extra,
     // Routing (issue 13): which buyer was passed over and why (cap, revenue cap, circuit …), once.
     ...deferredStmts(run, d, dv.buyer.id, result, nowMs),
   ]);
@@ -116,7 +174,7 @@ async function settleDeferred(run: Run, dv: Delivery, result: AttemptResult): Pr
 }
 
 /** Sold: claim accepted, lead sold, timeline, then the source is told. */
-async function settleSale({ run, dv, result, d, attempt, counted, nowMs }: Step): Promise<Settled> {
+async function settleSale({ run, dv, result, d, attempt, counted, extra, nowMs }: Step): Promise<Settled> {
   const { lead } = run;
   // Ping/post: a sale answering a bid is at the bid's price; the sale row carries the source's payout.
   const sale = saleOf(dv.bid, dv.buyer, result);
@@ -126,7 +184,7 @@ async function settleSale({ run, dv, result, d, attempt, counted, nowMs }: Step)
   const stats = attemptStatStmts(run, d, dv.buyer, dv.attempt, result, "sold", sale.price, nowMs);
   if (more) {
     // Shared mode, more buyers to go: this share is sold and the waterfall goes on to the next bid.
-    await d.batch([
+    await settleAndRefresh(run, d, [
       attempt,
       counted({ dlv_accepted: 1 }),
       acceptClaim(d, lead.id, dv.buyer.id, sale, nowMs),
@@ -137,6 +195,7 @@ async function settleSale({ run, dv, result, d, attempt, counted, nowMs }: Step)
       shareEvent(d, run, sale, dv.bid, nowMs),
       ...money,
       ...stats,
+      ...extra,
     ]);
     return { done: false };
   }
@@ -162,6 +221,7 @@ async function settleSale({ run, dv, result, d, attempt, counted, nowMs }: Step)
     }),
     ...money,
     ...stats,
+    ...extra,
   ]);
   await notifySource(run.env, lead.id, "lead.sold", lead.sourceHasWebhook);
   const sold: WaterfallOutcome = { id: lead.id, status: "sold", buyer: leadSale.buyerId, price: leadSale.price, attempts: run.attempts };
@@ -170,7 +230,7 @@ async function settleSale({ run, dv, result, d, attempt, counted, nowMs }: Step)
 }
 
 /** The buyer acknowledged and decides later: the lead waits for its callback (or the ack timeout). */
-async function settlePending({ run, dv, result, d, attempt, counted, nowMs }: Step): Promise<Settled> {
+async function settlePending({ run, dv, result, d, attempt, counted, extra, nowMs }: Step): Promise<Settled> {
   const { lead } = run;
   const ackExpiresAtMs = nowMs + dv.buyer.endpoint.ackTimeoutSeconds * 1000;
   await d.batch([
@@ -186,6 +246,7 @@ async function settlePending({ run, dv, result, d, attempt, counted, nowMs }: St
     }),
     endLease(d, lead.id, run.owner, { move: "await" }, run.reasons, nowMs),
     ...attemptStatStmts(run, d, dv.buyer, dv.attempt, result, "open", undefined, nowMs), // routing (issue 13)
+    ...extra,
   ]);
   return { done: true, outcome: outcomeOf(run, "pending", { buyer: dv.buyer.id }) };
 }
@@ -198,7 +259,7 @@ async function settlePending({ run, dv, result, d, attempt, counted, nowMs }: St
  * reconcile (its cap slot stays held until it lapses: the buyer may have the lead). Anything
  * else closes the claim and the waterfall moves on.
  */
-async function settleFailure({ run, dv, result, d, attempt, counted, nowMs }: Step): Promise<Settled> {
+async function settleFailure({ run, dv, result, d, attempt, counted, extra, nowMs }: Step): Promise<Settled> {
   const { lead } = run;
   const { buyer } = dv;
   const reason = result.reason ?? result.errorClass ?? "failed";
@@ -222,17 +283,19 @@ async function settleFailure({ run, dv, result, d, attempt, counted, nowMs }: St
       noteFailedAttempt(d, lead.id, buyer.id, cls, reason, nowMs),
       endLease(d, lead.id, run.owner, { move: "park", nextAttemptAtMs: nowMs + delaySeconds * 1000 }, run.reasons, nowMs),
       ...attemptStatStmts(run, d, buyer, dv.attempt, result, "open", undefined, nowMs), // routing (issue 13)
+      ...extra,
     ]);
     await enqueueRetry(run.env, lead.id, { buyerId: buyer.id, attempt: dv.attempt + 1 }, delaySeconds);
     return { done: true, outcome: outcomeOf(run, "queued") };
   }
 
-  await d.batch([
+  await settleAndRefresh(run, d, [
     attempt,
     counted(result.outcome === "rejected" ? { dlv_rejected: 1 } : { dlv_failed: 1 }),
     closeClaim(d, lead.id, buyer.id, result.outcome === "rejected" ? "rejected" : "failed", cls, reason, nowMs),
     ...bidClosedStmts(d, dv.bid, result.outcome, nowMs),
     ...attemptStatStmts(run, d, buyer, dv.attempt, result, result.outcome === "rejected" ? "rejected" : "failed", undefined, nowMs), // routing (issue 13)
+    ...extra,
   ]);
   run.reasons.push({ buyerId: buyer.id, reason: result.outcome === "rejected" ? `rejected: ${reason}` : `${cls}: ${reason}` });
   if (cls === "client" || cls === "config") await onIntegrationFault(run.env, buyer, result, reason, nowMs);

@@ -1,4 +1,4 @@
-import { gateFor } from "../buyer-gate/client";
+import { deliverThroughGate } from "../buyer-gate/client";
 import type { AttemptResult } from "../buyer-gate/types";
 import type { Clock } from "../core/clock";
 import { newId } from "../core/ids";
@@ -7,7 +7,7 @@ import { freeUnsentClaim } from "../db/claims";
 import { leadDb } from "../db/client";
 import { leadStatus } from "../db/lead-reads";
 import { ROUTABLE_STATUSES } from "../db/lead-state";
-import { extendLease, leaseLead } from "../db/leads";
+import { endLease, leaseLead } from "../db/leads";
 import { getBuyerRegistry } from "../integration/registry";
 import { applyDistributionTerms } from "./distribution";
 import { expireLead, finishRound } from "./finish";
@@ -16,13 +16,11 @@ import { enqueueDeliver } from "./jobs";
 import { idempotencyKeyFor } from "./keys";
 import { nextBuyer } from "./next-buyer";
 import { bidFor, postBid } from "./pingpost";
-import { endRun, type Mode, outcomeOf, type Run, type WaterfallOutcome } from "./run";
+import { DEFAULT_TIMEOUT_MS, endRun, type Leased, type Mode, outcomeOf, RUN_LEASE_MS, type Run, type WaterfallOutcome } from "./run";
 import { type Delivery, settleAttempt } from "./settle";
 
 export type { WaterfallOutcome } from "./run";
 
-const LEASE_MS = 60_000;
-const DEFAULT_TIMEOUT_MS = 15_000;
 /** A sync lead with less time than this left goes to the queue rather than start a buyer call. */
 const SYNC_MIN_LEFT_MS = 500;
 
@@ -31,10 +29,14 @@ const SYNC_MIN_LEFT_MS = 500;
  * then until a buyer accepts or none is left — pick the next buyer with fresh state (rank and
  * claim), deliver through its BuyerGate, settle the attempt (record, claim, lead, retry or
  * cascade); then finish the round (long retry, pending, unsold or expired).
+ *
+ * Round trips to D1: the lease (with the lead, its source, its claims and the paused buyers),
+ * one per claim (with the lease's keep-alive), one per settled attempt (which also reads the
+ * fresh claims and paused buyers when the waterfall goes on), and one to end the round.
  */
-async function runWaterfall(env: Env, clock: Clock, leadId: string, mode: Mode): Promise<WaterfallOutcome | "busy"> {
-  const owner = newId("wrk", clock.now());
-  const lead = await leaseLead(env, leadId, owner, clock.now(), LEASE_MS);
+async function runWaterfall(env: Env, clock: Clock, leadId: string, mode: Mode, leased?: Leased): Promise<WaterfallOutcome | "busy"> {
+  const owner = leased?.owner ?? newId("wrk", clock.now());
+  const lead = leased?.lead ?? (await leaseLead(env, leadId, owner, clock.now(), RUN_LEASE_MS));
   if (!lead) return "busy";
   const run: Run = {
     env,
@@ -49,6 +51,9 @@ async function runWaterfall(env: Env, clock: Clock, leadId: string, mode: Mode):
     attempts: 0,
     retryTarget: mode.kind === "async" ? mode.retry : undefined,
     startedAt: clock.now(),
+    claims: lead.claims,
+    paused: lead.paused,
+    leaseUntilMs: lead.leaseUntilMs,
   };
   applyDistributionTerms(run); // routing (issue 13): multi_sell sells the lead shared
   if (lead.expiresAtMs <= clock.now()) return expireLead(run);
@@ -85,21 +90,19 @@ async function runWaterfall(env: Env, clock: Clock, leadId: string, mode: Mode):
 /** Out of time in sync mode: the rest of the waterfall goes to the queue rather than answer "unsold". */
 async function handToQueue(run: Run, dv: Delivery): Promise<WaterfallOutcome> {
   const d = leadDb(run.env, run.lead.id);
+  const nowMs = run.clock.now();
+  const park = endLease(d, run.lead.id, run.owner, { move: "park", nextAttemptAtMs: nowMs }, run.reasons, nowMs);
   // A claim the buyer may already hold is kept, so the queue resumes it with the same key.
-  if (!dv.mayHaveIt) await d.batch([freeUnsentClaim(d, run.lead.id, dv.buyer.id)]);
-  await endRun(run, { move: "park", nextAttemptAtMs: run.clock.now() });
+  await d.batch(dv.mayHaveIt ? [park] : [freeUnsentClaim(d, run.lead.id, dv.buyer.id), park]);
   await enqueueDeliver(run.env, run.lead.id);
   return outcomeOf(run, "queued");
 }
 
-/** One attempt through the buyer's gate, with the lease kept alive across a slow buyer. */
+/** One attempt through the buyer's gate (the claim that came before kept the lease alive for it). */
 async function deliver(run: Run, dv: Delivery, sandbox: boolean, timeoutMs: number | undefined): Promise<AttemptResult> {
-  const { env, lead, clock } = run;
-  const d = leadDb(env, lead.id);
-  await d.batch([extendLease(d, lead.id, run.owner, clock.now() + LEASE_MS + (timeoutMs ?? dv.buyer.endpoint.timeoutMs ?? DEFAULT_TIMEOUT_MS))]);
+  const { env, lead } = run;
   try {
-    return await gateFor(env, dv.buyer).deliver({
-      buyer: dv.buyer,
+    return await deliverThroughGate(env, dv.buyer, {
       lead: lead.data,
       deliveryId: dv.deliveryId,
       idempotencyKey: idempotencyKeyFor(lead.id, dv.buyer.id),
@@ -122,10 +125,13 @@ async function deliver(run: Run, dv: Delivery, sandbox: boolean, timeoutMs: numb
   }
 }
 
-/** `?mode=sync`: the source waits; one attempt per buyer within the deadline. */
-export async function runSyncDelivery(env: Env, clock: Clock, leadId: string): Promise<WaterfallOutcome> {
+/**
+ * `?mode=sync`: the source waits; one attempt per buyer within the deadline. `leased` is the
+ * lead as intake stored it, already leased by this request (no lease round trip).
+ */
+export async function runSyncDelivery(env: Env, clock: Clock, leadId: string, leased?: Leased): Promise<WaterfallOutcome> {
   const deadlineMs = settings(env).syncDeadlineMs;
-  const out = await runWaterfall(env, clock, leadId, { kind: "sync", deadlineMs });
+  const out = await runWaterfall(env, clock, leadId, { kind: "sync", deadlineMs }, leased);
   if (out === "busy") return { id: leadId, status: "queued", attempts: 0 };
   return out;
 }

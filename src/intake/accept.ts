@@ -8,9 +8,10 @@ import { canonicalJson } from "../core/values";
 import { leadByIdempotencyKey } from "../db/idempotency";
 import { findLeadByKeys } from "../db/lead-reads";
 import type { LeadStatus } from "../db/lead-state";
-import { insertLead, queueLead } from "../db/leads";
+import { insertLead, insertLeasedLead } from "../db/leads";
 import type { SourceIdentity } from "../db/sources";
 import { enqueueDeliver } from "../delivery/jobs";
+import { type Leased, RUN_LEASE_MS } from "../delivery/run";
 import { log } from "../observability/log";
 import { refuseKnownDuplicate } from "./duplicates";
 import { normalizeLead } from "./normalize";
@@ -19,6 +20,8 @@ export interface AcceptResult {
   created: boolean;
   lead: NormalizedLead;
   status: LeadStatus;
+  /** A new sync lead, stored already leased by this request: route it with `runSyncDelivery`. */
+  leased?: Leased;
 }
 
 /**
@@ -27,6 +30,11 @@ export interface AcceptResult {
  * one) returns the original lead, because the unique indexes decide, not a prior read. The
  * same key with a different body is refused with 422: it is a second lead under a reused key,
  * which a silent "duplicate" would drop.
+ *
+ * One D1 round trip: an async lead is stored already `queued` and due now, so no second
+ * write marks it queued after the enqueue. If the enqueue fails, the answer says `received`
+ * (the lead is stored, not yet on the queue) and the cron sweep enqueues it a minute later,
+ * as it does for any queued lead whose message was lost: a stored lead is never lost.
  */
 export async function acceptLead(
   env: Env,
@@ -45,7 +53,7 @@ export async function acceptLead(
   await refuseKnownDuplicate(env, source.saleTerms, source.id, lead, opts.idempotencyKey, nowMs);
   const bodyHash = opts.idempotencyKey ? await sha256Hex(canonicalJson(raw)) : undefined;
 
-  const created = await insertLead(env, {
+  const stored = {
     id,
     sourceId: source.id,
     ...(opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}),
@@ -55,7 +63,19 @@ export async function acceptLead(
     mode: opts.mode,
     expiresAtMs: nowMs + config.leadMaxAgeMs,
     nowMs,
-  });
+  };
+  let created: boolean;
+  let leased: Leased | undefined;
+  if (opts.mode === "sync") {
+    // Stored and leased in one round trip: this request routes it next.
+    const owner = newId("wrk", nowMs);
+    const routing = await insertLeasedLead(env, stored, owner, RUN_LEASE_MS);
+    created = routing !== undefined;
+    if (routing) leased = { owner, lead: routing };
+  } else {
+    // An async lead waits for its queue message.
+    created = await insertLead(env, { ...stored, status: "queued" });
+  }
   if (!created) {
     if (opts.idempotencyKey && bodyHash) {
       const prior = await leadByIdempotencyKey(env, source.id, opts.idempotencyKey);
@@ -77,22 +97,12 @@ export async function acceptLead(
     return { created: false, lead: existing.data, status: existing.status };
   }
 
-  if (opts.mode === "sync") return { created: true, lead, status: "received" };
-  const status = await enqueueDelivery(env, clock, id);
-  return { created: true, lead, status };
-}
-
-/**
- * Puts the lead on the deliveries queue and marks it queued. If the queue is unavailable the
- * lead stays `received` and the cron sweep enqueues it later: it is stored, so it is not lost.
- */
-export async function enqueueDelivery(env: Env, clock: Clock, leadId: string, delaySeconds?: number): Promise<"queued" | "received"> {
+  if (leased) return { created: true, lead, status: "delivering", leased };
   try {
-    await enqueueDeliver(env, leadId, delaySeconds);
+    await enqueueDeliver(env, id);
   } catch (err) {
-    log("error", "enqueue failed; the sweep will retry", { leadId, error: err instanceof Error ? err.message : String(err) });
-    return "received";
+    log("error", "enqueue failed; the sweep will retry", { leadId: id, error: err instanceof Error ? err.message : String(err) });
+    return { created: true, lead, status: "received" };
   }
-  await queueLead(env, leadId, clock.now() + (delaySeconds ?? 0) * 1000, clock.now());
-  return "queued";
+  return { created: true, lead, status: "queued" };
 }

@@ -1,8 +1,16 @@
-import { parsePhoneNumberFromString } from "libphonenumber-js/max";
+import { type MetadataJson, parsePhoneNumberFromString } from "libphonenumber-js/core";
 import { z } from "zod";
 import { toBoolean } from "../core/values";
+import nanp from "./phone-metadata.nanp.json";
 
 export { normalizeState } from "./states";
+
+/**
+ * Phone metadata for what intake accepts: the NANP countries (+1) of libphonenumber-js's "max"
+ * metadata (src/cli/phone-metadata.mjs), a tenth of the whole. A number of another country
+ * does not parse with it, and was refused before as well.
+ */
+const metadata = nanp as unknown as MetadataJson;
 
 /**
  * A phone in any common US writing → E.164, 10-digit national and the country the number
@@ -13,7 +21,7 @@ export { normalizeState } from "./states";
 export function normalizePhone(input: string | number): { e164: string; national: string; country: string | undefined } | undefined {
   const s = String(input).trim();
   if (!/\d/.test(s) || s.length > 32) return undefined;
-  const parsed = parsePhoneNumberFromString(s, "US");
+  const parsed = parsePhoneNumberFromString(s, "US", metadata);
   if (!parsed?.isValid()) return undefined;
   // Leads are North American consumers: a number outside the +1 plan is refused outright.
   if (parsed.countryCallingCode !== "1") return undefined;

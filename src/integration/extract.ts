@@ -6,14 +6,13 @@
  * Nothing here throws on hostile input: a body that does not parse as what it claims is read
  * as text, and a selector that finds nothing yields undefined.
  */
-import { DOMParser } from "@xmldom/xmldom";
+import type { DOMParser as DomParser } from "@xmldom/xmldom";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
-import * as xpath from "xpath";
-import { z } from "zod";
+import type * as XPath from "xpath";
+import type { BodyKind } from "./body-kinds";
+import type { Selector } from "./selector-schema";
 
-export const BODY_KINDS = ["json", "xml", "form", "text"] as const;
-export type BodyKind = (typeof BODY_KINDS)[number];
-export const BodyKindSchema = z.enum(BODY_KINDS);
+export { BODY_KINDS, type BodyKind } from "./body-kinds";
 
 /** Validates a regular expression at config-check time, so a typo fails `buyers:check`, not a delivery. */
 export function isValidRegex(source: string, flags?: string): boolean {
@@ -25,41 +24,9 @@ export function isValidRegex(source: string, flags?: string): boolean {
   }
 }
 
-const RegexFlags = z
-  .string()
-  .regex(/^[imsu]*$/, "regex flags: any of i, m, s, u")
-  .optional();
-
-/**
- * Where a value is in a body:
- * - `{ "jsonPath": "$.data.id" }` / `"data.errors[0].message"` / `"errors[*].message"` (all) —
- *   on JSON bodies, and on XML bodies as parsed by fast-xml-parser (namespace prefixes removed,
- *   attributes as `@_name`, text beside attributes as `#text`) and form bodies (one level of keys).
- * - `{ "xpath": "//Result/LeadId", "namespaces"?: {"p": "urn:x"} }` — XML bodies only;
- *   `//*[local-name()='LeadId']` works without namespace declarations.
- * - `{ "regex": "id=(\\d+)", "group"?: 1, "flags"?: "i" }` — over the raw body; group 0 is the whole match.
- * - `{ "formKey": "lead_id" }` — urlencoded bodies.
- */
-export const SelectorSchema = z.union([
-  z.object({ jsonPath: z.string().min(1) }).strict(),
-  z
-    .object({
-      xpath: z.string().min(1),
-      namespaces: z.record(z.string(), z.string()).optional(),
-    })
-    .strict(),
-  z
-    .object({
-      regex: z.string().min(1),
-      group: z.number().int().min(0).default(1),
-      flags: RegexFlags,
-    })
-    .strict()
-    .refine((s) => isValidRegex(s.regex, s.flags), { message: "invalid regular expression" }),
-  z.object({ formKey: z.string().min(1) }).strict(),
-]);
-export type Selector = z.infer<typeof SelectorSchema>;
-export type SelectorInput = z.input<typeof SelectorSchema>;
+// The selector schema (what a config may write) is in selector-schema.ts: reading bodies needs
+// only its types, so an isolate that delivers never builds the schema.
+export type { Selector, SelectorInput } from "./selector-schema";
 
 /** A body parsed once; selectors read from it. The XML DOM for XPath is built lazily. */
 export interface ParsedBody {
@@ -95,7 +62,15 @@ export function headerValue(headers: Record<string, string> | undefined, name: s
   return undefined;
 }
 
-const xmlParser = new XMLParser({
+let xmlParser: XMLParser | undefined;
+
+/** The XML reader, made on the first XML body (most buyers answer JSON). */
+function xml(): XMLParser {
+  xmlParser ??= new XMLParser(XML_OPTIONS);
+  return xmlParser;
+}
+
+const XML_OPTIONS = {
   ignoreAttributes: false,
   attributeNamePrefix: "@_",
   textNodeName: "#text",
@@ -109,7 +84,7 @@ const xmlParser = new XMLParser({
   // entity limits keep DOCTYPE entity bombs from expanding (see the response tests).
   processEntities: true,
   htmlEntities: true,
-});
+} as const;
 
 function tryJson(raw: string): { ok: true; value: unknown } | { ok: false } {
   try {
@@ -124,7 +99,7 @@ function tryXml(raw: string): { ok: true; value: unknown } | { ok: false } {
   if (!t.startsWith("<")) return { ok: false };
   try {
     if (XMLValidator.validate(t) !== true) return { ok: false };
-    return { ok: true, value: xmlParser.parse(t) as unknown };
+    return { ok: true, value: xml().parse(t) as unknown };
   } catch {
     return { ok: false };
   }
@@ -291,10 +266,47 @@ export function jsonPathAll(data: unknown, path: string): unknown[] {
 
 // ---------- XPath ----------
 
+/** The XPath engine (@xmldom/xmldom and xpath, ~380 KiB of code), once loaded. */
+let xpathEngine: { DOMParser: typeof DomParser; xpath: typeof XPath } | undefined;
+
+/**
+ * Loads the XPath engine. Only rules that read XML answers with XPath need it (some XML and
+ * SOAP buyers), so it is imported on first need instead of when the Worker starts: callers
+ * that may evaluate an XPath selector on an XML body await this first (`usesXPath` tells).
+ */
+export async function loadXPath(): Promise<void> {
+  if (xpathEngine) return;
+  const [dom, xpath] = await Promise.all([import("@xmldom/xmldom"), import("xpath")]);
+  xpathEngine = { DOMParser: dom.DOMParser, xpath };
+}
+
+const xpathUse = new WeakMap<object, boolean>();
+
+/** Whether a config (or any part of one) holds an XPath selector anywhere. Cached per object. */
+export function usesXPath(config: unknown): boolean {
+  if (config === null || typeof config !== "object") return false;
+  const hit = xpathUse.get(config);
+  if (hit !== undefined) return hit;
+  const found = Array.isArray(config)
+    ? config.some(usesXPath)
+    : Object.entries(config).some(([k, v]) => (k === "xpath" && typeof v === "string") || usesXPath(v));
+  xpathUse.set(config, found);
+  return found;
+}
+
+function engine(): NonNullable<typeof xpathEngine> {
+  if (!xpathEngine) throw new Error("an XPath selector was evaluated before loadXPath()");
+  return xpathEngine;
+}
+
 function domOf(body: ParsedBody): unknown {
   if (body.dom !== undefined) return body.dom;
+  if (body.kind !== "xml" || body.data === undefined) {
+    body.dom = null;
+    return null;
+  }
+  const { DOMParser } = engine();
   body.dom = null;
-  if (body.kind !== "xml" || body.data === undefined) return null;
   try {
     const doc = new DOMParser({
       onError: (level: string) => {
@@ -311,6 +323,7 @@ function domOf(body: ParsedBody): unknown {
 function xpathAll(body: ParsedBody, expr: string, namespaces?: Record<string, string>): unknown[] {
   const doc = domOf(body);
   if (doc === null || doc === undefined) return [];
+  const { xpath } = engine();
   let result: unknown;
   try {
     const node = doc as Parameters<typeof xpath.select>[1];
@@ -396,7 +409,7 @@ export function select(body: ParsedBody, sel: Selector): string | undefined {
   return selectAll(body, sel)[0];
 }
 
-/** Parses a selector written in a config (accepts a bare string as a JSON path). */
-export function toSelector(input: string | SelectorInput): Selector {
-  return SelectorSchema.parse(typeof input === "string" ? { jsonPath: input } : input);
+/** A selector of an already validated config, where a bare string means a JSON path. */
+export function asSelector(input: string | Selector): Selector {
+  return typeof input === "string" ? { jsonPath: input } : input;
 }

@@ -1,19 +1,16 @@
 import ipaddr from "ipaddr.js";
 import { z } from "zod";
-// The same selector machinery as buyer response parsing, so a callback shape needs no code.
-import { SelectorSchema } from "./extract";
 import { SecretRefSchema } from "./secret-ref";
+// The same selector machinery as buyer response parsing, so a callback shape needs no code.
+import { SelectorSchema } from "./selector-schema";
 
 /** Webhook secrets are Worker secrets referenced by name, like every other buyer secret. */
 export const WebhookSecretRefSchema = SecretRefSchema;
 
 /** Our canonical event types; each buyer's own type values map onto these. */
-export const CANONICAL_TYPES = ["decision", "status", "return", "conversion", "feedback"] as const;
-export type CanonicalType = (typeof CANONICAL_TYPES)[number];
-export const LEAD_STATUSES = ["contacted", "qualified", "converted", "closed_lost"] as const;
-export type LeadStatus = (typeof LEAD_STATUSES)[number];
-export const FEEDBACK_KINDS = ["answered", "wrong_number", "not_interested", "excellent_prospect"] as const;
-export type FeedbackKind = (typeof FEEDBACK_KINDS)[number];
+import { CANONICAL_TYPES, FEEDBACK_KINDS, LEAD_STATUSES } from "./webhook-events";
+
+export { CANONICAL_TYPES, type CanonicalType, FEEDBACK_KINDS, type FeedbackKind, LEAD_STATUSES, type LeadStatus } from "./webhook-events";
 
 const Cidr = z.string().refine((s) => ipaddr.isValidCIDR(s) || ipaddr.isValid(s), "an IPv4 or IPv6 address or CIDR, e.g. 203.0.113.0/24 or 2001:db8::/32");
 const HeaderName = z.string().regex(/^[A-Za-z0-9-]+$/, "an HTTP header name");

@@ -34,7 +34,7 @@ export const sourceAuth = createMiddleware<AppEnv>(async (c, next) => {
     await next();
     return;
   }
-  const source = await findSourceByKey(c.env, token);
+  const source = await findSourceByKey(c.env, token, c.get("clock").now());
   if (!source) throw new ApiError("unauthorized", "The API key is unknown or revoked.", [], { "WWW-Authenticate": "Bearer" });
   c.set("source", source);
   await next();

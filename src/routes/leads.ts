@@ -141,7 +141,7 @@ leadsRouter.openapi(submitLead, async (c) => {
   }
   if (mode === "async") return c.json({ id: accepted.lead.id, status: accepted.status === "queued" ? ("queued" as const) : ("received" as const) }, 202);
 
-  const outcome = await runSyncDelivery(c.env, clock, accepted.lead.id);
+  const outcome = await runSyncDelivery(c.env, clock, accepted.lead.id, accepted.leased);
   if (outcome.status === "queued" || outcome.status === "pending") return c.json(outcome, 202);
   return c.json(outcome, 200);
 });

@@ -2,7 +2,8 @@ import type { FieldIssue } from "../core/errors";
 // Tables are read by own entry: a buyer's value such as "constructor" must not find Object.prototype's.
 import { ownValue } from "../core/values";
 import { type ParsedBody, type Selector, select } from "../integration/extract";
-import { type CanonicalType, FEEDBACK_KINDS, type FeedbackKind, LEAD_STATUSES, type LeadStatus, type WebhookEventRules } from "../integration/webhook-config";
+import type { WebhookEventRules } from "../integration/webhook-config";
+import { type CanonicalType, FEEDBACK_KINDS, type FeedbackKind, LEAD_STATUSES, type LeadStatus } from "../integration/webhook-events";
 
 /** How a callback names the lead: by our delivery id, the buyer's lead id, or both. */
 export interface LeadRef {

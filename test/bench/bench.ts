@@ -1,231 +1,542 @@
 /**
- * `npm run bench` — leads per second through map + serialize for a 20-field JSON buyer, an
- * XML buyer and a form buyer (normalized sample leads), next to (a) JSON.stringify of the
- * finished payload — the floor — and (b) JSONata doing the same mapping (+ the same
- * serializer), all measured in the same run. Bounded: ~1 s per measurement.
+ * `npm run bench` — one table with every figure of issue 11, each beside its baseline measured
+ * in the same run:
+ *
+ * - map + serialize per buyer format, beside JSON.stringify of the finished payload (the
+ *   floor) and JSONata (the peer), in this process;
+ * - the Worker bundled by wrangler and run in-process by Miniflare against a loopback mock
+ *   buyer (its own process): `?mode=sync` beside the direct POST of the same request to the
+ *   same buyer at concurrency 1 and 8; async intake beside `GET /health` at 16 connections;
+ *   the deliveries consumer draining leads to a buyer that answers in 200 ms, beside the same
+ *   Worker fed one message per batch (messages processed one after another);
+ * - D1 round trips, gate RPCs, gate SQLite statements and queue sends per lead, counted by
+ *   the bench's Worker entry (test/bench/worker.ts);
+ * - cold start: bundle size, startup CPU beside a hello-world Worker, the first delivery's
+ *   config work beside the same build warm;
+ * - one `wrangler dev` figure for reference.
+ *
+ * Latencies are p50 / p99 over every request of interleaved rounds; rates are medians of the
+ * rounds. Every load is bounded in requests and seconds. BENCH_QUICK=1 shortens everything;
+ * BENCH_WRANGLER_DEV=0 skips the wrangler dev figure.
  */
-
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import jsonata from "jsonata";
-import type { NormalizedLead } from "../../src/core/lead";
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { stopGroup } from "../../src/cli/lib/proc.mjs";
+import { freePort, ROOT } from "../../src/cli/lib/wrangler.mjs";
 import { normalizeLead } from "../../src/intake/normalize";
-import type { BuyerConfig } from "../../src/integration/config";
+import { prepareRequest } from "../../src/integration/build";
 import { BuyerConfigSchema } from "../../src/integration/config";
-import { compileSerializer } from "../../src/integration/formats/serialize";
-import { compileBuyer } from "../../src/integration/mapping/request";
-import { sampleText } from "../fixtures/sample";
+import { startStack } from "../e2e/harness";
+import { benchBuyers, benchLead } from "./fixtures";
+import { expectStatus, type LoadResult, median, quantile, type RequestSpec, runLoad, unexpected } from "./load";
+import { benchMapping, MAPPING_BUDGET_MS, MAPPING_ROUNDS } from "./mapping";
+import { type Bundle, buildBundle, type Running, startWorker } from "./runtime";
+import { profileStartup, type StartupProfile, writeHelloWorld } from "./startup";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-const NOW = Date.parse("2026-11-28T15:00:00Z");
-const env = { now: () => NOW };
-const noSecret = (): undefined => undefined;
-const BUDGET_MS = Number(process.env.BENCH_MS ?? 300);
-/** Rounds of interleaved measurements; the best of each is kept, so a noisy neighbour costs less. */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+const QUICK = process.env.BENCH_QUICK === "1";
+const SCALE = QUICK ? 0.25 : 1;
+const n = (x: number): number => Math.max(2, Math.round(x * SCALE));
 
-function loadLeads(): NormalizedLead[] {
-  const out: NormalizedLead[] = [];
-  sampleText()
-    .trim()
-    .split("\n")
-    .forEach((line, i) => {
-      const r = normalizeLead((JSON.parse(line) as { lead: unknown }).lead, { id: `lead_${i}`, sourceId: "src_bench", nowMs: NOW });
-      if (r.ok) out.push(r.lead);
-    });
-  return out;
-}
-
-/** The 20-field JSON buyer: renames, nesting-free, with phone/date/boolean formats, a translation and a computed age. */
-const json20 = BuyerConfigSchema.parse({
-  id: "bench-json20",
-  name: "Bench JSON 20",
-  verticals: ["auto_insurance", "mortgage", "solar", "legal"],
-  price: 1,
-  endpoint: { url: "https://bench.example/leads" },
-  format: { type: "json" },
-  response: {},
-  mapping: {
-    fields: [
-      { to: "lead_id", from: "id", required: true },
-      { to: "first_name", from: "first_name", required: true, format: { maxLength: 40 } },
-      { to: "last_name", from: "last_name", required: true, format: { maxLength: 40 } },
-      { to: "email", from: "email", required: true, format: { case: "lower" } },
-      { to: "phone", from: "phone", required: true, format: { phone: "digits10" } },
-      { to: "phone2", from: "phone_secondary", format: { phone: "dashed" } },
-      { to: "street", from: "address.street", required: true },
-      { to: "city", from: "address.city", required: true },
-      { to: "state", from: "address.state", required: true },
-      { to: "zip", from: "address.zip", required: true, format: { zip5: true } },
-      { to: "dob", from: "dob", format: { date: "MM/DD/YYYY" } },
-      { to: "age", compute: { fn: "age", args: ["dob"] } },
-      { to: "homeowner", from: "homeowner", default: false, format: { boolean: "Y/N" } },
-      {
-        to: "vertical",
-        from: "vertical",
-        translate: { table: { auto_insurance: "AUTO", mortgage: "MORTGAGE", solar: "SOLAR", legal: "LEGAL" }, default: "OTHER" },
-      },
-      { to: "ip", from: "ip_address" },
-      { to: "trustedform", from: "consent.trustedform_cert_url" },
-      { to: "jornaya", from: "consent.jornaya_leadid" },
-      { to: "consent_at", from: "consent.consented_at", format: { date: "unix" } },
-      { to: "test", from: "test" },
-      { to: "source", value: "leadwire" },
-    ],
-  },
-});
-
-const JSONATA_JSON20 = `{
-  "lead_id": id,
-  "first_name": $substring(first_name, 0, 40),
-  "last_name": $substring(last_name, 0, 40),
-  "email": $lowercase(email),
-  "phone": $substring(phone, 2),
-  "phone2": phone_secondary ? $substring(phone_secondary, 2, 3) & "-" & $substring(phone_secondary, 5, 3) & "-" & $substring(phone_secondary, 8) : undefined,
-  "street": address.street, "city": address.city, "state": address.state,
-  "zip": $substring(address.zip, 0, 5),
-  "dob": dob ? $fromMillis($toMillis(dob & "T00:00:00Z"), "[M01]/[D01]/[Y0001]") : undefined,
-  "age": dob ? $floor(($now_ms - $toMillis(dob & "T00:00:00Z")) / 31556952000) : undefined,
-  "homeowner": homeowner ? "Y" : "N",
-  "vertical": ($v := $lookup({"auto_insurance": "AUTO", "mortgage": "MORTGAGE", "solar": "SOLAR", "legal": "LEGAL"}, vertical); $v ? $v : "OTHER"),
-  "ip": ip_address,
-  "trustedform": consent.trustedform_cert_url,
-  "jornaya": consent.jornaya_leadid,
-  "consent_at": consent.consented_at ? $floor($toMillis(consent.consented_at) / 1000) : undefined,
-  "test": test,
-  "source": "leadwire"
-}`;
-
-const JSONATA_XML = `{
-  "@_vertical": ($v := $lookup({"auto_insurance": "AUTO", "mortgage": "MORTGAGE", "solar": "SOLAR", "legal": "LEGAL"}, vertical); $v ? $v : "OTHER"),
-  "Id": id,
-  "Contact": {
-    "Name": { "First": $substring(first_name, 0, 50), "Last": $substring(last_name, 0, 50) },
-    "Email": email,
-    "Phone": [$substring(phone, 2), phone_secondary ? $substring(phone_secondary, 2) : []],
-    "Address": { "Line1": $substring(address.street, 0, 80), "City": address.city, "State": address.state, "Zip": address.zip },
-    "DateOfBirth": dob ? $fromMillis($toMillis(dob & "T00:00:00Z"), "[M01][D01][Y0001]") : undefined,
-    "Homeowner": homeowner ? "Yes" : "No"
-  },
-  "Details": { "Detail": [{ "@_name": "received_at", "#text": $fromMillis($toMillis(received_at), "[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01]", "-0500") }] },
-  "Compliance": { "TrustedForm": consent.trustedform_cert_url, "LeadiD": consent.jornaya_leadid, "IP": ip_address },
-  "Test": test ? "Y" : "N"
-}`;
-
-const JSONATA_FORM = `{
-  "lead": {
-    "first_name": $substring(first_name, 0, 50), "last_name": $substring(last_name, 0, 50), "email": email,
-    "phone": $substring(phone, 2), "address": $substring(address.street, 0, 100), "city": $substring(address.city, 0, 50),
-    "state": address.state, "zip": address.zip
-  },
-  "property": {
-    "owner": homeowner ? 1 : 0,
-    "electric_bill": $formatNumber(fields.monthly_electric_bill, "0.00"),
-    "shade": ($s := $lookup({"none": "NO_SHADE", "partial": "PARTIAL_SHADE", "full": "FULL_SHADE"}, $lowercase(fields.roof_shade)); $s ? $s : "UNKNOWN")
-  },
-  "tcpa": {
-    "cert_url": consent.trustedform_cert_url,
-    "optin_at": $fromMillis($toMillis(consent.consented_at), "[Y0001]-[M01]-[D01] [H01]:[m01]:[s01]", "-0800"),
-    "text": $substring(consent.tcpa_text & " Consent given " & consent.consented_at & " (TrustedForm " & consent.trustedform_cert_url & ").", 0, 500)
-  },
-  "meta": { "source": "leadwire", "test": test ? "1" : "0" }
-}`;
-
-function demo(id: string): BuyerConfig {
-  return BuyerConfigSchema.parse(JSON.parse(readFileSync(`${root}/buyers/${id}.json`, "utf8")));
-}
-
-/** Runs `fn` over the leads round-robin for about BUDGET_MS; returns leads per second. */
-function measure(leads: NormalizedLead[], fn: (l: NormalizedLead) => unknown): number {
-  let sink = 0;
-  for (let i = 0; i < Math.min(500, leads.length); i++) sink ^= (fn(leads[i] as NormalizedLead) as string).length | 0; // warm-up
-  let n = 0;
-  const t0 = performance.now();
-  let t = t0;
-  while (t - t0 < BUDGET_MS) {
-    for (let k = 0; k < 200; k++) sink ^= (fn(leads[n++ % leads.length] as NormalizedLead) as string).length | 0;
-    t = performance.now();
-  }
-  if (sink === 0.5) console.log("");
-  return (n / (t - t0)) * 1000;
-}
-
-async function measureAsync(leads: NormalizedLead[], fn: (l: NormalizedLead) => Promise<string>): Promise<number> {
-  for (let i = 0; i < Math.min(200, leads.length); i++) await fn(leads[i] as NormalizedLead);
-  let n = 0;
-  const t0 = performance.now();
-  let t = t0;
-  while (t - t0 < BUDGET_MS) {
-    for (let k = 0; k < 50; k++) await fn(leads[n++ % leads.length] as NormalizedLead);
-    t = performance.now();
-  }
-  return (n / (t - t0)) * 1000;
-}
-
+/** One line of the table. */
 interface Row {
-  name: string;
-  leads: number;
-  ours: number;
-  floor: number;
-  jsonata: number;
+  figure: string;
+  leadwire: string;
+  baseline: string;
+  result: string;
+  target: string;
+  ok?: boolean;
+}
+const rows: Row[] = [];
+const notes: string[] = [];
+
+const fmt = (x: number, digits = 1): string => (Number.isFinite(x) ? x.toFixed(digits) : "n/a");
+const int = (x: number): string => Math.round(x).toLocaleString("en-US");
+const ms = (xs: number[]): { p50: number; p99: number } => ({ p50: quantile(xs, 0.5), p99: quantile(xs, 0.99) });
+
+function section(title: string): void {
+  rows.push({ figure: `— ${title}`, leadwire: "", baseline: "", result: "", target: "" });
+  process.stderr.write(`bench: ${title}…\n`);
 }
 
-async function benchOne(name: string, buyer: BuyerConfig, leads: NormalizedLead[], expr: string): Promise<Row> {
-  const c = compileBuyer(buyer);
-  const map = c.mapPayload;
-  if (!map) throw new Error(`${buyer.id} is not a field-list buyer`);
-  const ser = compileSerializer(buyer.format);
-  const payloads = leads.map((l) => map(l, env).payload);
-  const compiled = jsonata(expr);
-  let ours = 0,
-    floor = 0,
-    jsonataRate = 0;
-  let i = 0;
-  for (let r = 0; r < ROUNDS; r++) {
-    ours = Math.max(
-      ours,
-      measure(leads, (l) => c.render(l, env, noSecret).body),
-    );
-    floor = Math.max(
-      floor,
-      measure(leads, () => JSON.stringify(payloads[i++ % payloads.length])),
-    );
-    if (r < 2)
-      jsonataRate = Math.max(
-        jsonataRate,
-        await measureAsync(leads, async (l) => ser.serialize((await compiled.evaluate(l, { now_ms: NOW })) as Record<string, unknown>, noSecret)),
-      );
+/** BENCH_ONLY=a,b runs only the parts whose names start with one of these (while working on one figure). */
+const ONLY = (process.env.BENCH_ONLY ?? "").split(",").filter(Boolean);
+
+/** Runs one part; a part that fails is a row saying so (the others still run), never a silent gap. */
+async function part(name: string, fn: () => Promise<void>): Promise<void> {
+  if (ONLY.length > 0 && !ONLY.some((o) => name.startsWith(o))) return;
+  process.stderr.write(`bench:   ${name}\n`);
+  try {
+    await fn();
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    rows.push({ figure: name, leadwire: "FAILED", baseline: message.split("\n")[0]?.slice(0, 120) ?? "", result: "", target: "", ok: false });
+    process.stderr.write(`bench:   ${name} failed: ${err instanceof Error ? (err.stack ?? message) : message}\n`);
   }
-  return { name, leads: leads.length, ours, floor, jsonata: jsonataRate };
+}
+
+// ---------------------------------------------------------------------------------------
+// The mock buyer in its own process, so the load generator and the buyer do not share a loop.
+
+async function startMockProcess(): Promise<{ origin: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "test/mock-buyer/server.ts")], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port) },
+    stdio: ["ignore", "pipe", "inherit"],
+    detached: true,
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`the mock buyer exited with ${code}`)));
+    child.stdout?.on("data", (d: Buffer) => {
+      if (String(d).includes("listening")) resolve();
+    });
+  });
+  child.stdout?.resume();
+  return { origin: `http://127.0.0.1:${port}`, child };
+}
+
+// ---------------------------------------------------------------------------------------
+// Requests
+
+function leadRequest(w: Pick<Running, "url" | "sourceKey">, state: "TX" | "CA" | "FL", mode: "sync" | "async"): RequestSpec {
+  return {
+    url: `${w.url}/v1/leads${mode === "sync" ? "?mode=sync" : ""}`,
+    method: "POST",
+    headers: { authorization: `Bearer ${w.sourceKey}`, "content-type": "application/json" },
+    body: JSON.stringify(benchLead(state)),
+  };
+}
+
+/** The exact request Leadwire sends bench-fast for a bench lead, built by the same code, to POST directly. */
+async function directRequest(mockOrigin: string): Promise<RequestSpec> {
+  const buyer = BuyerConfigSchema.parse(benchBuyers().find((b) => b.id === "bench-fast"));
+  const nowMs = Date.now();
+  const r = normalizeLead(benchLead("TX"), { id: "lead_direct", sourceId: "src_bench", nowMs });
+  if (!r.ok) throw new Error("the bench lead does not normalize");
+  const secrets: Record<string, string> = { ACME_API_KEY: "acme-demo-key", MOCK_BUYER_ORIGIN: mockOrigin };
+  const { request } = await prepareRequest(buyer, r.lead, {
+    secret: (k) => secrets[k],
+    vars: (k) => secrets[k],
+    now: () => nowMs,
+    deliveryId: "dlv_direct",
+    idempotencyKey: "lw-direct",
+  });
+  return { url: request.url, method: request.method, headers: request.headers, ...(request.body !== undefined ? { body: request.body } : {}) };
+}
+
+interface Counts {
+  d1RoundTrips: number;
+  d1Statements: number;
+  queueSends: number;
+  gateRpcs: number;
+  gateSql: number;
+}
+type CountSet = Record<"fetch" | "queue" | "gate", Counts>;
+
+async function resetCounts(w: Running): Promise<void> {
+  await (await fetch(`${w.url}/__bench/reset`, { method: "POST" })).arrayBuffer();
+}
+async function readCounts(w: Running): Promise<CountSet> {
+  return (await (await fetch(`${w.url}/__bench/counts`)).json()) as CountSet;
+}
+
+/** Waits until `ids` all reached a terminal status; returns their finalization times (ms). */
+async function waitTerminal(w: Running, ids: string[], timeoutMs: number): Promise<{ status: string; finalizedAt: number }[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    // One bound list (json_each): D1 takes at most 100 bound parameters.
+    const rows = (
+      await w.db
+        .prepare("SELECT status, finalized_at AS f FROM leads WHERE id IN (SELECT value FROM json_each(?)) AND status IN ('sold','unsold','expired')")
+        .bind(JSON.stringify(ids))
+        .all<{ status: string; f: string }>()
+    ).results;
+    if (rows.length === ids.length) return rows.map((r) => ({ status: r.status, finalizedAt: Date.parse(r.f) }));
+    if (Date.now() > deadline) throw new Error(`${ids.length - rows.length} of ${ids.length} leads did not finish within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Posts `count` async leads (16 at a time) and returns their ids. */
+async function postLeads(w: Running, state: "TX" | "CA" | "FL", count: number): Promise<string[]> {
+  const ids: string[] = [];
+  let next = 0;
+  const client = async (): Promise<void> => {
+    while (next < count) {
+      next++;
+      const spec = leadRequest(w, state, "async");
+      const res = await fetch(spec.url, { method: "POST", headers: spec.headers ?? {}, body: spec.body ?? "" });
+      const body = (await res.json()) as { id?: string };
+      if (res.status !== 202 || !body.id) throw new Error(`intake answered ${res.status}`);
+      ids.push(body.id);
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, client));
+  return ids;
+}
+
+function perLead(c: Counts, leads: number): string {
+  const f = (x: number) => fmt(x / leads, x % leads === 0 ? 0 : 2);
+  return `D1 ${f(c.d1RoundTrips)} rt (${f(c.d1Statements)} stmts), queue ${f(c.queueSends)}, gate RPC ${f(c.gateRpcs)}, gate SQL ${f(c.gateSql)}`;
+}
+
+// ---------------------------------------------------------------------------------------
+// Sections
+
+async function mappingSection(): Promise<void> {
+  section(`map + serialize, leads/s (medians of ${MAPPING_ROUNDS} interleaved rounds of ${MAPPING_BUDGET_MS} ms)`);
+  for (const r of await benchMapping()) {
+    const vsFloor = r.floor / r.ours;
+    rows.push({
+      figure: `map+serialize ${r.name}`,
+      leadwire: `${int(r.ours)}/s`,
+      baseline: `floor ${int(r.floor)}/s · JSONata ${int(r.jsonata)}/s`,
+      result: `${fmt(vsFloor, 2)}x floor · ${fmt(r.ours / r.jsonata, 0)}x JSONata`,
+      target: "≤ 1.5x floor",
+      ok: vsFloor <= 1.5,
+    });
+  }
+}
+
+async function coldStartSection(prod: Bundle, compat: { date: string; flags: string[] }): Promise<void> {
+  section("cold start");
+  const raw = prod.bytes / 1024;
+  const gz = gzipSync(readFileSync(join(prod.dir, prod.main))).byteLength / 1024;
+  rows.push({
+    figure: "bundle (wrangler deploy --dry-run)",
+    leadwire: `${int(raw)} KiB raw`,
+    baseline: `${int(gz)} KiB gzip`,
+    result: `${fmt(raw / 1024, 2)} MiB`,
+    target: "≤ 1.2 MiB raw",
+    ok: raw <= 1.2 * 1024,
+  });
+  const hello = writeHelloWorld(prod.dir);
+  const ours: StartupProfile[] = [];
+  const base: StartupProfile[] = [];
+  for (let i = 0; i < (QUICK ? 3 : 7); i++) {
+    ours.push(await profileStartup(prod.dir, prod.main, compat));
+    base.push(await profileStartup(prod.dir, hello, compat));
+  }
+  const o = median(ours.map((p) => p.startupMs));
+  rows.push({
+    figure: `startup CPU (profiled import, median of ${ours.length})`,
+    leadwire: `${fmt(o)} ms`,
+    baseline: `hello world ${fmt(median(base.map((p) => p.startupMs)))} ms`,
+    result: `${fmt(o - median(base.map((p) => p.startupMs)))} ms more`,
+    target: "≤ 35 ms",
+    ok: o <= 35,
+  });
+  rows.push({
+    figure: "first HTTP request after startup (GET /health)",
+    leadwire: `${fmt(median(ours.map((p) => p.firstRequestMs)))} ms`,
+    baseline: `a warm one ${fmt(median(ours.map((p) => p.warmRequestMs)))} ms`,
+    result: "routes built on first request",
+    target: "(reported)",
+  });
+  const runs: { registryMs: number; compileMs: number; configWorkMs: number; firstBuildMs: number; steadyBuildMs: number }[] = [];
+  for (let i = 0; i < (QUICK ? 1 : 5); i++) {
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "test/bench/config-work.ts")], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+      let s = "";
+      child.stdout.on("data", (d: Buffer) => (s += String(d)));
+      child.on("exit", (code) => (code === 0 ? resolve(s) : reject(new Error(`config-work exited with ${code}`))));
+    });
+    runs.push(JSON.parse(out.trim().split("\n").pop() ?? "{}") as (typeof runs)[number]);
+  }
+  const m = (k: keyof (typeof runs)[number]) => median(runs.map((r) => r[k]));
+  rows.push({
+    figure: `first delivery: config work (fresh V8, median of ${runs.length})`,
+    leadwire: `${fmt(m("configWorkMs"), 2)} ms`,
+    baseline: `registry ${fmt(m("registryMs"), 2)} + compile ${fmt(m("compileMs"), 2)} ms`,
+    result: `then first build ${fmt(m("firstBuildMs"), 2)} ms (cold code), warm ${fmt(m("steadyBuildMs"), 3)} ms`,
+    target: "≤ 5 ms",
+    ok: m("configWorkMs") <= 5,
+  });
+}
+
+async function countsSection(a: Running, b: Running): Promise<void> {
+  section("counted per lead (steady state, after warm-up)");
+  const N = 20;
+  // Intake (async), on the Worker without a consumer.
+  await postLeads(a, "TX", 5);
+  await resetCounts(a);
+  await postLeads(a, "TX", N);
+  const intake = (await readCounts(a)).fetch;
+  rows.push({
+    figure: "intake (POST /v1/leads)",
+    leadwire: perLead(intake, N),
+    baseline: "",
+    result: "",
+    target: "D1 ≤ 2 rt",
+    ok: intake.d1RoundTrips / N <= 2,
+  });
+
+  // Sync: intake + waterfall + gate in one request.
+  await runLoad({ concurrency: 1, requests: 5, seconds: 30, make: () => leadRequest(a, "TX", "sync") });
+  await resetCounts(a);
+  const sync = await runLoad({ concurrency: 1, requests: N, seconds: 60, make: () => leadRequest(a, "TX", "sync") });
+  expectStatus(sync, (s) => s === 200, "sync");
+  const sc = await readCounts(a);
+  const syncAll: Counts = {
+    d1RoundTrips: sc.fetch.d1RoundTrips,
+    d1Statements: sc.fetch.d1Statements,
+    queueSends: sc.fetch.queueSends,
+    gateRpcs: sc.gate.gateRpcs,
+    gateSql: sc.gate.gateSql,
+  };
+  rows.push({ figure: "sync (POST ?mode=sync), first buyer accepts", leadwire: perLead(syncAll, N), baseline: "", result: "", target: "" });
+
+  // Consumer: the first buyer accepts.
+  await waitTerminal(b, await postLeads(b, "TX", 5), 60_000);
+  await resetCounts(b);
+  await waitTerminal(b, await postLeads(b, "TX", N), 120_000);
+  const c1 = await readCounts(b);
+  const first: Counts = { ...c1.queue, gateRpcs: c1.gate.gateRpcs, gateSql: c1.gate.gateSql };
+  rows.push({
+    figure: "consumer, first buyer accepts",
+    leadwire: perLead(first, N),
+    baseline: "",
+    result: "",
+    target: "D1 ≤ 4 rt, gate SQL ≤ 5",
+    ok: first.d1RoundTrips / N <= 4 && first.gateSql / Math.max(1, first.gateRpcs) <= 5,
+  });
+
+  // Consumer: one cascade step (the first buyer rejects, the second accepts).
+  await waitTerminal(b, await postLeads(b, "FL", 5), 60_000);
+  await resetCounts(b);
+  const fl = await waitTerminal(b, await postLeads(b, "FL", N), 120_000);
+  if (fl.some((l) => l.status !== "sold")) notes.push("cascade leads did not all sell: the cascade counts are suspect");
+  const c2 = await readCounts(b);
+  const step = (k: keyof Counts, x: Counts) => x[k] - first[k];
+  const cascade: Counts = {
+    d1RoundTrips: step("d1RoundTrips", { ...c2.queue, gateRpcs: 0, gateSql: 0 }),
+    d1Statements: step("d1Statements", { ...c2.queue, gateRpcs: 0, gateSql: 0 }),
+    queueSends: step("queueSends", { ...c2.queue, gateRpcs: 0, gateSql: 0 }),
+    gateRpcs: c2.gate.gateRpcs - first.gateRpcs,
+    gateSql: c2.gate.gateSql - first.gateSql,
+  };
+  rows.push({
+    figure: "consumer, each cascade step adds",
+    leadwire: perLead(cascade, N),
+    baseline: "",
+    result: "",
+    target: "D1 ≤ 2 rt",
+    ok: cascade.d1RoundTrips / N <= 2,
+  });
+}
+
+async function syncSection(a: Running, direct: RequestSpec): Promise<void> {
+  for (const concurrency of [1, 8]) {
+    const rounds = QUICK ? 2 : 5;
+    const per = n(concurrency === 1 ? 60 : 160);
+    const syncMs: number[] = [];
+    const directMs: number[] = [];
+    // Warm-up: the isolate, the gate, the connections.
+    await runLoad({ concurrency, requests: 2 * concurrency, seconds: 20, make: () => leadRequest(a, "TX", "sync") });
+    await runLoad({ concurrency, requests: 2 * concurrency, seconds: 20, make: () => direct });
+    for (let r = 0; r < rounds; r++) {
+      const order: ("sync" | "direct")[] = r % 2 === 0 ? ["direct", "sync"] : ["sync", "direct"];
+      for (const kind of order) {
+        const res: LoadResult =
+          kind === "sync"
+            ? await runLoad({ concurrency, requests: per, seconds: 30, make: () => leadRequest(a, "TX", "sync") })
+            : await runLoad({ concurrency, requests: per, seconds: 30, make: () => direct });
+        // A sync lead whose attempt failed transiently is handed to the queue (202): counted and reported, not hidden.
+        const bad = unexpected(res, (s) => s === 200, kind, 0.05);
+        if (bad > 0) notes.push(`sync c=${concurrency}: ${bad} of ${res.samples.length} ${kind} answers were not 200 (${await whyQueued(a, res.odd)})`);
+        (kind === "sync" ? syncMs : directMs).push(...res.samples.map((s) => s.ms));
+      }
+    }
+    const s = ms(syncMs);
+    const d = ms(directMs);
+    const over = { p50: s.p50 - d.p50, p99: s.p99 - d.p99 };
+    syncOverhead.set(concurrency, over);
+    const c1 = syncOverhead.get(1);
+    rows.push({
+      figure: `sync overhead, concurrency ${concurrency} (${syncMs.length} + ${directMs.length} requests)`,
+      leadwire: `p50 ${fmt(s.p50)} · p99 ${fmt(s.p99)} ms`,
+      baseline: `direct POST p50 ${fmt(d.p50)} · p99 ${fmt(d.p99)} ms`,
+      result: `+${fmt(over.p50)} · +${fmt(over.p99)} ms${concurrency > 1 && c1 ? ` (p50 ${fmt(over.p50 / c1.p50)}x c=1)` : ""}`,
+      target: concurrency === 1 ? "≤ +8 · ≤ +25 ms" : "p50 ≤ 3x c=1",
+      ok: concurrency === 1 ? over.p50 <= 8 && over.p99 <= 25 : c1 !== undefined && over.p50 <= 3 * c1.p50,
+    });
+  }
+}
+const syncOverhead = new Map<number, { p50: number; p99: number }>();
+
+/** What the attempts of sync leads handed to the queue recorded (their answers name the lead). */
+async function whyQueued(w: Running, answers: string[]): Promise<string> {
+  const ids = answers.map((a) => /"id":"(lead_[^"]+)"/.exec(a)?.[1]).filter((id): id is string => id !== undefined);
+  const rows = (
+    await w.db
+      .prepare("SELECT error_class AS cls, reason FROM delivery_attempts WHERE lead_id IN (SELECT value FROM json_each(?))")
+      .bind(JSON.stringify(ids))
+      .all<{ cls: string | null; reason: string | null }>()
+  ).results;
+  return rows.length ? rows.map((r) => `${r.cls}: ${r.reason}`).join("; ") : answers.join(" | ");
+}
+
+async function intakeSection(a: Running): Promise<void> {
+  const rounds = QUICK ? 2 : 5;
+  const seconds = QUICK ? 1 : 2;
+  const health: RequestSpec = { url: `${a.url}/health` };
+  const intakeRates: number[] = [];
+  const healthRates: number[] = [];
+  const intakeMs: number[] = [];
+  await runLoad({ concurrency: 16, requests: 200, seconds: 3, make: () => leadRequest(a, "TX", "async") });
+  await runLoad({ concurrency: 16, requests: 200, seconds: 3, make: () => health });
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 === 0 ? ["health", "intake"] : ["intake", "health"];
+    for (const kind of order) {
+      const res =
+        kind === "intake"
+          ? await runLoad({ concurrency: 16, requests: 20_000, seconds, make: () => leadRequest(a, "TX", "async") })
+          : await runLoad({ concurrency: 16, requests: 50_000, seconds, make: () => health });
+      expectStatus(res, (s) => (kind === "intake" ? s === 202 : s === 200), kind);
+      (kind === "intake" ? intakeRates : healthRates).push(res.rate);
+      if (kind === "intake") intakeMs.push(...res.samples.map((s) => s.ms));
+    }
+  }
+  const i = median(intakeRates);
+  const h = median(healthRates);
+  rows.push({
+    figure: `intake, 16 connections (${rounds} rounds of ${seconds} s)`,
+    leadwire: `${int(i)} req/s (p50 ${fmt(quantile(intakeMs, 0.5))} · p99 ${fmt(quantile(intakeMs, 0.99))} ms)`,
+    baseline: `GET /health ${int(h)} req/s`,
+    result: `${fmt((100 * i) / h, 0)} % of /health`,
+    target: "≥ 30 %",
+    ok: i / h >= 0.3,
+  });
+}
+
+async function drainSection(b: Running, serial: Running): Promise<void> {
+  const rounds = QUICK ? 1 : 2;
+  const rate = async (w: Running, count: number): Promise<number> => {
+    const done = await waitTerminal(w, await postLeads(w, "CA", count), 180_000);
+    if (done.some((d) => d.status !== "sold")) throw new Error("drain: a lead did not sell");
+    const t = done.map((d) => d.finalizedAt).sort((x, y) => x - y);
+    // Steady state: sales per second between the first and the last sale.
+    return ((t.length - 1) / ((t[t.length - 1] ?? 0) - (t[0] ?? 0))) * 1000;
+  };
+  // Warm-up both.
+  await rate(b, 10);
+  await rate(serial, 3);
+  const conc: number[] = [];
+  const ser: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    if (r % 2 === 0) {
+      ser.push(await rate(serial, n(40)));
+      conc.push(await rate(b, n(200)));
+    } else {
+      conc.push(await rate(b, n(200)));
+      ser.push(await rate(serial, n(40)));
+    }
+  }
+  const c = median(conc);
+  const s = median(ser);
+  rows.push({
+    figure: `consumer drain, buyer answers in 200 ms (${n(200)} / ${n(40)} leads)`,
+    leadwire: `${fmt(c)} leads/s (batches of 10)`,
+    baseline: `${fmt(s)} leads/s one message at a time`,
+    result: `${fmt(c / s, 1)}x`,
+    target: "≥ 3.5x",
+    ok: c / s >= 3.5,
+  });
+}
+
+async function wranglerDevSection(): Promise<void> {
+  const stack = await startStack({ buyerConfigs: benchBuyers() });
+  try {
+    const w = { url: stack.baseUrl, sourceKey: stack.sourceKey };
+    const direct = await directRequest(stack.mockOrigin);
+    const syncMs: number[] = [];
+    const directMs: number[] = [];
+    await runLoad({ concurrency: 1, requests: 5, seconds: 30, make: () => leadRequest(w, "TX", "sync") });
+    for (let r = 0; r < 3; r++) {
+      const s = await runLoad({ concurrency: 1, requests: n(30), seconds: 30, make: () => leadRequest(w, "TX", "sync") });
+      expectStatus(s, (x) => x === 200, "wrangler dev sync");
+      syncMs.push(...s.samples.map((x) => x.ms));
+      const d = await runLoad({ concurrency: 1, requests: n(30), seconds: 30, make: () => direct });
+      directMs.push(...d.samples.map((x) => x.ms));
+    }
+    const s = ms(syncMs);
+    const d = ms(directMs);
+    rows.push({
+      figure: "reference: sync through `wrangler dev`, concurrency 1",
+      leadwire: `p50 ${fmt(s.p50)} · p99 ${fmt(s.p99)} ms`,
+      baseline: `direct POST p50 ${fmt(d.p50)} · p99 ${fmt(d.p99)} ms`,
+      result: `+${fmt(s.p50 - d.p50)} · +${fmt(s.p99 - d.p99)} ms`,
+      target: "(dev proxy included)",
+    });
+  } finally {
+    await stack.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+
+function printTable(): void {
+  const cols = ["figure", "leadwire", "baseline", "result", "target"] as const;
+  const heads = { figure: "figure", leadwire: "Leadwire", baseline: "baseline (same run)", result: "result", target: "target" };
+  const width = Object.fromEntries(cols.map((c) => [c, Math.max(heads[c].length, ...rows.map((r) => r[c].length))])) as Record<string, number>;
+  const line = (r: Omit<Row, "ok">, mark: string) => `${cols.map((c) => r[c].padEnd(width[c] ?? 0)).join("  ")}  ${mark}`;
+  const out = [line(heads, ""), cols.map((c) => "-".repeat(width[c] ?? 0)).join("  ")];
+  for (const r of rows) out.push(r.figure.startsWith("— ") ? r.figure : line(r, r.ok === undefined ? "" : r.ok ? "OK" : "MISS"));
+  console.log(`\n${out.join("\n")}\n`);
+  for (const note of notes) console.log(`note: ${note}`);
 }
 
 async function main(): Promise<void> {
   const t0 = performance.now();
-  const leads = loadLeads();
-  const rows = [
-    await benchOne("JSON, 20 fields (all verticals)", json20, leads, JSONATA_JSON20),
-    await benchOne("XML overflow-exchange (all verticals)", demo("overflow-exchange"), leads, JSONATA_XML),
-    await benchOne(
-      "form sunrise-solar (solar leads)",
-      demo("sunrise-solar"),
-      leads.filter((l) => l.vertical === "solar"),
-      JSONATA_FORM,
-    ),
-  ];
-  const f = (n: number): string => Math.round(n).toLocaleString("en-US").padStart(11);
-  console.log(`\nmap + serialize, leads/second (best of ${ROUNDS} interleaved rounds of ${BUDGET_MS} ms, Node ${process.version})\n`);
-  console.log(`${"buyer".padEnd(40)}${"leadwire".padStart(11)}${"floor*".padStart(11)}${"JSONata".padStart(11)}   vs JSONata   vs floor`);
-  for (const r of rows) {
-    const vsJ = r.ours / r.jsonata;
-    const vsF = r.floor / r.ours;
-    console.log(
-      `${r.name.padEnd(40)}${f(r.ours)}${f(r.floor)}${f(r.jsonata)}   ${`${vsJ.toFixed(1)}x faster`.padStart(12)} ${`${vsF.toFixed(2)}x slower`.padStart(12)}  ${vsJ >= 20 && vsF <= 4 ? "OK" : "MISS"}`,
-    );
+  const toml = readFileSync(join(ROOT, "wrangler.toml"), "utf8");
+  const compat = {
+    date: /compatibility_date\s*=\s*"([^"]+)"/.exec(toml)?.[1] ?? "2026-04-20",
+    flags: JSON.parse(/compatibility_flags\s*=\s*(\[[^\]]*\])/.exec(toml)?.[1] ?? "[]") as string[],
+  };
+  await part("map + serialize", mappingSection);
+
+  process.stderr.write("bench: building the Worker (wrangler deploy --dry-run)…\n");
+  const prod = await buildBundle();
+  const counted = await buildBundle("test/bench/worker.ts");
+  await part("cold start", () => coldStartSection(prod, compat));
+
+  const mock = await startMockProcess();
+  const workers: Running[] = [];
+  try {
+    const buyers = benchBuyers();
+    const a = await startWorker({ bundle: counted, buyers, mockOrigin: mock.origin, consumer: "sink" });
+    workers.push(a);
+    const b = await startWorker({ bundle: counted, buyers, mockOrigin: mock.origin, consumer: { maxBatchSize: 10 } });
+    workers.push(b);
+    await part("counts per lead", () => countsSection(a, b));
+
+    section("Leadwire in Miniflare (in-process workerd), loopback mock buyer");
+    await part("sync vs direct POST", async () => syncSection(a, await directRequest(mock.origin)));
+    await part("intake vs /health", () => intakeSection(a));
+    await a.close();
+    const serial = await startWorker({ bundle: counted, buyers, mockOrigin: mock.origin, consumer: { maxBatchSize: 1 } });
+    workers.push(serial);
+    await part("consumer drain", () => drainSection(b, serial));
+  } finally {
+    for (const w of workers) await w.close().catch(() => {});
+    await stopGroup(mock.child, 5000);
+    for (const b of [prod, counted]) await rm(b.dir, { recursive: true, force: true });
   }
-  console.log("\n* floor = JSON.stringify of the finished payload. Targets: >= 20x JSONata, within 4x of the floor.");
-  console.log(`total ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  // Ping/post (issue 12): the time the auction adds on top of the slowest bidder, in workerd.
-  if (process.env.BENCH_AUCTION !== "0") await (await import("./auction")).benchAuction();
+
+  if (process.env.BENCH_WRANGLER_DEV !== "0") {
+    section("reference");
+    await part("wrangler dev", wranglerDevSection);
+  }
+  printTable();
+  // Ping/post (issue 12): the time the auction adds on top of the slowest bidder, in workerd (its own table).
+  if (process.env.BENCH_AUCTION !== "0" && (ONLY.length === 0 || ONLY.some((o) => "auction".startsWith(o)))) {
+    await (await import("./auction")).benchAuction();
+  }
+  console.log(`Node ${process.version}, ${(performance.now() - t0) / 1000 < 1 ? "" : `${fmt((performance.now() - t0) / 1000, 0)} s`} total.`);
+  if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify(rows, null, 2));
 }
 
-void main();
+await main();

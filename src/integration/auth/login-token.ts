@@ -1,5 +1,5 @@
 import { AuthError } from "../errors";
-import { parseBody, select, toSelector } from "../extract";
+import { asSelector, parseBody, select } from "../extract";
 import { resolveVars } from "../vars";
 import type { AuthScheme } from "./common";
 import { requireSecret, stringOrSecret, tokenFrom, withHeader } from "./common";
@@ -30,7 +30,7 @@ export const loginToken: AuthScheme<"login_token"> = {
       "login request",
     );
     const body = parseBody(text);
-    const token = select(body, toSelector(auth.tokenPath));
+    const token = select(body, asSelector(auth.tokenPath));
     if (token === undefined) throw new AuthError("login response has no token at tokenPath", status);
     const ttl = (auth.expiresInPath ? seconds(select(body, { jsonPath: auth.expiresInPath })) : undefined) ?? auth.ttlSeconds;
     return { accessToken: token, expiresAt: expiryAt(ctx.now(), ttl, auth.refreshSkewSeconds) };

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { SelectorSchema } from "../extract";
 import { SecretRefSchema } from "../secret-ref";
+import { SelectorSchema } from "../selector-schema";
 
 const SecretRef = SecretRefSchema;
 const StringOrSecret = z.union([z.string().min(1), SecretRef]);

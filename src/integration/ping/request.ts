@@ -1,7 +1,7 @@
 import type { NormalizedLead } from "../../core/lead";
 import { prepareRequest } from "../build";
 import type { BuyerConfig } from "../config";
-import { headerValue, parseBody, select, toSelector } from "../extract";
+import { asSelector, headerValue, parseBody, select } from "../extract";
 import { parsePrice, parseResponse } from "../response";
 import type { Extract } from "../response/schema";
 import type { BuildContext, BuyerResponse, MappingWarning, OutboundRequest } from "../types";
@@ -67,7 +67,7 @@ export type PingAnswer =
 function first(body: ReturnType<typeof parseBody>, ex: Extract | undefined): string | undefined {
   if (ex === undefined) return undefined;
   for (const one of Array.isArray(ex) ? ex : [ex]) {
-    const v = select(body, toSelector(one));
+    const v = select(body, asSelector(one));
     if (v !== undefined) return v;
   }
   return undefined;

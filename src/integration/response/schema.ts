@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { BodyKindSchema, isValidRegex, SelectorSchema } from "../extract";
+import { isValidRegex } from "../extract";
+import { BodyKindSchema, SelectorSchema } from "../selector-schema";
 
 const Scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 const RegexFlags = z

@@ -26,6 +26,14 @@ describe("check:paths (nothing reaches outside the repository)", () => {
     expect(findEscapes(ROOT, "test/unit/intake/a.test.ts", text)).toEqual([]);
   });
 
+  it("lets a bundler's import specifier through only on a line marked as one", () => {
+    const line = `"${up}/locales/index.js" = "./src/core/zod-locales.ts"`;
+    expect(findEscapes(ROOT, "wrangler.toml", line)[0]?.why).toBe("climbs out of the repository");
+    expect(findEscapes(ROOT, "wrangler.toml", `${line} # check-paths: module specifier`)).toEqual([]);
+    // The mark does not excuse a machine path on the same line.
+    expect(findEscapes(ROOT, "wrangler.toml", `"${machine}" = "x" # check-paths: module specifier`)).toHaveLength(1);
+  });
+
   it("flags an absolute path of a developer's machine and the checkout's own path, not /tmp or /usr/bin", () => {
     const hits = findEscapes(
       ROOT,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { longRetryDelaySeconds, nextRetry, type RetryPolicy, retryDelaySeconds } from "../../../src/delivery/backoff";
+import { DEFAULT_LONG_RETRY, longRetryDelaySeconds, nextRetry, type RetryPolicy, retryDelaySeconds } from "../../../src/delivery/backoff";
 import { RetrySchema } from "../../../src/integration/config";
 
 const policy: RetryPolicy = RetrySchema.parse({});
@@ -101,5 +101,12 @@ describe("nextRetry", () => {
 
   it("does not burn attempts on a deferral and honours the gate's hint", () => {
     expect(nextRetry({ ...base, attempt: 99, errorClass: "deferred", retryAfterSeconds: 45 })).toEqual({ kind: "retry", delaySeconds: 45 });
+  });
+});
+
+describe("DEFAULT_LONG_RETRY", () => {
+  it("is the buyer config's default long-retry spacing (the Worker reads it without building the config schema)", () => {
+    const d = RetrySchema.parse({});
+    expect(DEFAULT_LONG_RETRY).toEqual({ longRetryMinSeconds: d.longRetryMinSeconds, longRetryMaxSeconds: d.longRetryMaxSeconds });
   });
 });

@@ -6,7 +6,8 @@ import { sweepLeads } from "../../../src/delivery/sweep";
 import { processDeliveryJob, runSyncDelivery } from "../../../src/delivery/waterfall";
 import { setBehavior } from "../buyer-gate/fixtures";
 import { testBuyer, testBuyerConfig, uid } from "../helpers/buyers";
-import { deliverJobs, harness, leadRow, mockRequests, storeLead, testClock } from "../helpers/engine";
+import { deliverJobs, harness, leadRow, mockRequests, storeLead, storeSyncLead, testClock } from "../helpers/engine";
+import { setGateClock } from "../helpers/gate";
 
 /**
  * Issue 10's reliability defects, each reproduced against the real gate and the mock buyer over
@@ -68,8 +69,8 @@ describe("an unclear outcome stays with the buyer that may have the lead", () =>
     const backup = uid("backup");
     const h = harness([testBuyer(hang, "hang", { price: 60 }), testBuyer(backup, "accept", { price: 22 })]);
     const clock = testClock();
-    const id = await storeLead(h.env, clock, {}, undefined, "sync");
-    const out = await runSyncDelivery(h.env, clock, id);
+    const { id, leased } = await storeSyncLead(h.env, clock);
+    const out = await runSyncDelivery(h.env, clock, id, leased);
     expect(out.status).toBe("queued");
     expect(await mockRequests(backup)).toHaveLength(0);
     expect(deliverJobs(h.queue.sent).map((j) => j.body)).toEqual([{ kind: "deliver", leadId: id, retry: { buyerId: hang, attempt: 2 } }]);
@@ -117,8 +118,8 @@ describe("sync leads keep their retries", () => {
     const down = uid("down");
     const h = harness([testBuyer(down, "error503", { price: 30 })]);
     const clock = testClock();
-    const id = await storeLead(h.env, clock, {}, undefined, "sync");
-    const out = await runSyncDelivery(h.env, clock, id);
+    const { id, leased } = await storeSyncLead(h.env, clock);
+    const out = await runSyncDelivery(h.env, clock, id, leased);
     expect(out.status).toBe("queued");
     expect((await leadRow(id))?.status).toBe("queued");
     expect(deliverJobs(h.queue.sent).map((j) => j.body.retry)).toEqual([{ buyerId: down, attempt: 2 }]);
@@ -174,6 +175,32 @@ describe("nothing waits for a message that will never come", () => {
     clock.set(due + 62_000);
     await processDeliveryJob(h.env, clock, late.body);
     expect(await mockRequests(flaky)).toHaveLength(before);
+  });
+});
+
+describe("a buyer that only deferred the lead is waited for, not put off for a long-retry round", () => {
+  it("a retry meeting an open circuit comes back when the circuit's cool-down ends, then sells", async () => {
+    const down = uid("down");
+    const circuit = { failureThreshold: 1, minimumCalls: 1, failureRate: 0, windowSeconds: 60, cooldownSeconds: 30 };
+    const h = harness([testBuyer(down, "accept", { price: 30, circuit, retry: { maxAttempts: 5 } })]);
+    const clock = testClock();
+    const id = await storeLead(h.env, clock);
+    await setBehavior(down, "error503");
+    expect(await processDeliveryJob(h.env, clock, { kind: "deliver", leadId: id })).toMatchObject({ status: "queued" });
+    const retry = deliverJobs(h.queue.sent)[0];
+    if (!retry) throw new Error("no retry");
+    h.queue.sent.length = 0;
+    // The circuit is open (one 503): the retry is deferred by the gate.
+    expect(await processDeliveryJob(h.env, clock, retry.body)).toMatchObject({ status: "queued" });
+    const [back] = deliverJobs(h.queue.sent);
+    expect(back?.delaySeconds).toBeGreaterThanOrEqual(25);
+    expect(back?.delaySeconds).toBeLessThanOrEqual(60);
+    // The buyer is back; the cool-down is over: the probe is this lead, and it sells.
+    await setBehavior(down, null);
+    await setGateClock(gateFor(env, testBuyerConfig(down, "accept")), 31_000);
+    clock.advance(31_000);
+    if (!back) throw new Error("no job");
+    expect(await processDeliveryJob(h.env, clock, back.body)).toMatchObject({ status: "sold", buyer: down });
   });
 });
 

@@ -22,19 +22,21 @@ export function harness(buyers: BuyerConfigInput[]) {
 }
 
 /** Stores a lead for a fresh source (nothing enqueued to the real queue) and returns its id. */
-export async function storeLead(
-  testEnv: Env,
-  clock: Clock,
-  over: Record<string, unknown> = {},
-  source?: { id: string; name: string },
-  mode: "async" | "sync" = "async",
-) {
+export async function storeLead(testEnv: Env, clock: Clock, over: Record<string, unknown> = {}, source?: { id: string; name: string }) {
   const src = source ?? (await newSource());
-  const r = await acceptLead(testEnv, clock, { id: src.id, name: src.name, excludedBuyers: [] }, sampleLead(over, clock.now()), { mode });
+  const r = await acceptLead(testEnv, clock, { id: src.id, name: src.name, excludedBuyers: [] }, sampleLead(over, clock.now()), { mode: "async" });
   // Intake's own enqueue is not what the tests look at: they drive that first job themselves.
   const q = testEnv.DELIVERIES as unknown as { sent?: unknown[] };
   if (Array.isArray(q.sent)) q.sent.length = 0;
   return r.lead.id;
+}
+
+/** Stores a `?mode=sync` lead as intake does: already leased by the request, which routes it next (`runSyncDelivery(env, clock, id, leased)`). */
+export async function storeSyncLead(testEnv: Env, clock: Clock, over: Record<string, unknown> = {}, source?: { id: string; name: string }) {
+  const src = source ?? (await newSource());
+  const r = await acceptLead(testEnv, clock, { id: src.id, name: src.name, excludedBuyers: [] }, sampleLead(over, clock.now()), { mode: "sync" });
+  if (!r.leased) throw new Error("a new sync lead comes back leased");
+  return { id: r.lead.id, leased: r.leased };
 }
 
 export interface MockRequest {

@@ -1,11 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { seededRandom, setRoutingRandom } from "../../../src/delivery/distribution";
-import { runSyncDelivery } from "../../../src/delivery/waterfall";
 import { setBehavior } from "../buyer-gate/fixtures";
 import { testBuyer, uid } from "../helpers/buyers";
-import { mockRequests, storeLead, testClock } from "../helpers/engine";
+import { mockRequests, testClock } from "../helpers/engine";
 import { sampleLead } from "../helpers/sources";
-import { pool, routingHarness, tally, timelineOfType } from "./helpers";
+import { pool, routeSync, routingHarness, storeSync, tally, timelineOfType } from "./helpers";
 
 const NOON = Date.parse("2026-06-10T16:00:00Z");
 
@@ -30,8 +29,8 @@ describe("earnings per lead (issue 13)", () => {
     const clock = testClock(NOON);
     const run = (n: number) =>
       pool(Array.from({ length: n }), 6, async () => {
-        const id = await storeLead(h.env, clock, sampleLead({}, NOON), undefined, "sync");
-        const out = await runSyncDelivery(h.env, clock, id);
+        const id = await storeSync(h.env, clock, sampleLead({}, NOON));
+        const out = await routeSync(h.env, clock, id);
         expect(out.status).toBe("sold");
         return id;
       });
@@ -79,8 +78,8 @@ describe("earnings per lead (issue 13)", () => {
       { mortgage: { method: "epl", exploration: 0.2 } },
     );
     const clock = testClock(NOON);
-    const id = await storeLead(h.env, clock, sampleLead({ vertical: "mortgage", fields: { loan_amount: 200000 } }, NOON), undefined, "sync");
-    expect((await runSyncDelivery(h.env, clock, id)).buyer).toBe(lo);
+    const id = await storeSync(h.env, clock, sampleLead({ vertical: "mortgage", fields: { loan_amount: 200000 } }, NOON));
+    expect((await routeSync(h.env, clock, id)).buyer).toBe(lo);
     const [routed] = await timelineOfType(id, "routed");
     expect(routed?.data).toMatchObject({ method: "epl", explore: true, chosen: lo });
     const rows = routed?.data.candidates as { buyer: string; score: number; offered: number }[];

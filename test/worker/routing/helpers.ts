@@ -1,6 +1,10 @@
 import { env } from "cloudflare:workers";
+import type { Clock } from "../../../src/core/clock";
 import type { DistributionInput } from "../../../src/core/distribution";
+import type { Leased } from "../../../src/delivery/run";
+import { runSyncDelivery } from "../../../src/delivery/waterfall";
 import type { BuyerConfigInput } from "../../../src/integration/config";
+import { storeSyncLead } from "../helpers/engine";
 import { recordingQueue } from "../helpers/sources";
 
 /**
@@ -49,4 +53,19 @@ export function tally(values: readonly (string | undefined)[]): Record<string, n
   const out: Record<string, number> = {};
   for (const v of values) if (v !== undefined) out[v] = (out[v] ?? 0) + 1;
   return out;
+}
+
+/** Each sync lead's lease, as intake took it for the request (storeSync → routeSync). */
+const leases = new Map<string, Leased>();
+
+/** Stores a `?mode=sync` lead as intake does (leased by its request) and returns its id. */
+export async function storeSync(testEnv: Env, clock: Clock, over: Record<string, unknown> = {}, source?: { id: string; name: string }): Promise<string> {
+  const { id, leased } = await storeSyncLead(testEnv, clock, over, source);
+  leases.set(id, leased);
+  return id;
+}
+
+/** Routes a lead stored by `storeSync` as its request would: under the lease intake took. */
+export function routeSync(testEnv: Env, clock: Clock, id: string) {
+  return runSyncDelivery(testEnv, clock, id, leases.get(id));
 }

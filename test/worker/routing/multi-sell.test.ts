@@ -1,11 +1,11 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../../src/app";
-import { processDeliveryJob, runSyncDelivery } from "../../../src/delivery/waterfall";
+import { processDeliveryJob } from "../../../src/delivery/waterfall";
 import { testBuyer, uid } from "../helpers/buyers";
 import { leadRow, mockRequests, storeLead, testClock } from "../helpers/engine";
 import { ADMIN, newSource } from "../helpers/sources";
-import { routingHarness, timelineOfType } from "./helpers";
+import { routeSync, routingHarness, storeSync, timelineOfType } from "./helpers";
 
 async function sales(leadId: string) {
   const r = await env.DB.prepare("SELECT buyer_id, price, delivery_id FROM sales WHERE lead_id = ? ORDER BY price DESC").bind(leadId).all<{
@@ -51,8 +51,8 @@ describe("multi-sell and per-source methods (issue 13)", () => {
     const [a, b] = [uid("sta1"), uid("sta2")];
     const h = routingHarness([testBuyer(a, "accept", { price: 12 }), testBuyer(b, "accept", { price: 8 })], { auto_insurance: { method: "multi_sell" } });
     const clock = testClock();
-    const id = await storeLead(h.env, clock, {}, undefined, "sync");
-    expect(await runSyncDelivery(h.env, clock, id)).toMatchObject({ status: "sold", buyer: a, price: 20 });
+    const id = await storeSync(h.env, clock, {});
+    expect(await routeSync(h.env, clock, id)).toMatchObject({ status: "sold", buyer: a, price: 20 });
     expect((await sales(id)).map((s) => s.buyer_id)).toEqual([a, b]);
   });
 
@@ -74,16 +74,16 @@ describe("multi-sell and per-source methods (issue 13)", () => {
     const clock = testClock();
     const sold: (string | undefined)[] = [];
     for (let i = 0; i < 4; i++) {
-      const id = await storeLead(h.env, clock, {}, src, "sync");
-      sold.push((await runSyncDelivery(h.env, clock, id)).buyer);
+      const id = await storeSync(h.env, clock, {}, src);
+      sold.push((await routeSync(h.env, clock, id)).buyer);
       const [routed] = await timelineOfType(id, "routed");
       expect(routed?.data).toMatchObject({ method: "round_robin", origin: "source" });
     }
     expect(sold.filter((b) => b === lo)).toHaveLength(2);
     expect(sold.filter((b) => b === hi)).toHaveLength(2);
     // Another source's leads still follow the vertical's waterfall.
-    const other = await storeLead(h.env, clock, {}, await newSource("Plain"), "sync");
-    expect((await runSyncDelivery(h.env, clock, other)).buyer).toBe(hi);
+    const other = await storeSync(h.env, clock, {}, await newSource("Plain"));
+    expect((await routeSync(h.env, clock, other)).buyer).toBe(hi);
   });
 
   it("refuses a source method that does not exist, naming the field", async () => {

@@ -1,12 +1,11 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../../src/app";
-import { runSyncDelivery } from "../../../src/delivery/waterfall";
 import { gate, gateBuyer, input, received } from "../buyer-gate/fixtures";
 import { testBuyer, uid } from "../helpers/buyers";
-import { leadRow, mockRequests, storeLead, testClock } from "../helpers/engine";
+import { leadRow, mockRequests, testClock } from "../helpers/engine";
 import { ADMIN } from "../helpers/sources";
-import { routingHarness, timelineOfType } from "./helpers";
+import { routeSync, routingHarness, storeSync, timelineOfType } from "./helpers";
 
 describe("revenue caps and prepaid balances (issue 13)", () => {
   it("200 concurrent leads against a $1,000 daily revenue cap at $30 sell exactly 33", async () => {
@@ -30,8 +29,8 @@ describe("revenue caps and prepaid balances (issue 13)", () => {
       {},
     );
     const clock = testClock();
-    const ids = await Promise.all(Array.from({ length: 200 }, () => storeLead(h.env, clock, {}, undefined, "sync")));
-    const outs = await Promise.all(ids.map((id) => runSyncDelivery(h.env, clock, id)));
+    const ids = await Promise.all(Array.from({ length: 200 }, () => storeSync(h.env, clock, {})));
+    const outs = await Promise.all(ids.map((id) => routeSync(h.env, clock, id)));
     expect(outs.filter((o) => o.status === "sold")).toHaveLength(33);
     expect(outs.filter((o) => o.status === "unsold")).toHaveLength(167);
     expect(await mockRequests(b)).toHaveLength(33);
@@ -71,8 +70,8 @@ describe("revenue caps and prepaid balances (issue 13)", () => {
     const clock = testClock();
     const outs = [];
     for (let i = 0; i < 3; i++) {
-      const id = await storeLead(h.env, clock, {}, undefined, "sync");
-      outs.push({ id, out: await runSyncDelivery(h.env, clock, id) });
+      const id = await storeSync(h.env, clock, {});
+      outs.push({ id, out: await routeSync(h.env, clock, id) });
     }
     expect(outs.map((o) => o.out.buyer)).toEqual([capped, capped, next]);
     const third = outs[2]?.id ?? "";
@@ -99,7 +98,7 @@ describe("revenue caps and prepaid balances (issue 13)", () => {
       );
     // Nothing paid in yet: the lead goes to the backup, and the prepaid buyer is paused.
     const clock = testClock();
-    const sell = async () => runSyncDelivery(h.env, clock, await storeLead(h.env, clock, {}, undefined, "sync"));
+    const sell = async () => routeSync(h.env, clock, await storeSync(h.env, clock, {}));
     expect((await sell()).buyer).toBe(backup);
     const r1 = await topUp({ amount: 100, reference: "inv-1" });
     expect(r1.status).toBe(200);

@@ -2,13 +2,12 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../../src/app";
 import { pauseBuyer } from "../../../src/db/buyer-overrides";
-import { runSyncDelivery } from "../../../src/delivery/waterfall";
 import type { BuyerConfigInput } from "../../../src/integration/config";
 import { gate, input } from "../buyer-gate/fixtures";
 import { testBuyer, testBuyerConfig, uid } from "../helpers/buyers";
-import { mockRequests, storeLead, testClock } from "../helpers/engine";
+import { mockRequests, testClock } from "../helpers/engine";
 import { ADMIN, newSource, sampleLead } from "../helpers/sources";
-import { routingHarness, timelineOfType } from "./helpers";
+import { routeSync, routingHarness, storeSync, timelineOfType } from "./helpers";
 
 const NOON = Date.parse("2026-06-10T16:00:00Z");
 
@@ -49,8 +48,8 @@ describe("skip reasons (issue 13)", () => {
 
     // The duplicate buyer already bought this phone, from another source.
     const before = routingHarness([configs.dup], {});
-    const earlier = await storeLead(before.env, clock, sampleLead({ phone }, NOON), await newSource("Earlier"), "sync");
-    expect((await runSyncDelivery(before.env, clock, earlier)).buyer).toBe(b.dup);
+    const earlier = await storeSync(before.env, clock, sampleLead({ phone }, NOON), await newSource("Earlier"));
+    expect((await routeSync(before.env, clock, earlier)).buyer).toBe(b.dup);
     // The capped buyer's one lead of the day is used; the broken buyer's circuit is open.
     expect(
       (await gate(testBuyerConfig(b.capfull, "accept", configs.capfull)).deliver(input(testBuyerConfig(b.capfull, "accept", configs.capfull)))).outcome,
@@ -61,8 +60,8 @@ describe("skip reasons (issue 13)", () => {
 
     const h = routingHarness(Object.values(configs), {});
     const src = await newSource("Picky source", { excludedBuyers: [b.excluded] });
-    const lead = await storeLead(h.env, clock, sampleLead({ phone }, NOON), src, "sync");
-    const out = await runSyncDelivery(h.env, clock, lead);
+    const lead = await storeSync(h.env, clock, sampleLead({ phone }, NOON), src);
+    const out = await routeSync(h.env, clock, lead);
     expect(out).toMatchObject({ status: "sold", buyer: b.winner, price: 10 });
 
     const why: Record<string, string> = {

@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { runSyncDelivery } from "../../../src/delivery/waterfall";
 import { testBuyer, uid } from "../helpers/buyers";
-import { storeLead, testClock } from "../helpers/engine";
+import { testClock } from "../helpers/engine";
 import { sampleLead } from "../helpers/sources";
-import { pool, routingHarness, tally, timelineOfType } from "./helpers";
+import { pool, routeSync, routingHarness, storeSync, tally, timelineOfType } from "./helpers";
 
 // A fixed instant (noon in New York, the buyers' caps time zone), so the day the targets count never turns during the test.
 const NOON = Date.parse("2026-06-10T16:00:00Z");
@@ -24,8 +23,8 @@ describe("weighted by target (issue 13)", () => {
     const clock = testClock(NOON);
     const lead = () => sampleLead({ vertical: "solar", fields: { monthly_electric_bill: 150, roof_shade: "none" } }, NOON);
     const outs = await pool(Array.from({ length: 1000 }), 8, async () => {
-      const id = await storeLead(h.env, clock, lead(), undefined, "sync");
-      return { id, out: await runSyncDelivery(h.env, clock, id) };
+      const id = await storeSync(h.env, clock, lead());
+      return { id, out: await routeSync(h.env, clock, id) };
     });
     expect(outs.every((o) => o.out.status === "sold")).toBe(true);
     const counts = tally(outs.map((o) => o.out.buyer));
@@ -58,8 +57,8 @@ describe("weighted by target (issue 13)", () => {
     const clock = testClock(NOON);
     const sold: (string | undefined)[] = [];
     for (let i = 0; i < 8; i++) {
-      const id = await storeLead(h.env, clock, sampleLead({ vertical: "legal", fields: { case_type: "slip and fall" } }, NOON), undefined, "sync");
-      sold.push((await runSyncDelivery(h.env, clock, id)).buyer);
+      const id = await storeSync(h.env, clock, sampleLead({ vertical: "legal", fields: { case_type: "slip and fall" } }, NOON));
+      sold.push((await routeSync(h.env, clock, id)).buyer);
     }
     // Equal targets (100 each): the two alternate, the better price first on a tie.
     expect(sold).toEqual([free, capped, free, capped, free, capped, free, capped]);

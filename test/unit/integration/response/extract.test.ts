@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { compileJsonPath, parseBody, SelectorSchema, select, selectAll, toSelector } from "../../../../src/integration/extract";
+import { compileJsonPath, parseBody, select, selectAll, usesXPath } from "../../../../src/integration/extract";
+import { SelectorSchema, toSelector } from "../../../../src/integration/selector-schema";
 
 describe("parseBody", () => {
   it("trusts a Content-Type that fits the body", () => {
@@ -93,5 +94,14 @@ describe("selectors", () => {
     expect(String(select(b, { jsonPath: "z.a" }) ?? "").length).toBeLessThan(1000);
     expect(select(b, { xpath: "string-length(//a) > 1000" })).not.toBe("true");
     expect(Date.now() - t).toBeLessThan(1000);
+  });
+});
+
+describe("usesXPath: whether a config needs the XPath engine (loaded on first need)", () => {
+  it("finds an XPath selector anywhere in a config, and nothing else", () => {
+    expect(usesXPath({ response: { statusField: { path: { xpath: "/r/s" } } } })).toBe(true);
+    expect(usesXPath({ response: { rules: [{ match: [{ jsonPath: "$.a" }, { xpath: "//x" }] }] } })).toBe(true);
+    expect(usesXPath({ response: { statusField: "status", buyerLeadId: ["lead_id"] }, mapping: { fields: [{ to: "xpath", from: "lead.id" }] } })).toBe(false);
+    expect(usesXPath(null)).toBe(false);
   });
 });

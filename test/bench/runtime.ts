@@ -1,0 +1,108 @@
+/**
+ * The Worker in-process for the bench: bundled by wrangler (`wrangler deploy --dry-run
+ * --outdir`, the same esbuild build a deploy uploads) and run by Miniflare's programmatic API
+ * with the bindings of wrangler.toml (read by wrangler itself), a fresh in-memory D1 with the
+ * migrations applied, one seeded source, and the bench's own buyers in BUYER_CONFIGS.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Miniflare } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { createSourceSql } from "../../src/cli/lib/sql.mjs";
+import { ROOT, readVarsFile, runWrangler } from "../../src/cli/lib/wrangler.mjs";
+
+export interface Bundle {
+  dir: string;
+  /** The entry module's file name in `dir`. */
+  main: string;
+  bytes: number;
+}
+
+/** Builds `entry` (default: wrangler.toml's main) the way `wrangler deploy` would, into a temporary directory. */
+export async function buildBundle(entry?: string, extraArgs: string[] = []): Promise<Bundle> {
+  const dir = await mkdtemp(join(tmpdir(), "leadwire-bench-"));
+  await runWrangler(["deploy", "--dry-run", "--outdir", dir, "--env", "", ...extraArgs, ...(entry ? [entry] : [])], { quiet: true });
+  const main = readdirSync(dir).find((f) => f.endsWith(".js"));
+  if (!main) throw new Error(`wrangler built nothing into ${dir}`);
+  return { dir, main, bytes: readFileSync(join(dir, main)).byteLength };
+}
+
+export interface WorkerOptions {
+  bundle: Bundle;
+  buyers: unknown[];
+  mockOrigin: string;
+  /**
+   * Who consumes the deliveries queue: Leadwire's consumer with this batch size, or (for the
+   * intake and sync benches, where consumers run elsewhere in production) a sink Worker that
+   * acknowledges every message.
+   */
+  consumer: { maxBatchSize: number } | "sink";
+  /** Open V8's inspector (profiling). */
+  inspector?: boolean;
+}
+
+export interface Running {
+  mf: Miniflare;
+  url: string;
+  sourceKey: string;
+  /** The Worker's D1 database, read by the bench itself (not counted). */
+  db: D1Database;
+  close(): Promise<void>;
+}
+
+/** D1 migrations split into their statements (drizzle-kit's breakpoints). */
+function migrationStatements(): string[] {
+  const dir = join(ROOT, "migrations");
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".sql"))
+    .sort()
+    .flatMap((f) => readFileSync(join(dir, f), "utf8").split("--> statement-breakpoint"))
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+/** Starts the Worker in Miniflare; its logs are read and dropped (they cost what they cost in production). */
+export async function startWorker(o: WorkerOptions): Promise<Running> {
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"), "");
+  const secrets = readVarsFile(join(ROOT, ".dev.vars.example"));
+  const deliveries = { maxBatchTimeout: 1, maxRetries: 10, deadLetterQueue: "leadwire-deliveries-dlq" };
+  const leadwire = {
+    ...workerOptions,
+    name: "leadwire",
+    modulesRoot: o.bundle.dir,
+    modules: [{ type: "ESModule" as const, path: join(o.bundle.dir, o.bundle.main) }],
+    bindings: {
+      ...(workerOptions.bindings ?? {}),
+      ...secrets,
+      MOCK_BUYER_ORIGIN: o.mockOrigin,
+      BUYER_CONFIGS: JSON.stringify(o.buyers),
+    },
+    queueConsumers: o.consumer === "sink" ? {} : { "leadwire-deliveries": { ...deliveries, maxBatchSize: o.consumer.maxBatchSize } },
+    triggers: undefined,
+  };
+  const sink = {
+    name: "sink",
+    modules: true,
+    script: "export default { queue(batch) { batch.ackAll(); } };",
+    compatibilityDate: workerOptions.compatibilityDate,
+    queueConsumers: { "leadwire-deliveries": { ...deliveries, maxBatchSize: 100 } },
+  };
+  const mf = new Miniflare({
+    workers: o.consumer === "sink" ? [leadwire, sink] : [leadwire],
+    host: "127.0.0.1",
+    port: 0,
+    ...(o.inspector ? { inspectorPort: 0 } : {}),
+    handleRuntimeStdio(stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) {
+      stdout.resume();
+      stderr.resume();
+    },
+  } as ConstructorParameters<typeof Miniflare>[0]);
+  const url = (await mf.ready).toString().replace(/\/$/, "");
+  const db = await mf.getD1Database("DB", "leadwire");
+  for (const s of migrationStatements()) await db.prepare(s).run();
+  const source = createSourceSql({ name: "Bench source" });
+  await db.prepare(source.sql).run();
+  return { mf, url, sourceKey: source.apiKey, db: db as unknown as D1Database, close: () => mf.dispose() };
+}
