@@ -15,6 +15,8 @@ import { metricsRouter } from "./routes/metrics";
 import { json } from "./routes/openapi";
 import { pingPostRouter } from "./routes/ping-post";
 import { buyerBidsRouter, sourceTermsRouter } from "./routes/pingpost-admin";
+import { adminSpecRouter, dashboardSpecRouter, sourceSpecRouter } from "./routes/posting-spec";
+import { routingAdminRouter } from "./routes/routing-admin";
 import { webhooksRouter } from "./routes/webhooks";
 
 export interface AppOptions {
@@ -67,6 +69,12 @@ export function createApp(options: AppOptions = {}) {
   app.route("/v1/metrics", metricsRouter);
   app.route("/v1/admin", adminRouter);
   app.route("/v1/alerts", alertsRouter);
+  // Routing (issue 13): methods per vertical, their figures, prepaid top-ups.
+  app.route("/v1/admin", routingAdminRouter);
+  // Routing (issue 13): posting instructions — a source's own, an operator's, and the printable page (before /dashboard's catch-all).
+  app.route("/v1/sources", sourceSpecRouter(app));
+  app.route("/v1/admin", adminSpecRouter(app));
+  app.route("/dashboard/posting-spec", dashboardSpecRouter(app));
   app.route("/dashboard", dashboardRouter);
   app.route("/", docsRouter(app));
 

@@ -59,11 +59,13 @@ export async function runAttempt(g: GateParts, input: ResolvedInput): Promise<At
   const timeoutMs = input.timeoutMs ?? buyer.endpoint.timeoutMs ?? (buyer.endpoint.mode === "async" ? DEFAULT_ASYNC_ACK_TIMEOUT_MS : DEFAULT_SYNC_TIMEOUT_MS);
   const refused = refusal(g, input);
   if (refused) {
+    const balance = g.spend.available(buyer.caps);
     return result({
       outcome: "deferred",
       errorClass: "deferred",
       reason: refused.reason,
       ...(refused.retryAfterSeconds !== undefined ? { retryAfterSeconds: refused.retryAfterSeconds } : {}),
+      ...(balance !== undefined ? { balance } : {}),
       sent: false,
       warnings: [],
     });
@@ -72,6 +74,7 @@ export async function runAttempt(g: GateParts, input: ResolvedInput): Promise<At
   const leaseMs = 3 * timeoutMs + LEASE_MARGIN_MS;
   const taken: Taken = { permit: g.breaker.acquire(leaseMs), reservationId: input.deliveryId };
   g.reservations.reserve(input.deliveryId, buyer.caps, started + leaseMs);
+  g.spend.reserve(input.deliveryId, buyer.caps, leadAmount(input), started + leaseMs); // routing (issue 13): revenue caps
   g.rate.take(buyer.caps.ratePerSecond);
 
   let settled = false;
@@ -84,6 +87,7 @@ export async function runAttempt(g: GateParts, input: ResolvedInput): Promise<At
     if (!settled) {
       // An unexpected throw: nothing is known to have been sold, give everything back.
       g.reservations.release(taken.reservationId);
+      g.spend.release(taken.reservationId);
       g.breaker.release(taken.permit);
     }
   }
@@ -103,7 +107,12 @@ function refusal(g: GateParts, input: ResolvedInput): Refusal | undefined {
   if (throttled > now) return { reason: "buyer asked us to wait (Retry-After)", retryAfterSeconds: Math.max(1, Math.ceil((throttled - now) / 1000)) };
   const circuit = g.breaker.check();
   if (!circuit.allowed) return { reason: circuit.reason, retryAfterSeconds: circuit.retryAfterSeconds };
-  return g.reservations.refusal(buyer.caps) ?? g.rate.refusal(buyer.caps.ratePerSecond);
+  return g.reservations.refusal(buyer.caps) ?? g.spend.refusal(buyer.caps, leadAmount(input)) ?? g.rate.refusal(buyer.caps.ratePerSecond);
+}
+
+/** Routing (issue 13): what a delivery costs the buyer — the bid it answers, else its configured price. */
+function leadAmount(input: ResolvedInput): number {
+  return input.bid ? input.bid.price : input.buyer.price;
 }
 
 /** Completes an attempt's result with its elapsed time and the circuit state. */
@@ -147,6 +156,7 @@ async function exchange(g: GateParts, input: ResolvedInput, taken: Taken, timeou
   } catch (err) {
     // Nothing was sent: the slot and the probe permit go back untouched.
     g.reservations.release(taken.reservationId);
+    g.spend.release(taken.reservationId);
     g.breaker.release(taken.permit);
     return finish({ ...buildFailure(err), sent: false, warnings: [] });
   }
@@ -159,11 +169,13 @@ async function exchange(g: GateParts, input: ResolvedInput, taken: Taken, timeou
   let c: Classification;
   let retryAfterSeconds: number | undefined;
   let conflict: Awaited<ReturnType<typeof followConflict<typeof built>>>;
+  let balance: number | undefined;
   try {
     const turned = circuitTurned(g, taken.permit);
     if (turned) {
       // It waited for a connection while the circuit opened: it never reached the buyer.
       g.reservations.release(taken.reservationId);
+      g.spend.release(taken.reservationId);
       g.breaker.release(taken.permit);
       return finish({ outcome: "deferred", errorClass: "deferred", ...turned, sent: false, warnings: [] });
     }
@@ -213,6 +225,12 @@ async function exchange(g: GateParts, input: ResolvedInput, taken: Taken, timeou
     else if (c.outcome === "pending") g.reservations.hold(taken.reservationId, now + buyer.endpoint.ackTimeoutSeconds * 1000);
     else if (c.errorClass === "ambiguous" && billable) g.reservations.hold(taken.reservationId, now + AMBIGUOUS_HOLD_MS);
     else g.reservations.release(taken.reservationId);
+    // Routing (issue 13): the revenue reserved moves the same way; a sale counts at its own price (the bid's, or the buyer's answer).
+    if (c.outcome === "accepted" && billable) g.spend.commit(taken.reservationId, buyer.caps, input.bid ? input.bid.price : (parsed?.price ?? buyer.price));
+    else if (c.outcome === "pending") g.spend.hold(taken.reservationId, now + buyer.endpoint.ackTimeoutSeconds * 1000);
+    else if (c.errorClass === "ambiguous" && billable) g.spend.hold(taken.reservationId, now + AMBIGUOUS_HOLD_MS);
+    else g.spend.release(taken.reservationId);
+    balance = g.spend.available(buyer.caps);
 
     g.breaker.record(taken.permit, verdictOf(c, sent.response?.status), buyer.circuit);
     // A sale or an acknowledgement is a success; a rejection is a healthy answer but no sale.
@@ -247,6 +265,7 @@ async function exchange(g: GateParts, input: ResolvedInput, taken: Taken, timeou
         }
       : {}),
     ...(archive ? { archive } : {}),
+    ...(balance !== undefined ? { balance } : {}),
     warnings: built.warnings,
     sent: true,
   });

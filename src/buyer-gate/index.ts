@@ -13,6 +13,7 @@ import type { GateParts } from "./parts";
 import { type PingInput, type PingResult, runPing } from "./ping";
 import { probeFromAlarm } from "./probe";
 import { Scheduler } from "./scheduler";
+import { Spend } from "./spend";
 import { gateStatus } from "./status";
 import { GateMeta } from "./storage";
 import { TokenCache } from "./tokens";
@@ -63,6 +64,7 @@ export class BuyerGate extends DurableObject<Env> {
       meta,
       breaker: new CircuitBreaker(new SqlBreakerStore(sql), now, (t) => this.#onTransition(t)),
       reservations: new Reservations(sql, now),
+      spend: new Spend(sql, now, meta),
       rate: new RateLimiter(sql, now),
       tokens: new TokenCache(sql, now),
       connections: new Connections(OUTBOUND_CONNECTIONS),
@@ -117,6 +119,11 @@ export class BuyerGate extends DurableObject<Env> {
     else this.#parts.reservations.release(deliveryId);
     // Issue 16: a collected lead whose wait ran out leaves the batch it has not been sent in.
     if (!accepted) this.#parts.batch.store.withdraw(deliveryId);
+    // Routing (issue 13): the revenue held for it too (committed at the amount reserved).
+    const version = this.#parts.meta.get("buyer_config_version");
+    const caps = ((version !== undefined ? this.#configs.get(version) : undefined) ?? this.#storedConfig())?.caps;
+    if (accepted && caps) this.#parts.spend.commit(deliveryId, caps);
+    else if (!accepted) this.#parts.spend.release(deliveryId);
   }
 
   /** Issue 16: settled batch and digest results the Worker has not written to D1 yet, oldest first (batch.ts). */
@@ -127,6 +134,14 @@ export class BuyerGate extends DurableObject<Env> {
   /** Issue 16: the Worker wrote these results to D1; the gate forgets them. Idempotent. */
   async ackBatchResults(deliveryIds: string[]): Promise<number> {
     return this.#parts.batch.store.ack(deliveryIds);
+  }
+
+  /**
+   * Routing (issue 13): adds to a prepaid buyer's balance, once per `reference` (a repeated
+   * top-up changes nothing). Returns the balance and whether this call added to it.
+   */
+  async topUp(reference: string, amount: number): Promise<{ balance: number; applied: boolean }> {
+    return this.#parts.spend.topUp(reference, amount);
   }
 
   /** Circuit, caps, in-flight and rate-limit state for the admin API. */
@@ -197,6 +212,7 @@ export class BuyerGate extends DurableObject<Env> {
     if (this.#parts.meta.num("next_prune_at") > now) return;
     this.#parts.meta.set("next_prune_at", String(now + PRUNE_EVERY_MS));
     this.#parts.reservations.prune();
+    this.#parts.spend.prune();
   }
 
   #onTransition(t: Transition): void {

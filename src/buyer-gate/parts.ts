@@ -2,6 +2,7 @@ import type { Clock } from "../core/clock";
 import type { BatchParts } from "./batch";
 import type { CircuitBreaker } from "./breaker";
 import type { RateLimiter, Reservations } from "./caps";
+import type { Spend } from "./spend";
 import type { GateMeta } from "./storage";
 import type { TokenCache } from "./tokens";
 import type { Connections } from "./transport";
@@ -13,6 +14,8 @@ export interface GateParts {
   meta: GateMeta;
   breaker: CircuitBreaker;
   reservations: Reservations;
+  /** Revenue caps and prepaid balance (issue 13). */
+  spend: Spend;
   rate: RateLimiter;
   tokens: TokenCache;
   connections: Connections;

@@ -31,6 +31,7 @@ export function gateStatus(g: GateParts, buyer: BuyerConfig): GateStatus {
       windowFailures: counts.failures,
     },
     caps: g.reservations.usage(buyer.caps),
+    revenue: g.spend.usage(buyer.caps),
     inFlight: { count: g.reservations.inFlight(), limit: buyer.caps.maxInFlight ?? null },
     pending: g.reservations.pending(),
     rateLimit: { ratePerSecond: buyer.caps.ratePerSecond ?? null, tokens: tokens === null ? null : Math.floor(tokens * 100) / 100 },

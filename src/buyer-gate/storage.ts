@@ -30,6 +30,12 @@ const MIGRATIONS: readonly string[] = [
      id TEXT PRIMARY KEY, kind TEXT NOT NULL, sandbox INTEGER NOT NULL, step TEXT NOT NULL, remote_id TEXT,
      remote_state TEXT, polls INTEGER NOT NULL, failures INTEGER NOT NULL, error TEXT, created_at INTEGER NOT NULL,
      closed_at INTEGER, next_at INTEGER NOT NULL, wire_ms INTEGER NOT NULL);`,
+  // Routing (issue 13): revenue caps and prepaid balances, reserved and committed like cap slots (spend.ts).
+  `CREATE TABLE IF NOT EXISTS spend (
+     id TEXT PRIMARY KEY, state TEXT NOT NULL, amount INTEGER NOT NULL, hour_key TEXT NOT NULL, day_key TEXT NOT NULL,
+     week_key TEXT NOT NULL, month_key TEXT NOT NULL, expires_at INTEGER, created_at INTEGER NOT NULL);
+   CREATE INDEX IF NOT EXISTS spend_day ON spend (day_key);
+   CREATE TABLE IF NOT EXISTS topups (ref TEXT PRIMARY KEY, amount INTEGER NOT NULL, created_at INTEGER NOT NULL);`,
 ];
 
 /**

@@ -4,6 +4,7 @@ import type { BidFields, BuyerResponse, MappingWarning, OutboundRequest } from "
 import type { CircuitState } from "./breaker";
 import type { CapUsage } from "./caps";
 import type { ErrorClass } from "./classify";
+import type { SpendStatus } from "./spend";
 import type { CapWindow } from "./time";
 
 export type { CircuitState } from "./breaker";
@@ -70,6 +71,8 @@ export interface AttemptResult {
   warnings: MappingWarning[];
   /** Whether a request left for the buyer. */
   sent: boolean;
+  /** Routing (issue 13): a prepaid buyer's balance left to spend after this attempt (dollars, live reservations deducted). */
+  balance?: number;
   /** Circuit state after this attempt. */
   circuit: CircuitState;
   /** The gate did not hold the config version it was named by: nothing was done, send it the config. */
@@ -95,6 +98,8 @@ export interface GateStatus {
     windowFailures: number;
   };
   caps: Record<CapWindow, CapUsage>;
+  /** Routing (issue 13): revenue caps used and left per window, and a prepaid buyer's balance. */
+  revenue: SpendStatus;
   inFlight: { count: number; limit: number | null };
   /** Async acknowledgements awaiting the buyer's decision. */
   pending: number;

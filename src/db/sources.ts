@@ -120,3 +120,14 @@ export async function setSaleTerms(env: { DB: D1Database }, id: string, terms: S
   for (const [hash, hit] of byKeyHash) if (hit.source.id === id) byKeyHash.delete(hash);
   return res.length > 0;
 }
+
+/** Routing (issue 13): a source by id (active or revoked) with its exclusions and terms, for its posting spec. */
+export async function sourceById(env: { DB: D1Database }, id: string): Promise<SourceIdentity | undefined> {
+  const row = await mainDb(env)
+    .select({ id: schema.sources.id, name: schema.sources.name, excluded: schema.sources.excludedBuyers, saleTerms: schema.sources.saleTerms })
+    .from(schema.sources)
+    .where(eq(schema.sources.id, id))
+    .get();
+  if (!row) return undefined;
+  return { id: row.id, name: row.name, excludedBuyers: JSON.parse(row.excluded) as string[], saleTerms: parseSaleTerms(row.saleTerms) };
+}

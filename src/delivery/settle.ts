@@ -11,6 +11,8 @@ import { decisionWindowSeconds } from "../integration/channels";
 import type { BuyerConfig } from "../integration/config";
 import { attemptCounts, type CountsDelta } from "../observability/rollup";
 import { nextRetry } from "./backoff";
+import { attemptStatStmts } from "./distribution/figures";
+import { checkBalance, deferredStmts } from "./distribution/skips";
 import { onAmbiguousOutcome, onIntegrationFault } from "./faults";
 import { enqueueDeliver, enqueueRetry } from "./jobs";
 import { notifySource } from "./notify";
@@ -76,6 +78,8 @@ function hooked(d: Db, a: SettledAttempt): Stmt[] {
  * (`nextRetry`), or the waterfall moves on (a rejection, a spent retry budget, a client fault).
  */
 export async function settleAttempt(run: Run, dv: Delivery, result: AttemptResult): Promise<Settled> {
+  // Routing (issue 13): a prepaid buyer whose balance is spent is paused, with an alert.
+  if (result.balance !== undefined) await checkBalance(run.env, dv.buyer, result, run.clock.now());
   const nowMs = run.clock.now();
   const settled: SettledAttempt = {
     leadId: run.lead.id,
@@ -162,6 +166,8 @@ async function settleDeferred(run: Run, dv: Delivery, result: AttemptResult, d: 
     freeUnsentClaim(d, lead.id, dv.buyer.id),
     parkDeferredRetry(d, lead.id, dv.buyer.id, result.reason ?? "buyer unavailable", nowMs),
     ...extra,
+    // Routing (issue 13): which buyer was passed over and why (cap, revenue cap, circuit …), once.
+    ...deferredStmts(run, d, dv.buyer.id, result, nowMs),
   ]);
   run.deferredNow.add(dv.buyer.id);
   run.minDeferSeconds = Math.min(run.minDeferSeconds, result.retryAfterSeconds ?? 60);
@@ -175,6 +181,8 @@ async function settleSale({ run, dv, result, d, attempt, counted, extra, nowMs }
   const sale = saleOf(dv.bid, dv.buyer, result);
   const money = saleStmts(run, d, dv.deliveryId, dv.bid, sale, nowMs);
   const { more, leadSale } = await shareOutcome(run, sale);
+  // Routing (issue 13): the offer and its sale in the buyer's figures (EPL, weighted).
+  const stats = attemptStatStmts(run, d, dv.buyer, dv.attempt, result, "sold", sale.price, nowMs);
   if (more) {
     // Shared mode, more buyers to go: this share is sold and the waterfall goes on to the next bid.
     await settleAndRefresh(run, d, [
@@ -187,6 +195,7 @@ async function settleSale({ run, dv, result, d, attempt, counted, extra, nowMs }
         : [rollupStmt(d, { atMs: nowMs, buyer: dv.buyer.id, source: lead.sourceId, vertical: lead.data.vertical, counts: { revenue: sale.price } })]),
       shareEvent(d, run, sale, dv.bid, nowMs),
       ...money,
+      ...stats,
       ...extra,
     ]);
     return { done: false };
@@ -212,6 +221,7 @@ async function settleSale({ run, dv, result, d, attempt, counted, extra, nowMs }
       nowMs,
     }),
     ...money,
+    ...stats,
     ...extra,
   ]);
   await notifySource(run.env, lead.id, "lead.sold", lead.sourceHasWebhook);
@@ -237,6 +247,7 @@ async function settlePending({ run, dv, result, d, attempt, counted, extra, nowM
       nowMs,
     }),
     endLease(d, lead.id, run.owner, { move: "await" }, run.reasons, nowMs),
+    ...attemptStatStmts(run, d, dv.buyer, dv.attempt, result, "open", undefined, nowMs), // routing (issue 13)
     ...extra,
   ]);
   return { done: true, outcome: outcomeOf(run, "pending", { buyer: dv.buyer.id }) };
@@ -273,6 +284,7 @@ async function settleFailure({ run, dv, result, d, attempt, counted, extra, nowM
       counted(),
       noteFailedAttempt(d, lead.id, buyer.id, cls, reason, nowMs),
       endLease(d, lead.id, run.owner, { move: "park", nextAttemptAtMs: nowMs + delaySeconds * 1000 }, run.reasons, nowMs),
+      ...attemptStatStmts(run, d, buyer, dv.attempt, result, "open", undefined, nowMs), // routing (issue 13)
       ...extra,
     ]);
     await enqueueRetry(run.env, lead.id, { buyerId: buyer.id, attempt: dv.attempt + 1 }, delaySeconds);
@@ -284,6 +296,7 @@ async function settleFailure({ run, dv, result, d, attempt, counted, extra, nowM
     counted(result.outcome === "rejected" ? { dlv_rejected: 1 } : { dlv_failed: 1 }),
     closeClaim(d, lead.id, buyer.id, result.outcome === "rejected" ? "rejected" : "failed", cls, reason, nowMs),
     ...bidClosedStmts(d, dv.bid, result.outcome, nowMs),
+    ...attemptStatStmts(run, d, buyer, dv.attempt, result, result.outcome === "rejected" ? "rejected" : "failed", undefined, nowMs), // routing (issue 13)
     ...extra,
   ]);
   run.reasons.push({ buyerId: buyer.id, reason: result.outcome === "rejected" ? `rejected: ${reason}` : `${cls}: ${reason}` });

@@ -25,6 +25,16 @@ export const ScheduleSchema = z
   })
   .strict();
 
+/** Revenue caps in dollars per hour, day, week (from Monday) and calendar month. */
+export const RevenueCapsSchema = z
+  .object({
+    hour: z.number().positive().optional(),
+    day: z.number().positive().optional(),
+    week: z.number().positive().optional(),
+    month: z.number().positive().optional(),
+  })
+  .strict();
+
 export const CapsSchema = z
   .object({
     hour: z.number().int().positive().optional(),
@@ -37,6 +47,15 @@ export const CapsSchema = z
     maxInFlight: z.number().int().positive().optional(),
     /** Requests per second sent to the buyer (token bucket). */
     ratePerSecond: z.number().positive().optional(),
+    // --- routing (issue 13) ---
+    /**
+     * The most revenue (dollars) sold to the buyer per window, counted in `timezone` like the lead
+     * caps: each delivery reserves its price (the bid's, in ping/post) before the send, so
+     * concurrent leads never take the buyer past its budget.
+     */
+    revenue: RevenueCapsSchema.optional(),
+    /** The buyer pays in advance: a lead goes to it only while its balance covers the price; spent → paused with an alert. */
+    prepaid: z.boolean().optional(),
   })
   .strict();
 

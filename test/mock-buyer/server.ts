@@ -443,6 +443,8 @@ export async function startMockBuyer(opts: MockBuyerOptions = {}): Promise<MockB
     }
     if (failWith) {
       if (failWith === "reset") return resetSocket();
+      // A buyer that says no to a share of its leads (routing tests: its acceptance rate).
+      if (failWith === "reject") return send(res, rec, format, { kind: "rejected", status: 200, reason: q["reason"] ?? "Not a fit" });
       if (failWith === "hang") return hang();
       const code = Number(failWith);
       return fail(Number.isInteger(code) && code >= 400 && code < 600 ? code : 503, "Flaky failure");
