@@ -8,13 +8,14 @@ import type { AuctionBid } from "../db/pings";
 import { leadEndedNow, rollupStmt, saleCounts } from "../db/rollups";
 import { timelineEvent } from "../db/timeline";
 import type { BuyerConfig } from "../integration/config";
+import { configVersion } from "../integration/version";
 import { attemptCounts, type CountsDelta } from "../observability/rollup";
 import { nextRetry } from "./backoff";
 import { onAmbiguousOutcome, onIntegrationFault } from "./faults";
 import { enqueueDeliver, enqueueRetry } from "./jobs";
 import { notifySource } from "./notify";
 import { bidClosedStmts, saleOf, saleStmts, shareEvent, shareOutcome } from "./pingpost";
-import { attemptRow, reportAttempt } from "./record";
+import { attemptRow, lostAttemptRecord, reportAttempt } from "./record";
 import { outcomeOf, type Run, type WaterfallOutcome } from "./run";
 
 /** The longest a lead waits at once for a buyer that may hold it while its gate defers. */
@@ -87,8 +88,6 @@ export async function settleAttempt(run: Run, dv: Delivery, result: AttemptResul
     nowMs,
   };
   const d = leadDb(run.env, run.lead.id);
-  if (result.outcome === "deferred") return settleDeferred(run, dv, result, d, hooked(d, settled), nowMs);
-  run.attempts++;
   const record = {
     leadId: run.lead.id,
     buyerId: dv.buyer.id,
@@ -97,8 +96,15 @@ export async function settleAttempt(run: Run, dv: Delivery, result: AttemptResul
     endpoint: dv.buyer.endpoint.url,
     vertical: run.lead.data.vertical,
     result,
+    configVersion: result.configVersion ?? configVersion(dv.buyer),
     nowMs,
   };
+  // A canary candidate that lost this lead first: its own attempt row, in the same batch (issue 15).
+  const lost = lostAttemptRecord(record);
+  if (lost) reportAttempt(run.env, lost);
+  const lostRow = lost ? [insertAttempt(d, attemptRow(lost))] : [];
+  if (result.outcome === "deferred") return settleDeferred(run, dv, result, d, [...lostRow, ...hooked(d, settled)], nowMs);
+  run.attempts++;
   const attempt = insertAttempt(d, attemptRow(record));
   reportAttempt(run.env, record);
   // The attempt's counts (plus, where the delivery ends, its end) go into the attempt's own batch.
@@ -110,7 +116,7 @@ export async function settleAttempt(run: Run, dv: Delivery, result: AttemptResul
       vertical: run.lead.data.vertical,
       counts: { ...attemptCounts({ ...result, attempt: dv.attempt }), ...end },
     });
-  const step: Step = { run, dv, result, d, attempt, counted, extra: hooked(d, settled), nowMs };
+  const step: Step = { run, dv, result, d, attempt, counted, extra: [...lostRow, ...hooked(d, settled)], nowMs };
   if (result.outcome === "accepted") return settleSale(step);
   if (result.outcome === "pending") return settlePending(step);
   return settleFailure(step);
