@@ -42,7 +42,10 @@ export function parseArgs(argv) {
       out.percentage = n;
     } else if (a === "--rollback") {
       const next = argv[i + 1];
-      out.rollback = next && !next.startsWith("--") ? (i++, next) : true;
+      if (next && !next.startsWith("--")) {
+        out.rollback = next;
+        i++;
+      } else out.rollback = true;
     } else throw new UsageError(`unknown argument ${a}`);
   }
   if (out.rollback !== undefined && (out.percentage !== undefined || out.version !== undefined)) {
