@@ -79,7 +79,7 @@ export async function compileBuyers(configs) {
 }
 
 /** Earlier versions of each buyer kept for rollback pins. */
-export const HISTORY_KEEP = 5;
+export const HISTORY_KEEP = 3;
 /** Commits of buyers/ read for the history (newest first). */
 const HISTORY_COMMITS = 200;
 
