@@ -67,7 +67,7 @@ export function reportAttempt(env: { ATTEMPTS?: AnalyticsEngineDataset }, r: Att
   try {
     env.ATTEMPTS?.writeDataPoint({
       indexes: [r.buyerId],
-      blobs: [r.buyerId, result.outcome, result.errorClass ?? "", r.vertical, String(result.statusCode ?? "")],
+      blobs: [r.buyerId, result.outcome, result.errorClass ?? "", r.vertical, String(result.statusCode ?? ""), r.configVersion],
       doubles: [result.elapsedMs, result.statusCode ?? 0, result.outcome === "accepted" ? (result.price ?? 0) : 0, r.attempt],
     });
   } catch (err) {
