@@ -10,9 +10,11 @@ import { processDeliveryJob } from "../../../src/delivery/waterfall";
 import type { BuyerConfigInput } from "../../../src/integration/config";
 import { canaryOf, getBuyerRegistry } from "../../../src/integration/registry";
 import { configVersion } from "../../../src/integration/version";
+import { runOps } from "../../../src/ops/cron";
 import { MOCK_CONTACT_FIELDS } from "../../mock-buyer/contract";
 import { testBuyer, uid } from "../helpers/buyers";
 import { harness, mockRequests, storeLead, testClock } from "../helpers/engine";
+import { drainAlertJobs, hooksAt, opsHarness, target } from "../helpers/ops";
 import { ADMIN } from "../helpers/sources";
 
 /**
@@ -84,8 +86,12 @@ describe("canary: a candidate config judged against the live version", () => {
       changeNote: "v1: contact fields",
       canary: { changeNote: "v2: drop last_name (broken)", config: { mapping: { fields: withoutLastName } }, steps: [10, 50, 100], minSample: 20 },
     };
-    const h = harness([file, testBuyer(other, "accept", { price: 10 })]);
     const clock = testClock();
+    // The alert goes out through the usual path: the minute cron sends it to the targets.
+    const slack = target(uid("cnry-slack"), "slack", 0);
+    const h = opsHarness([file, testBuyer(other, "accept", { price: 10 })], [slack], {
+      REGRESSION_HOUR_UTC: String((new Date(clock.now()).getUTCHours() + 12) % 24),
+    });
     const buyer = getBuyerRegistry(h.env).get(id);
     const cand = buyer ? canaryOf(buyer) : undefined;
     if (!buyer || !cand) throw new Error("the registry holds the buyer and its candidate");
@@ -147,6 +153,12 @@ describe("canary: a candidate config judged against the live version", () => {
     expect(alert?.subject).toBe(`${id}@${cand.version}`);
     expect(alert?.message).toContain(cand.version);
     expect(alert?.message).toMatch(/rejected or client errors 100\.0 % vs live 0\.0 % \(z = [\d.]+\)/);
+
+    expect((await runOps(h.env, clock)).errors).toEqual([]);
+    expect(await drainAlertJobs(h, clock)).toBe(1);
+    const sent = await hooksAt(slack.name);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.body).toContain(cand.version);
 
     // The versions endpoint shows both versions with their figures.
     const res = await api(h.env, clock)(`/v1/buyers/${id}/versions`);
