@@ -102,7 +102,19 @@ export async function settleAttempt(run: Run, dv: Delivery, result: AttemptResul
   // A canary candidate that lost this lead first: its own attempt row, in the same batch (issue 15).
   const lost = lostAttemptRecord(record);
   if (lost) reportAttempt(run.env, lost);
-  const lostRow = lost ? [insertAttempt(d, attemptRow(lost))] : [];
+  // Counted like any attempt, so the buyer's figures and alert rules see the candidate's failures too.
+  const lostRow = lost
+    ? [
+        insertAttempt(d, attemptRow(lost)),
+        rollupStmt(d, {
+          atMs: nowMs,
+          buyer: dv.buyer.id,
+          source: run.lead.sourceId,
+          vertical: run.lead.data.vertical,
+          counts: attemptCounts({ ...lost.result, attempt: dv.attempt }),
+        }),
+      ]
+    : [];
   if (result.outcome === "deferred") return settleDeferred(run, dv, result, d, [...lostRow, ...hooked(d, settled)], nowMs);
   run.attempts++;
   const attempt = insertAttempt(d, attemptRow(record));

@@ -155,10 +155,14 @@ describe("canary: a candidate config judged against the live version", () => {
     expect(alert?.message).toMatch(/rejected or client errors 100\.0 % vs live 0\.0 % \(z = [\d.]+\)/);
 
     expect((await runOps(h.env, clock)).errors).toEqual([]);
-    expect(await drainAlertJobs(h, clock)).toBe(1);
+    // The rollback alert; the candidate's 400s also count in the buyer's figures, so the error-rate
+    // rule may open its own when they pass 10 % of the buyer's attempts in 30 minutes.
+    const opened = await env.DB.prepare("SELECT kind FROM alerts WHERE subject LIKE ? ORDER BY kind").bind(`${id}%`).all<{ kind: string }>();
+    expect(opened.results.map((r) => r.kind)).toContain("canary_rollback");
+    expect(opened.results.every((r) => r.kind === "canary_rollback" || r.kind === "error_rate")).toBe(true);
+    expect(await drainAlertJobs(h, clock)).toBe(opened.results.length);
     const sent = await hooksAt(slack.name);
-    expect(sent).toHaveLength(1);
-    expect(sent[0]?.body).toContain(cand.version);
+    expect(sent.filter((x) => x.body.includes(cand.version) && x.body.includes("rolled back"))).toHaveLength(1);
 
     // The versions endpoint shows both versions with their figures.
     const res = await api(h.env, clock)(`/v1/buyers/${id}/versions`);
@@ -181,6 +185,13 @@ describe("canary: a candidate config judged against the live version", () => {
     });
     expect(vLive).toMatchObject({ kind: "live", changeNote: "v1: contact fields", figures: { acceptanceRate: 1 } });
     expect(body.canary.totals).toMatchObject({ candidateAttempts: 20, lost: 20, reoffered: 20 });
+    // The buyer's metrics count the candidate's 400s too (its attempts are rolled up like any other).
+    const metrics = await (await api(h.env, clock)("/v1/metrics?window=24h")).json<{
+      buyers: { buyerId: string; attempts: number; errorsByClass: Record<string, number> }[];
+    }>();
+    const m = metrics.buyers.find((b) => b.buyerId === id);
+    expect(m?.errorsByClass.client).toBe(20);
+    expect(m?.attempts).toBe(rows.length);
 
     console.log(
       `[canary bad] leads run before rollback: ${leads + 1}; candidate saw ${touched.size} leads (${candRows.length} attempts, all 400); ` +
