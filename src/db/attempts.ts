@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, notInArray, sum } from "drizzle-orm";
+import { asc, count, desc, eq, notInArray, sum } from "drizzle-orm";
 import { type Db, type DbEnv, isoAt, leadDb, leadDbs, type Stmt, schema } from "./client";
 
 const A = schema.deliveryAttempts;
@@ -71,7 +71,7 @@ export async function attemptsByVersion(env: DbEnv, buyerId: string): Promise<Ve
     const rows = await d
       .select({ configVersion: A.configVersion, outcome: A.outcome, errorClass: A.errorClass, attempts: count(), elapsedMs: sum(A.elapsedMs) })
       .from(A)
-      .where(and(eq(A.buyerId, buyerId)))
+      .where(eq(A.buyerId, buyerId))
       .groupBy(A.configVersion, A.outcome, A.errorClass);
     for (const r of rows) out.push({ ...r, elapsedMs: Number(r.elapsedMs ?? 0) });
   }
