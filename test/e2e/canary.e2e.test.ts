@@ -95,6 +95,8 @@ describe("canary rollback and rollback pin (end to end)", () => {
     expect(pin.status).toBe(200);
     expect((await postLead(stack, validLead("auto_insurance", 1, "pin-1"), "?mode=sync")).body).toMatchObject({ status: "sold", price: 37 });
 
+    // The Worker goes down and comes back on the same state (as a deploy replaces it); the gate's storage stays.
+    await stack.crash();
     await stack.restart();
     expect((await postLead(stack, validLead("auto_insurance", 2, "pin-2"), "?mode=sync")).body).toMatchObject({ status: "sold", price: 37 });
     expect((await versions()).pin?.version).toBe(previous?.version);
