@@ -7,6 +7,7 @@ import { SettingsError, settings } from "./core/settings";
 import { log } from "./observability/log";
 import { adminRouter } from "./routes/admin";
 import { alertsRouter } from "./routes/alerts";
+import { buyerVersionsRouter } from "./routes/buyer-versions";
 import { buyersRouter } from "./routes/buyers";
 import { dashboardRouter } from "./routes/dashboard";
 import { docsRouter } from "./routes/docs";
@@ -66,6 +67,8 @@ export function createApp(options: AppOptions = {}) {
   app.route("/v1", pingPostRouter);
   app.route("/v1/admin", sourceTermsRouter);
   app.route("/v1/buyers", buyerBidsRouter);
+  // Config versions, rollback pins, canary progress (issue 15).
+  app.route("/v1/buyers", buyerVersionsRouter);
   app.route("/v1/metrics", metricsRouter);
   app.route("/v1/admin", adminRouter);
   app.route("/v1/alerts", alertsRouter);

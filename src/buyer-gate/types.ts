@@ -1,7 +1,9 @@
 import type { NormalizedLead } from "../core/lead";
+import type { CanaryPolicy } from "../integration/canary";
 import type { BuyerConfig } from "../integration/config";
 import type { BidFields, BuyerResponse, MappingWarning, OutboundRequest } from "../integration/types";
 import type { CircuitState } from "./breaker";
+import type { CanaryState } from "./canary";
 import type { CapUsage } from "./caps";
 import type { ErrorClass } from "./classify";
 import type { SpendStatus } from "./spend";
@@ -19,6 +21,27 @@ export interface BuyerRef {
   ref: string;
   version: string;
   config?: BuyerConfig;
+  /** The buyer's candidate version (its file's `canary` block): the gate sends its share of leads through it. */
+  canary?: CanaryRef;
+}
+
+/** A candidate named to the gate; its config goes along when the live config does. */
+export interface CanaryRef {
+  version: string;
+  policy: CanaryPolicy;
+  config?: BuyerConfig;
+}
+
+/** An attempt the candidate lost (rejected, client or config error) before its lead went to the live version. */
+export interface LostAttempt {
+  configVersion: string;
+  outcome: AttemptOutcome;
+  errorClass?: ErrorClass;
+  reason?: string;
+  statusCode?: number;
+  request?: OutboundRequest;
+  response?: BuyerResponse;
+  elapsedMs: number;
 }
 
 /** One delivery attempt handed to a buyer's gate. */
@@ -77,10 +100,29 @@ export interface AttemptResult {
   circuit: CircuitState;
   /** The gate did not hold the config version it was named by: nothing was done, send it the config. */
   configWanted?: true;
+  /** The config version this attempt ran with (live, canary candidate, or a rollback pin). */
+  configVersion?: string;
+  /** Which version that was. */
+  arm?: "live" | "candidate" | "pinned";
+  /** The candidate lost this lead first; this result is the live version's attempt that followed at once. */
+  canaryLost?: LostAttempt;
 }
 
 /** An attempt as the gate's modules run it: the buyer's config resolved. */
 export type ResolvedInput = Omit<DeliverInput, "buyer"> & { buyer: BuyerConfig };
+
+/** A rollback pin held in the gate's storage. */
+export interface PinInfo {
+  version: string;
+  pinnedAt: string;
+  reason?: string;
+}
+
+/** The gate's live version state, for `GET /v1/buyers/:id/versions`. */
+export interface VersionState {
+  pin: PinInfo | null;
+  canary: CanaryState | null;
+}
 
 /** A buyer's health and capacity, for `GET /v1/buyers`. */
 export interface GateStatus {

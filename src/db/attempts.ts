@@ -1,4 +1,4 @@
-import { asc, desc, eq, getTableColumns, notInArray, type SQL, sql } from "drizzle-orm";
+import { asc, count, desc, eq, getTableColumns, notInArray, type SQL, sql, sum } from "drizzle-orm";
 import { type Db, type DbEnv, isoAt, leadDb, leadDbs, type Stmt, schema } from "./client";
 
 const A = schema.deliveryAttempts;
@@ -64,4 +64,30 @@ export function insertAttemptWhen(d: Db, a: NewAttempt, when: SQL): Stmt {
       sql`, `,
     )} WHERE ${when}`,
   );
+}
+
+/** One buyer's attempts by config version, outcome and error class (rows before versions were recorded: version null). */
+export interface VersionAttemptGroup {
+  configVersion: string | null;
+  outcome: string;
+  errorClass: string | null;
+  attempts: number;
+  elapsedMs: number;
+}
+
+/**
+ * A buyer's attempts grouped by config version, outcome and error class, over every lead
+ * database: the figures of `GET /v1/buyers/:id/versions`. Read through the (buyer, version) index.
+ */
+export async function attemptsByVersion(env: DbEnv, buyerId: string): Promise<VersionAttemptGroup[]> {
+  const out: VersionAttemptGroup[] = [];
+  for (const d of leadDbs(env)) {
+    const rows = await d
+      .select({ configVersion: A.configVersion, outcome: A.outcome, errorClass: A.errorClass, attempts: count(), elapsedMs: sum(A.elapsedMs) })
+      .from(A)
+      .where(eq(A.buyerId, buyerId))
+      .groupBy(A.configVersion, A.outcome, A.errorClass);
+    for (const r of rows) out.push({ ...r, elapsedMs: Number(r.elapsedMs ?? 0) });
+  }
+  return out;
 }

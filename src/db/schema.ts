@@ -152,9 +152,12 @@ export const deliveryAttempts = sqliteTable(
     createdAt: createdAt(),
     /** When retention sanitized the row (masked request, response and exact request removed). */
     purgedAt: text("purged_at"),
+    /** The buyer config version the attempt ran with (issue 15: live, canary candidate or a rollback pin). */
+    configVersion: text("config_version"),
   },
   (t) => [
     index("attempts_lead_idx").on(t.leadId),
+    index("attempts_buyer_version_idx").on(t.buyerId, t.configVersion),
     index("attempts_buyer_time_idx").on(t.buyerId, t.createdAt),
     index("attempts_time_idx").on(t.createdAt),
     index("attempts_unpurged_idx").on(t.createdAt).where(sql`purged_at IS NULL`),

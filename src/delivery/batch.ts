@@ -26,6 +26,7 @@ import { timelineEvent } from "../db/timeline";
 import { channelOf, collectsInGate } from "../integration/channels";
 import type { BuyerConfig } from "../integration/config";
 import { getBuyerRegistry } from "../integration/registry";
+import { configVersion } from "../integration/version";
 import { log } from "../observability/log";
 import { attemptCounts } from "../observability/rollup";
 import { onAmbiguousOutcome, onIntegrationFault } from "./faults";
@@ -142,6 +143,8 @@ export async function writeBatchResults(env: Env, clock: Clock, buyer: BuyerConf
       endpoint: buyer.endpoint.url,
       vertical: p.vertical,
       result: r.result,
+      // The version that sent the batch when the gate recorded it, else the one loaded now.
+      configVersion: r.result.configVersion ?? configVersion(buyer),
       nowMs,
     };
     const claimAt = planResult(d, g.stmts, buyer, r, p, record, via, nowMs);

@@ -14,6 +14,8 @@ export interface AttemptRecord {
   endpoint: string;
   vertical: string;
   result: AttemptResult;
+  /** The buyer config version the attempt ran with (the gate says which; else the live one). */
+  configVersion: string;
   nowMs: number;
 }
 
@@ -63,6 +65,7 @@ export function attemptRow(r: AttemptRecord): NewAttempt {
     price: result.price ?? null,
     elapsedMs: Math.round(result.elapsedMs),
     retryCount: Math.max(0, r.attempt - 1),
+    configVersion: r.configVersion,
     nowMs: r.nowMs,
   };
 }
@@ -73,7 +76,7 @@ export function reportAttempt(env: { ATTEMPTS?: AnalyticsEngineDataset }, r: Att
   try {
     env.ATTEMPTS?.writeDataPoint({
       indexes: [r.buyerId],
-      blobs: [r.buyerId, result.outcome, result.errorClass ?? "", r.vertical, String(result.statusCode ?? "")],
+      blobs: [r.buyerId, result.outcome, result.errorClass ?? "", r.vertical, String(result.statusCode ?? ""), r.configVersion],
       doubles: [result.elapsedMs, result.statusCode ?? 0, result.outcome === "accepted" ? (result.price ?? 0) : 0, r.attempt],
     });
   } catch (err) {
@@ -83,10 +86,29 @@ export function reportAttempt(env: { ATTEMPTS?: AnalyticsEngineDataset }, r: Att
     leadId: r.leadId,
     buyerId: r.buyerId,
     attempt: r.attempt,
+    configVersion: r.configVersion,
+    ...(result.arm && result.arm !== "live" ? { arm: result.arm } : {}),
     outcome: result.outcome,
     errorClass: result.errorClass,
     status: result.statusCode,
     elapsedMs: Math.round(result.elapsedMs),
     reason: result.reason,
   });
+}
+
+/**
+ * The candidate's lost attempt, when the gate re-offered its lead to the live version at once
+ * (issue 15): recorded as an attempt of its own, with the candidate's version, beside the live
+ * attempt that followed.
+ */
+export function lostAttemptRecord(r: AttemptRecord): AttemptRecord | undefined {
+  const lost = r.result.canaryLost;
+  if (!lost) return undefined;
+  const { configVersion, ...rest } = lost;
+  return {
+    ...r,
+    configVersion,
+    result: { ...rest, warnings: [], sent: true, circuit: r.result.circuit, arm: "candidate", configVersion },
+    nowMs: Math.max(0, r.nowMs - 1),
+  };
 }

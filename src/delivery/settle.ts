@@ -9,6 +9,7 @@ import { leadEndedNow, rollupStmt, saleCounts } from "../db/rollups";
 import { timelineEvent } from "../db/timeline";
 import { decisionWindowSeconds } from "../integration/channels";
 import type { BuyerConfig } from "../integration/config";
+import { configVersion } from "../integration/version";
 import { attemptCounts, type CountsDelta } from "../observability/rollup";
 import { nextRetry } from "./backoff";
 import { attemptStatStmts } from "./distribution/figures";
@@ -17,7 +18,7 @@ import { onAmbiguousOutcome, onIntegrationFault } from "./faults";
 import { enqueueDeliver, enqueueRetry } from "./jobs";
 import { notifySource } from "./notify";
 import { bidClosedStmts, saleOf, saleStmts, shareEvent, shareOutcome } from "./pingpost";
-import { attemptRow, reportAttempt } from "./record";
+import { attemptRow, lostAttemptRecord, reportAttempt } from "./record";
 import { outcomeOf, type Run, type WaterfallOutcome } from "./run";
 
 /** The longest a lead waits at once for a buyer that may hold it while its gate defers. */
@@ -92,8 +93,6 @@ export async function settleAttempt(run: Run, dv: Delivery, result: AttemptResul
     nowMs,
   };
   const d = leadDb(run.env, run.lead.id);
-  if (result.outcome === "deferred") return settleDeferred(run, dv, result, d, hooked(d, settled), nowMs);
-  run.attempts++;
   const record = {
     leadId: run.lead.id,
     buyerId: dv.buyer.id,
@@ -102,8 +101,27 @@ export async function settleAttempt(run: Run, dv: Delivery, result: AttemptResul
     endpoint: dv.buyer.endpoint.url,
     vertical: run.lead.data.vertical,
     result,
+    configVersion: result.configVersion ?? configVersion(dv.buyer),
     nowMs,
   };
+  // A canary candidate that lost this lead first: its own attempt row, in the same batch (issue 15).
+  const lost = lostAttemptRecord(record);
+  if (lost) reportAttempt(run.env, lost);
+  // Counted like any attempt, so the buyer's figures and alert rules see the candidate's failures too.
+  const lostRow = lost
+    ? [
+        insertAttempt(d, attemptRow(lost)),
+        rollupStmt(d, {
+          atMs: nowMs,
+          buyer: dv.buyer.id,
+          source: run.lead.sourceId,
+          vertical: run.lead.data.vertical,
+          counts: attemptCounts({ ...lost.result, attempt: dv.attempt }),
+        }),
+      ]
+    : [];
+  if (result.outcome === "deferred") return settleDeferred(run, dv, result, d, [...lostRow, ...hooked(d, settled)], nowMs);
+  run.attempts++;
   const attempt = insertAttempt(d, attemptRow(record));
   reportAttempt(run.env, record);
   // The attempt's counts (plus, where the delivery ends, its end) go into the attempt's own batch.
@@ -115,7 +133,7 @@ export async function settleAttempt(run: Run, dv: Delivery, result: AttemptResul
       vertical: run.lead.data.vertical,
       counts: { ...attemptCounts({ ...result, attempt: dv.attempt }), ...end },
     });
-  const step: Step = { run, dv, result, d, attempt, counted, extra: hooked(d, settled), nowMs };
+  const step: Step = { run, dv, result, d, attempt, counted, extra: [...lostRow, ...hooked(d, settled)], nowMs };
   if (result.outcome === "accepted") return settleSale(step);
   if (result.outcome === "pending") return settlePending(step);
   return settleFailure(step);

@@ -450,6 +450,14 @@ export async function startMockBuyer(opts: MockBuyerOptions = {}): Promise<MockB
       return fail(Number.isInteger(code) && code >= 400 && code < 600 ? code : 503, "Flaky failure");
     }
 
+    // `?require=a,b`: a buyer whose API needs these fields answers 400 naming the first one missing
+    // from the body (JSON, or a form) — what a mapping that dropped a required field meets.
+    const missing = (q["require"] ?? "")
+      .split(",")
+      .map((f) => f.trim())
+      .filter((f) => f !== "" && !bodyHas(body, f));
+    if (missing.length > 0) return fail(400, `Missing required field: ${missing[0]}`);
+
     switch (effective) {
       case "accept":
         return accept();
@@ -807,4 +815,19 @@ if (entry && import.meta.url === pathToFileURL(entry).href) {
       process.stderr.write(`mock buyer failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
       process.exit(1);
     });
+}
+
+/** Whether a request body (a JSON object, else a form) carries a non-empty top-level field. */
+function bodyHas(body: string, field: string): boolean {
+  try {
+    const obj: unknown = JSON.parse(body);
+    if (obj !== null && typeof obj === "object") {
+      const v = (obj as Record<string, unknown>)[field];
+      return v !== undefined && v !== null && v !== "";
+    }
+  } catch {
+    // not JSON: read it as a form
+  }
+  const v = new URLSearchParams(body).get(field);
+  return v !== null && v !== "";
 }
