@@ -7,6 +7,7 @@ import { SettingsError, settings } from "./core/settings";
 import { log } from "./observability/log";
 import { adminRouter } from "./routes/admin";
 import { alertsRouter } from "./routes/alerts";
+import { buyerVersionsRouter } from "./routes/buyer-versions";
 import { buyersRouter } from "./routes/buyers";
 import { dashboardRouter } from "./routes/dashboard";
 import { docsRouter } from "./routes/docs";
@@ -15,6 +16,8 @@ import { metricsRouter } from "./routes/metrics";
 import { json } from "./routes/openapi";
 import { pingPostRouter } from "./routes/ping-post";
 import { buyerBidsRouter, sourceTermsRouter } from "./routes/pingpost-admin";
+import { adminSpecRouter, dashboardSpecRouter, sourceSpecRouter } from "./routes/posting-spec";
+import { routingAdminRouter } from "./routes/routing-admin";
 import { webhooksRouter } from "./routes/webhooks";
 
 export interface AppOptions {
@@ -64,9 +67,17 @@ export function createApp(options: AppOptions = {}) {
   app.route("/v1", pingPostRouter);
   app.route("/v1/admin", sourceTermsRouter);
   app.route("/v1/buyers", buyerBidsRouter);
+  // Config versions, rollback pins, canary progress (issue 15).
+  app.route("/v1/buyers", buyerVersionsRouter);
   app.route("/v1/metrics", metricsRouter);
   app.route("/v1/admin", adminRouter);
   app.route("/v1/alerts", alertsRouter);
+  // Routing (issue 13): methods per vertical, their figures, prepaid top-ups.
+  app.route("/v1/admin", routingAdminRouter);
+  // Routing (issue 13): posting instructions — a source's own, an operator's, and the printable page (before /dashboard's catch-all).
+  app.route("/v1/sources", sourceSpecRouter(app));
+  app.route("/v1/admin", adminSpecRouter(app));
+  app.route("/dashboard/posting-spec", dashboardSpecRouter(app));
   app.route("/dashboard", dashboardRouter);
   app.route("/", docsRouter(app));
 

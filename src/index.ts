@@ -1,6 +1,7 @@
 import type { createApp } from "./app";
 import { systemClock } from "./core/clock";
 import { settings } from "./core/settings";
+import { pullAllBatchResults } from "./delivery/batch";
 import { handleDeadLetters, handleDeliveriesBatch } from "./delivery/consumer";
 import type { DeliveryJob } from "./delivery/jobs";
 import { sweepLeads } from "./delivery/sweep";
@@ -37,6 +38,9 @@ async function loadConfigSupport(env: Env): Promise<void> {
 async function runCron(env: Env): Promise<void> {
   const leads = await sweepLeads(env, systemClock);
   const webhookEvents = await sweepWebhookEvents(env, systemClock);
+  // Issue 16: batch and digest results a gate announced but no message brought (delivery/batch.ts).
+  const batch = await pullAllBatchResults(env, systemClock);
+  if (batch.applied + batch.late > 0) log("info", "batch results pulled", { ...batch });
   if (leads.requeued + leads.ackExpired + webhookEvents > 0) log("info", "sweep", { ...leads, webhookEvents });
   const ops = await runOps(env, systemClock);
   const a = ops.alerts;

@@ -11,5 +11,7 @@ declare namespace Cloudflare {
     SOAK_LEADS: string;
     /** The alert targets and Analytics Engine SQL API stand-in (test/mock-ops), on loopback. */
     MOCK_OPS_ORIGIN: string;
+    /** A stand-in for an mtls_certificates binding (test/vitest.config.ts): forwards, marking the certificate. */
+    TEST_MTLS: Fetcher;
   }
 }

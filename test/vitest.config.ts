@@ -10,6 +10,14 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 // project loads: a broken buyer file stops the run with its problems listed.
 await bundleBuyers(root);
 
+/** The mTLS stand-in's forwarding: the same request, marked with the certificate it would present. */
+async function forwardWithCertificate(request: Request, subject: string): Promise<Response> {
+  const headers = new Headers(request.headers);
+  headers.set("x-client-certificate-subject", subject);
+  const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();
+  return fetch(request.url, { method: request.method, headers, redirect: "manual", ...(body ? { body } : {}) });
+}
+
 /**
  * Three projects:
  * - unit: pure code (integration engine, normalizers, verifiers) in Node — fast.
@@ -60,6 +68,14 @@ export default defineConfig({
                   HUBSPOT_DEMO_PRIVATE_APP_TOKEN: "pat-na1-00000000-demo-0000-0000-000000000000",
                   HARBOR_WEBHOOK_SECRET: "whsec_ZGVtby1hY21lLXdlYmhvb2stc2VjcmV0LTEyMzQ=",
                   REQUEST_ENCRYPTION_KEYS: "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+                },
+                serviceBindings: {
+                  // A stand-in for an `mtls_certificates` binding (issue 16): workerd cannot present a
+                  // real client certificate to a loopback server, and miniflare serves such bindings
+                  // only remotely. Like a TLS terminator that passes the client certificate on, it
+                  // forwards the request unchanged plus a header naming the certificate, so a test
+                  // sees at the mock buyer which requests went through the binding.
+                  TEST_MTLS: (request: Request) => forwardWithCertificate(request, "CN=leadwire-test-client"),
                 },
               },
             };

@@ -11,11 +11,14 @@ import type { BuildContext, BuyerResponse, MappingWarning, OutboundRequest, Pars
 import { log } from "../observability/log";
 import type { Permit } from "./breaker";
 import type { Refusal } from "./caps";
+import { channelAttempt } from "./channels";
+import { conflictReason, followConflict } from "./channels/conflict";
+import { outboundFetch } from "./channels/mtls";
 import { type Classification, classify } from "./classify";
 import type { GateParts } from "./parts";
 import { inSchedule, nextScheduleOpen } from "./time";
 import type { IssuedToken } from "./tokens";
-import { type SendResult, sendOnConnection, truncateBody } from "./transport";
+import { type OutboundFetch, type SendResult, sendOnConnection, truncateBody } from "./transport";
 import type { AttemptResult, ResolvedInput } from "./types";
 import { verdictOf } from "./verdict";
 
@@ -27,7 +30,7 @@ const LEASE_MARGIN_MS = 30_000;
 const AMBIGUOUS_HOLD_MS = 6 * 3_600_000;
 
 /** What the synchronous pre-delivery step took: released again if the attempt never sends. */
-interface Taken {
+export interface Taken {
   permit: Permit;
   reservationId: string;
 }
@@ -56,11 +59,13 @@ export async function runAttempt(g: GateParts, input: ResolvedInput): Promise<At
   const timeoutMs = input.timeoutMs ?? buyer.endpoint.timeoutMs ?? (buyer.endpoint.mode === "async" ? DEFAULT_ASYNC_ACK_TIMEOUT_MS : DEFAULT_SYNC_TIMEOUT_MS);
   const refused = refusal(g, input);
   if (refused) {
+    const balance = g.spend.available(buyer.caps);
     return result({
       outcome: "deferred",
       errorClass: "deferred",
       reason: refused.reason,
       ...(refused.retryAfterSeconds !== undefined ? { retryAfterSeconds: refused.retryAfterSeconds } : {}),
+      ...(balance !== undefined ? { balance } : {}),
       sent: false,
       warnings: [],
     });
@@ -69,17 +74,20 @@ export async function runAttempt(g: GateParts, input: ResolvedInput): Promise<At
   const leaseMs = 3 * timeoutMs + LEASE_MARGIN_MS;
   const taken: Taken = { permit: g.breaker.acquire(leaseMs), reservationId: input.deliveryId };
   g.reservations.reserve(input.deliveryId, buyer.caps, started + leaseMs);
+  g.spend.reserve(input.deliveryId, buyer.caps, leadAmount(input), started + leaseMs); // routing (issue 13): revenue caps
   g.rate.take(buyer.caps.ratePerSecond);
 
   let settled = false;
   try {
-    const r = await exchange(g, input, taken, timeoutMs, result);
+    // Issue 16: an e-mail buyer gets a mail; a batch or digest buyer's lead is collected (channels/).
+    const r = await (channelAttempt(g, input, taken, result) ?? exchange(g, input, taken, timeoutMs, result));
     settled = true;
     return r;
   } finally {
     if (!settled) {
       // An unexpected throw: nothing is known to have been sold, give everything back.
       g.reservations.release(taken.reservationId);
+      g.spend.release(taken.reservationId);
       g.breaker.release(taken.permit);
     }
   }
@@ -99,10 +107,16 @@ function refusal(g: GateParts, input: ResolvedInput): Refusal | undefined {
   if (throttled > now) return { reason: "buyer asked us to wait (Retry-After)", retryAfterSeconds: Math.max(1, Math.ceil((throttled - now) / 1000)) };
   const circuit = g.breaker.check();
   if (!circuit.allowed) return { reason: circuit.reason, retryAfterSeconds: circuit.retryAfterSeconds };
-  return g.reservations.refusal(buyer.caps) ?? g.rate.refusal(buyer.caps.ratePerSecond);
+  return g.reservations.refusal(buyer.caps) ?? g.spend.refusal(buyer.caps, leadAmount(input)) ?? g.rate.refusal(buyer.caps.ratePerSecond);
 }
 
-type Finish = (r: Omit<AttemptResult, "elapsedMs" | "circuit">) => AttemptResult;
+/** Routing (issue 13): what a delivery costs the buyer — the bid it answers, else its configured price. */
+function leadAmount(input: ResolvedInput): number {
+  return input.bid ? input.bid.price : input.buyer.price;
+}
+
+/** Completes an attempt's result with its elapsed time and the circuit state. */
+export type Finish = (r: Omit<AttemptResult, "elapsedMs" | "circuit">) => AttemptResult;
 
 /**
  * Asked when a connection is free for a request admitted earlier: if the circuit changed
@@ -134,11 +148,15 @@ async function exchange(g: GateParts, input: ResolvedInput, taken: Taken, timeou
   const ctx = buildContext(g, input, tokens);
 
   let built: { request: OutboundRequest; warnings: MappingWarning[]; unauthenticated: OutboundRequest };
+  // Issue 16: a buyer that requires a client certificate is reached only through its binding.
+  let via: OutboundFetch;
   try {
+    via = outboundFetch(g.env, buyer);
     built = await prepareRequest(buyer, lead, ctx);
   } catch (err) {
     // Nothing was sent: the slot and the probe permit go back untouched.
     g.reservations.release(taken.reservationId);
+    g.spend.release(taken.reservationId);
     g.breaker.release(taken.permit);
     return finish({ ...buildFailure(err), sent: false, warnings: [] });
   }
@@ -150,25 +168,32 @@ async function exchange(g: GateParts, input: ResolvedInput, taken: Taken, timeou
   let parsed: ParsedResponse | undefined;
   let c: Classification;
   let retryAfterSeconds: number | undefined;
+  let conflict: Awaited<ReturnType<typeof followConflict<typeof built>>>;
+  let balance: number | undefined;
   try {
     const turned = circuitTurned(g, taken.permit);
     if (turned) {
       // It waited for a connection while the circuit opened: it never reached the buyer.
       g.reservations.release(taken.reservationId);
+      g.spend.release(taken.reservationId);
       g.breaker.release(taken.permit);
       return finish({ outcome: "deferred", errorClass: "deferred", ...turned, sent: false, warnings: [] });
     }
-    sent = await sendOnConnection(built.request, timeoutMs, buyer.endpoint.followRedirects);
+    sent = await sendOnConnection(built.request, timeoutMs, buyer.endpoint.followRedirects, via);
     if (sent.response?.status === 401 && tokens) {
       // The token may have been revoked early: one forced refresh and one resend, same attempt.
       try {
         await tokens.getToken(true);
         built = await prepareRequest(buyer, lead, ctx);
-        sent = await sendOnConnection(built.request, timeoutMs, buyer.endpoint.followRedirects);
+        sent = await sendOnConnection(built.request, timeoutMs, buyer.endpoint.followRedirects, via);
       } catch (err) {
         log("warn", "token refresh after 401 failed", { buyerId: buyer.id, error: err instanceof Error ? err.message : String(err) });
       }
     }
+    // Issue 16: a HubSpot 409 CONFLICT updates the existing contact when the buyer chose so; the
+    // 409 stays in the attempt's record as its earlier exchange (channels/conflict.ts).
+    conflict = await followConflict(buyer, built, sent, (req) => sendOnConnection(req, timeoutMs, buyer.endpoint.followRedirects, via));
+    if (conflict) ({ built, sent } = conflict);
 
     if (sent.response) {
       try {
@@ -200,6 +225,12 @@ async function exchange(g: GateParts, input: ResolvedInput, taken: Taken, timeou
     else if (c.outcome === "pending") g.reservations.hold(taken.reservationId, now + buyer.endpoint.ackTimeoutSeconds * 1000);
     else if (c.errorClass === "ambiguous" && billable) g.reservations.hold(taken.reservationId, now + AMBIGUOUS_HOLD_MS);
     else g.reservations.release(taken.reservationId);
+    // Routing (issue 13): the revenue reserved moves the same way; a sale counts at its own price (the bid's, or the buyer's answer).
+    if (c.outcome === "accepted" && billable) g.spend.commit(taken.reservationId, buyer.caps, input.bid ? input.bid.price : (parsed?.price ?? buyer.price));
+    else if (c.outcome === "pending") g.spend.hold(taken.reservationId, now + buyer.endpoint.ackTimeoutSeconds * 1000);
+    else if (c.errorClass === "ambiguous" && billable) g.spend.hold(taken.reservationId, now + AMBIGUOUS_HOLD_MS);
+    else g.spend.release(taken.reservationId);
+    balance = g.spend.available(buyer.caps);
 
     g.breaker.record(taken.permit, verdictOf(c, sent.response?.status), buyer.circuit);
     // A sale or an acknowledgement is a success; a rejection is a healthy answer but no sale.
@@ -214,24 +245,34 @@ async function exchange(g: GateParts, input: ResolvedInput, taken: Taken, timeou
   const secrets = configSecretValues(buyer, ctx);
   const archive = await archiveRequest(g, built.request);
 
+  const reason = conflict ? conflictReason(conflict, c) : c.reason;
   return finish({
     outcome: c.outcome,
     ...(c.errorClass ? { errorClass: c.errorClass } : {}),
-    ...(c.reason ? { reason: c.reason } : {}),
+    ...(reason ? { reason } : {}),
     ...(sent.response ? { statusCode: sent.response.status, response: maskResponse(truncateBody(sent.response), secrets) } : {}),
     ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
     ...(parsed?.buyerLeadId ? { buyerLeadId: parsed.buyerLeadId } : {}),
     ...(parsed?.price !== undefined && c.outcome === "accepted" ? { price: parsed.price } : {}),
     ...(parsed?.redirectUrl ? { redirectUrl: parsed.redirectUrl } : {}),
     request: maskRequest(built.request, secrets, built.unauthenticated),
+    ...(conflict
+      ? {
+          prior: conflict.prior.map((x) => ({
+            request: maskRequest(x.request, secrets, x.unauthenticated),
+            response: maskResponse(truncateBody(x.response), secrets),
+          })),
+        }
+      : {}),
     ...(archive ? { archive } : {}),
+    ...(balance !== undefined ? { balance } : {}),
     warnings: built.warnings,
     sent: true,
   });
 }
 
 /** The exact request, AES-GCM encrypted with the current key (undefined when no keys are set: development only). */
-async function archiveRequest(g: GateParts, request: OutboundRequest): Promise<{ keyId: string; data: string } | undefined> {
+export async function archiveRequest(g: GateParts, request: OutboundRequest): Promise<{ keyId: string; data: string } | undefined> {
   const keys = loadEncryptionKeys(g.env.REQUEST_ENCRYPTION_KEYS);
   return keys ? encrypt(await keys, JSON.stringify(request)) : undefined;
 }
@@ -262,7 +303,7 @@ export function buildContext(
 }
 
 /** A request that could not be built, by the integration error's kind. */
-function buildFailure(err: unknown): Pick<AttemptResult, "outcome" | "errorClass" | "reason"> {
+export function buildFailure(err: unknown): Pick<AttemptResult, "outcome" | "errorClass" | "reason"> {
   const message = err instanceof Error ? err.message : String(err);
   if (err instanceof IntegrationError) {
     switch (err.kind) {
@@ -288,7 +329,8 @@ export async function issueToken(g: GateParts, buyer: BuyerConfig, key: string):
   const t = await fetchToken(
     buyer.auth,
     ctx,
-    (url, init) => fetch(url, { ...init, signal: AbortSignal.timeout(buyer.endpoint.timeoutMs ?? DEFAULT_ASYNC_ACK_TIMEOUT_MS) }),
+    // Issue 16: through the client-certificate binding when the buyer has one.
+    (url, init) => outboundFetch(g.env, buyer)(url, { ...init, signal: AbortSignal.timeout(buyer.endpoint.timeoutMs ?? DEFAULT_ASYNC_ACK_TIMEOUT_MS) }),
     refreshToken ? { refreshToken } : {},
   );
   return {

@@ -56,6 +56,9 @@ const INITIAL: BreakerSnapshot = {
   closes: 0,
 };
 
+/** How long a delivery refused while the probe is in flight waits before it asks again. */
+export const PROBE_ANSWER_WAIT_SECONDS = 10;
+
 /**
  * The per-buyer circuit breaker. Every method is synchronous, so inside a Durable Object a
  * check followed by `acquire` runs in one turn of the input gate: no other request can slip
@@ -94,7 +97,10 @@ export class CircuitBreaker {
       return { allowed: false, reason: "circuit open", retryAfterSeconds: Math.max(1, Math.ceil((at - now) / 1000)) };
     }
     if (s.probeLeaseUntil !== null && now < s.probeLeaseUntil) {
-      return { allowed: false, reason: "circuit half-open: probe in flight", retryAfterSeconds: Math.max(1, Math.ceil((s.probeLeaseUntil - now) / 1000)) };
+      // The lease covers the probe's whole timeout, but a probe usually answers within the
+      // buyer's latency: the others look again soon rather than wait out the lease.
+      const leaseLeft = Math.max(1, Math.ceil((s.probeLeaseUntil - now) / 1000));
+      return { allowed: false, reason: "circuit half-open: probe in flight", retryAfterSeconds: Math.min(leaseLeft, PROBE_ANSWER_WAIT_SECONDS) };
     }
     return { allowed: true, probe: true };
   }

@@ -24,7 +24,7 @@ const keysMemo = new Map<string, { minute: number; keys: Record<CapWindow, strin
  * The cap window keys of `ms` in `timeZone`, remembered for the minute: every zone's windows
  * turn on a whole minute, and a busy gate asks on every delivery.
  */
-function keysAt(ms: number, timeZone: string): Record<CapWindow, string> {
+export function keysAt(ms: number, timeZone: string): Record<CapWindow, string> {
   const minute = Math.floor(ms / 60_000);
   const hit = keysMemo.get(timeZone);
   if (hit?.minute === minute) return hit.keys;

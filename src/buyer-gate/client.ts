@@ -1,6 +1,7 @@
 import type { BuyerConfig } from "../integration/config";
+import { canaryOf } from "../integration/registry";
 import { configVersion } from "../integration/version";
-import type { AttemptResult, DeliverInput, GateStatus } from "./types";
+import type { AttemptResult, BuyerRef, DeliverInput, GateStatus } from "./types";
 
 /** The Durable Object that guards one buyer, created near the buyer's endpoint (its region as `locationHint`). */
 export function gateFor(env: { BUYER_GATE: Env["BUYER_GATE"] }, buyer: Pick<BuyerConfig, "id" | "region">) {
@@ -21,7 +22,7 @@ export async function gateStatuses(env: { BUYER_GATE: Env["BUYER_GATE"] }, buyer
   return Object.fromEntries(buyers.map((b, i) => [b.id, states[i] ?? { error: "no answer" }]));
 }
 
-/** Buyer id → the config version this isolate last saw its gate hold. */
+/** Buyer id → the config version (and candidate version) this isolate last saw its gate hold. */
 const held = new Map<string, string>();
 
 /**
@@ -37,9 +38,17 @@ export async function deliverThroughGate(
 ): Promise<AttemptResult> {
   const stub = gateFor(env, buyer);
   const version = configVersion(buyer);
-  const known = held.get(buyer.id) === version;
-  let result = await stub.deliver({ ...input, buyer: known ? { ref: buyer.id, version } : { ref: buyer.id, version, config: buyer } });
-  if (result.configWanted) result = await stub.deliver({ ...input, buyer: { ref: buyer.id, version, config: buyer } });
-  held.set(buyer.id, version);
+  // A buyer file's candidate version (canary) rides along by reference too; the gate picks the arm.
+  const canary = canaryOf(buyer);
+  const key = canary ? `${version}+${canary.version}` : version;
+  const ref = (withConfig: boolean): BuyerRef => ({
+    ref: buyer.id,
+    version,
+    ...(withConfig ? { config: buyer } : {}),
+    ...(canary ? { canary: { version: canary.version, policy: canary.policy, ...(withConfig ? { config: canary.config } : {}) } } : {}),
+  });
+  let result = await stub.deliver({ ...input, buyer: ref(held.get(buyer.id) !== key) });
+  if (result.configWanted) result = await stub.deliver({ ...input, buyer: ref(true) });
+  held.set(buyer.id, key);
   return result;
 }

@@ -56,8 +56,13 @@ function pingRefusal(g: GateParts, input: PingInput): Refusal | undefined {
   if (g.meta.num("throttled_until") > now) return { reason: "buyer asked us to wait (Retry-After)" };
   const circuit = g.breaker.check();
   if (!circuit.allowed) return { reason: circuit.reason };
-  return g.reservations.refusal(buyer.caps) ?? g.rate.refusal(buyer.caps.ratePerSecond);
+  // Routing (issue 13): a direct-post buyer must afford its price; a bidder, anything at all (its bid is checked when it comes).
+  const spend = g.spend.refusal(buyer.caps, buyer.ping ? MIN_BID : buyer.price);
+  return g.reservations.refusal(buyer.caps) ?? spend ?? g.rate.refusal(buyer.caps.ratePerSecond);
 }
+
+/** The smallest amount a bid can be: what a bidder's revenue cap or balance must still allow for it to be pinged. */
+const MIN_BID = 0.01;
 
 /**
  * One ping: the pre-checks, then (for a ping/post buyer) build, send with the time given, read
@@ -117,7 +122,12 @@ export async function runPing(g: GateParts, input: PingInput): Promise<PingResul
     }
     verdict = res.status >= 500 && res.status !== 503 ? "failure" : res.status >= 200 && res.status < 300 ? "success" : "neutral";
     const answer = readPingAnswer(ping.response, res, now, ping.bidTtlSeconds);
-    if (answer.kind === "bid") result = { outcome: "bid", price: answer.price, bidId: answer.bidId, expiresAtMs: answer.expiresAtMs, statusCode: res.status };
+    // Routing (issue 13): a bid the buyer's revenue cap or balance cannot cover is not one it can be sold at.
+    const overBudget = answer.kind === "bid" ? g.spend.refusal(buyer.caps, answer.price) : undefined;
+    if (answer.kind === "bid" && overBudget)
+      result = { outcome: "deferred", reason: `bid of ${answer.price} not taken: ${overBudget.reason}`, statusCode: res.status };
+    else if (answer.kind === "bid")
+      result = { outcome: "bid", price: answer.price, bidId: answer.bidId, expiresAtMs: answer.expiresAtMs, statusCode: res.status };
     else if (answer.kind === "no_bid") result = { outcome: "no_bid", reason: answer.reason, statusCode: res.status };
     else result = { outcome: "error", reason: answer.reason, statusCode: res.status };
   }

@@ -1,4 +1,5 @@
 import type { BuyerConfig } from "../integration/config";
+import { batchStatus } from "./batch";
 import type { GateParts } from "./parts";
 import type { GateStatus } from "./types";
 
@@ -15,6 +16,7 @@ export function gateStatus(g: GateParts, buyer: BuyerConfig): GateStatus {
   const openedAt = iso(s.openedAt);
   const nextProbeAt = iso(s.nextProbeAt);
   const tokens = g.rate.tokens(buyer.caps.ratePerSecond);
+  const batch = batchStatus(g.batch.store);
   return {
     buyerId: buyer.id,
     now: new Date(now).toISOString(),
@@ -29,11 +31,14 @@ export function gateStatus(g: GateParts, buyer: BuyerConfig): GateStatus {
       windowFailures: counts.failures,
     },
     caps: g.reservations.usage(buyer.caps),
+    revenue: g.spend.usage(buyer.caps),
     inFlight: { count: g.reservations.inFlight(), limit: buyer.caps.maxInFlight ?? null },
     pending: g.reservations.pending(),
     rateLimit: { ratePerSecond: buyer.caps.ratePerSecond ?? null, tokens: tokens === null ? null : Math.floor(tokens * 100) / 100 },
     ...(throttled > now ? { throttledUntil: new Date(throttled).toISOString() } : {}),
     ...(lastSuccess ? { lastSuccessAt: lastSuccess } : {}),
     ...(lastFailure ? { lastFailureAt: lastFailure } : {}),
+    // Issue 16: collected leads and open jobs of a batch or digest buyer.
+    ...(batch ? { batch } : {}),
   };
 }

@@ -19,6 +19,23 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE IF NOT EXISTS schedule (id TEXT PRIMARY KEY, kind TEXT NOT NULL, run_at INTEGER NOT NULL, payload TEXT);`,
   // Salesforce's token answer names the org's instance; requests made with the token go there.
   "ALTER TABLE tokens ADD COLUMN instance_url TEXT;",
+  // Issue 16: leads collected for a batch job or an e-mail digest (batch.ts), and the jobs.
+  `CREATE TABLE IF NOT EXISTS batch_items (
+     delivery_id TEXT PRIMARY KEY, lead_id TEXT NOT NULL, attempt INTEGER NOT NULL, billable INTEGER NOT NULL,
+     sandbox INTEGER NOT NULL, fields TEXT, state TEXT NOT NULL, job_id TEXT, queued_at INTEGER NOT NULL,
+     result TEXT, settled_at INTEGER);
+   CREATE INDEX IF NOT EXISTS batch_items_state ON batch_items (state, queued_at);
+   CREATE INDEX IF NOT EXISTS batch_items_job ON batch_items (job_id);
+   CREATE TABLE IF NOT EXISTS batch_jobs (
+     id TEXT PRIMARY KEY, kind TEXT NOT NULL, sandbox INTEGER NOT NULL, step TEXT NOT NULL, remote_id TEXT,
+     remote_state TEXT, polls INTEGER NOT NULL, failures INTEGER NOT NULL, error TEXT, created_at INTEGER NOT NULL,
+     closed_at INTEGER, next_at INTEGER NOT NULL, wire_ms INTEGER NOT NULL);`,
+  // Routing (issue 13): revenue caps and prepaid balances, reserved and committed like cap slots (spend.ts).
+  `CREATE TABLE IF NOT EXISTS spend (
+     id TEXT PRIMARY KEY, state TEXT NOT NULL, amount INTEGER NOT NULL, hour_key TEXT NOT NULL, day_key TEXT NOT NULL,
+     week_key TEXT NOT NULL, month_key TEXT NOT NULL, expires_at INTEGER, created_at INTEGER NOT NULL);
+   CREATE INDEX IF NOT EXISTS spend_day ON spend (day_key);
+   CREATE TABLE IF NOT EXISTS topups (ref TEXT PRIMARY KEY, amount INTEGER NOT NULL, created_at INTEGER NOT NULL);`,
 ];
 
 /**

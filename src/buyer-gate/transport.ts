@@ -2,6 +2,12 @@ import type { BuyerResponse, OutboundRequest } from "../integration/types";
 
 const MAX_RESPONSE_BYTES = 20 * 1024;
 
+/** The fetch a request to a buyer goes through: the global one, or a client-certificate binding's (channels/mtls.ts). */
+export type OutboundFetch = (url: string, init: RequestInit) => Promise<Response>;
+
+/** The runtime's own fetch, called as a plain function. */
+export const globalFetch: OutboundFetch = (url, init) => fetch(url, init);
+
 export interface SendResult {
   response?: BuyerResponse;
   /** What `fetch` threw (connection refused, reset, invalid URL). */
@@ -48,17 +54,31 @@ export class Connections {
  * One HTTP exchange on one of the gate's connections, with an abort timeout that starts when
  * the request goes out and covers the body too. Never throws.
  */
-export async function send(connections: Connections, req: OutboundRequest, timeoutMs: number, followRedirects: boolean): Promise<SendResult> {
+export async function send(
+  connections: Connections,
+  req: OutboundRequest,
+  timeoutMs: number,
+  followRedirects: boolean,
+  via: OutboundFetch = globalFetch,
+): Promise<SendResult> {
   await connections.acquire();
   try {
-    return await sendOnConnection(req, timeoutMs, followRedirects);
+    return await sendOnConnection(req, timeoutMs, followRedirects, via);
   } finally {
     connections.release();
   }
 }
 
-/** One HTTP exchange for a caller that already holds one of the gate's connections. Never throws. */
-export async function sendOnConnection(req: OutboundRequest, timeoutMs: number, followRedirects: boolean): Promise<SendResult> {
+/**
+ * One HTTP exchange for a caller that already holds one of the gate's connections. Never throws.
+ * `via` is the fetch it goes through (issue 16: a client-certificate binding's, channels/mtls.ts).
+ */
+export async function sendOnConnection(
+  req: OutboundRequest,
+  timeoutMs: number,
+  followRedirects: boolean,
+  via: OutboundFetch = globalFetch,
+): Promise<SendResult> {
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -66,7 +86,7 @@ export async function sendOnConnection(req: OutboundRequest, timeoutMs: number, 
     controller.abort();
   }, timeoutMs);
   try {
-    const res = await fetch(req.url, {
+    const res = await via(req.url, {
       method: req.method,
       headers: req.headers,
       ...(req.body !== undefined ? { body: req.body } : {}),

@@ -8,7 +8,17 @@
 // Compiling parses each config with the schema the Worker would otherwise run at startup
 // (presets expanded, defaults filled) and versions it, so the Worker loads its buyers with one
 // JSON.parse and never builds the config schema.
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+// With the buyers goes config/routing.json, the distribution method of each vertical (issue 13):
+// it names the buyers (weighted targets), so it is checked and shipped together with them.
+// Versions: a file's `changeNote` and `canary` block are split off and the candidate compiled
+// too (any problem stops the build). For rollback pins the bundle also keeps, per buyer, the
+// last HISTORY_KEEP earlier versions of its file read from git history (`git log` + one
+// `git cat-file --batch`), compiled with today's schema; outside a git checkout there is no
+// history (a pin can then name the live or candidate version only). Each version carries the
+// time a build first bundled it, kept from the previous bundle so an unchanged build writes
+// an identical file.
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { tsImport } from "tsx/esm/api";
@@ -43,9 +53,24 @@ export function readBuyerFiles(rootDir) {
 }
 
 /**
+ * Step 1b: config/routing.json, parsed (null when the repository has none: every vertical routes by waterfall).
+ * @param {string} rootDir repository root
+ * @returns {unknown}
+ */
+export function readRoutingFile(rootDir) {
+  const file = join(rootDir, "config", "routing.json");
+  if (!existsSync(file)) return null;
+  try {
+    return JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new BuyerBuildError([`config/routing.json: (file): not valid JSON: ${e instanceof Error ? e.message : String(e)}`]);
+  }
+}
+
+/**
  * Step 2: every check of `npm run buyers:check` (schema, preset expansion, duplicate ids, ids
  * matching file names, mappings that compile, spec violations, secrets listed in
- * .dev.vars.example). The checks are the TypeScript ones the Worker itself uses, loaded through
+ * .dev.vars.example; config/routing.json against the buyers it names). The checks are the TypeScript ones the Worker itself uses, loaded through
  * tsx, so the build and the runtime can never disagree on what a valid buyer is.
  * @param {string} rootDir
  * @returns {Promise<void>} rejects with a BuyerBuildError listing every problem
@@ -70,22 +95,144 @@ export async function compileBuyers(configs) {
   return compileBuyerConfigs(configs);
 }
 
+/** Earlier versions of each buyer kept for rollback pins. */
+export const HISTORY_KEEP = 3;
+/** Commits of buyers/ read for the history (newest first). */
+const HISTORY_COMMITS = 200;
+
+/**
+ * Every earlier revision of each buyer file that git holds, newest first, by buyer id (the file
+ * name). Empty outside a git checkout or without git: history is a convenience, not a gate.
+ * @param {string} rootDir
+ * @returns {Map<string, { commit: string, committedAt: string, raw: unknown }[]>}
+ */
+export function readBuyerRevisions(rootDir) {
+  /** @type {Map<string, { commit: string, committedAt: string, raw: unknown }[]>} */
+  const out = new Map();
+  let logText;
+  try {
+    logText = execFileSync("git", ["log", `-n${HISTORY_COMMITS}`, "--format=@%H %cI", "--name-only", "--", "buyers/"], {
+      cwd: rootDir,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+  } catch {
+    return out;
+  }
+  /** @type {{ commit: string, committedAt: string, file: string }[]} */
+  const wanted = [];
+  let commit = "";
+  let committedAt = "";
+  for (const line of logText.split("\n")) {
+    if (line.startsWith("@")) {
+      [commit = "", committedAt = ""] = line.slice(1).split(" ");
+    } else if (/^buyers\/[a-z0-9][a-z0-9-]*\.json$/.test(line) && line !== "buyers/schema.json" && commit) {
+      wanted.push({ commit, committedAt, file: line });
+    }
+  }
+  if (wanted.length === 0) return out;
+  let blobs;
+  try {
+    blobs = execFileSync("git", ["cat-file", "--batch"], {
+      cwd: rootDir,
+      input: `${wanted.map((w) => `${w.commit}:${w.file}`).join("\n")}\n`,
+      maxBuffer: 256 * 1024 * 1024,
+      stdio: ["pipe", "pipe", "ignore"],
+    });
+  } catch {
+    return out;
+  }
+  // --batch answers "<sha> blob <size>\n<content>\n" per object, or "<name> missing\n" (a deletion).
+  let at = 0;
+  for (const w of wanted) {
+    const nl = blobs.indexOf(10, at);
+    if (nl < 0) break;
+    const header = blobs.subarray(at, nl).toString("utf8");
+    at = nl + 1;
+    const m = /^[0-9a-f]+ blob (\d+)$/.exec(header);
+    if (!m) continue;
+    const size = Number(m[1]);
+    const text = blobs.subarray(at, at + size).toString("utf8");
+    at += size + 1;
+    let raw;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      continue;
+    }
+    const id = w.file.slice("buyers/".length, -".json".length);
+    const list = out.get(id) ?? [];
+    list.push({ commit: w.commit, committedAt: w.committedAt, raw });
+    out.set(id, list);
+  }
+  return out;
+}
+
+/**
+ * The previous versions kept for rollback, compiled with the Worker's own TypeScript.
+ * @param {unknown[]} current the compiled buyers
+ * @param {Map<string, { commit: string, committedAt: string, raw: unknown }[]>} revisions
+ * @returns {Promise<unknown[]>}
+ */
+export async function compileBuyerHistory(current, revisions) {
+  /** @type {{ compileHistory: (current: unknown[], revisions: Map<string, unknown[]>, keep: number) => unknown[] }} */
+  const { compileHistory } = await tsImport("./compile-buyers.ts", import.meta.url);
+  return compileHistory(current, revisions, HISTORY_KEEP);
+}
+
+/**
+ * The time each version was first bundled, read back from the bundle in place (so a rebuild
+ * of the same buyers writes the same text: wrangler dev would otherwise rebuild for ever).
+ * @param {string} file
+ * @returns {Record<string, string>}
+ */
+function previousBuiltAt(file) {
+  try {
+    const m = /^export const versionsBuiltAt: Record<string, string> = (.*);$/m.exec(readFileSync(file, "utf8"));
+    return m?.[1] ? JSON.parse(m[1]) : {};
+  } catch {
+    return {};
+  }
+}
+
 /**
  * Step 4: writes `<rootDir>/src/buyers.generated.ts` (only when its text changes: wrangler dev
  * watches src/ and would rebuild for an identical file).
  * @param {string} rootDir
  * @param {unknown[]} raw the files as written (tests read them)
  * @param {{ version: string, config: unknown }[]} compiled
+ * @param {unknown[]} [history] previous versions kept for rollback
+ * @param {unknown} [routing] config/routing.json (null: none)
  * @returns {string} the file written
  */
-export function writeBundle(rootDir, raw, compiled) {
+export function writeBundle(rootDir, raw, compiled, history = [], routing = null) {
   const file = join(rootDir, "src", "buyers.generated.ts");
+  const known = previousBuiltAt(file);
+  const now = new Date().toISOString();
+  /** @type {Record<string, string>} */
+  const builtAt = {};
+  /** @param {{ version: string, builtAt?: string }} v */
+  const stamp = (v) => {
+    builtAt[v.version] = known[v.version] ?? now;
+    v.builtAt = builtAt[v.version];
+  };
+  for (const b of /** @type {{ version: string, builtAt?: string, canary?: { version: string, builtAt?: string } }[]} */ (compiled)) {
+    stamp(b);
+    if (b.canary) stamp(b.canary);
+  }
+  for (const h of /** @type {{ version: string, builtAt?: string }[]} */ (history)) if (known[h.version]) h.builtAt = known[h.version];
   const text =
-    "// Generated by src/cli/bundle-buyers.mjs from buyers/*.json. Do not edit; git-ignored.\n" +
+    "// Generated by src/cli/bundle-buyers.mjs from buyers/*.json and config/routing.json. Do not edit; git-ignored.\n" +
     "/** buyers/*.json as written (tests read them; the Worker does not). */\n" +
     `export const bundledBuyers: unknown[] = ${JSON.stringify(raw, null, 2)};\n` +
     "/** The same buyers compiled by the build (parsed, defaults filled, versioned): the registry's input, read with one JSON.parse. */\n" +
-    `export const compiledBuyersJson: string = ${JSON.stringify(JSON.stringify(compiled))};\n`;
+    `export const compiledBuyersJson: string = ${JSON.stringify(JSON.stringify(compiled))};\n` +
+    "/** config/routing.json (issue 13): each vertical's distribution method; null when the repository has none. */\n" +
+    `export const bundledRouting: unknown = ${JSON.stringify(routing, null, 2)};\n` +
+    "/** Earlier versions of each buyer (from git history), kept so an operator can pin one without a deploy. */\n" +
+    `export const compiledHistoryJson: string = ${JSON.stringify(JSON.stringify(history))};\n` +
+    "/** When a build first bundled each version (read back by the next build). */\n" +
+    `export const versionsBuiltAt: Record<string, string> = ${JSON.stringify(builtAt)};\n`;
   let current = "";
   try {
     current = readFileSync(file, "utf8");
@@ -100,25 +247,27 @@ export function writeBundle(rootDir, raw, compiled) {
  * The whole build: read, validate, compile, write. Nothing is written when a buyer has a
  * problem, so the previous bundle (or none) stays and the caller fails.
  * @param {string} rootDir repository root
- * @returns {Promise<{ file: string, count: number }>}
+ * @returns {Promise<{ file: string, count: number, previous: number }>}
  */
 export async function bundleBuyers(rootDir) {
   const raw = readBuyerFiles(rootDir).map((f) => f.config);
+  const routing = readRoutingFile(rootDir);
   await validateBuyers(rootDir);
   const { buyers, errors } = await compileBuyers(raw);
   // validateBuyers runs the schema too, so a refusal here means the two disagree: stop as well.
   if (errors.length > 0) {
     throw new BuyerBuildError(errors.map((e) => `buyer ${e.id ?? `#${e.index}`}: ${e.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`));
   }
-  const file = writeBundle(rootDir, raw, buyers);
-  return { file, count: buyers.length };
+  const history = await compileBuyerHistory(buyers, readBuyerRevisions(rootDir));
+  const file = writeBundle(rootDir, raw, buyers, history, routing);
+  return { file, count: buyers.length, previous: history.length };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const root = resolve(fileURLToPath(new URL("../..", import.meta.url)));
   try {
-    const { file, count } = await bundleBuyers(root);
-    console.log(`validated and bundled ${count} buyer config(s) into ${file}`);
+    const { file, count, previous } = await bundleBuyers(root);
+    console.log(`validated and bundled ${count} buyer config(s), ${previous} previous version(s) and the routing config into ${file}`);
   } catch (e) {
     console.error(e instanceof BuyerBuildError ? e.message : e);
     process.exit(1);

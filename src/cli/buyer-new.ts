@@ -21,7 +21,7 @@ import { openRules, openTargets, withoutOpenRules } from "../integration/mapping
 import { mapLead } from "../integration/mapping/request";
 import { sampleLead } from "../integration/mapping/sample-lead";
 import { previewRequest } from "../integration/preview";
-import { generateBuyer, importSpec, SpecImportError } from "../integration/spec-import";
+import { type GeneratedBuyer, generateBuyer, importSpec, SpecImportError } from "../integration/spec-import";
 import { formatReport, type PreviewResult, type SampleRun } from "../integration/spec-import/report";
 import type { BuildContext } from "../integration/types";
 import { validateMappedPayload } from "../integration/validate";
@@ -64,90 +64,112 @@ function runSample(file: string, text: string, vertical: string, buyer: BuyerCon
   return run;
 }
 
-async function main(argv: string[]): Promise<number> {
+function parse(a: string[]) {
+  return parseArgs({
+    args: a,
+    allowPositionals: true,
+    options: {
+      from: { type: "string" },
+      operation: { type: "string" },
+      vertical: { type: "string", multiple: true },
+      url: { type: "string" },
+      name: { type: "string" },
+      force: { type: "boolean", default: false },
+      leads: { type: "string" },
+      now: { type: "string", default: DEFAULT_NOW },
+      root: { type: "string" },
+    },
+  });
+}
+
+/** The command line, checked: what to read, where to write, and at what instant to preview. */
+interface Options {
+  id: string;
+  /** `--from` as given (for messages). */
+  from: string;
+  specPath: string;
+  root: string;
+  target: string;
+  nowMs: number;
+  operation?: string;
+  verticals: string[];
+  url?: string;
+  name?: string;
+  leads?: string;
+}
+
+/** Parses and checks the arguments; a string is the message to fail with (nothing written). */
+function readOptions(argv: string[]): Options | string {
   let args: ReturnType<typeof parse>;
-  function parse(a: string[]) {
-    return parseArgs({
-      args: a,
-      allowPositionals: true,
-      options: {
-        from: { type: "string" },
-        operation: { type: "string" },
-        vertical: { type: "string", multiple: true },
-        url: { type: "string" },
-        name: { type: "string" },
-        force: { type: "boolean", default: false },
-        leads: { type: "string" },
-        now: { type: "string", default: DEFAULT_NOW },
-        root: { type: "string" },
-      },
-    });
-  }
   try {
     args = parse(argv);
   } catch (e) {
-    return fail(`${(e as Error).message}\n${USAGE}`);
+    return `${(e as Error).message}\n${USAGE}`;
   }
   const id = args.positionals[0];
   const from = args.values.from;
-  if (!id || !from || args.positionals.length > 1) return fail(USAGE);
-  if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(id)) return fail(`buyer id "${id}": lower-case letters, digits and dashes (2–63 characters)`);
+  if (!id || !from || args.positionals.length > 1) return USAGE;
+  if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(id)) return `buyer id "${id}": lower-case letters, digits and dashes (2–63 characters)`;
   const nowMs = Date.parse(args.values.now ?? DEFAULT_NOW);
-  if (Number.isNaN(nowMs)) return fail(`--now ${args.values.now}: not an ISO instant`);
+  if (Number.isNaN(nowMs)) return `--now ${args.values.now}: not an ISO instant`;
   const root = resolve(args.values.root ?? fileURLToPath(new URL("../..", import.meta.url)));
   const specPath = resolve(from);
-  if (!existsSync(specPath)) return fail(`--from ${from}: no such file`);
+  if (!existsSync(specPath)) return `--from ${from}: no such file`;
   const target = join(root, "buyers", `${id}.json`);
-  if (existsSync(target) && !args.values.force) return fail(`${relative(process.cwd(), target)} exists; pass --force to replace it`);
+  if (existsSync(target) && !args.values.force) return `${relative(process.cwd(), target)} exists; pass --force to replace it`;
+  const verticals = (args.values.vertical ?? [])
+    .flatMap((v) => v.split(","))
+    .map((v) => v.trim())
+    .filter(Boolean);
+  const o: Options = { id, from, specPath, root, target, nowMs, verticals };
+  if (args.values.operation) o.operation = args.values.operation;
+  if (args.values.url) o.url = args.values.url;
+  if (args.values.name) o.name = args.values.name;
+  if (args.values.leads) o.leads = args.values.leads;
+  return o;
+}
 
-  // The documented answers are read back through the response rules, XPath ones included.
-  await loadXPath();
-  let generated: ReturnType<typeof generateBuyer>;
+/** Imports the spec and generates the buyer; a string is the spec's own fault, to fail with. */
+function generate(o: Options): GeneratedBuyer | string {
   try {
-    const spec = importSpec(readFileSync(specPath, "utf8"), {
-      fileName: basename(specPath),
-      ...(args.values.operation ? { operation: args.values.operation } : {}),
+    const spec = importSpec(readFileSync(o.specPath, "utf8"), {
+      fileName: basename(o.specPath),
+      ...(o.operation ? { operation: o.operation } : {}),
     });
-    const verticals = (args.values.vertical ?? [])
-      .flatMap((v) => v.split(","))
-      .map((v) => v.trim())
-      .filter(Boolean);
-    generated = generateBuyer(spec, {
-      id,
-      ...(verticals.length ? { verticals } : {}),
-      ...(args.values.url ? { url: args.values.url } : {}),
-      ...(args.values.name ? { name: args.values.name } : {}),
+    return generateBuyer(spec, {
+      id: o.id,
+      ...(o.verticals.length ? { verticals: o.verticals } : {}),
+      ...(o.url ? { url: o.url } : {}),
+      ...(o.name ? { name: o.name } : {}),
     });
   } catch (e) {
-    if (e instanceof SpecImportError) return fail(`${from}: ${e.message}`);
+    if (e instanceof SpecImportError) return `${o.from}: ${e.message}`;
     throw e;
   }
-  writeFileSync(target, `${JSON.stringify(generated.config, null, 2)}\n`);
-  const file = `buyers/${id}.json`;
+}
 
-  // The same checks as `npm run buyers:check`, for this file.
-  const check = checkBuyers(root).problems.filter((p) => p.file === file);
-
-  const buyer = BuyerConfigSchema.parse(expandPreset(generated.config));
-  const open = openRules(buyer.mapping);
-  const previewed = open.length ? withoutOpenRules(buyer) : buyer;
-  const envFile = existsSync(join(root, ".dev.vars")) ? join(root, ".dev.vars") : join(root, ".dev.vars.example");
+/** A build context for previews: secrets from the local env file, or placeholders, at the fixed instant. */
+function previewContext(o: Options): BuildContext {
+  const envFile = existsSync(join(o.root, ".dev.vars")) ? join(o.root, ".dev.vars") : join(o.root, ".dev.vars.example");
   const secrets = readEnvFile(envFile);
-  const ctx: BuildContext = {
+  return {
     // A secret not set yet still previews: its value is masked in the output either way.
     secret: (n) => secrets[n] ?? `preview-${n.toLowerCase()}`,
     vars: (n) => process.env[n],
-    now: () => nowMs,
+    now: () => o.nowMs,
     deliveryId: "dlv_preview",
-    idempotencyKey: `preview-${id}`,
+    idempotencyKey: `preview-${o.id}`,
     tokens: { getToken: async () => "preview-token-not-fetched" },
   };
-  // Open fields are reported as open, not again as "missing" in every preview.
-  const openPaths = openTargets(buyer.mapping);
+}
+
+/** The sample lead of each vertical, mapped and previewed as the exact request. */
+async function previewVerticals(buyer: BuyerConfig, previewed: BuyerConfig, o: Options, openPaths: Set<string>): Promise<PreviewResult[]> {
+  const ctx = previewContext(o);
   const previews: PreviewResult[] = [];
   for (const vertical of buyer.verticals) {
     const lead = sampleLead(vertical);
-    const m = mapLead(previewed, lead, () => nowMs);
+    const m = mapLead(previewed, lead, () => o.nowMs);
     const result: PreviewResult = { vertical, method: previewed.endpoint.method, url: previewed.endpoint.url, notSent: m.issues, violations: [] };
     if (!m.issues.length) {
       const p = await previewRequest(previewed, lead, ctx);
@@ -158,19 +180,44 @@ async function main(argv: string[]): Promise<number> {
     }
     previews.push(result);
   }
-  const samples: SampleRun[] = [];
-  const leadsFile = args.values.leads ? resolve(args.values.leads) : join(root, "test", "fixtures", "leads-sample.jsonl");
-  if (existsSync(leadsFile)) {
-    const text = readFileSync(leadsFile, "utf8");
-    for (const vertical of buyer.verticals) samples.push(runSample(relative(process.cwd(), leadsFile), text, vertical, previewed, nowMs, openPaths));
-  }
-  const exampleFile = join(root, ".dev.vars.example");
+  return previews;
+}
+
+/** The repo's (or `--leads`) sample leads of each vertical, run through the mapping. */
+function runSamples(buyer: BuyerConfig, previewed: BuyerConfig, o: Options, openPaths: Set<string>): SampleRun[] {
+  const leadsFile = o.leads ? resolve(o.leads) : join(o.root, "test", "fixtures", "leads-sample.jsonl");
+  if (!existsSync(leadsFile)) return [];
+  const text = readFileSync(leadsFile, "utf8");
+  return buyer.verticals.map((vertical) => runSample(relative(process.cwd(), leadsFile), text, vertical, previewed, o.nowMs, openPaths));
+}
+
+async function main(argv: string[]): Promise<number> {
+  const o = readOptions(argv);
+  if (typeof o === "string") return fail(o);
+  // The documented answers are read back through the response rules, XPath ones included.
+  await loadXPath();
+  const generated = generate(o);
+  if (typeof generated === "string") return fail(generated);
+  writeFileSync(o.target, `${JSON.stringify(generated.config, null, 2)}\n`);
+  const file = `buyers/${o.id}.json`;
+
+  // The same checks as `npm run buyers:check`, for this file.
+  const check = checkBuyers(o.root).problems.filter((p) => p.file === file);
+
+  const buyer = BuyerConfigSchema.parse(expandPreset(generated.config));
+  const open = openRules(buyer.mapping);
+  const previewed = open.length ? withoutOpenRules(buyer) : buyer;
+  // Open fields are reported as open, not again as "missing" in every preview.
+  const openPaths = openTargets(buyer.mapping);
+  const previews = await previewVerticals(buyer, previewed, o, openPaths);
+  const samples = runSamples(buyer, previewed, o, openPaths);
+  const exampleFile = join(o.root, ".dev.vars.example");
   const listedSecrets = existsSync(exampleFile) ? envNames(readFileSync(exampleFile, "utf8")) : new Set<string>();
   console.log(
     formatReport({
-      id,
+      id: o.id,
       file,
-      specFile: relative(process.cwd(), specPath),
+      specFile: relative(process.cwd(), o.specPath),
       generated,
       check,
       previews,

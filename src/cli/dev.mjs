@@ -73,50 +73,46 @@ process.on("exit", () => {
   for (const c of children) signalGroup(c, "SIGTERM");
 });
 
-async function main() {
-  step("Preparing .dev.vars");
+/** Creates .dev.vars from the example, or adds the variables the example gained since. */
+function prepareDevVars() {
   const devVars = join(ROOT, ".dev.vars");
   if (!existsSync(devVars)) {
     copyFileSync(join(ROOT, ".dev.vars.example"), devVars);
     console.log("  created .dev.vars from .dev.vars.example (local secrets; never committed)");
-  } else {
-    // Keep the developer's values, but add any variable the example gained since (a new
-    // demo buyer's secret, say), so an older checkout does not fail with a missing secret.
-    const have = new Set(
-      readFileSync(devVars, "utf8")
-        .split("\n")
-        .map((l) => l.split("=")[0]?.trim()),
-    );
-    const missing = readFileSync(join(ROOT, ".dev.vars.example"), "utf8")
-      .split("\n")
-      .filter((l) => /^[A-Z][A-Z0-9_]*=/.test(l) && !have.has(l.split("=")[0]));
-    if (missing.length > 0) {
-      appendFileSync(devVars, `\n# added from .dev.vars.example by npm run dev\n${missing.join("\n")}\n`);
-      console.log(`  .dev.vars exists, kept; added ${missing.map((l) => l.split("=")[0]).join(", ")}`);
-    } else {
-      console.log("  .dev.vars exists, kept");
-    }
+    return devVars;
   }
+  // Keep the developer's values, but add any variable the example gained since (a new
+  // demo buyer's secret, say), so an older checkout does not fail with a missing secret.
+  const have = new Set(
+    readFileSync(devVars, "utf8")
+      .split("\n")
+      .map((l) => l.split("=")[0]?.trim()),
+  );
+  const missing = readFileSync(join(ROOT, ".dev.vars.example"), "utf8")
+    .split("\n")
+    .filter((l) => /^[A-Z][A-Z0-9_]*=/.test(l) && !have.has(l.split("=")[0]));
+  if (missing.length > 0) {
+    appendFileSync(devVars, `\n# added from .dev.vars.example by npm run dev\n${missing.join("\n")}\n`);
+    console.log(`  .dev.vars exists, kept; added ${missing.map((l) => l.split("=")[0]).join(", ")}`);
+  } else {
+    console.log("  .dev.vars exists, kept");
+  }
+  return devVars;
+}
 
-  step("Validating and bundling buyer configs");
-  await runNode(join(ROOT, "src", "cli", "bundle-buyers.mjs"));
-
-  step("Applying D1 migrations (local)");
-  await applyMigrations({});
-
-  step("Seeding the demo source");
+/** Stores the demo source with a new key, kept in .wrangler/demo-source-key for the curl example. */
+async function seedDemoSource() {
   const demo = createSourceSql({ id: "src_demo", name: "Demo source" });
   const seeded = await d1Execute(demo.sql, {});
   if (seeded.length !== 1) throw new Error("the demo source was not stored");
   const keyFile = join(ROOT, ".wrangler", "demo-source-key");
   mkdirSync(join(ROOT, ".wrangler"), { recursive: true });
   writeFileSync(keyFile, `${demo.apiKey}\n`, { mode: 0o600 });
+  return demo;
+}
 
-  step("Starting the mock buyer and wrangler dev");
-  process.on("SIGINT", () => void stopAll(0));
-  process.on("SIGTERM", () => void stopAll(0));
-  process.on("SIGHUP", () => void stopAll(0));
-
+/** Starts the mock buyer and wrangler dev with prefixed output; either one exiting stops the other. */
+function startServers() {
   const tsx = join(ROOT, "node_modules", ".bin", "tsx");
   const mock = spawnGroup(tsx, [join(ROOT, "test", "mock-buyer", "server.ts")], {
     cwd: ROOT,
@@ -143,11 +139,11 @@ async function main() {
       void stopAll(code === 0 ? 0 : 1);
     });
   }
+  return { mock, worker };
+}
 
-  await waitForHttp(`${MOCK_ORIGIN}/_control/health`, { timeoutMs: 30_000, isAlive: () => mock.exitCode === null });
-  await waitForHttp(`${WORKER_ORIGIN}/health`, { timeoutMs: 120_000, okStatuses: [200, 404], isAlive: () => worker.exitCode === null });
-
-  // As in production, the scheduled handler runs every minute (wrangler dev fires no crons).
+/** As in production, the scheduled handler runs every minute (wrangler dev fires no crons). */
+function startCron() {
   const crons = devCrons();
   for (const c of crons.skipped) console.warn(`  note: the cron "${c}" in wrangler.toml is not fired locally (only every-minute crons are)`);
   let cronFailures = 0;
@@ -169,7 +165,14 @@ async function main() {
       }
     },
   });
+}
 
+/**
+ * Where everything runs, the admin token and the demo source's key, and the first lead to post.
+ * @param {string} devVars
+ * @param {string} apiKey
+ */
+function printBanner(devVars, apiKey) {
   const adminToken = readVarsFile(devVars)["ADMIN_TOKEN"] ?? "(ADMIN_TOKEN is not set in .dev.vars)";
   const line = "─".repeat(72);
   const row = (/** @type {string} */ k, /** @type {string} */ v, note = "") => console.log(`  ${k.padEnd(12)} ${v}${note ? `   ${note}` : ""}`);
@@ -179,7 +182,7 @@ async function main() {
   row("Docs", `${WORKER_ORIGIN}/docs`, "(OpenAPI: /openapi.json)");
   row("Dashboard", `${WORKER_ORIGIN}/dashboard`, "(sign in with the admin token)");
   row("Admin token", bold(adminToken), "(from .dev.vars; development only)");
-  row("Source key", bold(demo.apiKey), "(source src_demo; new on every run, also in .wrangler/demo-source-key)");
+  row("Source key", bold(apiKey), "(source src_demo; new on every run, also in .wrangler/demo-source-key)");
   row("Mock buyer", MOCK_ORIGIN, `(port: MOCK_BUYER_PORT; what it received: ${MOCK_ORIGIN}/_control/requests)`);
   row("Cron", "every minute", "(the scheduled handler: sweep, ack expiry, webhook re-enqueue, as in production)");
   console.log("\nPost the example lead:");
@@ -188,6 +191,31 @@ async function main() {
   );
   console.log("\nCtrl-C stops both servers.");
   console.log(line);
+}
+
+async function main() {
+  step("Preparing .dev.vars");
+  const devVars = prepareDevVars();
+
+  step("Validating and bundling buyer configs");
+  await runNode(join(ROOT, "src", "cli", "bundle-buyers.mjs"));
+
+  step("Applying D1 migrations (local)");
+  await applyMigrations({});
+
+  step("Seeding the demo source");
+  const demo = await seedDemoSource();
+
+  step("Starting the mock buyer and wrangler dev");
+  process.on("SIGINT", () => void stopAll(0));
+  process.on("SIGTERM", () => void stopAll(0));
+  process.on("SIGHUP", () => void stopAll(0));
+  const { mock, worker } = startServers();
+  await waitForHttp(`${MOCK_ORIGIN}/_control/health`, { timeoutMs: 30_000, isAlive: () => mock.exitCode === null });
+  await waitForHttp(`${WORKER_ORIGIN}/health`, { timeoutMs: 120_000, okStatuses: [200, 404], isAlive: () => worker.exitCode === null });
+
+  startCron();
+  printBanner(devVars, demo.apiKey);
 }
 
 main().catch((err) => {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DistributionSchema } from "./distribution";
 
 /**
  * What a source is paid for a lead sold: the price minus a fixed margin, or a share of it.
@@ -27,6 +28,8 @@ export const SaleTermsSchema = z
     pingTtlSeconds: z.number().int().min(5).max(3600).default(60),
     /** Refuse a lead whose phone or e-mail this vertical already received from any source within N days (409). */
     rejectDuplicatesDays: z.number().int().positive().max(365).optional(),
+    /** Routing (issue 13): this source's distribution method, instead of its verticals' (config/routing.json). */
+    distribution: DistributionSchema.optional(),
   })
   .strict()
   .refine((t) => t.mode === "shared" || t.maxBuyers === 1, { message: 'maxBuyers above 1 needs mode "shared"', path: ["maxBuyers"] });

@@ -1,6 +1,6 @@
-import { and, eq, gt, inArray, lt, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, lt, type SQL, sql } from "drizzle-orm";
 import { newId } from "../core/ids";
-import { type Db, type DbEnv, isoAt, leadDb, leadDbs, type Stmt, schema } from "./client";
+import { type Db, type DbEnv, isoAt, leadDb, leadDbs, onEveryShard, type Stmt, schema } from "./client";
 import { CLAIM_MOVES, type ClaimMoveName, type ClaimState } from "./lead-state";
 
 const C = schema.leadBuyers;
@@ -274,4 +274,39 @@ export function returnClaim(d: Db, leadId: string, buyerId: string, reason: stri
     .update(C)
     .set({ state: "returned", reason, updatedAt: isoAt(nowMs) })
     .where(and(pair(leadId, buyerId), from("return")));
+}
+
+// ---------------------------------------------------------------------------------------
+// Batch results (issue 16)
+
+/** "The delivery is still pending" — the guard of every write a batch result makes (applied last, the claim's own move). */
+export function deliveryPending(deliveryId: string): SQL {
+  return sql`EXISTS (SELECT 1 FROM ${C} WHERE ${C.deliveryId} = ${deliveryId} AND ${C.state} = 'pending')`;
+}
+
+/** A pending delivery and what settling it needs of its lead, by delivery id. */
+export interface PendingDelivery {
+  deliveryId: string;
+  leadId: string;
+  buyerId: string;
+  state: ClaimState;
+  sourceId: string;
+  vertical: string;
+  test: boolean;
+}
+
+/** The claims of these deliveries (any state) with their lead's source, vertical and test flag. */
+export async function deliveriesById(env: DbEnv, deliveryIds: readonly string[]): Promise<Map<string, PendingDelivery>> {
+  const out = new Map<string, PendingDelivery>();
+  if (deliveryIds.length === 0) return out;
+  // A delivery id does not name its lead: every lead shard is asked at once (each holds its own claims).
+  const perShard = await onEveryShard(env, (d) =>
+    d
+      .select({ deliveryId: C.deliveryId, leadId: C.leadId, buyerId: C.buyerId, state: C.state, sourceId: L.sourceId, vertical: L.vertical, test: L.test })
+      .from(C)
+      .innerJoin(L, eq(L.id, C.leadId))
+      .where(inArray(C.deliveryId, [...deliveryIds])),
+  );
+  for (const r of perShard.flat()) out.set(r.deliveryId, r);
+  return out;
 }

@@ -2,6 +2,7 @@ import { and, eq, notExists, sql } from "drizzle-orm";
 import { returnClaim } from "./claims";
 import { allDatabases, changed, type DbEnv, dbOf, isoAt, leadBinding, leadDb, schema } from "./client";
 import { leadVerticalKey, rollupStmt } from "./rollups";
+import { returnStatStmt } from "./routing-stats";
 import { timelineEvent } from "./timeline";
 
 const S = schema.sources;
@@ -108,7 +109,15 @@ export async function recordFeedback(env: DbEnv, e: Effect & { kind: string; del
  * marked returned, the lead's returned_at, the source's score down — each guarded so only the
  * batch that inserts the return has any effect.
  */
-export async function recordReturn(env: DbEnv, e: Effect & { reasonCode: string; credit: number; scoreDelta: number }): Promise<void> {
+export async function recordReturn(
+  env: DbEnv,
+  e: Effect & {
+    reasonCode: string;
+    credit: number;
+    scoreDelta: number /** Routing (issue 13): the buyer's local day the return counts under. */;
+    statsDay?: string;
+  },
+): Promise<void> {
   const d = leadDb(env, e.leadId);
   const notYet = () =>
     notExists(
@@ -136,6 +145,8 @@ export async function recordReturn(env: DbEnv, e: Effect & { reasonCode: string;
       when: notYet(),
     }),
     returnClaim(d, e.leadId, e.buyerId, `returned: ${e.reasonCode}`, e.nowMs),
+    // Routing (issue 13): the return in the buyer's figures (EPL's returns per lead), guarded like the rest.
+    ...(e.statsDay ? [returnStatStmt(d, { leadId: e.leadId, buyerId: e.buyerId, day: e.statsDay, credit: e.credit, nowMs: e.nowMs })] : []),
     d
       .insert(R)
       .values({ id: e.rowId, leadId: e.leadId, buyerId: e.buyerId, sourceId: e.sourceId, reasonCode: e.reasonCode, credit: e.credit, createdAt: at })

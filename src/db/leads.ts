@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import type { NormalizedLead } from "../core/lead";
 import { parseSaleTerms, type SaleTerms } from "../core/sale-terms";
 import { pausedQuery } from "./buyer-overrides";
@@ -413,4 +413,26 @@ export function sweepQuery(d: Db, q: SweepQuery) {
 export async function leadsNeedingSweep(env: DbEnv, q: SweepQuery): Promise<string[]> {
   const per = await Promise.all(leadDbs(env).map((d) => sweepQuery(d, q)));
   return per.flat().map((r) => r.id);
+}
+
+// ---------------------------------------------------------------------------------------
+// Batch results (issue 16): each write guarded by "the delivery is still pending", so a
+// result applied twice (at-least-once) or after the delivery expired changes nothing.
+
+/** A batch job's result row sold the lead (pending → sold), with the buyer's id for it. */
+export function sellPendingDelivery(d: Db, leadId: string, sale: Sale, guard: SQL, nowMs: number): Stmt {
+  const now = isoAt(nowMs);
+  return d
+    .update(L)
+    .set({ status: "sold", soldBuyerId: sale.buyerId, soldPrice: sale.price, buyerLeadId: sale.buyerLeadId, finalizedAt: now, updatedAt: now })
+    .where(and(eq(L.id, leadId), from("sell"), guard));
+}
+
+/** A batch job's result did not sell the lead: pending → queued, to go on to the next buyer. */
+export function resumePendingLead(d: Db, leadId: string, guard: SQL, nowMs: number): Stmt {
+  const now = isoAt(nowMs);
+  return d
+    .update(L)
+    .set({ status: "queued", nextAttemptAt: now, updatedAt: now })
+    .where(and(eq(L.id, leadId), from("resume"), guard));
 }

@@ -152,9 +152,12 @@ export const deliveryAttempts = sqliteTable(
     createdAt: createdAt(),
     /** When retention sanitized the row (masked request, response and exact request removed). */
     purgedAt: text("purged_at"),
+    /** The buyer config version the attempt ran with (issue 15: live, canary candidate or a rollback pin). */
+    configVersion: text("config_version"),
   },
   (t) => [
     index("attempts_lead_idx").on(t.leadId),
+    index("attempts_buyer_version_idx").on(t.buyerId, t.configVersion),
     index("attempts_buyer_time_idx").on(t.buyerId, t.createdAt),
     index("attempts_time_idx").on(t.createdAt),
     index("attempts_unpurged_idx").on(t.createdAt).where(sql`purged_at IS NULL`),
@@ -539,4 +542,53 @@ export const archivedLeads = sqliteTable(
     archivedAt: text("archived_at").notNull(),
   },
   (t) => [index("archived_leads_day_key_idx").on(t.day, t.key)],
+);
+
+// ---------------------------------------------------------------------------------------
+// Routing (issue 13): what the distribution methods learn from and share.
+
+/**
+ * What each buyer did with the leads it was offered, per vertical and local day (the buyer's
+ * caps time zone): offers, outcomes, revenue and returns. Written in the batch of the event it
+ * counts (the settled attempt, the buyer's callback, the return), read by EPL (a rolling window
+ * of days) and weighted routing (today or this month); rows are pruned after 90 days, so reads
+ * stay bounded by buyers × days, never a scan of attempts.
+ */
+export const routingStats = sqliteTable(
+  "routing_stats",
+  {
+    buyerId: text("buyer_id").notNull(),
+    vertical: text("vertical").notNull(),
+    /** YYYY-MM-DD in the buyer's time zone. */
+    day: text("day").notNull(),
+    /** Leads offered (a delivery's first attempt reached for the buyer; retries of it are not new offers). */
+    offered: integer("offered").notNull().default(0),
+    accepted: integer("accepted").notNull().default(0),
+    rejected: integer("rejected").notNull().default(0),
+    /** Offers that ended in a failure (error, timeout, retries spent). */
+    failed: integer("failed").notNull().default(0),
+    /** Revenue of the accepted leads (sale prices). */
+    revenue: real("revenue").notNull().default(0),
+    returned: integer("returned").notNull().default(0),
+    /** Credit given back for returns. */
+    credit: real("credit").notNull().default(0),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.buyerId, t.vertical, t.day] }), index("routing_stats_vertical_day_idx").on(t.vertical, t.day)],
+);
+
+/**
+ * Round robin's turns: per pool (a vertical) and buyer, the turn it last went first in. The
+ * buyer with the lowest turn waited longest; taking a turn is one UPDATE … RETURNING, so
+ * concurrent leads never take the same one.
+ */
+export const routingTurns = sqliteTable(
+  "routing_turns",
+  {
+    pool: text("pool").notNull(),
+    buyerId: text("buyer_id").notNull(),
+    turn: integer("turn").notNull().default(0),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.pool, t.buyerId] })],
 );

@@ -127,3 +127,14 @@ export async function setSaleTerms(env: DbEnv, id: string, terms: SaleTerms): Pr
 function otherDatabases(env: DbEnv): D1Database[] {
   return allDatabases(env).filter((d1) => d1 !== env.DB);
 }
+
+/** Routing (issue 13): a source by id (active or revoked) with its exclusions and terms, for its posting spec. */
+export async function sourceById(env: { DB: D1Database }, id: string): Promise<SourceIdentity | undefined> {
+  const row = await mainDb(env)
+    .select({ id: schema.sources.id, name: schema.sources.name, excluded: schema.sources.excludedBuyers, saleTerms: schema.sources.saleTerms })
+    .from(schema.sources)
+    .where(eq(schema.sources.id, id))
+    .get();
+  if (!row) return undefined;
+  return { id: row.id, name: row.name, excludedBuyers: JSON.parse(row.excluded) as string[], saleTerms: parseSaleTerms(row.saleTerms) };
+}

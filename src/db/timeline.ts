@@ -1,4 +1,4 @@
-import { asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, type SQL, sql } from "drizzle-orm";
 import { newId } from "../core/ids";
 import { type Db, type DbEnv, isoAt, leadDb, type Stmt, schema } from "./client";
 
@@ -14,6 +14,8 @@ export interface TimelineEntry {
   id?: string;
   /** Write only when the lead row exists (intake: the insert may have lost to a duplicate). */
   onlyIfLeadExists?: boolean;
+  /** Issue 16: write only when this holds in the same batch (a batch result applied once). */
+  when?: SQL;
 }
 
 /** One entry on the lead's timeline; with an explicit id, a repeat is ignored. */
@@ -21,7 +23,7 @@ export function timelineEvent(d: Db, e: TimelineEntry): Stmt {
   const id = e.id ?? newId("evt", e.nowMs);
   const data = JSON.stringify(e.data ?? {});
   const at = isoAt(e.nowMs);
-  if (e.onlyIfLeadExists) {
+  if (e.onlyIfLeadExists || e.when) {
     const L = schema.leads;
     return d.insert(E).select(
       d
@@ -34,7 +36,7 @@ export function timelineEvent(d: Db, e: TimelineEntry): Stmt {
           createdAt: sql<string>`${at}`.as("created_at"),
         })
         .from(L)
-        .where(eq(L.id, e.leadId)),
+        .where(e.when ? and(eq(L.id, e.leadId), e.when) : eq(L.id, e.leadId)),
     );
   }
   const insert = d.insert(E).values({ id, leadId: e.leadId, type: e.type, buyerId: e.buyerId ?? null, data, createdAt: at });

@@ -5,8 +5,10 @@ import { acceptPendingClaim, excludeOnReoffer, findClaimByRef, rejectPendingClai
 import { changed, leadDb, type Stmt } from "../db/client";
 import { reofferLeadStmt, resumeLead, sellByCallback } from "../db/leads";
 import { leadEndedNow, leadVerticalKey, rejectedNow, rollupStmt, saleCounts } from "../db/rollups";
+import { leadStatStmt } from "../db/routing-stats";
 import { timelineEvent } from "../db/timeline";
 import { getBuyerRegistry } from "../integration/registry";
+import { localDay } from "./distribution/days";
 import { enqueueDeliver } from "./jobs";
 import { notifySource } from "./notify";
 
@@ -50,6 +52,8 @@ export async function applyBuyerDecision(env: Env, clock: Clock, input: BuyerDec
       // The delivery ended accepted (this call won the claim); the sale counts if the lead was sold by this batch.
       rollupStmt(d, { ...keys, counts: { dlv_accepted: 1 } }),
       rollupStmt(d, { ...keys, counts: saleCounts(price, match.leadTest), when: leadEndedNow(match.leadId, "sold", nowMs) }),
+      // Routing (issue 13): the acknowledged offer ends accepted in the buyer's figures.
+      leadStatStmt(d, match.leadId, match.buyerId, localDay(nowMs, buyer?.caps.timezone ?? "UTC"), { accepted: 1, revenue: price ?? 0 }, nowMs),
     ]);
     if (buyer) await gateFor(env, buyer).settle(match.deliveryId, true);
     await notifySource(env, match.leadId, "lead.sold");
@@ -68,6 +72,8 @@ export async function applyBuyerDecision(env: Env, clock: Clock, input: BuyerDec
       counts: { dlv_rejected: 1 },
       when: rejectedNow(match.deliveryId, nowMs),
     }),
+    // Routing (issue 13): the acknowledged offer ends rejected in the buyer's figures (only when this batch rejected it).
+    leadStatStmt(d, match.leadId, match.buyerId, localDay(nowMs, buyer?.caps.timezone ?? "UTC"), { rejected: 1 }, nowMs, rejectedNow(match.deliveryId, nowMs)),
   ]);
   if (changed(claim) === 0) return "late";
   if (buyer) await gateFor(env, buyer).settle(match.deliveryId, false);

@@ -5,6 +5,7 @@ import { recordDeadLetter } from "../db/dead-letters";
 import { requeueLead } from "../db/leads";
 import { log } from "../observability/log";
 import { sendAlertNotification } from "./alert-notify";
+import { applyGateResults } from "./batch";
 import { type DeliveryJob, enqueueAlert, enqueueDeliver, enqueueNotify } from "./jobs";
 import { sendNotification } from "./notify";
 import { processDeliveryJob } from "./waterfall";
@@ -36,6 +37,12 @@ async function handleDelivery(msg: Message<DeliveryJob>, env: Env, clock: Clock)
     if (job.kind === "alert") {
       const delay = await sendAlertNotification(env, clock.now(), job);
       if (delay !== undefined) await enqueueAlert(env, job.notificationId, job.attempt + 1, delay);
+      msg.ack();
+      return;
+    }
+    if (job.kind === "batch_results") {
+      // Issue 16: a batch buyer's gate holds settled results: write them to D1 (delivery/batch.ts).
+      await applyGateResults(env, clock, job.buyerId);
       msg.ack();
       return;
     }

@@ -1,5 +1,6 @@
 import type { NormalizedLead } from "../core/lead";
 import { ageOn } from "../core/values";
+import { decidesLater } from "../integration/channels";
 import type { BuyerConfig } from "../integration/config";
 import { getPath, parseLeadPath } from "../integration/path";
 
@@ -99,38 +100,101 @@ export interface Candidate {
 }
 
 /**
+ * Why a buyer was passed over (issue 13), by kind: what the lead's reasons and timeline show.
+ * `vertical` (the buyer does not buy the lead's vertical at all) is not a pass-over worth
+ * showing; every other kind is.
+ */
+export type SkipCode =
+  | "vertical"
+  | "filter"
+  | "schedule"
+  | "paused"
+  | "sandbox"
+  | "sync_incompatible"
+  | "source_excluded"
+  | "duplicate"
+  | "cap"
+  | "revenue_cap"
+  | "balance"
+  | "circuit"
+  | "in_flight"
+  | "rate_limit"
+  | "throttled"
+  | "no_bid"
+  | "unavailable";
+
+export interface Skipped {
+  buyerId: string;
+  reason: string;
+  code: SkipCode;
+}
+
+/**
  * The buyers that may get this lead now, best first (price, then priority, then id for a
- * stable order). Called again after every failure so the ranking sees fresh state.
+ * stable order), and every other buyer with why it was passed over (`skipped`; `passedOver`
+ * adds the kind of each). Called again after every failure so the ranking sees fresh state.
+ * `exclude` leaves buyers out silently (already tried, deferred in this run); `excluded` leaves
+ * them out with a reason (the source's exclusions).
  */
 export function rankCandidates(
   buyers: Iterable<BuyerConfig>,
   lead: NormalizedLead,
-  opts: { nowMs: number; exclude: ReadonlySet<string>; paused: ReadonlySet<string>; syncOnly?: boolean; sourceQuality?: number },
-): { candidates: Candidate[]; skipped: { buyerId: string; reason: string }[] } {
+  opts: {
+    nowMs: number;
+    exclude: ReadonlySet<string>;
+    paused: ReadonlySet<string>;
+    syncOnly?: boolean;
+    sourceQuality?: number;
+    excluded?: ReadonlyMap<string, { code: SkipCode; reason: string }>;
+  },
+): { candidates: Candidate[]; skipped: { buyerId: string; reason: string }[]; passedOver: Skipped[] } {
   const candidates: Candidate[] = [];
-  const skipped: { buyerId: string; reason: string }[] = [];
+  const passedOver: Skipped[] = [];
+  const skip = (buyerId: string, code: SkipCode, reason: string) => passedOver.push({ buyerId, reason, code });
   for (const buyer of buyers) {
     if (opts.exclude.has(buyer.id)) continue;
+    const excluded = opts.excluded?.get(buyer.id);
+    if (excluded && buyer.verticals.includes(lead.vertical)) {
+      skip(buyer.id, excluded.code, excluded.reason);
+      continue;
+    }
     // A source waiting in sync mode needs a decision now; a buyer that decides later by callback cannot give one.
-    if (opts.syncOnly && buyer.endpoint.mode === "async") continue;
+    // Issue 16: a batch or digest buyer decides later too (decidesLater).
+    if (opts.syncOnly && decidesLater(buyer)) {
+      if (buyer.verticals.includes(lead.vertical))
+        skip(
+          buyer.id,
+          "sync_incompatible",
+          buyer.endpoint.mode === "async"
+            ? "decides later by callback: a source waiting in sync mode cannot wait for it"
+            : "decides later (a batch job or digest): a source waiting in sync mode cannot wait for it",
+        );
+      continue;
+    }
     if (opts.paused.has(buyer.id) || buyer.status === "paused") {
-      skipped.push({ buyerId: buyer.id, reason: "buyer paused" });
+      skip(buyer.id, "paused", "buyer paused");
       continue;
     }
     // Test leads go only to sandbox endpoints; real leads never to a buyer in sandbox status.
-    if (lead.test && !buyer.endpoint.sandboxUrl && buyer.status !== "sandbox") continue;
-    if (!lead.test && buyer.status === "sandbox") continue;
+    if (lead.test && !buyer.endpoint.sandboxUrl && buyer.status !== "sandbox") {
+      if (buyer.verticals.includes(lead.vertical)) skip(buyer.id, "sandbox", "test lead: the buyer has no sandbox endpoint");
+      continue;
+    }
+    if (!lead.test && buyer.status === "sandbox") {
+      if (buyer.verticals.includes(lead.vertical)) skip(buyer.id, "sandbox", "buyer in sandbox: test leads only");
+      continue;
+    }
     const why = filterReason(buyer, lead, opts.nowMs, opts.sourceQuality);
     if (why) {
-      skipped.push({ buyerId: buyer.id, reason: why });
+      skip(buyer.id, buyer.verticals.includes(lead.vertical) ? "filter" : "vertical", why);
       continue;
     }
     if (!inSchedule(buyer, opts.nowMs)) {
-      skipped.push({ buyerId: buyer.id, reason: "outside the buyer's schedule" });
+      skip(buyer.id, "schedule", "outside the buyer's schedule");
       continue;
     }
     candidates.push({ buyer, sandbox: lead.test });
   }
   candidates.sort((a, b) => b.buyer.price - a.buyer.price || b.buyer.priority - a.buyer.priority || a.buyer.id.localeCompare(b.buyer.id));
-  return { candidates, skipped };
+  return { candidates, skipped: passedOver.map(({ buyerId, reason }) => ({ buyerId, reason })), passedOver };
 }

@@ -7,6 +7,13 @@ import { notifySource } from "./notify";
 import { finishShared, sellShared } from "./pingpost";
 import { endRun, outcomeOf, type Run, type WaterfallOutcome } from "./run";
 
+/**
+ * The shortest wait of a lead that only its gates deferred: a gate's hint can be a second or two
+ * (a probe about to answer, an in-flight slot about to free), and coming back sooner than this
+ * would spend queue messages on leads that mostly meet the same refusal.
+ */
+const MIN_DEFERRED_WAIT_SECONDS = 10;
+
 /** The lead reached its maximum age: it ends expired and its source is told. */
 export async function expireLead(run: Run): Promise<WaterfallOutcome> {
   run.reasons.push({ buyerId: "*", reason: "lead reached its maximum age" });
@@ -43,7 +50,8 @@ export async function finishRound(run: Run): Promise<WaterfallOutcome> {
   // failure: the lead comes back when the gate said it could, not after a 5–15 minute round.
   const failed = retryable.filter((c) => !run.deferredNow.has(c.buyerId));
   if ((retryable.length > 0 || run.deferredNow.size > 0) && run.mode.kind === "async") {
-    const delay = failed.length === 0 ? Math.min(Math.max(run.minDeferSeconds, 30), 900) : longRetryDelaySeconds(DEFAULT_LONG_RETRY, Math.random);
+    const delay =
+      failed.length === 0 ? Math.min(Math.max(run.minDeferSeconds, MIN_DEFERRED_WAIT_SECONDS), 900) : longRetryDelaySeconds(DEFAULT_LONG_RETRY, Math.random);
     if (nowMs + delay * 1000 >= lead.expiresAtMs) return expireLead(run);
     const delaySeconds = Math.ceil(delay);
     // A new round lets the buyers parked as retryable (failed, or deferred mid-retry) be tried again.

@@ -1,6 +1,9 @@
+import type { BatchResultsJob } from "../buyer-gate/batch";
+
 /**
  * The `deliveries` queue contract: every message kind, and one function to send each. Nothing
- * else calls `env.DELIVERIES.send`.
+ * else calls `env.DELIVERIES.send` — but a BuyerGate, which announces settled batch results
+ * with the `batch_results` kind it defines (issue 16; buyer-gate/batch.ts).
  */
 
 /** Route a lead (or continue routing it); `retry` targets one buyer's scheduled retry. */
@@ -27,7 +30,9 @@ export interface AlertJob {
   attempt: number;
 }
 
-export type DeliveryJob = DeliverJob | NotifyJob | AlertJob;
+export type { BatchResultsJob } from "../buyer-gate/batch";
+
+export type DeliveryJob = DeliverJob | NotifyJob | AlertJob | BatchResultsJob;
 
 interface QueueEnv {
   DELIVERIES: Queue;
@@ -55,4 +60,9 @@ export async function enqueueNotify(env: QueueEnv, leadId: string, event: Notify
 /** One try of an alert notification to its target. */
 export async function enqueueAlert(env: QueueEnv, notificationId: string, attempt = 1, delaySeconds?: number): Promise<void> {
   await env.DELIVERIES.send({ kind: "alert", notificationId, attempt } satisfies DeliveryJob, delay(delaySeconds));
+}
+
+/** Issue 16: pull a batch buyer's settled results from its gate again (more were left than one run takes). */
+export async function enqueueBatchResults(env: QueueEnv, buyerId: string, delaySeconds?: number): Promise<void> {
+  await env.DELIVERIES.send({ kind: "batch_results", buyerId } satisfies DeliveryJob, delay(delaySeconds));
 }

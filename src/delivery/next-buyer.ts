@@ -1,8 +1,9 @@
 import { type Claim, claimDeliveryId, claimStmt, retryableInRound } from "../db/claims";
-import { leadDb } from "../db/client";
+import { leadDb, type Stmt } from "../db/client";
 import { extendLease } from "../db/leads";
 import type { AuctionBid } from "../db/pings";
 import type { BuyerConfig } from "../integration/config";
+import { distribute, sourceExclusions } from "./distribution";
 import { rankCandidates } from "./eligibility";
 import { duplicateExclusions, rankByBids } from "./pingpost";
 import { leaseNeededUntil, leaseNeedsKeepAlive, type Run } from "./run";
@@ -89,32 +90,38 @@ async function keepLease(run: Run, buyer: BuyerConfig, nowMs: number): Promise<v
 
 async function rankAndClaim(run: Run, held: Map<string, Claim>, nowMs: number): Promise<NextBuyer> {
   const { env, lead } = run;
-  const exclude = new Set<string>([...lead.excludedBuyers, ...run.deferredNow]);
+  // The source's exclusions are not in `exclude`: they are passed over with their reason (routing, issue 13).
+  const exclude = new Set<string>(run.deferredNow);
   for (const [id, c] of held) if (!retryableInRound(c, lead.rounds)) exclude.add(id);
   // Ping/post: buyers that bought the same person recently are left out of the ping and the post.
   for (const id of await duplicateExclusions(run)) exclude.add(id);
-  const { candidates: ranked } = rankCandidates(run.buyers.values(), lead.data, {
+  const { candidates: ranked, passedOver } = rankCandidates(run.buyers.values(), lead.data, {
     nowMs,
     exclude,
+    excluded: sourceExclusions(lead.excludedBuyers),
     paused: run.paused,
     syncOnly: run.mode.kind === "sync",
     ...(lead.qualityScore !== null ? { sourceQuality: lead.qualityScore } : {}),
   });
   // Ping/post: with an auction the order is the live bids', highest first (unchanged without one).
   const candidates = await rankByBids(run, ranked);
+  // Routing (issue 13): the lead's distribution method orders them; the decision (method, scores,
+  // every buyer passed over and why) goes on the timeline in the batch that claims the buyer.
+  const decision = await distribute(run, ranked, candidates, passedOver, nowMs);
   const d = leadDb(env, lead.id);
-  for (const cand of candidates) {
+  for (const cand of decision.order) {
     const existing = held.get(cand.buyer.id);
     const deliveryId = claimDeliveryId(existing, nowMs);
     const claim = claimStmt(d, lead.id, cand.buyer.id, lead.rounds, existing, deliveryId, nowMs);
+    const said = decision.stmts(d, cand.buyer.id);
     let taken: unknown[];
     if (leaseNeedsKeepAlive(run.leaseUntilMs, cand.buyer, nowMs)) {
       // The lease's keep-alive rides along: it must outlast this buyer's call and the settle after it.
       const until = leaseNeededUntil(cand.buyer, nowMs);
-      [taken] = await d.batch([claim, extendLease(d, lead.id, run.owner, until)]);
+      [taken] = await d.batch([claim, extendLease(d, lead.id, run.owner, until), ...said]);
       run.leaseUntilMs = until;
     } else {
-      [taken] = await d.batch([claim]);
+      [taken] = await d.batch([claim, ...said]);
     }
     if (taken.length === 1) {
       held.set(cand.buyer.id, {
@@ -128,5 +135,7 @@ async function rankAndClaim(run: Run, held: Map<string, Claim>, nowMs: number): 
       return { kind: "deliver", buyer: cand.buyer, sandbox: cand.sandbox, deliveryId, attempt: 1, ...(cand.bid ? { bid: cand.bid } : {}) };
     }
   }
+  const said = decision.stmts(d, undefined);
+  if (said.length > 0) await d.batch(said as [Stmt, ...Stmt[]]);
   return { kind: "none" };
 }

@@ -14,6 +14,8 @@ export interface AttemptRecord {
   endpoint: string;
   vertical: string;
   result: AttemptResult;
+  /** The buyer config version the attempt ran with (the gate says which; else the live one). */
+  configVersion: string;
   nowMs: number;
 }
 
@@ -34,6 +36,15 @@ export function attemptRow(r: AttemptRecord): NewAttempt {
   const masked = req
     ? { method: req.method, url: redactUrl(req.url), headers: redactHeaders(req.headers), body: req.body === undefined ? null : redactBody(req.body) }
     : { method: null, url: redactUrl(r.endpoint), headers: {}, body: null };
+  // Issue 16: an earlier exchange of the same attempt (a 409 before the update) is kept beside it.
+  const prior = result.prior?.map((x) => ({
+    method: x.request.method,
+    url: redactUrl(x.request.url),
+    headers: redactHeaders(x.request.headers),
+    body: x.request.body === undefined ? null : redactBody(x.request.body),
+    status: x.response.status,
+    response: truncate(redactBody(x.response.body), MAX_RESPONSE_CHARS),
+  }));
   const encrypted = result.archive;
   return {
     id: newId("att", r.nowMs),
@@ -42,7 +53,7 @@ export function attemptRow(r: AttemptRecord): NewAttempt {
     deliveryId: r.deliveryId,
     attempt: r.attempt,
     endpoint: redactUrl(req?.url ?? r.endpoint),
-    requestMasked: JSON.stringify(masked),
+    requestMasked: JSON.stringify(prior ? { ...masked, prior } : masked),
     requestEncrypted: encrypted?.data ?? null,
     keyId: encrypted?.keyId ?? null,
     statusCode: result.statusCode ?? null,
@@ -54,6 +65,7 @@ export function attemptRow(r: AttemptRecord): NewAttempt {
     price: result.price ?? null,
     elapsedMs: Math.round(result.elapsedMs),
     retryCount: Math.max(0, r.attempt - 1),
+    configVersion: r.configVersion,
     nowMs: r.nowMs,
   };
 }
@@ -64,7 +76,7 @@ export function reportAttempt(env: { ATTEMPTS?: AnalyticsEngineDataset }, r: Att
   try {
     env.ATTEMPTS?.writeDataPoint({
       indexes: [r.buyerId],
-      blobs: [r.buyerId, result.outcome, result.errorClass ?? "", r.vertical, String(result.statusCode ?? "")],
+      blobs: [r.buyerId, result.outcome, result.errorClass ?? "", r.vertical, String(result.statusCode ?? ""), r.configVersion],
       doubles: [result.elapsedMs, result.statusCode ?? 0, result.outcome === "accepted" ? (result.price ?? 0) : 0, r.attempt],
     });
   } catch (err) {
@@ -74,10 +86,29 @@ export function reportAttempt(env: { ATTEMPTS?: AnalyticsEngineDataset }, r: Att
     leadId: r.leadId,
     buyerId: r.buyerId,
     attempt: r.attempt,
+    configVersion: r.configVersion,
+    ...(result.arm && result.arm !== "live" ? { arm: result.arm } : {}),
     outcome: result.outcome,
     errorClass: result.errorClass,
     status: result.statusCode,
     elapsedMs: Math.round(result.elapsedMs),
     reason: result.reason,
   });
+}
+
+/**
+ * The candidate's lost attempt, when the gate re-offered its lead to the live version at once
+ * (issue 15): recorded as an attempt of its own, with the candidate's version, beside the live
+ * attempt that followed.
+ */
+export function lostAttemptRecord(r: AttemptRecord): AttemptRecord | undefined {
+  const lost = r.result.canaryLost;
+  if (!lost) return undefined;
+  const { configVersion, ...rest } = lost;
+  return {
+    ...r,
+    configVersion,
+    result: { ...rest, warnings: [], sent: true, circuit: r.result.circuit, arm: "candidate", configVersion },
+    nowMs: Math.max(0, r.nowMs - 1),
+  };
 }

@@ -4,6 +4,7 @@ import { leadDb } from "../db/client";
 import { endLease, type LeaseEnd, type OutcomeReason, type RoutingLead } from "../db/leads";
 import { leadEndedNow, rollupStmt } from "../db/rollups";
 import type { BuyerConfig } from "../integration/config";
+import type { RoutingState } from "./distribution";
 import type { PingPostState } from "./pingpost";
 
 /** How long a lease outlasts the buyer call it covers: the settle after the call, with room to spare. */
@@ -70,6 +71,8 @@ export interface Run {
   startedAt: number;
   /** Ping/post (issue 12): the round's auction and the buyers left out as duplicates, once loaded. */
   pp?: PingPostState;
+  /** Routing (issue 13): the lead's distribution method and what it read, once loaded. */
+  routing?: RoutingState;
   /**
    * The lead's claims and the paused buyers as last read: by the lease's round trip, then by
    * each settle batch that lets the waterfall go on, so every pick ranks with fresh state

@@ -7,14 +7,18 @@ import { endLease, sellLeased } from "../db/leads";
 import type { AuctionBid } from "../db/pings";
 import { leadEndedNow, rollupStmt, saleCounts } from "../db/rollups";
 import { timelineEvent } from "../db/timeline";
+import { decisionWindowSeconds } from "../integration/channels";
 import type { BuyerConfig } from "../integration/config";
+import { configVersion } from "../integration/version";
 import { attemptCounts, type CountsDelta } from "../observability/rollup";
 import { nextRetry } from "./backoff";
+import { attemptStatStmts } from "./distribution/figures";
+import { checkBalance, deferredStmts } from "./distribution/skips";
 import { onAmbiguousOutcome, onIntegrationFault } from "./faults";
 import { enqueueDeliver, enqueueRetry } from "./jobs";
 import { notifySource } from "./notify";
 import { bidClosedStmts, saleOf, saleStmts, shareEvent, shareOutcome } from "./pingpost";
-import { attemptRow, reportAttempt } from "./record";
+import { attemptRow, lostAttemptRecord, reportAttempt } from "./record";
 import { outcomeOf, type Run, type WaterfallOutcome } from "./run";
 
 /** The longest a lead waits at once for a buyer that may hold it while its gate defers. */
@@ -75,6 +79,8 @@ function hooked(d: Db, a: SettledAttempt): Stmt[] {
  * (`nextRetry`), or the waterfall moves on (a rejection, a spent retry budget, a client fault).
  */
 export async function settleAttempt(run: Run, dv: Delivery, result: AttemptResult): Promise<Settled> {
+  // Routing (issue 13): a prepaid buyer whose balance is spent is paused, with an alert.
+  if (result.balance !== undefined) await checkBalance(run.env, dv.buyer, result, run.clock.now());
   const nowMs = run.clock.now();
   const settled: SettledAttempt = {
     leadId: run.lead.id,
@@ -87,8 +93,6 @@ export async function settleAttempt(run: Run, dv: Delivery, result: AttemptResul
     nowMs,
   };
   const d = leadDb(run.env, run.lead.id);
-  if (result.outcome === "deferred") return settleDeferred(run, dv, result, d, hooked(d, settled), nowMs);
-  run.attempts++;
   const record = {
     leadId: run.lead.id,
     buyerId: dv.buyer.id,
@@ -97,8 +101,27 @@ export async function settleAttempt(run: Run, dv: Delivery, result: AttemptResul
     endpoint: dv.buyer.endpoint.url,
     vertical: run.lead.data.vertical,
     result,
+    configVersion: result.configVersion ?? configVersion(dv.buyer),
     nowMs,
   };
+  // A canary candidate that lost this lead first: its own attempt row, in the same batch (issue 15).
+  const lost = lostAttemptRecord(record);
+  if (lost) reportAttempt(run.env, lost);
+  // Counted like any attempt, so the buyer's figures and alert rules see the candidate's failures too.
+  const lostRow = lost
+    ? [
+        insertAttempt(d, attemptRow(lost)),
+        rollupStmt(d, {
+          atMs: nowMs,
+          buyer: dv.buyer.id,
+          source: run.lead.sourceId,
+          vertical: run.lead.data.vertical,
+          counts: attemptCounts({ ...lost.result, attempt: dv.attempt }),
+        }),
+      ]
+    : [];
+  if (result.outcome === "deferred") return settleDeferred(run, dv, result, d, [...lostRow, ...hooked(d, settled)], nowMs);
+  run.attempts++;
   const attempt = insertAttempt(d, attemptRow(record));
   reportAttempt(run.env, record);
   // The attempt's counts (plus, where the delivery ends, its end) go into the attempt's own batch.
@@ -110,7 +133,7 @@ export async function settleAttempt(run: Run, dv: Delivery, result: AttemptResul
       vertical: run.lead.data.vertical,
       counts: { ...attemptCounts({ ...result, attempt: dv.attempt }), ...end },
     });
-  const step: Step = { run, dv, result, d, attempt, counted, extra: hooked(d, settled), nowMs };
+  const step: Step = { run, dv, result, d, attempt, counted, extra: [...lostRow, ...hooked(d, settled)], nowMs };
   if (result.outcome === "accepted") return settleSale(step);
   if (result.outcome === "pending") return settlePending(step);
   return settleFailure(step);
@@ -161,6 +184,8 @@ async function settleDeferred(run: Run, dv: Delivery, result: AttemptResult, d: 
     freeUnsentClaim(d, lead.id, dv.buyer.id),
     parkDeferredRetry(d, lead.id, dv.buyer.id, result.reason ?? "buyer unavailable", nowMs),
     ...extra,
+    // Routing (issue 13): which buyer was passed over and why (cap, revenue cap, circuit …), once.
+    ...deferredStmts(run, d, dv.buyer.id, result, nowMs),
   ]);
   run.deferredNow.add(dv.buyer.id);
   run.minDeferSeconds = Math.min(run.minDeferSeconds, result.retryAfterSeconds ?? 60);
@@ -174,6 +199,8 @@ async function settleSale({ run, dv, result, d, attempt, counted, extra, nowMs }
   const sale = saleOf(dv.bid, dv.buyer, result);
   const money = saleStmts(run, d, dv.deliveryId, dv.bid, sale, nowMs);
   const { more, leadSale } = await shareOutcome(run, sale);
+  // Routing (issue 13): the offer and its sale in the buyer's figures (EPL, weighted).
+  const stats = attemptStatStmts(run, d, dv.buyer, dv.attempt, result, "sold", sale.price, nowMs);
   if (more) {
     // Shared mode, more buyers to go: this share is sold and the waterfall goes on to the next bid.
     await settleAndRefresh(run, d, [
@@ -186,6 +213,7 @@ async function settleSale({ run, dv, result, d, attempt, counted, extra, nowMs }
         : [rollupStmt(d, { atMs: nowMs, buyer: dv.buyer.id, source: lead.sourceId, vertical: lead.data.vertical, counts: { revenue: sale.price } })]),
       shareEvent(d, run, sale, dv.bid, nowMs),
       ...money,
+      ...stats,
       ...extra,
     ]);
     return { done: false };
@@ -211,6 +239,7 @@ async function settleSale({ run, dv, result, d, attempt, counted, extra, nowMs }
       nowMs,
     }),
     ...money,
+    ...stats,
     ...extra,
   ]);
   await notifySource(run.env, lead.id, "lead.sold", lead.sourceHasWebhook);
@@ -222,7 +251,8 @@ async function settleSale({ run, dv, result, d, attempt, counted, extra, nowMs }
 /** The buyer acknowledged and decides later: the lead waits for its callback (or the ack timeout). */
 async function settlePending({ run, dv, result, d, attempt, counted, extra, nowMs }: Step): Promise<Settled> {
   const { lead } = run;
-  const ackExpiresAtMs = nowMs + dv.buyer.endpoint.ackTimeoutSeconds * 1000;
+  // Issue 16: a lead collected for a batch job or digest waits as long as the job may take.
+  const ackExpiresAtMs = nowMs + decisionWindowSeconds(dv.buyer) * 1000;
   await d.batch([
     attempt,
     counted(),
@@ -235,6 +265,7 @@ async function settlePending({ run, dv, result, d, attempt, counted, extra, nowM
       nowMs,
     }),
     endLease(d, lead.id, run.owner, { move: "await" }, run.reasons, nowMs),
+    ...attemptStatStmts(run, d, dv.buyer, dv.attempt, result, "open", undefined, nowMs), // routing (issue 13)
     ...extra,
   ]);
   return { done: true, outcome: outcomeOf(run, "pending", { buyer: dv.buyer.id }) };
@@ -271,6 +302,7 @@ async function settleFailure({ run, dv, result, d, attempt, counted, extra, nowM
       counted(),
       noteFailedAttempt(d, lead.id, buyer.id, cls, reason, nowMs),
       endLease(d, lead.id, run.owner, { move: "park", nextAttemptAtMs: nowMs + delaySeconds * 1000 }, run.reasons, nowMs),
+      ...attemptStatStmts(run, d, buyer, dv.attempt, result, "open", undefined, nowMs), // routing (issue 13)
       ...extra,
     ]);
     await enqueueRetry(run.env, lead.id, { buyerId: buyer.id, attempt: dv.attempt + 1 }, delaySeconds);
@@ -282,6 +314,7 @@ async function settleFailure({ run, dv, result, d, attempt, counted, extra, nowM
     counted(result.outcome === "rejected" ? { dlv_rejected: 1 } : { dlv_failed: 1 }),
     closeClaim(d, lead.id, buyer.id, result.outcome === "rejected" ? "rejected" : "failed", cls, reason, nowMs),
     ...bidClosedStmts(d, dv.bid, result.outcome, nowMs),
+    ...attemptStatStmts(run, d, buyer, dv.attempt, result, result.outcome === "rejected" ? "rejected" : "failed", undefined, nowMs), // routing (issue 13)
     ...extra,
   ]);
   run.reasons.push({ buyerId: buyer.id, reason: result.outcome === "rejected" ? `rejected: ${reason}` : `${cls}: ${reason}` });

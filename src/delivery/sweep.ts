@@ -4,8 +4,10 @@ import { expireAckClaim, expiredAcks } from "../db/claims";
 import { changed, leadDb } from "../db/client";
 import { leadsNeedingSweep, requeueLead, resumeLead } from "../db/leads";
 import { leadSourceKey, leadVerticalKey, rollupStmt } from "../db/rollups";
+import { pruneStats } from "../db/routing-stats";
 import { timelineEvent } from "../db/timeline";
 import { getBuyerRegistry } from "../integration/registry";
+import { dayMinus } from "./distribution/days";
 import { enqueueDeliver } from "./jobs";
 
 const STUCK_RECEIVED_MS = 60_000;
@@ -16,6 +18,8 @@ const STUCK_RECEIVED_MS = 60_000;
  */
 const STALE_QUEUED_MS = 60_000;
 const BATCH = 100;
+/** How long the routing figures (EPL, weighted) are kept: well past any window they are read over. */
+const STATS_KEPT_DAYS = 90;
 
 export interface SweepReport {
   requeued: number;
@@ -67,5 +71,7 @@ export async function sweepLeads(env: Env, clock: Clock): Promise<SweepReport> {
     ]);
     await enqueueDeliver(env, row.leadId);
   }
+  // Routing (issue 13): the per-day routing figures are kept 90 days (once an hour is enough).
+  if (Math.floor(nowMs / 60_000) % 60 === 0) await pruneStats(env, dayMinus(new Date(nowMs).toISOString().slice(0, 10), STATS_KEPT_DAYS));
   return report;
 }

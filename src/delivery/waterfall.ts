@@ -9,6 +9,7 @@ import { leadStatus } from "../db/lead-reads";
 import { ROUTABLE_STATUSES } from "../db/lead-state";
 import { endLease, leaseLead } from "../db/leads";
 import { getBuyerRegistry } from "../integration/registry";
+import { applyDistributionTerms } from "./distribution";
 import { expireLead, finishRound } from "./finish";
 import type { DeliverJob } from "./jobs";
 import { enqueueDeliver } from "./jobs";
@@ -54,6 +55,7 @@ async function runWaterfall(env: Env, clock: Clock, leadId: string, mode: Mode, 
     paused: lead.paused,
     leaseUntilMs: lead.leaseUntilMs,
   };
+  applyDistributionTerms(run); // routing (issue 13): multi_sell sells the lead shared
   if (lead.expiresAtMs <= clock.now()) return expireLead(run);
 
   for (let firstPass = true; ; firstPass = false) {

@@ -8,93 +8,14 @@ import {
   normalizeEmail,
   normalizeInstant,
   normalizeJornayaLeadId,
-  normalizeMoney,
-  normalizeMoneyOrRange,
   normalizePhone,
   normalizeState,
   normalizeTrustedFormUrl,
   normalizeZip,
-  usWrittenDate,
 } from "./normalizers";
 import { type LeadInput, LeadInputSchema } from "./schema";
 import { controlCharacterProblem } from "./text";
-
-type FieldValue = string | number | boolean | null;
-type FieldRule = (v: FieldValue) => { value: FieldValue } | { error: string };
-
-const str =
-  (max = 200): FieldRule =>
-  (v) =>
-    typeof v === "string" || typeof v === "number" ? { value: String(v).trim().slice(0, max) } : { error: "must be text" };
-const money: FieldRule = (v) => {
-  const n = normalizeMoney(v);
-  return n === undefined ? { error: 'must be an amount such as 250000 or "$250,000"' } : { value: n };
-};
-const moneyOrRange: FieldRule = (v) => {
-  const n = normalizeMoneyOrRange(v);
-  return n === undefined ? { error: 'must be an amount or a range such as "100-150"' } : { value: n };
-};
-const bool: FieldRule = (v) => {
-  const b = normalizeBoolean(v);
-  return b === undefined ? { error: `must be ${BOOLEAN_WRITINGS}` } : { value: b };
-};
-const int =
-  (min: number, max: number): FieldRule =>
-  (v) => {
-    const n = typeof v === "number" ? v : typeof v === "string" && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
-    return Number.isInteger(n) && n >= min && n <= max ? { value: n } : { error: `must be a whole number from ${min} to ${max}` };
-  };
-const date: FieldRule = (v) => {
-  const d = typeof v === "string" ? normalizeDate(v) : undefined;
-  return d === undefined ? { error: "must be a date (YYYY-MM-DD or MM/DD/YYYY)" } : { value: d };
-};
-const oneOf =
-  (options: Record<string, string>): FieldRule =>
-  (v) => {
-    const key =
-      typeof v === "string"
-        ? v
-            .trim()
-            .toLowerCase()
-            .replace(/[\s-]+/g, "_")
-        : "";
-    const out = ownValue(options, key);
-    return out === undefined ? { error: `must be one of ${[...new Set(Object.values(options))].join(", ")}` } : { value: out };
-  };
-
-/**
- * Vertical-specific fields: how each is read. Unknown extra fields are kept trimmed, except
- * that one written as a US date becomes ISO (or is refused when it is no real date).
- */
-const VERTICAL_FIELDS: Record<string, Record<string, FieldRule>> = {
-  auto_insurance: {
-    vehicle_year: int(1950, 2100),
-    vehicle_make: str(60),
-    vehicle_model: str(60),
-    incidents: int(0, 50),
-    currently_insured: bool,
-  },
-  mortgage: {
-    loan_amount: money,
-    property_value: money,
-    loan_purpose: oneOf({ purchase: "purchase", refinance: "refinance", refi: "refinance", cash_out: "cash_out", heloc: "heloc" }),
-    credit_rating: oneOf({ excellent: "excellent", good: "good", fair: "fair", poor: "poor" }),
-  },
-  solar: {
-    monthly_electric_bill: moneyOrRange,
-    roof_shade: oneOf({ none: "none", no_shade: "none", partial: "partial", partial_shade: "partial", full: "full", full_shade: "full" }),
-  },
-  legal: {
-    case_type: str(100),
-    incident_date: date,
-    description: str(2000),
-  },
-};
-
-/** Typed vertical fields that are free text over several lines; every other typed field is one line. */
-const MULTILINE_FIELDS: Record<string, ReadonlySet<string>> = {
-  legal: new Set(["description"]),
-};
+import { MULTILINE_FIELDS, normalizeVerticalFields, VERTICAL_FIELDS } from "./vertical-fields";
 
 /** What intake accepts beyond the shape of a lead: the Worker's settings (CONSENT_MAX_AGE_DAYS, ACCEPTED_PHONE_COUNTRIES). */
 export interface IntakePolicy {
@@ -119,25 +40,23 @@ export interface NormalizeOptions {
 
 export type NormalizeResult = { ok: true; lead: NormalizedLead; input: LeadInput } | { ok: false; issues: FieldIssue[] };
 
-/**
- * Validates a raw lead (zod) and normalizes it into the canonical form. Every problem is
- * reported with its field path, all at once, so a source can fix a lead in one round trip.
- */
-export function normalizeLead(raw: unknown, opts: NormalizeOptions): NormalizeResult {
-  const policy = opts.policy ?? DEFAULT_INTAKE_POLICY;
-  const reserved = reservedFieldNames(raw);
-  const parsed = LeadInputSchema.safeParse(raw);
-  if (!parsed.success) {
-    return { ok: false, issues: [...reserved, ...parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }))] };
-  }
-  const input = parsed.data;
-  const issues: FieldIssue[] = [...reserved, ...textIssues(input)];
-  const bad = (path: string, message: string) => issues.push({ path, message });
+type Bad = (path: string, message: string) => void;
+type Phone = { e164: string; national: string };
 
+/** The contact fields every lead needs; undefined where a value was refused (and recorded). */
+interface Contact {
+  email: string | undefined;
+  phone: Phone | undefined;
+  phone2: Phone | undefined;
+  state: string | undefined;
+  zip: ReturnType<typeof normalizeZip>;
+}
+
+function readContact(input: LeadInput, policy: IntakePolicy, bad: Bad): Contact {
   const email = normalizeEmail(input.email);
   if (!email) bad("email", "is not a valid email address");
   const phone = acceptedPhone(input.phone, "phone", policy, bad);
-  let phone2: { e164: string; national: string } | undefined;
+  let phone2: Phone | undefined;
   if (input.phone_secondary !== undefined && input.phone_secondary !== null && String(input.phone_secondary).trim() !== "") {
     phone2 = acceptedPhone(input.phone_secondary, "phone_secondary", policy, bad);
   }
@@ -145,80 +64,79 @@ export function normalizeLead(raw: unknown, opts: NormalizeOptions): NormalizeRe
   if (!state) bad("address.state", "is not a US state code or name");
   const zip = normalizeZip(input.address.zip);
   if (!zip) bad("address.zip", "must be a 5-digit ZIP or ZIP+4");
+  return { email, phone, phone2, state, zip };
+}
 
-  let dob: string | undefined;
+/** The optional facts about the consumer: date of birth (an adult's), homeownership, IP address. */
+function readPerson(input: LeadInput, nowMs: number, bad: Bad): { dob?: string; homeowner?: boolean } {
+  const out: { dob?: string; homeowner?: boolean } = {};
   if (input.dob) {
-    dob = normalizeDate(input.dob);
+    const dob = normalizeDate(input.dob);
     if (!dob) bad("dob", "is not a date (YYYY-MM-DD or MM/DD/YYYY)");
     else {
-      const age = ageOn(dob, opts.nowMs);
+      out.dob = dob;
+      const age = ageOn(dob, nowMs);
       if (age < 18) bad("dob", "the consumer must be at least 18");
       else if (age > 120) bad("dob", "is not a plausible date of birth");
     }
   }
-  let homeowner: boolean | undefined;
   if (input.homeowner !== undefined && input.homeowner !== null) {
-    homeowner = normalizeBoolean(input.homeowner);
+    const homeowner = normalizeBoolean(input.homeowner);
     if (homeowner === undefined) bad("homeowner", `must be ${BOOLEAN_WRITINGS}`);
+    else out.homeowner = homeowner;
   }
   if (input.ip_address && !/^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]{2,39})$/.test(input.ip_address.trim())) {
     bad("ip_address", "is not an IPv4 or IPv6 address");
   }
+  return out;
+}
 
+/** Consent proofs in their canonical forms; the consent time must be recent and not ahead of us. */
+function readConsent(input: LeadInput, nowMs: number, policy: IntakePolicy, bad: Bad): NormalizedLead["consent"] {
   const consent: NormalizedLead["consent"] = {};
-  if (input.consent) {
-    const c = input.consent;
-    if (c.trustedform_cert_url) {
-      const tf = normalizeTrustedFormUrl(c.trustedform_cert_url);
-      if (!tf) bad("consent.trustedform_cert_url", "must be a TrustedForm certificate URL: https://cert.trustedform.com/<40 hex characters>");
-      else consent.trustedform_cert_url = tf;
-    }
-    if (c.jornaya_leadid) {
-      const j = normalizeJornayaLeadId(c.jornaya_leadid);
-      if (!j) bad("consent.jornaya_leadid", "must be a Jornaya LeadiD token (8-4-4-4-12 hexadecimal)");
-      else consent.jornaya_leadid = j;
-    }
-    if (c.tcpa_text) consent.tcpa_text = c.tcpa_text.trim();
-    if (c.consented_at !== undefined && c.consented_at !== null) {
-      const at = normalizeInstant(c.consented_at);
-      const maxDays = Math.round(policy.consentMaxAgeMs / 86_400_000);
-      if (!at) bad("consent.consented_at", "must be an ISO 8601 time with a zone, e.g. 2026-11-25T05:33:00Z");
-      else if (Date.parse(at) > opts.nowMs + CONSENT_CLOCK_SKEW_MS) bad("consent.consented_at", "is in the future");
-      else if (Date.parse(at) < opts.nowMs - policy.consentMaxAgeMs) bad("consent.consented_at", `is more than ${maxDays} days old (${at})`);
-      else consent.consented_at = at;
-    }
+  const c = input.consent;
+  if (!c) return consent;
+  if (c.trustedform_cert_url) {
+    const tf = normalizeTrustedFormUrl(c.trustedform_cert_url);
+    if (!tf) bad("consent.trustedform_cert_url", "must be a TrustedForm certificate URL: https://cert.trustedform.com/<40 hex characters>");
+    else consent.trustedform_cert_url = tf;
   }
-
-  const fields: Record<string, FieldValue> = {};
-  const rules = ownValue(VERTICAL_FIELDS, input.vertical) ?? {};
-  for (const [key, value] of Object.entries(input.fields ?? {})) {
-    if (value === null || value === "") {
-      fields[key] = null;
-      continue;
-    }
-    // Own rules only: a field named "toString" or "constructor" is the source's data, not a rule.
-    const rule = ownValue(rules, key);
-    if (!rule) {
-      const text = typeof value === "string" ? value.trim() : undefined;
-      const date = text === undefined ? undefined : usWrittenDate(text);
-      if (date && "error" in date) bad(`fields.${key}`, date.error);
-      else fields[key] = date ? date.iso : (text ?? value);
-      continue;
-    }
-    const r = rule(value);
-    if ("error" in r) bad(`fields.${key}`, r.error);
-    else fields[key] = r.value;
+  if (c.jornaya_leadid) {
+    const j = normalizeJornayaLeadId(c.jornaya_leadid);
+    if (!j) bad("consent.jornaya_leadid", "must be a Jornaya LeadiD token (8-4-4-4-12 hexadecimal)");
+    else consent.jornaya_leadid = j;
   }
-
-  let test = false;
-  if (input.test !== undefined) {
-    const t = normalizeBoolean(input.test);
-    if (t === undefined) bad("test", `must be ${BOOLEAN_WRITINGS}`);
-    else test = t;
+  if (c.tcpa_text) consent.tcpa_text = c.tcpa_text.trim();
+  if (c.consented_at !== undefined && c.consented_at !== null) {
+    const at = normalizeInstant(c.consented_at);
+    const maxDays = Math.round(policy.consentMaxAgeMs / 86_400_000);
+    if (!at) bad("consent.consented_at", "must be an ISO 8601 time with a zone, e.g. 2026-11-25T05:33:00Z");
+    else if (Date.parse(at) > nowMs + CONSENT_CLOCK_SKEW_MS) bad("consent.consented_at", "is in the future");
+    else if (Date.parse(at) < nowMs - policy.consentMaxAgeMs) bad("consent.consented_at", `is more than ${maxDays} days old (${at})`);
+    else consent.consented_at = at;
   }
+  return consent;
+}
 
-  if (issues.length > 0 || !email || !phone || !state || !zip) return { ok: false, issues };
+function readTest(input: LeadInput, bad: Bad): boolean {
+  if (input.test === undefined) return false;
+  const t = normalizeBoolean(input.test);
+  if (t === undefined) {
+    bad("test", `must be ${BOOLEAN_WRITINGS}`);
+    return false;
+  }
+  return t;
+}
 
+/** The canonical lead, from parts already checked; optional keys only when present. */
+function buildLead(
+  input: LeadInput,
+  opts: NormalizeOptions,
+  contact: { email: string; phone: Phone; phone2: Phone | undefined; state: string; zip: NonNullable<Contact["zip"]> },
+  person: { dob?: string; homeowner?: boolean },
+  rest: Pick<NormalizedLead, "consent" | "fields" | "test">,
+): NormalizedLead {
+  const { email, phone, phone2, state, zip } = contact;
   const lead: NormalizedLead = {
     id: opts.id,
     source_id: opts.sourceId,
@@ -235,9 +153,9 @@ export function normalizeLead(raw: unknown, opts: NormalizeOptions): NormalizeRe
       zip: zip.zip,
       ...(zip.zip4 ? { zip4: zip.zip4 } : {}),
     },
-    consent,
-    fields,
-    test,
+    consent: rest.consent,
+    fields: rest.fields,
+    test: rest.test,
     received_at: new Date(opts.nowMs).toISOString(),
   };
   if (input.external_id) lead.external_id = input.external_id.trim();
@@ -245,11 +163,38 @@ export function normalizeLead(raw: unknown, opts: NormalizeOptions): NormalizeRe
     lead.phone_secondary = phone2.e164;
     lead.phone_secondary_national = phone2.national;
   }
-  if (dob) lead.dob = dob;
-  if (homeowner !== undefined) lead.homeowner = homeowner;
+  if (person.dob) lead.dob = person.dob;
+  if (person.homeowner !== undefined) lead.homeowner = person.homeowner;
   if (input.ip_address) lead.ip_address = input.ip_address.trim();
   if (input.user_agent) lead.user_agent = input.user_agent.trim();
-  return { ok: true, lead, input };
+  return lead;
+}
+
+/**
+ * Validates a raw lead (zod) and normalizes it into the canonical form. Every problem is
+ * reported with its field path, all at once, so a source can fix a lead in one round trip.
+ */
+export function normalizeLead(raw: unknown, opts: NormalizeOptions): NormalizeResult {
+  const policy = opts.policy ?? DEFAULT_INTAKE_POLICY;
+  const reserved = reservedFieldNames(raw);
+  const parsed = LeadInputSchema.safeParse(raw);
+  if (!parsed.success) {
+    return { ok: false, issues: [...reserved, ...parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }))] };
+  }
+  const input = parsed.data;
+  const issues: FieldIssue[] = [...reserved, ...textIssues(input)];
+  const bad: Bad = (path, message) => issues.push({ path, message });
+
+  // Each step records its own problems, so one answer lists them all.
+  const contact = readContact(input, policy, bad);
+  const person = readPerson(input, opts.nowMs, bad);
+  const consent = readConsent(input, opts.nowMs, policy, bad);
+  const fields = normalizeVerticalFields(input.vertical, input.fields, bad);
+  const test = readTest(input, bad);
+
+  const { email, phone, phone2, state, zip } = contact;
+  if (issues.length > 0 || !email || !phone || !state || !zip) return { ok: false, issues };
+  return { ok: true, lead: buildLead(input, opts, { email, phone, phone2, state, zip }, person, { consent, fields, test }), input };
 }
 
 /**

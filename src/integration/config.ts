@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { AuthConfigSchema } from "./auth/schema";
+import { BatchConfigSchema, OnConflictSchema } from "./channels/schema";
+import { EmailDeliverySchema } from "./email/mime";
 import { FormatConfigSchema } from "./formats/schema";
 import { MappingConfigSchema } from "./mapping/schema";
 import { DedupeConfigSchema, PingConfigSchema } from "./ping/schema";
@@ -23,6 +25,16 @@ export const ScheduleSchema = z
   })
   .strict();
 
+/** Revenue caps in dollars per hour, day, week (from Monday) and calendar month. */
+export const RevenueCapsSchema = z
+  .object({
+    hour: z.number().positive().optional(),
+    day: z.number().positive().optional(),
+    week: z.number().positive().optional(),
+    month: z.number().positive().optional(),
+  })
+  .strict();
+
 export const CapsSchema = z
   .object({
     hour: z.number().int().positive().optional(),
@@ -35,6 +47,15 @@ export const CapsSchema = z
     maxInFlight: z.number().int().positive().optional(),
     /** Requests per second sent to the buyer (token bucket). */
     ratePerSecond: z.number().positive().optional(),
+    // --- routing (issue 13) ---
+    /**
+     * The most revenue (dollars) sold to the buyer per window, counted in `timezone` like the lead
+     * caps: each delivery reserves its price (the bid's, in ping/post) before the send, so
+     * concurrent leads never take the buyer past its budget.
+     */
+    revenue: RevenueCapsSchema.optional(),
+    /** The buyer pays in advance: a lead goes to it only while its balance covers the price; spent → paused with an alert. */
+    prepaid: z.boolean().optional(),
   })
   .strict();
 
@@ -153,6 +174,13 @@ export const BuyerConfigSchema = z
     ping: PingConfigSchema.optional(),
     /** Leave this buyer out of the ping and the post of a lead it already bought within N days (same phone or e-mail, same vertical). */
     dedupe: DedupeConfigSchema.optional(),
+    // --- enterprise channels (issue 16) ---
+    /** A batch buyer: leads collected in its BuyerGate and sent as one job (Salesforce Bulk API 2.0). */
+    batch: BatchConfigSchema.optional(),
+    /** An e-mail buyer: leads go out through the `send_email` binding, one mail per lead or an hourly CSV digest. */
+    email: EmailDeliverySchema.optional(),
+    /** HubSpot contacts: a 409 CONFLICT rejects the lead as a duplicate (default) or updates the existing contact. */
+    onConflict: OnConflictSchema.optional(),
   })
   .strict();
 

@@ -1,4 +1,5 @@
 import { expandPreset, PresetError } from "./adapters";
+import { channelProblems } from "./channels";
 import type { BuyerConfig } from "./config";
 import { BuyerConfigSchema } from "./config";
 import { openRuleProblems } from "./mapping/open";
@@ -51,6 +52,12 @@ export function loadBuyers(raw: unknown[]): { buyers: BuyerConfig[]; errors: Buy
     const pii = buyerPingProblems(parsed.data);
     if (pii.length) {
       errors.push({ index, id: parsed.data.id, issues: pii });
+      return;
+    }
+    // A batch or e-mail channel that cannot work is never loaded (issue 16): buyers:check says why.
+    const channel = channelProblems(parsed.data);
+    if (channel.length) {
+      errors.push({ index, id: parsed.data.id, issues: channel });
       return;
     }
     if (ids.has(parsed.data.id)) {

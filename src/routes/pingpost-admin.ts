@@ -7,7 +7,7 @@ import { getBuyerRegistry } from "../integration/registry";
 import { WINDOWS, type WindowName, windowRange } from "../observability/metrics";
 import { adminAuth } from "./auth";
 import { readJsonBody } from "./body";
-import { ADMIN_TOKEN, errors, IdParam, json, newRouter } from "./openapi";
+import { ADMIN_TOKEN, documentedBody, errors, IdParam, json, newRouter } from "./openapi";
 
 /** Operators' side of ping/post (issue 12): a source's terms of sale, and a buyer's bids. */
 export const sourceTermsRouter = newRouter();
@@ -16,7 +16,7 @@ sourceTermsRouter.use("*", adminAuth);
 const TermsSchema = z.record(z.string(), z.unknown()).openapi("SaleTerms", {
   description:
     'The source\'s terms of sale: `{"mode": "exclusive"|"shared", "maxBuyers": 1-10, "payout": {"type": "margin", "amount": 5} | {"type": "share", "percent": 80}, ' +
-    '"auctionDeadlineMs": 1500, "pingTtlSeconds": 60, "rejectDuplicatesDays": 30}`',
+    '"auctionDeadlineMs": 1500, "pingTtlSeconds": 60, "rejectDuplicatesDays": 30, "distribution": {"method": "waterfall" | "highest_bid" | "multi_sell" | "round_robin" | "weighted" | "epl", …}}`',
 });
 
 const putTerms = createRoute({
@@ -24,7 +24,8 @@ const putTerms = createRoute({
   path: "/sources/{id}/terms",
   summary: "Set a source's terms of sale: exclusive or shared, payout rule, auction deadline, duplicate window",
   security: ADMIN_TOKEN,
-  request: { params: IdParam, body: json(TermsSchema, "The terms (omitted fields take their defaults)") },
+  // Read by the handler (size limit, then the terms' own schema): documented by reference, so no validator reads the body first.
+  request: { params: IdParam, body: documentedBody("SaleTerms", "The terms (omitted fields take their defaults)") },
   responses: { 200: json(TermsSchema, "The terms now in force"), 400: errors[400], 401: errors[401], 404: errors[404], 415: errors[415] },
 });
 

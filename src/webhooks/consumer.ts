@@ -7,6 +7,7 @@ import { getLead } from "../db/lead-reads";
 import { addTimelineEvent } from "../db/timeline";
 import { eventDeadLettered, markEventOutcome, webhookEventStatus } from "../db/webhook-events";
 import { applyBuyerDecision, reofferLead } from "../delivery/callbacks";
+import { localDay } from "../delivery/distribution/days";
 import { enqueueDeliver } from "../delivery/jobs";
 import type { BuyerConfig } from "../integration/config";
 import { getBuyerRegistry } from "../integration/registry";
@@ -143,6 +144,7 @@ async function processReturn(
       reasonCode,
       credit: lead.price ?? lead.soldPrice ?? buyer?.price ?? 0,
       scoreDelta: QUALITY_DELTAS.return,
+      statsDay: localDay(nowMs, buyer?.caps.timezone ?? "UTC"),
     });
   }
   // Re-offer only while the lead is still sold to the returning buyer: after a re-offer it may

@@ -99,6 +99,101 @@ async function anyMatch(
   return matched;
 }
 
+/** What one scheme's verifier reads: the request as received and the configured secrets. */
+interface VerifyInput {
+  config: VerifyConfig;
+  secrets: readonly (string | undefined)[];
+  headers: Headers;
+  body: Uint8Array<ArrayBuffer>;
+  nowMs: number;
+}
+
+type SchemeVerifier = (v: VerifyInput) => Promise<VerifyResult>;
+
+/** Secrets used as raw UTF-8 HMAC keys (every scheme but Standard Webhooks). */
+const utf8Keys = (secrets: readonly (string | undefined)[]) => secrets.map((s) => (s ? enc.encode(s) : undefined));
+
+/** Standard Webhooks: HMAC of `id.timestamp.body` under the decoded `whsec_` key, in `webhook-signature`. */
+async function verifyStandardWebhooks({ config, secrets, headers, body, nowMs }: VerifyInput): Promise<VerifyResult> {
+  const id = headers.get("webhook-id");
+  const tsRaw = headers.get("webhook-timestamp");
+  const sigHeader = headers.get("webhook-signature");
+  if (!sigHeader) return { ok: false, reason: "missing_signature" };
+  if (!id) return { ok: false, reason: "missing_id" };
+  const ts = parseTimestamp(tsRaw);
+  if (ts === undefined) return { ok: false, reason: "missing_timestamp" };
+  const late = checkTimestamp(ts, nowMs, config.toleranceSeconds);
+  if (late) return { ok: false, reason: late };
+  // Space-separated `v1,<base64>` entries; other versions (v1a = asymmetric) are skipped.
+  const candidates: Uint8Array[] = [];
+  for (const part of sigHeader.trim().split(/\s+/)) {
+    const comma = part.indexOf(",");
+    if (comma < 0 || part.slice(0, comma) !== "v1") continue;
+    const bytes = fromBase64(part.slice(comma + 1));
+    if (bytes) candidates.push(bytes);
+  }
+  if (candidates.length === 0) return { ok: false, reason: "malformed_signature" };
+  const keys = secrets.map((s) => (s ? standardWebhooksKey(s) : undefined));
+  if (keys.every((k) => k === undefined)) return { ok: false, reason: "no_usable_secret" };
+  const signed = concat(enc.encode(`${id}.${ts}.`), body);
+  const i = await anyMatch(keys, signed, candidates);
+  return i >= 0 ? { ok: true, signedEventId: id, timestamp: ts, secretIndex: i } : { ok: false, reason: "signature_mismatch" };
+}
+
+/** Stripe: `t=<ts>,v1=<hex>` in Stripe-Signature, HMAC of `ts.body`. */
+async function verifyStripe({ config, secrets, headers, body, nowMs }: VerifyInput): Promise<VerifyResult> {
+  const header = headers.get(config.header ?? "Stripe-Signature");
+  if (!header) return { ok: false, reason: "missing_signature" };
+  let ts: number | undefined;
+  const candidates: Uint8Array[] = [];
+  for (const part of header.split(",")) {
+    const eq = part.indexOf("=");
+    if (eq < 0) continue;
+    const k = part.slice(0, eq).trim();
+    const v = part.slice(eq + 1).trim();
+    if (k === "t") ts = parseTimestamp(v);
+    else if (k === "v1") {
+      const bytes = fromHex(v);
+      if (bytes) candidates.push(bytes);
+    }
+  }
+  if (ts === undefined) return { ok: false, reason: "missing_timestamp" };
+  if (candidates.length === 0) return { ok: false, reason: "malformed_signature" };
+  const late = checkTimestamp(ts, nowMs, config.toleranceSeconds);
+  if (late) return { ok: false, reason: late };
+  const signed = concat(enc.encode(`${ts}.`), body);
+  const i = await anyMatch(utf8Keys(secrets), signed, candidates);
+  return i >= 0 ? { ok: true, timestamp: ts, secretIndex: i } : { ok: false, reason: "signature_mismatch" };
+}
+
+/** GitHub (`sha256=<hex>` in X-Hub-Signature-256) or any header with a prefix and an encoding: HMAC of the body. */
+async function verifyHeader({ config, secrets, headers, body }: VerifyInput): Promise<VerifyResult> {
+  const name = config.header ?? (config.scheme === "github" ? "X-Hub-Signature-256" : undefined);
+  const header = name ? headers.get(name) : null;
+  if (!header) return { ok: false, reason: "missing_signature" };
+  const prefix = config.prefix ?? (config.scheme === "github" ? "sha256=" : "");
+  const encoding = config.scheme === "github" ? "hex" : config.encoding;
+  // Several signatures may be listed (comma or space separated) during the buyer's own rotation.
+  const candidates: Uint8Array[] = [];
+  for (const part of header.split(/[\s,]+/)) {
+    if (part === "" || !part.startsWith(prefix)) continue;
+    const value = part.slice(prefix.length);
+    const bytes = encoding === "hex" ? fromHex(value) : fromBase64(value);
+    if (bytes) candidates.push(bytes);
+  }
+  if (candidates.length === 0) return { ok: false, reason: "malformed_signature" };
+  const i = await anyMatch(utf8Keys(secrets), body, candidates);
+  return i >= 0 ? { ok: true, secretIndex: i } : { ok: false, reason: "signature_mismatch" };
+}
+
+/** Each scheme's verifier. */
+const SCHEMES: Record<VerifyConfig["scheme"], SchemeVerifier> = {
+  standard_webhooks: verifyStandardWebhooks,
+  stripe: verifyStripe,
+  github: verifyHeader,
+  header: verifyHeader,
+};
+
 /**
  * Verifies a webhook against its buyer's scheme. `secrets` are the resolved secret values in
  * config order (undefined for one that is not set); `body` is the exact bytes received.
@@ -112,78 +207,5 @@ export async function verifyWebhook(
 ): Promise<VerifyResult> {
   const present = secrets.filter((s): s is string => typeof s === "string" && s.length > 0);
   if (present.length === 0) return { ok: false, reason: "no_usable_secret" };
-  const utf8Keys = secrets.map((s) => (s ? enc.encode(s) : undefined));
-
-  switch (config.scheme) {
-    case "standard_webhooks": {
-      const id = headers.get("webhook-id");
-      const tsRaw = headers.get("webhook-timestamp");
-      const sigHeader = headers.get("webhook-signature");
-      if (!sigHeader) return { ok: false, reason: "missing_signature" };
-      if (!id) return { ok: false, reason: "missing_id" };
-      const ts = parseTimestamp(tsRaw);
-      if (ts === undefined) return { ok: false, reason: "missing_timestamp" };
-      const late = checkTimestamp(ts, nowMs, config.toleranceSeconds);
-      if (late) return { ok: false, reason: late };
-      // Space-separated `v1,<base64>` entries; other versions (v1a = asymmetric) are skipped.
-      const candidates: Uint8Array[] = [];
-      for (const part of sigHeader.trim().split(/\s+/)) {
-        const comma = part.indexOf(",");
-        if (comma < 0 || part.slice(0, comma) !== "v1") continue;
-        const bytes = fromBase64(part.slice(comma + 1));
-        if (bytes) candidates.push(bytes);
-      }
-      if (candidates.length === 0) return { ok: false, reason: "malformed_signature" };
-      const keys = secrets.map((s) => (s ? standardWebhooksKey(s) : undefined));
-      if (keys.every((k) => k === undefined)) return { ok: false, reason: "no_usable_secret" };
-      const signed = concat(enc.encode(`${id}.${ts}.`), body);
-      const i = await anyMatch(keys, signed, candidates);
-      return i >= 0 ? { ok: true, signedEventId: id, timestamp: ts, secretIndex: i } : { ok: false, reason: "signature_mismatch" };
-    }
-
-    case "stripe": {
-      const header = headers.get(config.header ?? "Stripe-Signature");
-      if (!header) return { ok: false, reason: "missing_signature" };
-      let ts: number | undefined;
-      const candidates: Uint8Array[] = [];
-      for (const part of header.split(",")) {
-        const eq = part.indexOf("=");
-        if (eq < 0) continue;
-        const k = part.slice(0, eq).trim();
-        const v = part.slice(eq + 1).trim();
-        if (k === "t") ts = parseTimestamp(v);
-        else if (k === "v1") {
-          const bytes = fromHex(v);
-          if (bytes) candidates.push(bytes);
-        }
-      }
-      if (ts === undefined) return { ok: false, reason: "missing_timestamp" };
-      if (candidates.length === 0) return { ok: false, reason: "malformed_signature" };
-      const late = checkTimestamp(ts, nowMs, config.toleranceSeconds);
-      if (late) return { ok: false, reason: late };
-      const signed = concat(enc.encode(`${ts}.`), body);
-      const i = await anyMatch(utf8Keys, signed, candidates);
-      return i >= 0 ? { ok: true, timestamp: ts, secretIndex: i } : { ok: false, reason: "signature_mismatch" };
-    }
-
-    case "github":
-    case "header": {
-      const name = config.header ?? (config.scheme === "github" ? "X-Hub-Signature-256" : undefined);
-      const header = name ? headers.get(name) : null;
-      if (!header) return { ok: false, reason: "missing_signature" };
-      const prefix = config.prefix ?? (config.scheme === "github" ? "sha256=" : "");
-      const encoding = config.scheme === "github" ? "hex" : config.encoding;
-      // Several signatures may be listed (comma or space separated) during the buyer's own rotation.
-      const candidates: Uint8Array[] = [];
-      for (const part of header.split(/[\s,]+/)) {
-        if (part === "" || !part.startsWith(prefix)) continue;
-        const value = part.slice(prefix.length);
-        const bytes = encoding === "hex" ? fromHex(value) : fromBase64(value);
-        if (bytes) candidates.push(bytes);
-      }
-      if (candidates.length === 0) return { ok: false, reason: "malformed_signature" };
-      const i = await anyMatch(utf8Keys, body, candidates);
-      return i >= 0 ? { ok: true, secretIndex: i } : { ok: false, reason: "signature_mismatch" };
-    }
-  }
+  return SCHEMES[config.scheme]({ config, secrets, headers, body, nowMs });
 }

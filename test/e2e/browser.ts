@@ -8,7 +8,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 
 /** The test files that need a browser (skipped together when none is found). */
-export const PAGE_TEST_FILES = ["test/e2e/pages.e2e.test.ts", "test/e2e/ops-dashboard.e2e.test.ts"] as const;
+export const PAGE_TEST_FILES = ["test/e2e/pages.e2e.test.ts", "test/e2e/ops-dashboard.e2e.test.ts", "test/e2e/posting-spec.e2e.test.ts"] as const;
 
 /** Debian's package (`apt-get install chromium`) and the older Ubuntu/Debian name. */
 export const SYSTEM_CHROMIUM_PATHS = ["/usr/bin/chromium", "/usr/bin/chromium-browser"] as const;

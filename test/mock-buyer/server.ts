@@ -12,6 +12,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { Socket } from "node:net";
 import { pathToFileURL } from "node:url";
 import { createCrmMock } from "./crm";
+import { storedMails } from "./mailbox";
 
 /** The secret from .dev.vars.example (HARBOR_WEBHOOK_SECRET): what a fresh clone verifies with. */
 export const DEFAULT_WEBHOOK_SECRET = "whsec_ZGVtby1hY21lLXdlYmhvb2stc2VjcmV0LTEyMzQ=";
@@ -442,10 +443,20 @@ export async function startMockBuyer(opts: MockBuyerOptions = {}): Promise<MockB
     }
     if (failWith) {
       if (failWith === "reset") return resetSocket();
+      // A buyer that says no to a share of its leads (routing tests: its acceptance rate).
+      if (failWith === "reject") return send(res, rec, format, { kind: "rejected", status: 200, reason: q["reason"] ?? "Not a fit" });
       if (failWith === "hang") return hang();
       const code = Number(failWith);
       return fail(Number.isInteger(code) && code >= 400 && code < 600 ? code : 503, "Flaky failure");
     }
+
+    // `?require=a,b`: a buyer whose API needs these fields answers 400 naming the first one missing
+    // from the body (JSON, or a form) — what a mapping that dropped a required field meets.
+    const missing = (q["require"] ?? "")
+      .split(",")
+      .map((f) => f.trim())
+      .filter((f) => f !== "" && !bodyHas(body, f));
+    if (missing.length > 0) return fail(400, `Missing required field: ${missing[0]}`);
 
     switch (effective) {
       case "accept":
@@ -666,6 +677,12 @@ export async function startMockBuyer(opts: MockBuyerOptions = {}): Promise<MockB
       return sendJson(res, 200, requests({ ...(buyer ? { buyer } : {}), ...(leadId ? { leadId } : {}) }));
     }
     if (req.method === "GET" && what === "callbacks") return sendJson(res, 200, callbacks);
+    if (req.method === "GET" && what === "mailbox") {
+      // What the local send_email binding stored (mailbox.ts), by a string the mail contains (its Message-ID).
+      const needle = url.searchParams.get("contains") ?? "";
+      if (needle.length < 8) return sendJson(res, 400, { error: "contains (at least 8 characters) is required" });
+      return sendJson(res, 200, await storedMails(needle));
+    }
     const crmPath = /^crm\/([^/]+)\/([^/]+)$/.exec(what);
     if (crmPath && (req.method === "GET" || req.method === "POST")) {
       let parsed: unknown = {};
@@ -798,4 +815,19 @@ if (entry && import.meta.url === pathToFileURL(entry).href) {
       process.stderr.write(`mock buyer failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
       process.exit(1);
     });
+}
+
+/** Whether a request body (a JSON object, else a form) carries a non-empty top-level field. */
+function bodyHas(body: string, field: string): boolean {
+  try {
+    const obj: unknown = JSON.parse(body);
+    if (obj !== null && typeof obj === "object") {
+      const v = (obj as Record<string, unknown>)[field];
+      return v !== undefined && v !== null && v !== "";
+    }
+  } catch {
+    // not JSON: read it as a form
+  }
+  const v = new URLSearchParams(body).get(field);
+  return v !== null && v !== "";
 }

@@ -5,11 +5,24 @@ import { SelectorSchema } from "../selector-schema";
 const SecretRef = SecretRefSchema;
 const StringOrSecret = z.union([z.string().min(1), SecretRef]);
 
-export const NoAuthSchema = z.object({ type: z.literal("none") }).strict();
+/**
+ * Client certificate (mTLS, issue 16): the name of a Workers `mtls_certificates` binding in
+ * wrangler.toml. Every request to the buyer — the delivery, a token call, the probe — then goes
+ * through that binding's `fetch`, which presents the certificate. Any scheme may add it.
+ */
+const clientCertificate = {
+  mtlsCertificate: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]*$/, "a binding name as declared in wrangler.toml [[mtls_certificates]], e.g. ACME_MTLS")
+    .optional(),
+};
+
+export const NoAuthSchema = z.object({ type: z.literal("none"), ...clientCertificate }).strict();
 
 export const ApiKeyAuthSchema = z
   .object({
     type: z.literal("api_key"),
+    ...clientCertificate,
     in: z.enum(["header", "query"]).default("header"),
     /** Header or query parameter name, e.g. `X-API-Key` or `api_key`. */
     name: z.string().min(1),
@@ -17,9 +30,9 @@ export const ApiKeyAuthSchema = z
   })
   .strict();
 
-export const BasicAuthSchema = z.object({ type: z.literal("basic"), username: StringOrSecret, password: SecretRef }).strict();
+export const BasicAuthSchema = z.object({ type: z.literal("basic"), username: StringOrSecret, password: SecretRef, ...clientCertificate }).strict();
 
-export const BearerAuthSchema = z.object({ type: z.literal("bearer"), token: SecretRef }).strict();
+export const BearerAuthSchema = z.object({ type: z.literal("bearer"), token: SecretRef, ...clientCertificate }).strict();
 
 const skew = z.number().int().min(0).max(3600).default(60);
 
@@ -33,6 +46,7 @@ const instanceUrl = z.boolean().default(false);
 export const OAuth2ClientCredentialsSchema = z
   .object({
     type: z.literal("oauth2_client_credentials"),
+    ...clientCertificate,
     tokenUrl: z.string().min(1),
     clientId: StringOrSecret,
     clientSecret: SecretRef,
@@ -51,6 +65,7 @@ export const OAuth2ClientCredentialsSchema = z
 export const OAuth2RefreshTokenSchema = z
   .object({
     type: z.literal("oauth2_refresh_token"),
+    ...clientCertificate,
     tokenUrl: z.string().min(1),
     clientId: StringOrSecret,
     clientSecret: SecretRef.optional(),
@@ -69,6 +84,7 @@ export const HMAC_PLACEHOLDERS = ["method", "path", "url", "query", "timestamp",
 export const HmacAuthSchema = z
   .object({
     type: z.literal("hmac"),
+    ...clientCertificate,
     secret: SecretRef,
     header: z.string().min(1).default("X-Signature"),
     algorithm: z.enum(["sha256", "sha512"]).default("sha256"),
@@ -101,6 +117,7 @@ export const HmacAuthSchema = z
 export const LoginTokenSchema = z
   .object({
     type: z.literal("login_token"),
+    ...clientCertificate,
     loginUrl: z.string().min(1),
     username: StringOrSecret,
     password: SecretRef,

@@ -17,158 +17,24 @@
  */
 import { parse as parseCsv } from "csv-parse/sync";
 import { onInstance } from "../auth/common";
-import { parseBody } from "../extract";
-import { toCsv } from "../formats/serialize";
-import { readErrors } from "../response";
-import type { TokenProvider } from "../types";
+import {
+  BulkApiError,
+  type BulkJobOptions,
+  type BulkJobResult,
+  type BulkLead,
+  type BulkRequest,
+  type BulkResponse,
+  type BulkTransport,
+  DEFAULT_POLL,
+  type JobInfo,
+  type JobState,
+  type PollOptions,
+} from "./bulk-types";
+import { batchCsv, pollDelay, reasonOf, rowMatcher, settleRows } from "./job-rows";
 
-/** One HTTP exchange as the caller performs it. */
-export interface BulkRequest {
-  method: "GET" | "POST" | "PUT" | "PATCH";
-  url: string;
-  headers: Record<string, string>;
-  body?: string;
-}
-export interface BulkResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-/** Sends one request; throws only when no answer came (network). */
-export type BulkTransport = (req: BulkRequest) => Promise<BulkResponse>;
-
-/** A lead as one CSV row: Salesforce field API name → value (already mapped and formatted). */
-export interface BulkLead {
-  leadId: string;
-  row: Record<string, string>;
-}
-
-export type JobState = "Open" | "UploadComplete" | "InProgress" | "JobComplete" | "Failed" | "Aborted";
-
-/** What Salesforce answers for GET …/jobs/ingest/:id (the fields this client reads). */
-export interface JobInfo {
-  id: string;
-  state: JobState;
-  numberRecordsProcessed?: number;
-  numberRecordsFailed?: number;
-  errorMessage?: string;
-}
-
-export interface BulkJobOptions {
-  /** The buyer's ingest URL, e.g. `https://acme.my.salesforce.com/services/data/v62.0/jobs/ingest`; sent to the token's instance when it names one. */
-  ingestUrl: string;
-  object: string;
-  operation: "insert" | "upsert";
-  /** Required for upsert: the External ID field matched on. */
-  externalIdFieldName?: string;
-  /** A column of every row holding our lead id; without it rows are matched by their values. */
-  leadIdField?: string;
-  tokens: TokenProvider;
-  /** Injected wait (a timer, or an alarm in the BuyerGate); tests pass a recorder. */
-  sleep: (ms: number) => Promise<void>;
-  poll?: Partial<PollOptions>;
-}
-
-export interface PollOptions {
-  /** First wait after closing the job. */
-  initialMs: number;
-  /** Each next wait is multiplied by this … */
-  factor: number;
-  /** … up to this. */
-  maxMs: number;
-  /** Total time spent waiting before giving up for now (the job goes on at Salesforce). */
-  budgetMs: number;
-}
-
-export const DEFAULT_POLL: PollOptions = { initialMs: 2_000, factor: 2, maxMs: 60_000, budgetMs: 15 * 60_000 };
-
-/** How one lead came out of the job. */
-export type LeadSettlement =
-  | { leadId: string; outcome: "created"; salesforceId: string; created: boolean }
-  | { leadId: string; outcome: "failed"; reason: string; code?: string; fields?: string[] }
-  /** The job ended (Failed / Aborted) before reaching this lead's row: Salesforce has not taken it. */
-  | { leadId: string; outcome: "unprocessed"; reason: string };
-
-export type BulkJobResult =
-  | {
-      state: "JobComplete" | "Failed" | "Aborted";
-      jobId: string;
-      polls: number;
-      errorMessage?: string;
-      settlements: LeadSettlement[];
-      /** Result rows that matched no lead of this batch (never expected; reported, not guessed). */
-      unmatchedRows: number;
-    }
-  /** Still processing when the poll budget ran out: nothing is settled; resume with the job id. */
-  | { state: "pending"; jobId: string; polls: number; lastState: JobState };
-
-/** A request Salesforce refused, with its error codes read like any buyer's answer. */
-export class BulkApiError extends Error {
-  constructor(
-    readonly step: "create" | "upload" | "close" | "poll" | "results",
-    readonly status: number,
-    reason: string,
-    /** The job, when one was created. */
-    readonly jobId?: string,
-  ) {
-    super(`Bulk API ${step} failed (${status}): ${reason}`);
-    this.name = "BulkApiError";
-  }
-
-  /** 401/403/400 are about our request or credentials; 408, 429 and 5xx may pass. */
-  get transient(): boolean {
-    return this.status === 0 || this.status === 408 || this.status === 429 || this.status >= 500;
-  }
-}
-
-const SF_ERRORS = [{ items: "$", code: "errorCode", message: "message", fields: "fields" }];
-
-function reasonOf(res: BulkResponse): string {
-  const body = parseBody(res.body, res.headers["content-type"], "json");
-  const said = readErrors(body, SF_ERRORS);
-  return said.length ? said.join("; ") : res.body.slice(0, 300) || `HTTP ${res.status}`;
-}
-
-/**
- * Parses a Bulk API `sf__Error` cell, `CODE:message:fields --`, into its parts. The message may
- * itself hold colons; the code is the leading run of capitals and underscores.
- */
-export function parseSfError(cell: string): { code?: string; message: string; fields: string[]; reason: string } {
-  const text = cell.replace(/\s*--\s*$/, "").trim();
-  const m = /^([A-Z][A-Z0-9_]*):(.*)$/s.exec(text);
-  if (!m) return { message: text, fields: [], reason: text };
-  const code = m[1] ?? "";
-  let message = (m[2] ?? "").trim();
-  let fields: string[] = [];
-  const last = message.lastIndexOf(":");
-  if (last >= 0) {
-    const tail = message.slice(last + 1).trim();
-    // The field list is API names (no spaces) or empty.
-    if (/^[A-Za-z0-9_,]*$/.test(tail)) {
-      fields = tail.split(",").filter(Boolean);
-      message = message.slice(0, last).trim();
-    }
-  }
-  return { code, message, fields, reason: `${code}: ${message}${fields.length ? ` (fields: ${fields.join(", ")})` : ""}` };
-}
-
-/** The next wait: initial × factor^n, capped. */
-export function pollDelay(n: number, p: PollOptions = DEFAULT_POLL): number {
-  return Math.min(p.maxMs, Math.round(p.initialMs * p.factor ** n));
-}
-
-/** The CSV uploaded for a batch: one header of every column (first-seen order), CRLF line ends. */
-export function batchCsv(leads: BulkLead[]): { csv: string; columns: string[] } {
-  const columns: string[] = [];
-  for (const l of leads) for (const k of Object.keys(l.row)) if (!columns.includes(k)) columns.push(k);
-  return {
-    csv: toCsv(
-      leads.map((l) => l.row),
-      { header: true, delimiter: ",", columns },
-    ),
-    columns,
-  };
-}
+// The contract and the row logic live beside this file (bulk-types.ts, job-rows.ts); importers keep reading them here.
+export * from "./bulk-types";
+export { batchCsv, parseSfError, pollDelay } from "./job-rows";
 
 /** A client bound to one buyer's options and a transport. */
 export class SalesforceBulkJob {
@@ -306,42 +172,7 @@ export class SalesforceBulkJob {
     if (ended !== "JobComplete" && ended !== "Failed" && ended !== "Aborted") throw new Error(`job ${info.id} has not ended: ${ended}`);
     const ok = await this.#results(info.id, "successfulResults", ended !== "JobComplete");
     const bad = await this.#results(info.id, "failedResults", ended !== "JobComplete");
-    const matcher = this.#matcher(leads);
-    const settled = new Map<string, LeadSettlement>();
-    let unmatched = 0;
-    for (const row of ok) {
-      const leadId = matcher(row);
-      if (leadId === undefined || settled.has(leadId)) {
-        unmatched++;
-        continue;
-      }
-      settled.set(leadId, { leadId, outcome: "created", salesforceId: row["sf__Id"] ?? "", created: (row["sf__Created"] ?? "true").toLowerCase() === "true" });
-    }
-    for (const row of bad) {
-      const leadId = matcher(row);
-      if (leadId === undefined || settled.has(leadId)) {
-        unmatched++;
-        continue;
-      }
-      const e = parseSfError(row["sf__Error"] ?? "");
-      settled.set(leadId, {
-        leadId,
-        outcome: "failed",
-        reason: e.reason || "failed without an error message",
-        ...(e.code ? { code: e.code } : {}),
-        ...(e.fields.length ? { fields: e.fields } : {}),
-      });
-    }
-    const why = info.errorMessage ? `job ${ended}: ${info.errorMessage}` : `job ${ended} before this row was processed`;
-    const settlements = leads.map((l) => settled.get(l.leadId) ?? { leadId: l.leadId, outcome: "unprocessed" as const, reason: why });
-    return {
-      state: ended,
-      jobId: info.id,
-      polls,
-      ...(info.errorMessage ? { errorMessage: info.errorMessage } : {}),
-      settlements,
-      unmatchedRows: unmatched,
-    };
+    return settleRows({ ...info, state: ended }, leads, { ok, bad, matcher: rowMatcher(leads, this.#o.leadIdField) }, polls);
   }
 
   // -------------------------------------------------------------------------------------
@@ -399,28 +230,5 @@ export class SalesforceBulkJob {
     }
     if (res.body.trim() === "") return [];
     return parseCsv(res.body, { columns: true, skip_empty_lines: true, relax_column_count: true, bom: true }) as Record<string, string>[];
-  }
-
-  /** Finds the lead a result row belongs to: by the lead-id column, else by the row's own values. */
-  #matcher(leads: BulkLead[]): (row: Record<string, string>) => string | undefined {
-    const idField = this.#o.leadIdField;
-    if (idField) {
-      const known = new Set(leads.map((l) => l.leadId));
-      return (row) => {
-        const id = row[idField];
-        return id !== undefined && known.has(id) ? id : undefined;
-      };
-    }
-    const { columns } = batchCsv(leads);
-    const key = (get: (c: string) => string) => JSON.stringify(columns.map(get));
-    // Identical rows are interchangeable: each result row takes the next lead with those values.
-    const queues = new Map<string, string[]>();
-    for (const l of leads) {
-      const k = key((c) => l.row[c] ?? "");
-      const q = queues.get(k);
-      if (q) q.push(l.leadId);
-      else queues.set(k, [l.leadId]);
-    }
-    return (row) => queues.get(key((c) => row[c] ?? ""))?.shift();
   }
 }

@@ -14,11 +14,18 @@ import { z } from "zod";
 import { base64Utf8 } from "../auth/common";
 import { toCsv } from "../formats/serialize";
 
+export { digestWindow } from "./window";
+
 const Address = z.string().regex(/^[^\s@<>",]+@[^\s@<>",]+\.[^\s@<>",]+$/, "an e-mail address");
 
-/** How a buyer takes leads by e-mail (the part-2 config shape; validated here, wired by the gate). */
+/** How a buyer takes leads by e-mail (a buyer config's `email`; sent by its BuyerGate). */
 export const EmailDeliverySchema = z
   .object({
+    /** The Worker's `send_email` binding the mail goes through (wrangler.toml `[[send_email]]`). */
+    binding: z
+      .string()
+      .regex(/^[A-Z][A-Z0-9_]*$/, "a send_email binding name as declared in wrangler.toml")
+      .default("SEND_EMAIL"),
     /** A sender on a domain with Cloudflare Email Routing. */
     from: z.object({ addr: Address, name: z.string().min(1).optional() }).strict(),
     /** Verified destination addresses (Email Routing sends only to those). */
@@ -139,11 +146,4 @@ export function digestEmail(
   const stamp = new Date(opts.windowStartMs).toISOString().slice(0, 13).replace(/[-:]/g, "");
   msg.addAttachment({ filename: `leads-${stamp}.csv`, contentType: "text/csv; charset=UTF-8", encoding: "base64", data: base64Lines(csv) });
   return { from: cfg.from.addr, to: [...cfg.to], subject, messageId, raw: msg.asRaw() };
-}
-
-/** The digest window a moment falls in: [start, end) aligned to `minutes` since the epoch (UTC). */
-export function digestWindow(nowMs: number, minutes: number): { startMs: number; endMs: number } {
-  const size = minutes * 60_000;
-  const startMs = Math.floor(nowMs / size) * size;
-  return { startMs, endMs: startMs + size };
 }

@@ -1,12 +1,19 @@
+/**
+ * A buyer's field mapping compiled once into per-lead closures: each rule reads its source,
+ * applies default, translation, format and type, and reports what kept a lead from being sent.
+ * The parts of a rule are compiled in compile-steps.ts.
+ */
 import type { NormalizedLead } from "../../core/lead";
 import type { ComputeEnv } from "../computed";
-import { getComputed } from "../computed";
 import { MappingConfigError } from "../errors";
 import type { PathSegment } from "../path";
-import { compileGetter, parseLeadPath, parsePath, setPath } from "../path";
+import { parsePath, setPath } from "../path";
 import type { MappingWarning } from "../types";
-import { compileFormat, FormatFailure, toBoolean, toNumber } from "./formatters";
-import type { FieldRule, FieldsMapping, Scalar, When } from "./schema";
+import { compileSource, compileTranslate, compileType, compileWhen, isMissing, type Source } from "./compile-steps";
+import { compileFormat, FormatFailure } from "./formatters";
+import type { FieldRule, FieldsMapping } from "./schema";
+
+export { isBidPath } from "./compile-steps";
 
 /** A reason a lead cannot be sent to this buyer (pre-delivery validation). */
 export interface MappingIssue {
@@ -28,106 +35,6 @@ export type Mapper = (lead: NormalizedLead, env: ComputeEnv) => MapResult;
 // A local alias: read per rule per lead, and a module-local binding is the cheapest read.
 const Failure = FormatFailure;
 
-/** A `bid.<field>` path: the mapping's second root, the winning bid of a ping/post sale. */
-export function isBidPath(segs: readonly PathSegment[]): boolean {
-  return segs[0] === "bid" && segs.length > 1;
-}
-
-const isMissing = (v: unknown): boolean => v === undefined || v === null || v === "";
-
-function compileWhen(w: When): (lead: NormalizedLead) => boolean {
-  const get = compileGetter(parseLeadPath(w.field));
-  const equals = w.equals;
-  const inList = w.in?.map((x) => String(x));
-  const exists = w.exists;
-  return (lead) => {
-    const v = get(lead);
-    if (exists !== undefined && isMissing(v) === exists) return false;
-    if (equals !== undefined && String(v) !== String(equals)) return false;
-    if (inList && !inList.includes(String(v))) return false;
-    return true;
-  };
-}
-
-type Source = (lead: NormalizedLead, env: ComputeEnv) => unknown;
-
-function compileSource(rule: FieldRule, field: string): Source {
-  if (rule.open !== undefined) throw new MappingConfigError(field, `open, no source decided: ${rule.open}`);
-  if (rule.value !== undefined) {
-    const c = rule.value;
-    return () => c;
-  }
-  if (rule.from !== undefined) {
-    let segs: PathSegment[];
-    try {
-      segs = parseLeadPath(rule.from);
-    } catch (e) {
-      throw new MappingConfigError(field, (e as Error).message);
-    }
-    // Ping/post: `bid.<field>` reads the winning bid the build context provides, not the lead.
-    if (isBidPath(segs)) {
-      const get = compileGetter(segs.slice(1));
-      return (_lead, env) => get(env.bid);
-    }
-    return compileGetter(segs);
-  }
-  if (rule.compute) {
-    const fn = getComputed(rule.compute.fn);
-    if (!fn) throw new MappingConfigError(field, `unknown computed function "${rule.compute.fn}"`);
-    if (rule.compute.args.length < fn.minArgs) {
-      throw new MappingConfigError(field, `${fn.name} needs at least ${fn.minArgs} argument(s)`);
-    }
-    const getters = rule.compute.args.map((a) => compileGetter(parseLeadPath(a)));
-    const options = rule.compute.options ?? {};
-    const [g0, g1, g2] = getters;
-    // The common arities without a per-lead map() closure.
-    if (getters.length === 1 && g0) return (lead, env) => fn.fn([g0(lead)], options, env);
-    if (getters.length === 2 && g0 && g1) return (lead, env) => fn.fn([g0(lead), g1(lead)], options, env);
-    if (getters.length === 3 && g0 && g1 && g2) return (lead, env) => fn.fn([g0(lead), g1(lead), g2(lead)], options, env);
-    return (lead, env) =>
-      fn.fn(
-        getters.map((g) => g(lead)),
-        options,
-        env,
-      );
-  }
-  throw new MappingConfigError(field, "needs one of from, value, compute");
-}
-
-function compileTranslate(rule: FieldRule): ((v: unknown) => { value: unknown; missed: boolean }) | undefined {
-  const t = rule.translate;
-  if (!t) return undefined;
-  const table = new Map<string, Scalar>();
-  for (const [k, v] of Object.entries(t.table)) table.set(t.caseInsensitive ? k.toLowerCase() : k, v);
-  const ci = t.caseInsensitive;
-  const hasDefault = t.default !== undefined;
-  const def = t.default;
-  return (v) => {
-    const key = ci ? String(v).toLowerCase() : String(v);
-    const hit = table.get(key);
-    if (hit !== undefined || table.has(key)) return { value: hit, missed: false };
-    return { value: hasDefault ? def : v, missed: true };
-  };
-}
-
-function compileType(type: FieldRule["type"]): ((v: unknown) => unknown) | undefined {
-  switch (type) {
-    case "string":
-      return (v) => (typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : new FormatFailure("not text"));
-    case "number":
-      return (v) => toNumber(v) ?? new FormatFailure("not a number");
-    case "integer":
-      return (v) => {
-        const n = toNumber(v);
-        return n === undefined ? new FormatFailure("not a number") : Math.round(n);
-      };
-    case "boolean":
-      return (v) => toBoolean(v) ?? new FormatFailure("not a yes/no value");
-    default:
-      return undefined;
-  }
-}
-
 /** Marks a rule that puts nothing in the payload for this lead (skipped, missing, failed). */
 export const ABSENT: unique symbol = Symbol("absent");
 export type Slot = unknown;
@@ -144,67 +51,72 @@ interface CompiledRule {
   value: (lead: NormalizedLead, env: ComputeEnv, out: Collector) => Slot;
 }
 
-function compileRule(rule: FieldRule, index: number): CompiledRule {
-  const field = rule.to;
-  let segs: PathSegment[];
+/** The rule's output path; a bad one is a config fault naming the rule. */
+function targetOf(rule: FieldRule, index: number): PathSegment[] {
   try {
-    segs = parsePath(rule.to);
+    return parsePath(rule.to);
   } catch (e) {
     throw new MappingConfigError(`mapping.fields[${index}].to`, (e as Error).message);
   }
-  const source = compileSource(rule, field);
-  const when = rule.when ? compileWhen(rule.when) : undefined;
-  const translate = compileTranslate(rule);
-  const format = rule.format ? compileFormat(rule.format) : undefined;
-  const type = compileType(rule.type);
-  const def = rule.default;
-  const required = rule.required;
+}
 
-  // The usual rule (a source, maybe a default and a format) gets a closure without the other steps.
-  if (!when && !translate && !type) {
-    const missing = required ? "required field is missing" : undefined;
-    if (!format) {
-      return {
-        field,
-        segs,
-        value: (lead, env, out) => {
-          let v = source(lead, env);
-          if (v === undefined || v === null || v === "") {
-            v = def;
-            if (v === undefined || v === null || v === "") {
-              if (missing) out.issues.push({ field, message: missing });
-              return ABSENT;
-            }
-          }
-          return v;
-        },
-      };
-    }
-    return {
-      field,
-      segs,
-      value: (lead, env, out) => {
-        let v = source(lead, env);
+/** A formatter or coercion: the value, or a FormatFailure saying why not. */
+type Step = (v: unknown) => unknown;
+
+/**
+ * The usual rule (a source, maybe a default and a format) as a closure without the other
+ * steps: this runs per rule per lead, so it skips what the rule does not use.
+ */
+function usualValue(field: string, source: Source, def: unknown, required: boolean | undefined, format: Step | undefined): CompiledRule["value"] {
+  const missing = required ? "required field is missing" : undefined;
+  if (!format) {
+    return (lead, env, out) => {
+      let v = source(lead, env);
+      if (v === undefined || v === null || v === "") {
+        v = def;
         if (v === undefined || v === null || v === "") {
-          v = def;
-          if (v === undefined || v === null || v === "") {
-            if (missing) out.issues.push({ field, message: missing });
-            return ABSENT;
-          }
-        }
-        const f = format(v);
-        if (f instanceof Failure) {
-          if (required) out.issues.push({ field, message: f.message });
-          else out.warnings.push({ field, message: `${f.message}; field left out` });
+          if (missing) out.issues.push({ field, message: missing });
           return ABSENT;
         }
-        return f;
-      },
+      }
+      return v;
     };
   }
+  return (lead, env, out) => {
+    let v = source(lead, env);
+    if (v === undefined || v === null || v === "") {
+      v = def;
+      if (v === undefined || v === null || v === "") {
+        if (missing) out.issues.push({ field, message: missing });
+        return ABSENT;
+      }
+    }
+    const f = format(v);
+    if (f instanceof Failure) {
+      if (required) out.issues.push({ field, message: f.message });
+      else out.warnings.push({ field, message: `${f.message}; field left out` });
+      return ABSENT;
+    }
+    return f;
+  };
+}
 
-  const steps = [format, type].filter((f): f is NonNullable<typeof format> => f !== undefined);
-  const value = (lead: NormalizedLead, env: ComputeEnv, out: Collector): Slot => {
+/** The compiled parts of a rule that needs the whole pipeline. */
+interface Pipeline {
+  field: string;
+  source: Source;
+  def: unknown;
+  required: boolean | undefined;
+  when: ((lead: NormalizedLead) => boolean) | undefined;
+  translate: ReturnType<typeof compileTranslate>;
+  /** Formatting, then type coercion. */
+  steps: Step[];
+}
+
+/** The whole pipeline: when → source → default → translate → format → type. */
+function pipelineValue(p: Pipeline): CompiledRule["value"] {
+  const { field, source, def, required, when, translate, steps } = p;
+  return (lead, env, out) => {
     if (when && !when(lead)) return ABSENT;
     let v = source(lead, env);
     if (isMissing(v)) v = def;
@@ -233,7 +145,20 @@ function compileRule(rule: FieldRule, index: number): CompiledRule {
     }
     return v;
   };
-  return { field, segs, value };
+}
+
+/** Compiles one rule's parts and picks the cheapest closure that does what the rule asks. */
+function compileRule(rule: FieldRule, index: number): CompiledRule {
+  const field = rule.to;
+  const segs = targetOf(rule, index);
+  const source = compileSource(rule, field);
+  const when = rule.when ? compileWhen(rule.when) : undefined;
+  const translate = compileTranslate(rule);
+  const format = rule.format ? compileFormat(rule.format) : undefined;
+  const type = compileType(rule.type);
+  if (!when && !translate && !type) return { field, segs, value: usualValue(field, source, rule.default, rule.required, format) };
+  const steps = [format, type].filter((f): f is Step => f !== undefined);
+  return { field, segs, value: pipelineValue({ field, source, def: rule.default, required: rule.required, when, translate, steps }) };
 }
 
 function compileRules(mapping: FieldsMapping): CompiledRule[] {

@@ -36,18 +36,17 @@ function typeOfScalar(v: unknown): ValueType | undefined {
   return undefined;
 }
 
-function ruleFacts(rule: FieldRule): RuleFacts {
-  const facts: RuleFacts = { types: new Set(), alwaysPresent: false };
-  let outputs: unknown[] | undefined;
-  let srcPath: string | undefined;
+/** Facts from the rule's source (a constant, a lead path, a computed function); returns the outputs when closed. */
+function sourceFacts(rule: FieldRule, facts: RuleFacts): unknown[] | undefined {
   if (rule.value !== undefined) {
-    outputs = [rule.value];
     const t = typeOfScalar(rule.value);
     if (t) facts.types.add(t);
     facts.maxLen = String(rule.value).length;
     facts.alwaysPresent = rule.when === undefined;
-  } else if (rule.from !== undefined) {
-    srcPath = formatPath(parseLeadPath(rule.from));
+    return [rule.value];
+  }
+  if (rule.from !== undefined) {
+    const srcPath = formatPath(parseLeadPath(rule.from));
     const t = ownValue(LEAD_PATH_TYPES, srcPath);
     if (t) facts.types.add(t);
     facts.maxLen = ownValue(LEAD_PATH_MAX, srcPath);
@@ -58,63 +57,86 @@ function ruleFacts(rule: FieldRule): RuleFacts {
     if (fn) facts.types.add(fn.output);
     facts.openReason = `${rule.compute.fn}() is not limited to the listed values`;
   }
+  return undefined;
+}
+
+/** A translation table replaces the outputs with its values (closed only with a default). */
+function translateFacts(rule: FieldRule, facts: RuleFacts, outputs: unknown[] | undefined): unknown[] | undefined {
+  const t = rule.translate;
+  if (!t) return outputs;
+  const vals: unknown[] = Object.values(t.table);
+  if (t.default !== undefined) vals.push(t.default);
+  facts.types = new Set(vals.map(typeOfScalar).filter((x): x is ValueType => x !== undefined));
+  facts.maxLen = Math.max(...vals.map((v) => (typeof v === "string" ? Array.from(v).length : String(v).length)));
+  if (t.default !== undefined) return vals;
+  facts.openReason = "values with no translation pass through unchanged (add translate.default)";
+  facts.maxLen = undefined;
+  return outputs;
+}
+
+type Format = NonNullable<FieldRule["format"]>;
+
+/** A formatter that decides the value's type and length and opens its outputs (phone, date, numbers, hashes …). */
+function reshapingFacts(f: Format, facts: RuleFacts, outputs: unknown[] | undefined): unknown[] | undefined {
+  let out = outputs;
+  if (f.phone) {
+    facts.types = new Set(["string"]);
+    facts.maxLen = PHONE_LEN[f.phone];
+    out = undefined;
+  }
+  if (f.date) {
+    facts.types = new Set([f.date === "unix" || f.date === "unix_ms" ? "integer" : "string"]);
+    facts.maxLen =
+      f.date === "unix" || f.date === "unix_ms" || f.date === "iso" ? 24 : f.date.replace(/\[([^\]]*)\]/g, "$1").length + (/A/.test(f.date) ? 1 : 0);
+    out = undefined;
+  }
+  if (f.boolean) {
+    const o = booleanOutputs(f.boolean);
+    if (o) {
+      out = [...o];
+      facts.types = new Set(o.map(typeOfScalar).filter((x): x is ValueType => x !== undefined));
+      facts.maxLen = Math.max(...o.map((x) => String(x).length));
+    }
+  }
+  if (f.decimals !== undefined) {
+    facts.types = new Set([f.decimals === 0 ? "integer" : "number"]);
+    out = undefined;
+  }
+  if (f.money) {
+    facts.types = new Set(["string"]);
+    out = undefined;
+  }
+  if (f.zip5) {
+    facts.types = new Set(["string"]);
+    facts.maxLen = 5;
+    out = undefined;
+  }
+  return out;
+}
+
+/** The format block's effect, in the order the formatter applies it. */
+function formatFacts(f: Format | undefined, facts: RuleFacts, outputs: unknown[] | undefined): unknown[] | undefined {
+  if (!f) return outputs;
+  let out = reshapingFacts(f, facts, outputs);
+  if (f.maxLength !== undefined) facts.maxLen = Math.min(facts.maxLen ?? Infinity, f.maxLength);
+  if (f.sha256) {
+    facts.types = new Set(["string"]);
+    facts.maxLen = 64;
+    out = undefined;
+  }
+  if ((f.case || f.trim) && out)
+    out = out.map((o) => (typeof o === "string" ? (f.case === "upper" ? o.toUpperCase() : f.case === "lower" ? o.toLowerCase() : o).trim() : o));
+  return out;
+}
+
+/** What a rule can produce: its source, then translate, format and type, each narrowing the last. */
+function ruleFacts(rule: FieldRule): RuleFacts {
+  const facts: RuleFacts = { types: new Set(), alwaysPresent: false };
+  let outputs = sourceFacts(rule, facts);
   if (rule.default !== undefined && rule.when === undefined) facts.alwaysPresent = true;
   if (rule.required && rule.when === undefined) facts.alwaysPresent = true;
-  if (rule.translate) {
-    const t = rule.translate;
-    const vals: unknown[] = Object.values(t.table);
-    if (t.default !== undefined) vals.push(t.default);
-    if (t.default === undefined) facts.openReason = "values with no translation pass through unchanged (add translate.default)";
-    else outputs = vals;
-    facts.types = new Set(vals.map(typeOfScalar).filter((x): x is ValueType => x !== undefined));
-    facts.maxLen = Math.max(...vals.map((v) => (typeof v === "string" ? Array.from(v).length : String(v).length)));
-    if (t.default === undefined) facts.maxLen = undefined;
-  }
-  const f = rule.format;
-  if (f) {
-    if (f.phone) {
-      facts.types = new Set(["string"]);
-      facts.maxLen = PHONE_LEN[f.phone];
-      outputs = undefined;
-    }
-    if (f.date) {
-      facts.types = new Set([f.date === "unix" || f.date === "unix_ms" ? "integer" : "string"]);
-      facts.maxLen =
-        f.date === "unix" || f.date === "unix_ms" || f.date === "iso" ? 24 : f.date.replace(/\[([^\]]*)\]/g, "$1").length + (/A/.test(f.date) ? 1 : 0);
-      outputs = undefined;
-    }
-    if (f.boolean) {
-      const o = booleanOutputs(f.boolean);
-      if (o) {
-        outputs = [...o];
-        facts.types = new Set(o.map(typeOfScalar).filter((x): x is ValueType => x !== undefined));
-        facts.maxLen = Math.max(...o.map((x) => String(x).length));
-      }
-    }
-    if (f.decimals !== undefined) {
-      facts.types = new Set([f.decimals === 0 ? "integer" : "number"]);
-      outputs = undefined;
-    }
-    if (f.money) {
-      facts.types = new Set(["string"]);
-      outputs = undefined;
-    }
-    if (f.zip5) {
-      facts.types = new Set(["string"]);
-      facts.maxLen = 5;
-      outputs = undefined;
-    }
-    if (f.maxLength !== undefined) facts.maxLen = Math.min(facts.maxLen ?? Infinity, f.maxLength);
-    if (f.sha256) {
-      facts.types = new Set(["string"]);
-      facts.maxLen = 64;
-      outputs = undefined;
-    }
-    if (f.case || f.trim) {
-      if (outputs)
-        outputs = outputs.map((o) => (typeof o === "string" ? (f.case === "upper" ? o.toUpperCase() : f.case === "lower" ? o.toLowerCase() : o).trim() : o));
-    }
-  }
+  outputs = translateFacts(rule, facts, outputs);
+  outputs = formatFacts(rule.format, facts, outputs);
   if (rule.type) {
     facts.types = new Set([rule.type]);
     if (outputs && rule.type === "string") outputs = outputs.map((o) => String(o));

@@ -8,92 +8,11 @@ import { parseResponse } from "../response";
 import type { ResponseRulesInput } from "../response/schema";
 import { ResponseRulesSchema } from "../response/schema";
 import { compact } from "./catalog";
+import { ID_KEYS, type Outcome, outcomeOf, PRICE_KEYS, REASON_KEYS, REDIRECT_KEYS, STATUS_KEYS } from "./response-words";
 import type { ImportedField, ResponseExample } from "./types";
 import { xmlObject } from "./xml-sample";
 
-type Outcome = "accepted" | "rejected" | "error" | "pending";
-
-const WORDS: Record<Outcome, string[]> = {
-  accepted: ["accepted", "accept", "success", "successful", "ok", "sold", "approved", "true", "matched", "posted", "created", "valid", "good", "yes"],
-  rejected: [
-    "rejected",
-    "reject",
-    "declined",
-    "denied",
-    "duplicate",
-    "failure",
-    "failed",
-    "fail",
-    "false",
-    "unsold",
-    "nomatch",
-    "notaccepted",
-    "dupe",
-    "no",
-    "invalid",
-  ],
-  error: ["error", "exception", "servererror", "systemerror"],
-  pending: ["pending", "queued", "received", "processing", "inreview", "review"],
-};
-
-/** What a status value means, when it is one of the usual words. */
-export function outcomeOf(v: unknown): Outcome | undefined {
-  if (typeof v !== "string" && typeof v !== "boolean" && typeof v !== "number") return undefined;
-  const c = compact(String(v));
-  for (const o of ["error", "pending", "rejected", "accepted"] as const) if (WORDS[o].includes(c)) return o;
-  if (/^(lead)?(accepted|success|sold)/.test(c)) return "accepted";
-  if (/^(lead)?(rejected|declined|duplicate|failed)/.test(c)) return "rejected";
-  return undefined;
-}
-
-const STATUS_KEYS = [
-  "status",
-  "result",
-  "success",
-  "outcome",
-  "responsestatus",
-  "leadstatus",
-  "decision",
-  "accepted",
-  "state",
-  "response",
-  "code",
-  "resultcode",
-];
-const ID_KEYS = [
-  "leadid",
-  "buyerleadid",
-  "id",
-  "referenceid",
-  "reference",
-  "ref",
-  "confirmation",
-  "confirmationid",
-  "confirmationnumber",
-  "trackingid",
-  "uuid",
-  "leaduuid",
-  "transactionid",
-  "ackid",
-  "applicationid",
-  "submissionid",
-];
-const PRICE_KEYS = ["price", "payout", "bid", "bidprice", "amount", "revenue", "cpl", "leadprice", "payoutamount"];
-const REASON_KEYS = [
-  "reason",
-  "message",
-  "msg",
-  "error",
-  "errors",
-  "errormessage",
-  "detail",
-  "details",
-  "rejectreason",
-  "rejectionreason",
-  "description",
-  "messages",
-];
-const REDIRECT_KEYS = ["redirecturl", "redirect", "redirecturi", "url", "redirectlink"];
+export { outcomeOf } from "./response-words";
 
 type Kind = ResponseExample["kind"];
 
@@ -188,17 +107,22 @@ function sampleStatus(s: number | string): number {
   return m ? Number(m[1]) * 100 : 200;
 }
 
-/**
- * Rules for the documented answers. `fallbackKind` is used when the docs show none (the
- * request's own format).
- */
-export function inferResponse(examples: ResponseExample[], fallbackKind: Kind): InferredResponse {
-  const notes: string[] = [];
+/** One documented answer with its leaf paths and values. */
+interface ExampleLeaves {
+  e: ResponseExample;
+  m: Map<string, unknown[]>;
+}
+
+/** The body kind most documented answers use; the request's own when none shows a body. */
+function dominantKind(examples: ResponseExample[], fallbackKind: Kind): Kind {
   const withBody = examples.filter((e) => e.body !== undefined || e.fields !== undefined);
   const counts = new Map<Kind, number>();
   for (const e of withBody) counts.set(e.kind, (counts.get(e.kind) ?? 0) + 1);
-  const kind: Kind = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? fallbackKind;
+  return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? fallbackKind;
+}
 
+/** Every answer's leaves, and all values seen at each path across the answers. */
+function collectLeaves(examples: ResponseExample[]): { perExample: ExampleLeaves[]; values: Map<string, unknown[]> } {
   const values = new Map<string, unknown[]>();
   const perExample = examples.map((e) => {
     const m = new Map<string, unknown[]>();
@@ -208,14 +132,20 @@ export function inferResponse(examples: ResponseExample[], fallbackKind: Kind): 
     for (const [p, vs] of m) values.set(p, [...(values.get(p) ?? []), ...vs]);
     return { e, m };
   });
-  const paths = [...values.keys()];
+  return { perExample, values };
+}
 
-  const rules: ResponseRulesInput = { contentType: kind, rules: [] };
-  const outRules = rules.rules ?? [];
-  // The status field: the usual name whose documented values are outcome words.
-  const statusPath = STATUS_KEYS.map((k) =>
+/** The status field: the usual name whose documented values are outcome words. */
+function findStatusPath(values: Map<string, unknown[]>): string | undefined {
+  const paths = [...values.keys()];
+  return STATUS_KEYS.map((k) =>
     paths.find((p) => lastName(p) === k && !p.includes("[*]") && (values.get(p) ?? []).some((v) => outcomeOf(v) !== undefined)),
   ).find((p) => p !== undefined);
+}
+
+/** The status field with the values meaning each outcome, or first-word rules for plain-text answers. */
+function statusRules(rules: ResponseRulesInput, kind: Kind, examples: ResponseExample[], statusPath: string | undefined, values: Map<string, unknown[]>): void {
+  const outRules = rules.rules ?? [];
   if (statusPath) {
     const byOutcome: Partial<Record<Outcome, string[]>> = {};
     for (const v of values.get(statusPath) ?? []) {
@@ -224,8 +154,7 @@ export function inferResponse(examples: ResponseExample[], fallbackKind: Kind): 
       const list = (byOutcome[o] ??= []);
       if (!list.includes(String(v))) list.push(String(v));
     }
-    const sel = selector(kind, statusPath);
-    rules.statusField = { path: sel, ...byOutcome };
+    rules.statusField = { path: selector(kind, statusPath), ...byOutcome };
   } else if (kind === "text") {
     const words = new Map<string, Outcome>();
     for (const e of examples) {
@@ -235,6 +164,11 @@ export function inferResponse(examples: ResponseExample[], fallbackKind: Kind): 
     }
     for (const [w, o] of words) outRules.push({ match: { search: w }, outcome: o });
   }
+}
+
+/** Rules by HTTP status: duplicates, and accepted / rejected when no field says so; else a guessed `status` field. */
+function httpStatusRules(rules: ResponseRulesInput, kind: Kind, examples: ResponseExample[], statusPath: string | undefined, notes: string[]): void {
+  const outRules = rules.rules ?? [];
   for (const e of examples) {
     const text = `${e.description ?? ""} ${e.body ?? ""}`.toLowerCase();
     const st = sampleStatus(e.status);
@@ -251,7 +185,10 @@ export function inferResponse(examples: ResponseExample[], fallbackKind: Kind): 
         : "the spec documents no answers; the rules read a `status` field — check a real answer",
     );
   }
+}
 
+/** Where the buyer's lead id, price, reason and redirect URL are (ids and prices from accepted answers). */
+function fieldSelectors(rules: ResponseRulesInput, kind: Kind, perExample: ExampleLeaves[], paths: string[], statusPath: string | undefined): void {
   const accepted = perExample.filter(({ e, m }) => {
     const st = sampleStatus(e.status);
     const sv = statusPath ? (m.get(statusPath) ?? [])[0] : undefined;
@@ -271,9 +208,17 @@ export function inferResponse(examples: ResponseExample[], fallbackKind: Kind): 
   if (reasonPaths.length) rules.reason = reasonPaths.map((p) => selector(kind, p));
   const redirect = findKey(acceptedPaths, REDIRECT_KEYS);
   if (redirect) rules.redirectUrl = selector(kind, redirect);
-  if (!outRules.length) delete rules.rules;
+}
 
-  // Read every documented answer back through the rules, as a delivery would.
+const CONTENT_TYPES: Record<Kind, string> = {
+  json: "application/json",
+  xml: "text/xml",
+  form: "application/x-www-form-urlencoded",
+  text: "text/plain",
+};
+
+/** Reads every documented answer back through the rules, as a delivery would. */
+function readBack(rules: ResponseRulesInput, kind: Kind, perExample: ExampleLeaves[], statusPath: string | undefined): ResponseReading[] {
   const parsed = ResponseRulesSchema.parse(rules);
   const readings: ResponseReading[] = [];
   for (const { e, m } of perExample) {
@@ -281,8 +226,7 @@ export function inferResponse(examples: ResponseExample[], fallbackKind: Kind): 
     const status = sampleStatus(e.status);
     const sv = statusPath ? (m.get(statusPath) ?? [])[0] : undefined;
     const expected: Outcome | undefined = sv !== undefined ? outcomeOf(sv) : status < 300 ? "accepted" : undefined;
-    const ct = kind === "json" ? "application/json" : kind === "xml" ? "text/xml" : kind === "form" ? "application/x-www-form-urlencoded" : "text/plain";
-    const r = parseResponse(parsed, { status, headers: { "content-type": ct }, body: e.body });
+    const r = parseResponse(parsed, { status, headers: { "content-type": CONTENT_TYPES[kind] }, body: e.body });
     const reading: ResponseReading = { status: e.status, outcome: r.outcome };
     if (expected) reading.expected = expected;
     if (r.buyerLeadId !== undefined) reading.buyerLeadId = r.buyerLeadId;
@@ -290,6 +234,25 @@ export function inferResponse(examples: ResponseExample[], fallbackKind: Kind): 
     if (r.price !== undefined) reading.price = r.price;
     readings.push(reading);
   }
+  return readings;
+}
+
+/**
+ * Rules for the documented answers. `fallbackKind` is used when the docs show none (the
+ * request's own format).
+ */
+export function inferResponse(examples: ResponseExample[], fallbackKind: Kind): InferredResponse {
+  const notes: string[] = [];
+  const kind = dominantKind(examples, fallbackKind);
+  const { perExample, values } = collectLeaves(examples);
+  const statusPath = findStatusPath(values);
+  const rules: ResponseRulesInput = { contentType: kind, rules: [] };
+  statusRules(rules, kind, examples, statusPath, values);
+  httpStatusRules(rules, kind, examples, statusPath, notes);
+  fieldSelectors(rules, kind, perExample, [...values.keys()], statusPath);
+  if (!rules.rules?.length) delete rules.rules;
+
+  const readings = readBack(rules, kind, perExample, statusPath);
   for (const r of readings)
     if (r.expected && r.expected !== r.outcome) notes.push(`the documented ${r.status} answer reads as ${r.outcome}, not ${r.expected}: adjust response.rules`);
   return { rules, readings, notes };

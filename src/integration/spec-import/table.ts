@@ -89,8 +89,8 @@ function authFrom(v: string): AuthHint | undefined {
   return undefined;
 }
 
-/** Reads a field-table CSV with its `# key: value` directives. */
-export function importTable(text: string): ImportedSpec {
+/** The `# key: value` lines before the header, and the CSV text after them. */
+function splitDirectives(text: string): { directives: [string, string][]; csv: string } {
   const lines = text
     .replace(/^\uFEFF/, "")
     .replace(/\r\n?/g, "\n")
@@ -104,23 +104,33 @@ export function importTable(text: string): ImportedSpec {
     const m = /^#\s*([A-Za-z][\w -]*?)\s*:\s*(.*)$/.exec(line);
     if (m?.[1] && m[2] !== undefined) directives.push([m[1].toLowerCase(), m[2].trim()]);
   }
+  return { directives, csv: lines.slice(i).join("\n") };
+}
+
+/** The table's rows, keyed by header; a cell reader that knows the header's synonyms. */
+function readRows(csv: string): { rows: Record<string, string>[]; col: (row: Record<string, string>, key: string) => string | undefined } {
   let rows: Record<string, string>[];
   try {
-    rows = parse(lines.slice(i).join("\n"), { columns: true, skip_empty_lines: true, trim: true, relax_column_count: true }) as Record<string, string>[];
+    rows = parse(csv, { columns: true, skip_empty_lines: true, trim: true, relax_column_count: true }) as Record<string, string>[];
   } catch (e) {
     throw new SpecImportError(`the field table does not parse as CSV: ${(e as Error).message}`);
   }
   const headers = Object.keys(rows[0] ?? {});
-  const nameCol = column(headers, "name");
-  if (!nameCol) throw new SpecImportError(`the field table needs a "name" column (found: ${headers.join(", ") || "no header"})`);
+  if (!column(headers, "name")) throw new SpecImportError(`the field table needs a "name" column (found: ${headers.join(", ") || "no header"})`);
   const col = (row: Record<string, string>, key: string): string | undefined => {
     const c = column(headers, key);
     const v = c ? row[c]?.trim() : undefined;
     return v === "" ? undefined : v;
   };
+  return { rows, col };
+}
 
-  const secrets: string[] = [];
-  const auth: AuthHint[] = [];
+/** The field tree of the rows; whether any name used brackets (`lead[first]`, which form nesting must repeat). */
+function fieldsFromRows(
+  rows: Record<string, string>[],
+  col: (row: Record<string, string>, key: string) => string | undefined,
+  secrets: string[],
+): { fields: ImportedField[]; bracketNames: boolean } {
   const fields: ImportedField[] = [];
   let bracketNames = false;
   rows.forEach((row, n) => {
@@ -151,26 +161,32 @@ export function importTable(text: string): ImportedSpec {
     } else if (example !== undefined) f.example = typedExample(example, type);
     place(fields, segs, f);
   });
+  return { fields, bracketNames };
+}
 
-  const get = (k: string): string | undefined => directives.find(([d]) => d === k)?.[1];
-  const endpoint = /^(GET|POST|PUT|PATCH)\s+(\S+)$/i.exec(get("endpoint") ?? "");
-  const method = (endpoint?.[1]?.toUpperCase() ?? "POST") as HttpMethod;
+/** The body format the `# format:` line names (form by default). */
+function formatFrom(get: (k: string) => string | undefined, bracketNames: boolean): ImportedFormat {
   const fmt = (get("format") ?? "form").toLowerCase();
-  let format: ImportedFormat;
-  if (fmt === "json") format = { type: "json" };
-  else if (fmt === "xml") format = { type: "xml", root: get("root") ?? "Lead" };
-  else if (fmt === "soap11" || fmt === "soap12") {
+  if (fmt === "json") return { type: "json" };
+  if (fmt === "xml") return { type: "xml", root: get("root") ?? "Lead" };
+  if (fmt === "soap11" || fmt === "soap12") {
     const operation = get("operation");
     const namespace = get("namespace");
     if (!operation || !namespace) throw new SpecImportError(`a ${fmt} field table needs "# operation:" and "# namespace:" lines`);
-    format = { type: fmt, operation, namespace };
+    const format: ImportedFormat = { type: fmt, operation, namespace };
     const action = get("action");
     if (action) format.action = action;
-  } else if (fmt === "query") format = { type: "query", nesting: "dot" };
-  else if (fmt === "form") format = { type: "form", nesting: bracketNames ? "bracket" : "dot" };
-  else throw new SpecImportError(`unknown "# format: ${fmt}" (json, form, query, xml, soap11, soap12)`);
+    return format;
+  }
+  if (fmt === "query") return { type: "query", nesting: "dot" };
+  if (fmt === "form") return { type: "form", nesting: bracketNames ? "bracket" : "dot" };
+  throw new SpecImportError(`unknown "# format: ${fmt}" (json, form, query, xml, soap11, soap12)`);
+}
 
-  const headersOut: Record<string, string> = {};
+/** The repeatable directives: `# auth:`, `# header:` and `# response NNN:` lines. */
+function repeatedDirectives(directives: [string, string][]): { auth: AuthHint[]; headers: Record<string, string>; responses: ResponseExample[] } {
+  const auth: AuthHint[] = [];
+  const headers: Record<string, string> = {};
   const responses: ResponseExample[] = [];
   for (const [k, v] of directives) {
     if (k === "auth") {
@@ -179,11 +195,26 @@ export function importTable(text: string): ImportedSpec {
       auth.push(a);
     } else if (k === "header") {
       const c = v.indexOf(":");
-      if (c > 0) headersOut[v.slice(0, c).trim()] = v.slice(c + 1).trim();
+      if (c > 0) headers[v.slice(0, c).trim()] = v.slice(c + 1).trim();
     } else if (/^response\s+\d{3}$/.test(k)) {
       responses.push({ status: Number(k.slice(-3)), kind: bodyKind(undefined, v), body: v });
     }
   }
+  return { auth, headers, responses };
+}
+
+/** Reads a field-table CSV with its `# key: value` directives. */
+export function importTable(text: string): ImportedSpec {
+  const { directives, csv } = splitDirectives(text);
+  const { rows, col } = readRows(csv);
+  const secrets: string[] = [];
+  const { fields, bracketNames } = fieldsFromRows(rows, col, secrets);
+
+  const get = (k: string): string | undefined => directives.find(([d]) => d === k)?.[1];
+  const endpoint = /^(GET|POST|PUT|PATCH)\s+(\S+)$/i.exec(get("endpoint") ?? "");
+  const method = (endpoint?.[1]?.toUpperCase() ?? "POST") as HttpMethod;
+  const format = formatFrom(get, bracketNames);
+  const { auth, headers, responses } = repeatedDirectives(directives);
   // Credentials listed as form/query fields travel as an API key in the query string.
   if (format.type === "form" || format.type === "query") {
     for (const f of fields) if (f.secret && !auth.length) auth.push({ kind: "api_key", in: "query", name: f.name });
@@ -191,7 +222,7 @@ export function importTable(text: string): ImportedSpec {
   const spec: ImportedSpec = {
     source: "table",
     endpoint: { method, ...(endpoint?.[2] ? { url: endpoint[2] } : {}) },
-    headers: headersOut,
+    headers,
     format,
     fields,
     auth,

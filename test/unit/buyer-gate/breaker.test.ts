@@ -101,6 +101,15 @@ describe("CircuitBreaker", () => {
     expect(cb.snapshot().state).toBe("half_open");
   });
 
+  it("tells the deliveries refused while the probe is out to look again within 10 s, or when the lease ends if sooner", () => {
+    open();
+    t += 10_000;
+    cb.acquire(30_000);
+    expect(cb.check()).toEqual({ allowed: false, reason: "circuit half-open: probe in flight", retryAfterSeconds: 10 });
+    t += 27_000;
+    expect(cb.check()).toEqual({ allowed: false, reason: "circuit half-open: probe in flight", retryAfterSeconds: 3 });
+  });
+
   it("closes on a successful probe", () => {
     open();
     t += 10_000;

@@ -59,6 +59,21 @@ describe("the buyer build (wrangler's [build] command)", () => {
     expect(lines).toContainEqual(expect.stringMatching(/^buyers\/templated\.json: .*unknown template function "shout"/));
   });
 
+  it("bundles config/routing.json with the buyers, and stops on one that names a buyer it does not have (routing, issue 13)", async () => {
+    scratch();
+    mkdirSync(join(root, "config"));
+    const routing = { $schema: "./routing.schema.json", verticals: { auto_insurance: { method: "weighted", targets: { "acme-auto": 300 } } } };
+    writeFileSync(join(root, "config", "routing.json"), JSON.stringify(routing));
+    await bundleBuyers(root);
+    expect(readFileSync(bundlePath(), "utf8")).toContain('"method": "weighted"');
+    writeFileSync(
+      join(root, "config", "routing.json"),
+      JSON.stringify({ ...routing, verticals: { auto_insurance: { method: "weighted", targets: { nobody: 1 } } } }),
+    );
+    const lines = await buildError();
+    expect(lines).toEqual(["config/routing.json: verticals.auto_insurance.targets.nobody: no buyer nobody"]);
+  });
+
   it("fails on a file that is not JSON and keeps the previous bundle", async () => {
     scratch();
     await bundleBuyers(root);

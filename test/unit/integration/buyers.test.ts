@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { checkBuyers } from "../../../src/cli/buyers-check";
 import type { NormalizedLead } from "../../../src/core/lead";
 import { normalizeLead } from "../../../src/intake/normalize";
+import { channelOf, mappedColumns } from "../../../src/integration/channels";
 import type { BuyerConfig } from "../../../src/integration/config";
 import { buildRequest, mapLead } from "../../../src/integration/mapping/request";
 import { getBuyerRegistry, loadBuyers } from "../../../src/integration/registry";
@@ -104,7 +105,8 @@ describe("demo buyers", () => {
     }
     expect(failures.slice(0, 10)).toEqual([]);
     expect(mapped).toBe(1793 * 2);
-  });
+    // 1,793 leads × every buyer of their vertical: about 4 s here, longer on a loaded machine.
+  }, 30_000);
 });
 
 describe("demo buyers read the mock buyer's answers", () => {
@@ -222,5 +224,29 @@ describe("CRM demo buyers (one per preset)", () => {
     }
     expect(failures.slice(0, 10)).toEqual([]);
     expect(mapped).toBeGreaterThan(1000);
+  });
+});
+
+describe("the batch demo buyer (demo-salesforce-bulk)", () => {
+  it("loads as a development-only batch buyer, and every valid auto sample lead becomes a flat CSV row carrying its lead id", () => {
+    const { buyers, errors } = loadBuyers([JSON.parse(readFileSync(`${root}/buyers/demo-salesforce-bulk.json`, "utf8")) as unknown]);
+    expect(errors).toEqual([]);
+    const b = buyers[0];
+    if (!b) throw new Error("not loaded");
+    expect(b).toMatchObject({
+      preset: "salesforce-bulk",
+      environments: ["development"],
+      batch: { size: 200, job: { type: "salesforce-bulk", object: "Lead" } },
+    });
+    expect(channelOf(b)).toBe("salesforce-bulk");
+    let mapped = 0;
+    for (const lead of sampleLeads()) {
+      if (!b.verticals.includes(lead.vertical)) continue;
+      const { fields } = mappedColumns(b, lead, () => NOW);
+      expect(fields.find((f) => f.name === "Leadwire_Lead_Id__c")?.value).toBe(lead.id);
+      expect(fields.map((f) => f.name)).toContain("LastName");
+      mapped++;
+    }
+    expect(mapped).toBe(471);
   });
 });

@@ -206,10 +206,41 @@ describe("a buyer that only deferred the lead is waited for, not put off for a l
   });
 });
 
+describe("while the circuit's one probe is out, the other leads look again soon", () => {
+  it("a lead refused because the probe is in flight comes back in 10 s, not after the probe's whole lease, and sells", async () => {
+    const down = uid("down");
+    const circuit = { failureThreshold: 1, minimumCalls: 1, failureRate: 0, windowSeconds: 60, cooldownSeconds: 30 };
+    const h = harness([testBuyer(down, "accept", { price: 30, circuit, retry: { maxAttempts: 5 }, endpoint: { timeoutMs: 5_000 } })]);
+    const clock = testClock();
+    const opener = await storeLead(h.env, clock);
+    await setBehavior(down, "error503");
+    expect(await processDeliveryJob(h.env, clock, { kind: "deliver", leadId: opener })).toMatchObject({ status: "queued" });
+    h.queue.sent.length = 0;
+    // The cool-down is over and the buyer is back, but slow: the first lead to arrive is the probe.
+    await setBehavior(down, "slow", { ms: "1500" });
+    await setGateClock(gateFor(env, testBuyerConfig(down, "accept")), 31_000);
+    clock.advance(31_000);
+    const probe = await storeLead(h.env, clock);
+    const waiting = await storeLead(h.env, clock);
+    const probeRun = processDeliveryJob(h.env, clock, { kind: "deliver", leadId: probe });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await processDeliveryJob(h.env, clock, { kind: "deliver", leadId: waiting })).toMatchObject({ status: "queued" });
+    expect(await probeRun).toMatchObject({ status: "sold", buyer: down });
+    const back = deliverJobs(h.queue.sent).find((j) => j.body.leadId === waiting);
+    expect(back?.delaySeconds).toBe(10);
+    // Ten seconds on, the circuit has closed on the probe's sale: the waiting lead sells.
+    clock.advance(10_000);
+    if (!back) throw new Error("no job");
+    expect(await processDeliveryJob(h.env, clock, back.body)).toMatchObject({ status: "sold", buyer: down });
+  });
+});
+
 describe("the gate's timeout covers the time on the wire", () => {
   it("30 concurrent deliveries to one buyer: at most 6 on the wire at once, none recorded as a timeout", async () => {
     const id = uid("wire");
-    const b = testBuyerConfig(id, "slow", { endpoint: { timeoutMs: 400 } }, "ms=150");
+    // Each call is 400 ms on the wire, well inside the 1.5 s timeout; 30 calls over 6 connections
+    // queue for up to 2 s, so a timeout that counted the wait for a connection would fire.
+    const b = testBuyerConfig(id, "slow", { endpoint: { timeoutMs: 1_500 } }, "ms=400");
     const gate = gateFor(env, b);
     const clock = testClock();
     const results = await Promise.all(

@@ -33,8 +33,8 @@ export async function storeLead(testEnv: Env, clock: Clock, over: Record<string,
 }
 
 /** Stores a `?mode=sync` lead as intake does: already leased by the request, which routes it next (`runSyncDelivery(env, clock, id, leased)`). */
-export async function storeSyncLead(testEnv: Env, clock: Clock, over: Record<string, unknown> = {}) {
-  const src = await newSource();
+export async function storeSyncLead(testEnv: Env, clock: Clock, over: Record<string, unknown> = {}, source?: { id: string; name: string }) {
+  const src = source ?? (await newSource());
   const r = await acceptLead(testEnv, clock, { id: src.id, name: src.name, excludedBuyers: [] }, sampleLead(over, clock.now()), { mode: "sync" });
   if (!r.leased) throw new Error("a new sync lead comes back leased");
   return { id: r.lead.id, leased: r.leased };

@@ -96,26 +96,47 @@ const ctx: BuildContext = {
 };
 
 const expand = (name: string) => BuyerConfigSchema.parse(expandPreset({ ...base, ...FILES[name] }));
+const expand2 = (over: Record<string, unknown>) => BuyerConfigSchema.parse(expandPreset({ ...base, ...FILES["salesforce-bulk"], ...over }));
 const res = (status: number, body: string, contentType?: string): BuyerResponse => ({
   status,
   headers: contentType ? { "content-type": contentType } : {},
   body,
 });
 
-/** Presets a buyer file can use today; salesforce-bulk waits for batch delivery. */
+/** Presets that send one request per lead; salesforce-bulk is a batch buyer (its own test below). */
 const PER_LEAD = Object.keys(FILES).filter((n) => n !== "salesforce-bulk");
 
 describe("every preset expands to a valid buyer config", () => {
   it("covers every registered preset", () => {
     expect(Object.keys(FILES).sort()).toEqual(Object.keys(PRESETS).sort());
   });
-  it("salesforce-bulk is refused, saying batch delivery is needed (a per-lead upload would book leads sold early)", () => {
-    expect(() => expandPreset({ ...base, ...FILES["salesforce-bulk"] })).toThrow(PresetError);
-    try {
-      expandPreset({ ...base, ...FILES["salesforce-bulk"] });
-    } catch (e) {
-      expect((e as PresetError).problems).toEqual([expect.stringMatching(/needs batch delivery.*salesforce-rest/)]);
-    }
+  // Issue 16, part 2: batch delivery exists, so the preset is no longer refused (part 1 refused it
+  // because a per-lead upload would have booked leads sold early); it now makes a batch buyer.
+  it("salesforce-bulk expands to a batch buyer: one Bulk API 2.0 job per 200 leads or 15 minutes, CSV, OAuth on the org's instance", () => {
+    const r = BuyerConfigSchema.safeParse(expandPreset({ ...base, ...FILES["salesforce-bulk"] }));
+    expect(r.success ? [] : r.error.issues).toEqual([]);
+    const cfg = expand("salesforce-bulk");
+    expect(cfg.batch).toEqual({
+      size: 200,
+      maxAgeMinutes: 15,
+      job: { type: "salesforce-bulk", object: "Lead", operation: "insert", pollInitialSeconds: 5, pollMaxSeconds: 300, pollBudgetMinutes: 240 },
+    });
+    expect(cfg.format).toMatchObject({ type: "csv", header: true });
+    expect(cfg.auth).toMatchObject({ type: "oauth2_client_credentials", instanceUrl: true });
+    // The buyer may size its batches and name its External ID; a wrong ingest URL is still refused.
+    const own = expand2({ batch: { size: 1000, maxAgeMinutes: 5, job: { operation: "upsert", externalIdFieldName: "Leadwire_Lead_Id__c" } } });
+    expect(own.batch).toMatchObject({
+      size: 1000,
+      maxAgeMinutes: 5,
+      job: { type: "salesforce-bulk", operation: "upsert", externalIdFieldName: "Leadwire_Lead_Id__c" },
+    });
+    expect(() =>
+      expandPreset({ ...base, ...FILES["salesforce-bulk"], endpoint: { url: "https://acme.my.salesforce.com/services/data/v62.0/sobjects/Lead/" } }),
+    ).toThrow(PresetError);
+    const noExternalId = BuyerConfigSchema.safeParse(expandPreset({ ...base, ...FILES["salesforce-bulk"], batch: { job: { operation: "upsert" } } }));
+    expect(noExternalId.success ? [] : noExternalId.error.issues.map((i) => [i.path.join("."), i.message])).toEqual([
+      ["batch.job.externalIdFieldName", "an upsert job needs externalIdFieldName"],
+    ]);
   });
   for (const name of PER_LEAD) {
     it(name, () => {
