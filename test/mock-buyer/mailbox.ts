@@ -14,9 +14,12 @@ export interface StoredMail {
   raw: string;
 }
 
-/** Stored mails containing `needle`, written in the last `withinMs` (default an hour), oldest first. */
-export async function storedMails(needle: string, withinMs = 3_600_000): Promise<StoredMail[]> {
-  const since = Date.now() - withinMs;
+/**
+ * Stored mails containing `needle` (a Message-ID or delivery id: unique to one run), oldest first.
+ * Not filtered by age: a file's time is the kernel's real clock, while the process asking may run
+ * under a faked one (`npm run test:clocks`), so "the last hour" would mean nothing.
+ */
+export async function storedMails(needle: string): Promise<StoredMail[]> {
   const root = tmpdir();
   const found: { file: string; raw: string; at: number }[] = [];
   let dirs: string[];
@@ -37,7 +40,6 @@ export async function storedMails(needle: string, withinMs = 3_600_000): Promise
       const file = join(dir, f);
       try {
         const s = await stat(file);
-        if (s.mtimeMs < since) continue;
         const raw = await readFile(file, "utf8");
         if (raw.includes(needle)) found.push({ file, raw, at: s.mtimeMs });
       } catch {
