@@ -5,7 +5,7 @@
 //   - an absolute path of a developer's machine (/work/…, /root/…, /home/…, /Users/…, or this
 //     checkout's own absolute path), or
 //   - a relative path that climbs out of the repository from the file that holds it
-//     (`../shared/…`, `../../.library/…`), judged by resolving it against the file's folder.
+//     (a sibling folder of the checkout, two levels up, …), judged by resolving it against the file's folder.
 // Paths every machine has (/tmp, /usr/bin/chromium, /dev/null) are not flagged, nor is a line that
 // says `check-paths: module specifier` — a string a bundler matches against an import (wrangler's
 // [alias] keys), which names no file of this machine.
@@ -20,7 +20,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const MACHINE_PATH = /(?<![\w.$~-])\/(?:work|root|home|Users)\/[\w.@-]+/g;
 /** A line whose climbing string is an import specifier matched by a bundler, not a path. */
 const SPECIFIER_MARK = /check-paths: module specifier/;
-/** Runs of `../` followed by what they lead to, e.g. `../../shared/data`. */
+/** Runs of `../` followed by what they lead to (a data folder beside the checkout, say). */
 const CLIMB = /(?<![\w.])((?:\.\.\/)+)([\w.@-]+(?:\/[\w.@-]+)*)?/g;
 
 /**
