@@ -19,13 +19,13 @@
  * rounds. Every load is bounded in requests and seconds. BENCH_QUICK=1 shortens everything;
  * BENCH_WRANGLER_DEV=0 skips the wrangler dev figure.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { stopGroup } from "../../src/cli/lib/proc.mjs";
-import { freePort, ROOT } from "../../src/cli/lib/wrangler.mjs";
+import { ROOT } from "../../src/cli/lib/wrangler.mjs";
 import { normalizeLead } from "../../src/intake/normalize";
 import { prepareRequest } from "../../src/integration/build";
 import { BuyerConfigSchema } from "../../src/integration/config";
@@ -33,7 +33,7 @@ import { startStack } from "../e2e/harness";
 import { benchBuyers, benchLead } from "./fixtures";
 import { expectStatus, type LoadResult, median, quantile, type RequestSpec, runLoad, unexpected } from "./load";
 import { benchMapping, MAPPING_BUDGET_MS, MAPPING_ROUNDS } from "./mapping";
-import { type Bundle, buildBundle, type Running, startWorker } from "./runtime";
+import { type Bundle, buildBundle, type Running, startMockProcess, startWorker } from "./runtime";
 import { profileStartup, type StartupProfile, writeHelloWorld } from "./startup";
 
 const QUICK = process.env.BENCH_QUICK === "1";
@@ -75,27 +75,6 @@ async function part(name: string, fn: () => Promise<void>): Promise<void> {
     rows.push({ figure: name, leadwire: "FAILED", baseline: message.split("\n")[0]?.slice(0, 120) ?? "", result: "", target: "", ok: false });
     process.stderr.write(`bench:   ${name} failed: ${err instanceof Error ? (err.stack ?? message) : message}\n`);
   }
-}
-
-// ---------------------------------------------------------------------------------------
-// The mock buyer in its own process, so the load generator and the buyer do not share a loop.
-
-async function startMockProcess(): Promise<{ origin: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "test/mock-buyer/server.ts")], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: String(port) },
-    stdio: ["ignore", "pipe", "inherit"],
-    detached: true,
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`the mock buyer exited with ${code}`)));
-    child.stdout?.on("data", (d: Buffer) => {
-      if (String(d).includes("listening")) resolve();
-    });
-  });
-  child.stdout?.resume();
-  return { origin: `http://127.0.0.1:${port}`, child };
 }
 
 // ---------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
  * with the bindings of wrangler.toml (read by wrangler itself), a fresh in-memory D1 with the
  * migrations applied, one seeded source, and the bench's own buyers in BUYER_CONFIGS.
  */
+import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -11,7 +12,7 @@ import { join } from "node:path";
 import { Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { createSourceSql } from "../../src/cli/lib/sql.mjs";
-import { ROOT, readVarsFile, runWrangler } from "../../src/cli/lib/wrangler.mjs";
+import { freePort, ROOT, readVarsFile, runWrangler } from "../../src/cli/lib/wrangler.mjs";
 
 export interface Bundle {
   dir: string;
@@ -105,4 +106,23 @@ export async function startWorker(o: WorkerOptions): Promise<Running> {
   const source = createSourceSql({ name: "Bench source" });
   await db.prepare(source.sql).run();
   return { mf, url, sourceKey: source.apiKey, db: db as unknown as D1Database, close: () => mf.dispose() };
+}
+
+/** The mock buyer in its own process, so the load generator and the buyer do not share a loop. */
+export async function startMockProcess(): Promise<{ origin: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "test/mock-buyer/server.ts")], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port) },
+    stdio: ["ignore", "pipe", "inherit"],
+    detached: true,
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`the mock buyer exited with ${code}`)));
+    child.stdout?.on("data", (d: Buffer) => {
+      if (String(d).includes("listening")) resolve();
+    });
+  });
+  child.stdout?.resume();
+  return { origin: `http://127.0.0.1:${port}`, child };
 }

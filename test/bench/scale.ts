@@ -14,7 +14,6 @@
  * It writes the capacity model's inputs to docs/capacity-inputs.json (`npm run capacity`
  * recomputes docs/capacity.md's table from them). Loopback only, bounded in leads and seconds.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -22,9 +21,9 @@ import { Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { stopGroup } from "../../src/cli/lib/proc.mjs";
 import { createSourceSql } from "../../src/cli/lib/sql.mjs";
-import { freePort, ROOT, readVarsFile } from "../../src/cli/lib/wrangler.mjs";
+import { ROOT, readVarsFile } from "../../src/cli/lib/wrangler.mjs";
 import { benchBuyers, benchLead } from "./fixtures";
-import { buildBundle } from "./runtime";
+import { buildBundle, startMockProcess } from "./runtime";
 
 const RATE = Number(process.env.SCALE_RATE ?? "20");
 const SECONDS = Number(process.env.SCALE_SECONDS ?? "30");
@@ -37,24 +36,6 @@ if (!(RATE > 0 && RATE <= 200 && SECONDS > 0 && SECONDS <= 300 && Number.isInteg
 
 /** Tables keyed by lead, measured per lead. */
 const LEAD_TABLES = ["leads", "delivery_attempts", "lead_events", "lead_buyers", "lead_hashes", "rollups", "sales", "pings", "bids"] as const;
-
-async function startMock(): Promise<{ origin: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "test/mock-buyer/server.ts")], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: String(port) },
-    stdio: ["ignore", "pipe", "inherit"],
-    detached: true,
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`the mock buyer exited with ${code}`)));
-    child.stdout?.on("data", (d: Buffer) => {
-      if (String(d).includes("listening")) resolve();
-    });
-  });
-  child.stdout?.resume();
-  return { origin: `http://127.0.0.1:${port}`, child };
-}
 
 function migrationStatements(): string[] {
   const dir = join(ROOT, "migrations");
@@ -86,7 +67,7 @@ async function main(): Promise<void> {
   const names = ["DB", ...Array.from({ length: SHARDS - 1 }, (_, i) => `DB_LEADS_${i + 1}`)];
   process.stderr.write(`bench:scale: ${RATE} leads/s for ${SECONDS} s over ${SHARDS} lead shard(s) (${names.join(", ")})\n`);
   const bundle = await buildBundle("test/bench/scale-worker.ts");
-  const mock = await startMock();
+  const mock = await startMockProcess();
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"), "");
   const secrets = readVarsFile(join(ROOT, ".dev.vars.example"));
   const buyers = benchBuyers().filter((b) => b.id === "bench-fast");
