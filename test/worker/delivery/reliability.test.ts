@@ -4,7 +4,7 @@ import { gateFor } from "../../../src/buyer-gate/client";
 import { takeClaim } from "../../../src/db/claims";
 import { sweepLeads } from "../../../src/delivery/sweep";
 import { processDeliveryJob, runSyncDelivery } from "../../../src/delivery/waterfall";
-import { setBehavior } from "../buyer-gate/fixtures";
+import { input, lead, setBehavior } from "../buyer-gate/fixtures";
 import { testBuyer, testBuyerConfig, uid } from "../helpers/buyers";
 import { deliverJobs, harness, leadRow, mockRequests, storeLead, storeSyncLead, testClock } from "../helpers/engine";
 import { setGateClock } from "../helpers/gate";
@@ -244,30 +244,7 @@ describe("the gate's timeout covers the time on the wire", () => {
     const gate = gateFor(env, b);
     const clock = testClock();
     const results = await Promise.all(
-      Array.from({ length: 30 }, async (_, i) => {
-        const leadId = `lead_wire_${i}_${crypto.randomUUID().slice(0, 8)}`;
-        return gate.deliver({
-          buyer: b,
-          lead: {
-            id: leadId,
-            source_id: "src",
-            vertical: "auto_insurance",
-            first_name: "Ada",
-            last_name: "Lovelace",
-            email: "ada@example.com",
-            phone: "+12025550123",
-            phone_national: "2025550123",
-            address: { street: "1 Main St", city: "Dallas", state: "TX", zip: "75201" },
-            consent: {},
-            fields: {},
-            test: false,
-            received_at: new Date(clock.now()).toISOString(),
-          },
-          deliveryId: `dlv_${leadId}`,
-          idempotencyKey: `lw-${leadId}-${id}`,
-          attempt: 1,
-        });
-      }),
+      Array.from({ length: 30 }, () => gate.deliver(input(b, { lead: lead({ received_at: new Date(clock.now()).toISOString() }) }))),
     );
     expect(results.map((r) => r.outcome)).toEqual(Array(30).fill("accepted"));
     const stats = (await (await fetch(`${env.MOCK_BUYER_ORIGIN}/_control/stats`)).json()) as { perBuyer: Record<string, { maxOpen: number }> };
