@@ -1,6 +1,7 @@
 import type { BuyerConfig } from "../integration/config";
 import { canaryOf } from "../integration/registry";
 import { configVersion } from "../integration/version";
+import type { PingRequest, PingResult } from "./ping";
 import type { AttemptResult, BuyerRef, DeliverInput, GateStatus } from "./types";
 
 /** The Durable Object that guards one buyer, created near the buyer's endpoint (its region as `locationHint`). */
@@ -24,6 +25,26 @@ export async function gateStatuses(env: { BUYER_GATE: Env["BUYER_GATE"] }, buyer
 
 /** Buyer id → the config version (and candidate version) this isolate last saw its gate hold. */
 const held = new Map<string, string>();
+/** Buyer id → the live config version this isolate last saw its gate hold for a ping (no candidate: pings go to the live version). */
+const heldForPing = new Map<string, string>();
+
+/**
+ * One ping through the buyer's gate (ping/post), the buyer named by reference like a delivery:
+ * the config goes along on this isolate's first ping of that version, or when the gate asks.
+ */
+export async function pingThroughGate(
+  env: { BUYER_GATE: Env["BUYER_GATE"] },
+  buyer: BuyerConfig,
+  input: Omit<PingRequest, "buyer">,
+): Promise<PingResult> {
+  const stub = gateFor(env, buyer);
+  const version = configVersion(buyer);
+  const ref = (withConfig: boolean): BuyerRef => ({ ref: buyer.id, version, ...(withConfig ? { config: buyer } : {}) });
+  let result = await stub.ping({ ...input, buyer: ref(heldForPing.get(buyer.id) !== version) });
+  if (result.configWanted) result = await stub.ping({ ...input, buyer: ref(true) });
+  heldForPing.set(buyer.id, version);
+  return result;
+}
 
 /**
  * One delivery attempt through the buyer's gate. The gate is named the buyer by id and config

@@ -11,7 +11,7 @@ import { CanaryRunner } from "./canary-runner";
 import { RateLimiter, Reservations } from "./caps";
 import { runBatch } from "./channels";
 import type { GateParts } from "./parts";
-import { type PingInput, type PingResult, runPing } from "./ping";
+import { type PingRequest, type PingResult, runPing } from "./ping";
 import { probeFromAlarm } from "./probe";
 import { Scheduler } from "./scheduler";
 import { Spend } from "./spend";
@@ -22,7 +22,7 @@ import { Connections } from "./transport";
 import type { AttemptResult, BuyerRef, DeliverInput, GateStatus, PinInfo, VersionState } from "./types";
 
 export type { BatchResult, BatchResultsJob } from "./batch";
-export type { PingInput, PingResult } from "./ping";
+export type { PingInput, PingRequest, PingResult } from "./ping";
 export type { AttemptResult, BuyerRef, DeliverInput, GateStatus, PinInfo, VersionState } from "./types";
 
 const PRUNE_EVERY_MS = 3_600_000;
@@ -159,8 +159,10 @@ export class BuyerGate extends DurableObject<Env> {
   }
 
   /** Ping/post (issue 12): the pre-delivery checks, then one ping for a bid (a direct-post buyer answers its price). Work in ping.ts. */
-  async ping(received: PingInput): Promise<PingResult> {
-    const buyer = this.#versions.pinned()?.config ?? this.#remember(received.buyer, configVersion(received.buyer));
+  async ping(received: PingRequest): Promise<PingResult> {
+    const buyer = this.#versions.pinned()?.config ?? this.#resolve(received.buyer);
+    // Named by a version this gate does not hold: nothing was done, the caller sends the config.
+    if (!buyer) return { outcome: "error", reason: "the gate does not hold this config version", latencyMs: 0, configWanted: true };
     return runPing(this.#parts, { ...received, buyer });
   }
 

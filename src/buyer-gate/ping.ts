@@ -7,6 +7,7 @@ import { retryAfterSeconds as retryAfterOf } from "../integration/response/retry
 import type { OutboundRequest } from "../integration/types";
 import { buildContext, issueToken } from "./attempt";
 import type { Verdict } from "./breaker";
+import type { BuyerRef } from "./types";
 import type { Refusal } from "./caps";
 import type { GateParts } from "./parts";
 import { inSchedule } from "./time";
@@ -24,6 +25,13 @@ export interface PingInput {
   sandbox?: boolean;
 }
 
+/**
+ * A ping as the auction sends it: the buyer named by id and config version (the config itself
+ * only when the gate may not hold it yet), like a delivery — five bidders cost five small RPCs,
+ * not five copies of five configs to clone and fingerprint.
+ */
+export type PingRequest = Omit<PingInput, "buyer"> & { buyer: BuyerConfig | BuyerRef };
+
 /** What one buyer's ping came to. */
 export interface PingResult {
   /**
@@ -40,6 +48,8 @@ export interface PingResult {
   reason?: string;
   statusCode?: number;
   latencyMs: number;
+  /** The gate did not hold the config version it was named by: nothing was sent, ask again with the config. */
+  configWanted?: true;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { gateFor } from "../buyer-gate/client";
+import { pingThroughGate } from "../buyer-gate/client";
 import type { PingResult } from "../buyer-gate/ping";
 import type { Clock } from "../core/clock";
 import { newId } from "../core/ids";
@@ -96,8 +96,7 @@ export async function runAuction(env: Env, clock: Clock, req: AuctionRequest): P
           timeoutMs + GATE_GRACE_MS,
         );
       });
-      const asked = gateFor(env, buyer)
-        .ping({ buyer, lead: req.lead, pingId: req.pingId, timeoutMs, ...(c.sandbox ? { sandbox: true } : {}) })
+      const asked = pingThroughGate(env, buyer, { lead: req.lead, pingId: req.pingId, timeoutMs, ...(c.sandbox ? { sandbox: true } : {}) })
         .catch(
           (err: unknown): PingResult => ({
             outcome: "error",

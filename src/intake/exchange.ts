@@ -60,12 +60,17 @@ export async function quotePing(env: Env, clock: Clock, source: SourceIdentity, 
   }
   const nowMs = clock.now();
   const pingId = newId("png", nowMs);
+  // The paused buyers are read while the ping is validated: the source waits for neither alone.
+  const pausedRead = pausedBuyerIds(env);
   const r = normalizePing(raw, { id: pingId, sourceId: source.id, nowMs, policy: settings(env) });
-  if (!r.ok) throw new ApiError("validation_failed", "The ping has invalid fields.", r.issues);
+  if (!r.ok) {
+    pausedRead.catch(() => undefined);
+    throw new ApiError("validation_failed", "The ping has invalid fields.", r.issues);
+  }
   const { candidates } = rankCandidates(getBuyerRegistry(env).values(), r.lead, {
     nowMs,
     exclude: new Set(source.excludedBuyers),
-    paused: await pausedBuyerIds(env),
+    paused: await pausedRead,
     // The post is answered while the source waits: a buyer that decides later by callback cannot take part.
     syncOnly: true,
   });

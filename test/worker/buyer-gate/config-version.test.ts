@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { BuyerGate } from "../../../src/buyer-gate";
-import { deliverThroughGate } from "../../../src/buyer-gate/client";
+import { deliverThroughGate, pingThroughGate } from "../../../src/buyer-gate/client";
 import { configVersion } from "../../../src/integration/version";
 import { countingGates } from "../helpers/counting";
 import { gate, gateBuyer, input, received, uid } from "./fixtures";
@@ -32,6 +32,18 @@ describe("buyer config by version", () => {
     }
     expect(counted.rpcs).toEqual({ deliver: 3, withConfig: 1 });
     expect(await received(b.id)).toHaveLength(3);
+  });
+
+  it("pings too: the config goes along on this isolate's first ping, then the version alone; a gate without it asks", async () => {
+    const b = gateBuyer(uid("ver5"), "accept");
+    const lead = input(b).lead;
+    // A gate named a version it does not hold sends nothing and asks for the config.
+    const asked = await gate(b).ping({ lead, pingId: uid("png"), timeoutMs: 1000, buyer: { ref: b.id, version: configVersion(b) } });
+    expect(asked).toMatchObject({ configWanted: true });
+    const counted = countingGates(env.BUYER_GATE);
+    const e = { BUYER_GATE: counted.ns };
+    for (let i = 0; i < 3; i++) expect((await pingThroughGate(e, b, { lead, pingId: uid("png"), timeoutMs: 1000 })).outcome).toBe("fixed");
+    expect(counted.pings).toEqual({ ping: 3, withConfig: 1 });
   });
 
   it("a changed config is a new version: the gate is sent it and delivers with it", async () => {

@@ -60,9 +60,18 @@ export function countingShards(base: { DB: D1Database; DB_LEADS_1: D1Database })
   return { dbs: { DB: countingD1(base.DB, count).db, DB_LEADS_1: countingD1(base.DB_LEADS_1, count).db }, count };
 }
 
-/** The BuyerGate namespace as the code sees it, counting `deliver` RPCs (and those that carried the whole config). */
-export function countingGates(ns: Env["BUYER_GATE"]): { ns: Env["BUYER_GATE"]; rpcs: { deliver: number; withConfig: number } } {
+/** The BuyerGate namespace as the code sees it, counting `deliver` and `ping` RPCs (and those that carried the whole config). */
+export function countingGates(ns: Env["BUYER_GATE"]): {
+  ns: Env["BUYER_GATE"];
+  rpcs: { deliver: number; withConfig: number };
+  pings: { ping: number; withConfig: number };
+} {
   const rpcs = { deliver: 0, withConfig: 0 };
+  const pings = { ping: 0, withConfig: 0 };
+  const carriesConfig = (buyer: unknown) => {
+    const b = buyer as { config?: unknown; endpoint?: unknown };
+    return b.config !== undefined || b.endpoint !== undefined;
+  };
   const wrapped = {
     idFromName: (name: string) => ns.idFromName(name),
     get: (id: DurableObjectId, opts?: DurableObjectNamespaceGetDurableObjectOptions) => {
@@ -72,9 +81,15 @@ export function countingGates(ns: Env["BUYER_GATE"]): { ns: Env["BUYER_GATE"]; r
           if (key === "deliver") {
             return (...args: Parameters<typeof stub.deliver>) => {
               rpcs.deliver++;
-              const b = args[0].buyer as { ref?: string; config?: unknown; endpoint?: unknown };
-              if (b.config !== undefined || b.endpoint !== undefined) rpcs.withConfig++;
+              if (carriesConfig(args[0].buyer)) rpcs.withConfig++;
               return target.deliver(...args);
+            };
+          }
+          if (key === "ping") {
+            return (...args: Parameters<typeof stub.ping>) => {
+              pings.ping++;
+              if (carriesConfig(args[0].buyer)) pings.withConfig++;
+              return target.ping(...args);
             };
           }
           return Reflect.get(target, key);
@@ -82,7 +97,7 @@ export function countingGates(ns: Env["BUYER_GATE"]): { ns: Env["BUYER_GATE"]; r
       });
     },
   } as unknown as Env["BUYER_GATE"];
-  return { ns: wrapped, rpcs };
+  return { ns: wrapped, rpcs, pings };
 }
 
 /**
