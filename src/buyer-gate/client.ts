@@ -32,11 +32,7 @@ const heldForPing = new Map<string, string>();
  * One ping through the buyer's gate (ping/post), the buyer named by reference like a delivery:
  * the config goes along on this isolate's first ping of that version, or when the gate asks.
  */
-export async function pingThroughGate(
-  env: { BUYER_GATE: Env["BUYER_GATE"] },
-  buyer: BuyerConfig,
-  input: Omit<PingRequest, "buyer">,
-): Promise<PingResult> {
+export async function pingThroughGate(env: { BUYER_GATE: Env["BUYER_GATE"] }, buyer: BuyerConfig, input: Omit<PingRequest, "buyer">): Promise<PingResult> {
   const stub = gateFor(env, buyer);
   const version = configVersion(buyer);
   const ref = (withConfig: boolean): BuyerRef => ({ ref: buyer.id, version, ...(withConfig ? { config: buyer } : {}) });

@@ -7,11 +7,11 @@ import { retryAfterSeconds as retryAfterOf } from "../integration/response/retry
 import type { OutboundRequest } from "../integration/types";
 import { buildContext, issueToken } from "./attempt";
 import type { Verdict } from "./breaker";
-import type { BuyerRef } from "./types";
 import type { Refusal } from "./caps";
 import type { GateParts } from "./parts";
 import { inSchedule } from "./time";
 import { send } from "./transport";
+import type { BuyerRef } from "./types";
 
 /** One ping handed to a buyer's gate. */
 export interface PingInput {

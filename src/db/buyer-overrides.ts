@@ -11,9 +11,26 @@ export function pausedQuery(d: Db) {
   return d.select({ buyerId: O.buyerId }).from(O).where(eq(O.status, "paused"));
 }
 
-/** Buyers an operator (or a 410 Gone) paused, on top of buyers/*.json. */
+/**
+ * How long a ping trusts this isolate's copy of the paused buyers without asking D1 again
+ * (wall time: an operational cache, not a business clock). A pause or resume takes effect at
+ * once in the isolate that made it (pauseBuyer / resumeBuyer clear the copy) and within this
+ * time everywhere else; deliveries read the paused buyers in their own round trips, uncached.
+ */
+export const PAUSED_CACHE_MS = 1_000;
+const pausedCopy = new WeakMap<D1Database, { ids: Set<string>; until: number }>();
+
+/**
+ * Buyers an operator (or a 410 Gone) paused, on top of buyers/*.json — for the ping, which
+ * has no other D1 round trip before its auction to carry this read (see PAUSED_CACHE_MS).
+ */
 export async function pausedBuyerIds(env: DbEnv): Promise<Set<string>> {
-  return new Set((await pausedQuery(mainDb(env))).map((r) => r.buyerId));
+  const hit = pausedCopy.get(env.DB);
+  const now = Date.now();
+  if (hit && hit.until > now) return new Set(hit.ids);
+  const ids = new Set((await pausedQuery(mainDb(env))).map((r) => r.buyerId));
+  pausedCopy.set(env.DB, { ids, until: now + PAUSED_CACHE_MS });
+  return new Set(ids);
 }
 
 /** Every override by buyer id. */
@@ -24,6 +41,7 @@ export async function buyerOverrides(env: DbEnv): Promise<Map<string, { status: 
 
 /** Pauses a buyer until an operator resumes it: in every database, since each lead shard's routing reads its own copy. */
 export async function pauseBuyer(env: DbEnv, buyerId: string, reason: string, nowMs: number): Promise<void> {
+  pausedCopy.delete(env.DB);
   const at = isoAt(nowMs);
   await Promise.all(
     allDatabases(env).map((d1) =>
@@ -33,9 +51,12 @@ export async function pauseBuyer(env: DbEnv, buyerId: string, reason: string, no
         .onConflictDoUpdate({ target: O.buyerId, set: { status: "paused", reason, updatedAt: at } }),
     ),
   );
+  pausedCopy.delete(env.DB);
 }
 
 /** Lifts an operator pause, in every database. */
 export async function resumeBuyer(env: DbEnv, buyerId: string): Promise<void> {
+  pausedCopy.delete(env.DB);
   await Promise.all(allDatabases(env).map((d1) => dbOf(d1).delete(O).where(eq(O.buyerId, buyerId))));
+  pausedCopy.delete(env.DB);
 }

@@ -96,14 +96,13 @@ export async function runAuction(env: Env, clock: Clock, req: AuctionRequest): P
           timeoutMs + GATE_GRACE_MS,
         );
       });
-      const asked = pingThroughGate(env, buyer, { lead: req.lead, pingId: req.pingId, timeoutMs, ...(c.sandbox ? { sandbox: true } : {}) })
-        .catch(
-          (err: unknown): PingResult => ({
-            outcome: "error",
-            reason: `buyer gate error: ${err instanceof Error ? err.message : String(err)}`,
-            latencyMs: clock.now() - started,
-          }),
-        );
+      const asked = pingThroughGate(env, buyer, { lead: req.lead, pingId: req.pingId, timeoutMs, ...(c.sandbox ? { sandbox: true } : {}) }).catch(
+        (err: unknown): PingResult => ({
+          outcome: "error",
+          reason: `buyer gate error: ${err instanceof Error ? err.message : String(err)}`,
+          latencyMs: clock.now() - started,
+        }),
+      );
       try {
         return bidOf(buyer.id, await Promise.race([asked, late]), req.terms);
       } finally {

@@ -5,7 +5,7 @@
  * migrations applied, one seeded source, and the bench's own buyers in BUYER_CONFIGS.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -125,4 +125,40 @@ export async function startMockProcess(): Promise<{ origin: string; child: Child
   });
   child.stdout?.resume();
   return { origin: `http://127.0.0.1:${port}`, child };
+}
+
+/**
+ * CPU time (user + system, ms) used so far by the workerd processes this process started
+ * (Linux /proc; undefined elsewhere). Read before and after a load, it gives the runtime's CPU
+ * per request — steadier than latency on a machine shared with other work.
+ */
+export function workerdCpuMs(): number | undefined {
+  if (!existsSync("/proc/self/stat")) return undefined;
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  let ticks = 0;
+  const walk = (pid: number): void => {
+    for (const c of children.get(pid) ?? []) {
+      try {
+        const stat = readFileSync(`/proc/${c}/stat`, "utf8");
+        const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        if (stat.includes("(workerd)")) ticks += Number(f[11]) + Number(f[12]);
+      } catch {
+        // Gone.
+      }
+      walk(c);
+    }
+  };
+  walk(process.pid);
+  // USER_HZ is 100 on Linux.
+  return ticks * 10;
 }
