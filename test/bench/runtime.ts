@@ -162,3 +162,54 @@ export function workerdCpuMs(): number | undefined {
   // USER_HZ is 100 on Linux.
   return ticks * 10;
 }
+
+/**
+ * The runtime's floor for an intake, with no Leadwire code: a Worker that reads a JSON body,
+ * writes one D1 batch shaped like intake's (a lead row with its sealed data, a timeline entry, a
+ * counter upsert, two hash rows) and sends one queue message — what every `POST /v1/leads` must
+ * at least cost in this runtime (Miniflare's D1 and Queues run in the same workerd).
+ */
+export async function startFloorWorker(): Promise<{ url: string; close: () => Promise<void> }> {
+  const mf = new Miniflare({
+    modules: true,
+    host: "127.0.0.1",
+    port: 0,
+    compatibilityDate: "2026-04-20",
+    d1Databases: ["DB"],
+    queueProducers: { Q: "floor" },
+    script: `
+export default {
+  async fetch(req, env) {
+    const path = new URL(req.url).pathname;
+    if (path === "/health") return Response.json({ ok: true });
+    const body = await req.json();
+    const id = crypto.randomUUID();
+    const at = new Date().toISOString();
+    const data = JSON.stringify(body);
+    await env.DB.batch([
+      env.DB.prepare("INSERT INTO leads (id, data, raw, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING").bind(id, data, data, at),
+      env.DB.prepare("INSERT INTO events (id, lead_id, type, created_at) SELECT ?, id, 'received', ? FROM leads WHERE id = ?").bind(id, at, id),
+      env.DB.prepare("INSERT INTO counts (k, n) VALUES (?, 1) ON CONFLICT (k) DO UPDATE SET n = n + 1").bind(at.slice(0, 16)),
+      env.DB.prepare("INSERT INTO hashes (lead_id, kind, hash) SELECT id, 'phone', ? FROM leads WHERE id = ?").bind(id + "p", id),
+      env.DB.prepare("INSERT INTO hashes (lead_id, kind, hash) SELECT id, 'email', ? FROM leads WHERE id = ?").bind(id + "e", id),
+    ]);
+    await env.Q.send({ leadId: id });
+    return Response.json({ id, status: "queued" }, { status: 202 });
+  },
+};`,
+    handleRuntimeStdio(stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) {
+      stdout.resume();
+      stderr.resume();
+    },
+  } as ConstructorParameters<typeof Miniflare>[0]);
+  const url = (await mf.ready).toString().replace(/\/$/, "");
+  const db = await mf.getD1Database("DB");
+  for (const s of [
+    "CREATE TABLE leads (id TEXT PRIMARY KEY, data TEXT, raw TEXT, created_at TEXT)",
+    "CREATE TABLE events (id TEXT PRIMARY KEY, lead_id TEXT, type TEXT, created_at TEXT)",
+    "CREATE TABLE counts (k TEXT PRIMARY KEY, n INTEGER)",
+    "CREATE TABLE hashes (lead_id TEXT, kind TEXT, hash TEXT, PRIMARY KEY (kind, hash))",
+  ])
+    await db.prepare(s).run();
+  return { url, close: () => mf.dispose() };
+}
