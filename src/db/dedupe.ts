@@ -2,6 +2,7 @@ import { and, desc, eq, gte, or, sql } from "drizzle-orm";
 import { sha256Hex } from "../core/crypto";
 import type { NormalizedLead } from "../core/lead";
 import { type Db, type DbEnv, isoAt, leadDb, leadDbs, type Stmt, schema } from "./client";
+import { compiled } from "./compiled";
 
 const H = schema.leadHashes;
 const C = schema.leadBuyers;
@@ -29,24 +30,27 @@ export async function leadHashes(lead: Pick<NormalizedLead, "phone" | "email">):
  */
 export function leadHashStmts(d: Db, leadId: string, hashes: LeadHash[], nowMs: number): Stmt[] {
   const at = isoAt(nowMs);
-  return hashes.map((h) =>
-    d
-      .insert(H)
-      .select(
-        d
-          .select({
-            leadId: L.id,
-            vertical: L.vertical,
-            kind: sql<"phone" | "email">`${h.kind}`.as("kind"),
-            hash: sql<string>`${h.hash}`.as("hash"),
-            createdAt: sql<string>`${at}`.as("created_at"),
-          })
-          .from(L)
-          .where(eq(L.id, leadId)),
-      )
-      .onConflictDoNothing(),
-  );
+  return hashes.map((h) => hashIfLead(d, { leadId, kind: h.kind, hash: h.hash, createdAt: at }));
 }
+
+/** One hash row, written only if its lead's row exists (compiled: every new lead writes one or two). */
+const hashIfLead = compiled<{ leadId: string; kind: "phone" | "email"; hash: string; createdAt: string }, Stmt>((d, p) =>
+  d
+    .insert(H)
+    .select(
+      d
+        .select({
+          leadId: L.id,
+          vertical: L.vertical,
+          kind: sql<"phone" | "email">`${p("kind")}`.as("kind"),
+          hash: sql<string>`${p("hash")}`.as("hash"),
+          createdAt: sql<string>`${p("createdAt")}`.as("created_at"),
+        })
+        .from(L)
+        .where(eq(L.id, p("leadId"))),
+    )
+    .onConflictDoNothing(),
+);
 
 /** A lead received earlier with the same phone or e-mail in the same vertical. */
 export interface EarlierLead {

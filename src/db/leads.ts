@@ -4,10 +4,11 @@ import { parseSaleTerms, type SaleTerms } from "../core/sale-terms";
 import { pausedQuery } from "./buyer-overrides";
 import { type Claim, claimMap, claimsQuery } from "./claims";
 import { changed, type Db, type DbEnv, isoAt, leadDb, leadDbs, type Stmt, schema } from "./client";
+import { compiled, type P } from "./compiled";
 import { type LeadHash, leadHashes, leadHashStmts } from "./dedupe";
 import { openLead, type SealEnv, sealJson } from "./lead-data";
 import { LEAD_MOVES, type LeadMove, type LeadStatus } from "./lead-state";
-import { leadExists, rollupStmt } from "./rollups";
+import { rollupStmt } from "./rollups";
 import { timelineEvent } from "./timeline";
 
 const L = schema.leads;
@@ -59,7 +60,28 @@ async function seal(env: SealEnv, n: NewLead): Promise<Sealed> {
   return { data, raw, hashes };
 }
 
-function newLeadRow(n: NewLead, at: string, sealed: Sealed) {
+/** Every column a new lead's row is written with (the rest take their defaults). */
+interface NewLeadRow extends Record<string, unknown> {
+  id: string;
+  sourceId: string;
+  externalId: string | null;
+  idempotencyKey: string | null;
+  idempotencyHash: string | null;
+  vertical: string;
+  status: LeadStatus;
+  data: string;
+  raw: string;
+  test: boolean;
+  mode: "async" | "sync";
+  expiresAt: string;
+  nextAttemptAt: string | null;
+  leaseOwner: string | null;
+  leaseUntil: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+function newLeadRow(n: NewLead, at: string, sealed: Sealed, state: Pick<NewLeadRow, "status" | "nextAttemptAt" | "leaseOwner" | "leaseUntil">): NewLeadRow {
   return {
     id: n.id,
     sourceId: n.sourceId,
@@ -74,7 +96,41 @@ function newLeadRow(n: NewLead, at: string, sealed: Sealed) {
     expiresAt: isoAt(n.expiresAtMs),
     createdAt: at,
     updatedAt: at,
+    ...state,
   };
+}
+
+/** The new lead's insert (compiled: intake's hottest statement); nothing when a lead with the same key exists. */
+const insertLeadRow = compiled<NewLeadRow, Stmt>((d, p) =>
+  d
+    .insert(L)
+    .values({
+      id: p("id"),
+      sourceId: p("sourceId"),
+      externalId: p("externalId"),
+      idempotencyKey: p("idempotencyKey"),
+      idempotencyHash: p("idempotencyHash"),
+      vertical: p("vertical"),
+      status: p("status"),
+      data: p("data"),
+      raw: p("raw"),
+      test: p("test"),
+      mode: p("mode"),
+      expiresAt: p("expiresAt"),
+      nextAttemptAt: p("nextAttemptAt"),
+      leaseOwner: p("leaseOwner"),
+      leaseUntil: p("leaseUntil"),
+      createdAt: p("createdAt"),
+      updatedAt: p("updatedAt"),
+    })
+    .onConflictDoNothing(),
+);
+
+/** What a sync lead's first pick needs of its source (compiled with the insert it rides along). */
+const sourceForRouting = compiled<{ sourceId: string }, ReturnType<typeof selectSourceForRouting>>((d, p) => selectSourceForRouting(d, p("sourceId")));
+
+function selectSourceForRouting(d: Db, sourceId: string | SQL | ReturnType<P<{ sourceId: string }>>) {
+  return d.select({ excluded: S.excludedBuyers, quality: S.qualityScore, webhookUrl: S.webhookUrl, saleTerms: S.saleTerms }).from(S).where(eq(S.id, sourceId));
 }
 
 /**
@@ -90,7 +146,7 @@ function withNewLead(d: Db, n: NewLead, sealed: Sealed): Stmt[] {
       source: n.sourceId,
       vertical: n.lead.vertical,
       counts: n.lead.test ? { leads: 1, test_leads: 1 } : { leads: 1 },
-      when: leadExists(n.id),
+      whenLeadExists: n.id,
     }),
     ...leadHashStmts(d, n.id, sealed.hashes, n.nowMs),
   ];
@@ -105,11 +161,9 @@ export async function insertLead(env: DbEnv & SealEnv, n: NewLead): Promise<bool
   const d = leadDb(env, n.id);
   const at = isoAt(n.nowMs);
   const sealed = await seal(env, n);
+  const status = n.status ?? "received";
   const [ins] = await d.batch([
-    d
-      .insert(L)
-      .values({ ...newLeadRow(n, at, sealed), status: n.status ?? "received", ...(n.status === "queued" ? { nextAttemptAt: at } : {}) })
-      .onConflictDoNothing(),
+    insertLeadRow(d, newLeadRow(n, at, sealed, { status, nextAttemptAt: status === "queued" ? at : null, leaseOwner: null, leaseUntil: null })),
     ...withNewLead(d, n, sealed),
   ]);
   return changed(ins) > 0;
@@ -128,11 +182,8 @@ export async function insertLeasedLead(env: DbEnv & SealEnv, n: NewLead, owner: 
   const leaseUntilMs = n.nowMs + leaseMs;
   const sealed = await seal(env, n);
   const results = await d.batch([
-    d
-      .insert(L)
-      .values({ ...newLeadRow(n, at, sealed), status: LEAD_MOVES.lease.to, leaseOwner: owner, leaseUntil: isoAt(leaseUntilMs) })
-      .onConflictDoNothing(),
-    d.select({ excluded: S.excludedBuyers, quality: S.qualityScore, webhookUrl: S.webhookUrl, saleTerms: S.saleTerms }).from(S).where(eq(S.id, n.sourceId)),
+    insertLeadRow(d, newLeadRow(n, at, sealed, { status: LEAD_MOVES.lease.to, nextAttemptAt: null, leaseOwner: owner, leaseUntil: isoAt(leaseUntilMs) })),
+    sourceForRouting(d, { sourceId: n.sourceId }),
     pausedQuery(d),
     ...withNewLead(d, n, sealed),
   ]);

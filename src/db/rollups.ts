@@ -2,6 +2,7 @@ import { type SQL, sql } from "drizzle-orm";
 import type { RollupRow } from "../observability/metrics";
 import { bucketStart, COUNTERS, type Counts, type CountsDelta, type Dim, emptyCounts, type Grain } from "../observability/rollup";
 import { allDatabases, type Db, type DbEnv, isoAt, mainDb, type Stmt, schema } from "./client";
+import { compiled } from "./compiled";
 
 const R = schema.rollups;
 const RF = schema.refusalRollups;
@@ -19,6 +20,8 @@ export interface RollupEvent {
   counts: CountsDelta;
   /** Count only when this holds in the same batch (e.g. "this batch sold the lead"), so a lost race counts nothing. */
   when?: SQL;
+  /** Count only if this lead's row exists when the statement runs (its insert in the same batch was not lost to a repeat). */
+  whenLeadExists?: string;
 }
 
 function literal(n: number): SQL {
@@ -26,32 +29,21 @@ function literal(n: number): SQL {
   return sql.raw(String(n));
 }
 
-/**
- * One statement that adds an event's counts to its minute and hour buckets, overall and under
- * each key it has (buyer, source, vertical): an upsert over the cross product of the two
- * grains and the dimensions. Counts are numeric literals (they are ours, checked finite), keys
- * and buckets bound parameters, so the statement stays far under D1's parameter limit. It goes
- * into the same batch as the event it counts: the count and the event commit together.
- */
-export function rollupStmt(d: Db, e: RollupEvent): Stmt {
-  const cols = COUNTERS.filter((c) => {
-    const v = e.counts[c];
-    return v !== undefined && v !== 0;
-  });
-  if (cols.length === 0) throw new Error("a rollup event must count something");
-  const m = isoAt(bucketStart("m", e.atMs));
-  const h = isoAt(bucketStart("h", e.atMs));
-  const dims: SQL[] = [sql`('all', '')`];
-  const key = (dim: Dim, v: KeyValue) => {
-    if (v !== null && v !== undefined) dims.push(sql`(${sql.raw(`'${dim}'`)}, ${v})`);
-  };
-  key("buyer", e.buyer);
-  key("source", e.source);
-  key("vertical", e.vertical);
+/** What one counter upsert is made of: its buckets, keys, counted values and guard, as literals or placeholders. */
+interface RollupParts {
+  m: unknown;
+  h: unknown;
+  dims: { dim: Dim; v: unknown }[];
+  count: (c: (typeof COUNTERS)[number]) => unknown;
+  when?: SQL;
+}
+
+function rollupSql(d: Db, cols: readonly (typeof COUNTERS)[number][], parts: RollupParts): Stmt {
+  const dims: SQL[] = [sql`('all', '')`, ...parts.dims.map(({ dim, v }) => sql`(${sql.raw(`'${dim}'`)}, ${v})`)];
   // Every column in table order (drizzle's INSERT … SELECT names them all): the counted ones
   // carry the event's value, the rest 0.
   const values = sql.join(
-    COUNTERS.map((c) => (cols.includes(c) ? literal(e.counts[c] ?? 0) : sql.raw("0"))),
+    COUNTERS.map((c) => (cols.includes(c) ? sql`${parts.count(c)}` : sql.raw("0"))),
     sql`, `,
   );
   const set = Object.fromEntries(
@@ -61,10 +53,74 @@ export function rollupStmt(d: Db, e: RollupEvent): Stmt {
     .insert(R)
     .select(
       sql`SELECT g.column1, g.column2, k.column1, k.column2, ${values}
-    FROM (VALUES ('m', ${m}), ('h', ${h})) AS g CROSS JOIN (VALUES ${sql.join(dims, sql`, `)}) AS k
-    WHERE k.column2 IS NOT NULL${e.when ? sql` AND (${e.when})` : sql``}`,
+    FROM (VALUES ('m', ${parts.m}), ('h', ${parts.h})) AS g CROSS JOIN (VALUES ${sql.join(dims, sql`, `)}) AS k
+    WHERE k.column2 IS NOT NULL${parts.when ? sql` AND (${parts.when})` : sql``}`,
     )
     .onConflictDoUpdate({ target: [R.grain, R.bucket, R.dim, R.key], set });
+}
+
+/** The shape of a compiled counter upsert: which columns it counts, which keys it has, whether it is guarded by the lead's existence. */
+interface RollupShape {
+  cols: (typeof COUNTERS)[number][];
+  dims: Dim[];
+  guard: boolean;
+}
+
+/**
+ * Counter upserts whose keys are plain values (intake's: source and vertical, only if the lead
+ * row was written) are compiled per shape: counts, buckets and keys bound, the SQL built once.
+ */
+const compiledRollup = compiled<Record<string, unknown>, Stmt>((d, p, shape) => {
+  const { cols, dims, guard } = JSON.parse(shape) as RollupShape;
+  return rollupSql(d, cols, {
+    m: p("m"),
+    h: p("h"),
+    dims: dims.map((dim) => ({ dim, v: p(dim) })),
+    count: (c) => p(c),
+    ...(guard ? { when: sql`EXISTS (SELECT 1 FROM ${L} WHERE ${L.id} = ${p("leadId")})` } : {}),
+  });
+});
+
+const plain = (v: KeyValue): v is string => typeof v === "string";
+
+/**
+ * One statement that adds an event's counts to its minute and hour buckets, overall and under
+ * each key it has (buyer, source, vertical): an upsert over the cross product of the two
+ * grains and the dimensions. Counts are numeric literals (they are ours, checked finite), keys
+ * and buckets bound parameters, so the statement stays far under D1's parameter limit; an event
+ * with plain keys and no SQL guard (but `whenLeadExists`) runs a compiled statement instead,
+ * its counts bound. It goes into the same batch as the event it counts: the count and the
+ * event commit together.
+ */
+export function rollupStmt(d: Db, e: RollupEvent): Stmt {
+  const cols = COUNTERS.filter((c) => {
+    const v = e.counts[c];
+    return v !== undefined && v !== 0;
+  });
+  if (cols.length === 0) throw new Error("a rollup event must count something");
+  for (const c of cols) literal(e.counts[c] ?? 0);
+  const m = isoAt(bucketStart("m", e.atMs));
+  const h = isoAt(bucketStart("h", e.atMs));
+  const keys: [Dim, KeyValue][] = [
+    ["buyer", e.buyer],
+    ["source", e.source],
+    ["vertical", e.vertical],
+  ];
+  const present = keys.filter(([, v]) => v !== null && v !== undefined);
+  if (!e.when && present.every(([, v]) => plain(v))) {
+    const shape: RollupShape = { cols, dims: present.map(([dim]) => dim), guard: e.whenLeadExists !== undefined };
+    const values: Record<string, unknown> = { m, h, ...(e.whenLeadExists !== undefined ? { leadId: e.whenLeadExists } : {}) };
+    for (const [dim, v] of present) values[dim] = v;
+    for (const c of cols) values[c] = e.counts[c];
+    return compiledRollup(d, values, JSON.stringify(shape));
+  }
+  return rollupSql(d, cols, {
+    m,
+    h,
+    dims: present.map(([dim, v]) => ({ dim, v })),
+    count: (c) => literal(e.counts[c] ?? 0),
+    ...(e.when || e.whenLeadExists !== undefined ? { when: e.when ?? leadExists(e.whenLeadExists ?? "") } : {}),
+  });
 }
 
 /** The lead's source, read inside the statement (callers that do not hold the lead row). */

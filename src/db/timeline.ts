@@ -1,6 +1,7 @@
 import { and, asc, eq, type SQL, sql } from "drizzle-orm";
 import { newId } from "../core/ids";
 import { type Db, type DbEnv, isoAt, leadDb, type Stmt, schema } from "./client";
+import { compiled } from "./compiled";
 
 const E = schema.leadEvents;
 
@@ -23,6 +24,7 @@ export function timelineEvent(d: Db, e: TimelineEntry): Stmt {
   const id = e.id ?? newId("evt", e.nowMs);
   const data = JSON.stringify(e.data ?? {});
   const at = isoAt(e.nowMs);
+  if (e.onlyIfLeadExists && !e.when) return entryIfLead(d, { id, leadId: e.leadId, type: e.type, buyerId: e.buyerId ?? null, data, createdAt: at });
   if (e.onlyIfLeadExists || e.when) {
     const L = schema.leads;
     return d.insert(E).select(
@@ -42,6 +44,24 @@ export function timelineEvent(d: Db, e: TimelineEntry): Stmt {
   const insert = d.insert(E).values({ id, leadId: e.leadId, type: e.type, buyerId: e.buyerId ?? null, data, createdAt: at });
   return e.id ? insert.onConflictDoNothing() : insert;
 }
+
+/** One entry, written only if its lead's row exists (compiled: every new lead writes one). */
+const entryIfLead = compiled<{ id: string; leadId: string; type: string; buyerId: string | null; data: string; createdAt: string }, Stmt>((d, p) => {
+  const L = schema.leads;
+  return d.insert(E).select(
+    d
+      .select({
+        id: sql<string>`${p("id")}`.as("id"),
+        leadId: L.id,
+        type: sql<string>`${p("type")}`.as("type"),
+        buyerId: sql<string | null>`${p("buyerId")}`.as("buyer_id"),
+        data: sql<string>`${p("data")}`.as("data"),
+        createdAt: sql<string>`${p("createdAt")}`.as("created_at"),
+      })
+      .from(L)
+      .where(eq(L.id, p("leadId"))),
+  );
+});
 
 /** Writes one timeline entry on its own. */
 export async function addTimelineEvent(env: DbEnv, e: TimelineEntry): Promise<void> {

@@ -1,0 +1,57 @@
+import { fillPlaceholders, type Placeholder, sql } from "drizzle-orm";
+import type { Db, Stmt } from "./client";
+
+/**
+ * Statements on the per-lead hot path, built by drizzle once per database binding and bound
+ * per use. Drizzle builds a query's SQL text on every call (walking the schema, escaping
+ * names), which cost intake and the waterfall more CPU than the rest of their statement
+ * handling; a compiled statement is built once with named placeholders (`p("id")`), and each
+ * use only fills them in. It goes into `d.batch([...])` like any statement (drizzle's batch
+ * asks each item for its prepared query); it is not awaited on its own.
+ */
+
+/** Drizzle's prepared query, as its batch uses it. */
+interface Prepared {
+  getQuery(): { sql: string; params: unknown[] };
+  stmt: D1PreparedStatement;
+  mapResult(result: unknown, isFromBatch?: boolean): unknown;
+}
+
+/** Names a placeholder of a compiled statement. */
+export type P<V> = (name: keyof V & string) => Placeholder;
+
+const placeholder =
+  <V>(): P<V> =>
+  (name) =>
+    sql.placeholder(name);
+
+/**
+ * A statement compiled once per database and shape. `build` receives the placeholder maker and
+ * must use a placeholder for every value that varies between uses with the same `shape` (a
+ * statement whose SQL text varies, such as a counter upsert over the counted columns, names
+ * its shape); the use returns the statement with `values` bound.
+ */
+export function compiled<V extends Record<string, unknown>, S extends Stmt>(build: (d: Db, p: P<V>, shape: string) => S) {
+  const cache = new WeakMap<Db, Map<string, Prepared>>();
+  const p = placeholder<V>();
+  return (d: Db, values: V, shape = ""): S => {
+    let perDb = cache.get(d);
+    if (!perDb) {
+      perDb = new Map();
+      cache.set(d, perDb);
+    }
+    let prepared = perDb.get(shape);
+    if (!prepared) {
+      prepared = (build(d, p, shape) as unknown as { _prepare(): Prepared })._prepare();
+      perDb.set(shape, prepared);
+    }
+    const base = prepared;
+    const query = base.getQuery();
+    const bound = {
+      stmt: base.stmt,
+      getQuery: () => ({ sql: query.sql, params: fillPlaceholders(query.params, values) }),
+      mapResult: (result: unknown, isFromBatch?: boolean) => base.mapResult(result, isFromBatch),
+    };
+    return { _prepare: () => bound } as unknown as S;
+  };
+}
