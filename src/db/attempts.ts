@@ -1,5 +1,6 @@
 import { asc, count, desc, eq, getTableColumns, notInArray, type SQL, sql, sum } from "drizzle-orm";
 import { type Db, type DbEnv, isoAt, leadDb, leadDbs, onEveryShard, type Stmt, schema } from "./client";
+import { compiledInsert } from "./compiled";
 
 const A = schema.deliveryAttempts;
 
@@ -9,8 +10,11 @@ export type NewAttempt = Omit<typeof A.$inferInsert, "createdAt"> & { nowMs: num
 /** One attempt row (masked request, encrypted exact request, masked response): goes into the settle batch. */
 export function insertAttempt(d: Db, a: NewAttempt): Stmt {
   const { nowMs, ...row } = a;
-  return d.insert(A).values({ ...row, createdAt: isoAt(nowMs) });
+  return attemptInsert(d, { ...row, createdAt: isoAt(nowMs) });
 }
+
+/** Every delivery writes one (compiled: see compiled.ts). */
+const attemptInsert = compiledInsert(A);
 
 /** Every attempt on a lead, oldest first. */
 export async function attemptsOf(env: DbEnv, leadId: string): Promise<AttemptRow[]> {

@@ -1,4 +1,5 @@
 import { fillPlaceholders, type Placeholder, sql } from "drizzle-orm";
+import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Db, Stmt } from "./client";
 
 /**
@@ -53,5 +54,22 @@ export function compiled<V extends Record<string, unknown>, S extends Stmt>(buil
       mapResult: (result: unknown, isFromBatch?: boolean) => base.mapResult(result, isFromBatch),
     };
     return { _prepare: () => bound } as unknown as S;
+  };
+}
+
+/**
+ * A plain insert into `table`, compiled per set of columns given (a column left undefined takes
+ * its default, as with drizzle's `values`); `onConflictDoNothing` for rows that may repeat.
+ */
+export function compiledInsert(table: SQLiteTable, opts: { onConflictDoNothing?: boolean } = {}) {
+  const insert = compiled<Record<string, unknown>, Stmt>((d, p, shape) => {
+    const q = d.insert(table).values(Object.fromEntries(shape.split(",").map((k) => [k, p(k)])) as never);
+    return opts.onConflictDoNothing ? q.onConflictDoNothing() : q;
+  });
+  return (d: Db, row: Record<string, unknown>): Stmt => {
+    const keys = Object.keys(row)
+      .filter((k) => row[k] !== undefined)
+      .sort();
+    return insert(d, row, keys.join(","));
   };
 }

@@ -22,6 +22,8 @@ export interface RollupEvent {
   when?: SQL;
   /** Count only if this lead's row exists when the statement runs (its insert in the same batch was not lost to a repeat). */
   whenLeadExists?: string;
+  /** Count only if this batch ended the lead in `status` (see leadEndedNow), so a lost race counts nothing. */
+  whenLeadEnded?: { leadId: string; status: "sold" | "unsold" | "expired"; nowMs: number };
 }
 
 function literal(n: number): SQL {
@@ -63,7 +65,7 @@ function rollupSql(d: Db, cols: readonly (typeof COUNTERS)[number][], parts: Rol
 interface RollupShape {
   cols: (typeof COUNTERS)[number][];
   dims: Dim[];
-  guard: boolean;
+  guard: "none" | "exists" | "ended";
 }
 
 /**
@@ -77,7 +79,10 @@ const compiledRollup = compiled<Record<string, unknown>, Stmt>((d, p, shape) => 
     h: p("h"),
     dims: dims.map((dim) => ({ dim, v: p(dim) })),
     count: (c) => p(c),
-    ...(guard ? { when: sql`EXISTS (SELECT 1 FROM ${L} WHERE ${L.id} = ${p("leadId")})` } : {}),
+    ...(guard === "exists" ? { when: sql`EXISTS (SELECT 1 FROM ${L} WHERE ${L.id} = ${p("leadId")})` } : {}),
+    ...(guard === "ended"
+      ? { when: sql`EXISTS (SELECT 1 FROM ${L} WHERE ${L.id} = ${p("leadId")} AND ${L.status} = ${p("endStatus")} AND ${L.finalizedAt} = ${p("finalizedAt")})` }
+      : {}),
   });
 });
 
@@ -107,9 +112,13 @@ export function rollupStmt(d: Db, e: RollupEvent): Stmt {
     ["vertical", e.vertical],
   ];
   const present = keys.filter(([, v]) => v !== null && v !== undefined);
+  const ended = e.whenLeadEnded;
   if (!e.when && present.every(([, v]) => plain(v))) {
-    const shape: RollupShape = { cols, dims: present.map(([dim]) => dim), guard: e.whenLeadExists !== undefined };
-    const values: Record<string, unknown> = { m, h, ...(e.whenLeadExists !== undefined ? { leadId: e.whenLeadExists } : {}) };
+    const guard = ended ? "ended" : e.whenLeadExists !== undefined ? "exists" : "none";
+    const shape: RollupShape = { cols, dims: present.map(([dim]) => dim), guard };
+    const values: Record<string, unknown> = { m, h };
+    if (ended) Object.assign(values, { leadId: ended.leadId, endStatus: ended.status, finalizedAt: isoAt(ended.nowMs) });
+    else if (e.whenLeadExists !== undefined) values.leadId = e.whenLeadExists;
     for (const [dim, v] of present) values[dim] = v;
     for (const c of cols) values[c] = e.counts[c];
     return compiledRollup(d, values, JSON.stringify(shape));
@@ -119,7 +128,9 @@ export function rollupStmt(d: Db, e: RollupEvent): Stmt {
     h,
     dims: present.map(([dim, v]) => ({ dim, v })),
     count: (c) => literal(e.counts[c] ?? 0),
-    ...(e.when || e.whenLeadExists !== undefined ? { when: e.when ?? leadExists(e.whenLeadExists ?? "") } : {}),
+    ...(e.when || ended || e.whenLeadExists !== undefined
+      ? { when: e.when ?? (ended ? leadEndedNow(ended.leadId, ended.status, ended.nowMs) : leadExists(e.whenLeadExists ?? "")) }
+      : {}),
   });
 }
 

@@ -1,7 +1,7 @@
 import { and, asc, eq, type SQL, sql } from "drizzle-orm";
 import { newId } from "../core/ids";
 import { type Db, type DbEnv, isoAt, leadDb, type Stmt, schema } from "./client";
-import { compiled } from "./compiled";
+import { compiled, compiledInsert } from "./compiled";
 
 const E = schema.leadEvents;
 
@@ -41,9 +41,12 @@ export function timelineEvent(d: Db, e: TimelineEntry): Stmt {
         .where(e.when ? and(eq(L.id, e.leadId), e.when) : eq(L.id, e.leadId)),
     );
   }
-  const insert = d.insert(E).values({ id, leadId: e.leadId, type: e.type, buyerId: e.buyerId ?? null, data, createdAt: at });
-  return e.id ? insert.onConflictDoNothing() : insert;
+  return (e.id ? entryOnce : entry)(d, { id, leadId: e.leadId, type: e.type, buyerId: e.buyerId ?? null, data, createdAt: at });
 }
+
+/** Timeline inserts are on every step of the waterfall (compiled: see compiled.ts); one with a caller's id is written once. */
+const entry = compiledInsert(E);
+const entryOnce = compiledInsert(E, { onConflictDoNothing: true });
 
 /** One entry, written only if its lead's row exists (compiled: every new lead writes one). */
 const entryIfLead = compiled<{ id: string; leadId: string; type: string; buyerId: string | null; data: string; createdAt: string }, Stmt>((d, p) => {

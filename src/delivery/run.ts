@@ -2,7 +2,7 @@ import type { Clock } from "../core/clock";
 import type { Claim } from "../db/claims";
 import { leadDb } from "../db/client";
 import { endLease, type LeaseEnd, type OutcomeReason, type RoutingLead } from "../db/leads";
-import { leadEndedNow, rollupStmt } from "../db/rollups";
+import { rollupStmt } from "../db/rollups";
 import type { BuyerConfig } from "../integration/config";
 import type { RoutingState } from "./distribution";
 import type { PingPostState } from "./pingpost";
@@ -101,7 +101,7 @@ export async function endRun(run: Run, end: LeaseEnd): Promise<void> {
       source: run.lead.sourceId,
       vertical: run.lead.data.vertical,
       counts: status === "unsold" ? { unsold: 1 } : { expired: 1 },
-      when: leadEndedNow(run.lead.id, status, nowMs),
+      whenLeadEnded: { leadId: run.lead.id, status, nowMs },
     }),
   ]);
 }

@@ -5,7 +5,7 @@ import { acceptClaim, awaitDecisionClaim, claimMap, claimsQuery, closeClaim, fre
 import { type Db, leadDb, type Stmt } from "../db/client";
 import { endLease, sellLeased } from "../db/leads";
 import type { AuctionBid } from "../db/pings";
-import { leadEndedNow, rollupStmt, saleCounts } from "../db/rollups";
+import { rollupStmt, saleCounts } from "../db/rollups";
 import { timelineEvent } from "../db/timeline";
 import { decisionWindowSeconds } from "../integration/channels";
 import type { BuyerConfig } from "../integration/config";
@@ -229,7 +229,7 @@ async function settleSale({ run, dv, result, d, attempt, counted, extra, nowMs }
       source: lead.sourceId,
       vertical: lead.data.vertical,
       counts: saleCounts(sale.price, lead.data.test),
-      when: leadEndedNow(lead.id, "sold", nowMs),
+      whenLeadEnded: { leadId: lead.id, status: "sold", nowMs },
     }),
     timelineEvent(d, {
       leadId: lead.id,
