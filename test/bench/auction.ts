@@ -131,7 +131,7 @@ export async function benchAuction(): Promise<void> {
       mock.reset();
     }
     const cpuAtEnd = workerdCpuMs();
-    if (profiler && process.env.BENCH_PROFILE_DIR) await profiler.stop(process.env.BENCH_PROFILE_DIR, "auction");
+    if (profiler) await profiler.stop(process.env.BENCH_PROFILE_DIR, "auction");
     for (const a of [added, slowest, total]) a.sort((x, y) => x - y);
     const f = (n: number) => `${n.toFixed(1)} ms`.padStart(10);
     console.log(

@@ -5,13 +5,11 @@
  * BENCH_PROFILE_DIR keeps the .cpuprofile (open it in Chrome DevTools).
  */
 
-import { writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import { join } from "node:path";
-import WebSocket from "ws";
 import { stopGroup } from "../../src/cli/lib/proc.mjs";
 import { benchBuyers, benchLead } from "./fixtures";
 import { runLoad } from "./load";
+import { startProfiler } from "./profiler";
 import { buildBundle, startMockProcess, startWorker } from "./runtime";
 
 interface Node {
@@ -39,33 +37,9 @@ try {
     body: JSON.stringify(benchLead("TX")),
   });
   await runLoad({ concurrency, requests: 100, seconds: 30, make });
-  const inspector = await w.mf.getInspectorURL();
-  const ws = new WebSocket(new URL("/core:user:leadwire", inspector.href));
-  await new Promise<void>((res, rej) => {
-    ws.once("open", () => res());
-    ws.once("error", rej);
-  });
-  let id = 0;
-  const call = (method: string, params: Record<string, unknown> = {}) =>
-    new Promise<Record<string, unknown>>((resolve) => {
-      const my = ++id;
-      const on = (data: WebSocket.RawData) => {
-        const msg = JSON.parse(String(data)) as { id?: number; result?: Record<string, unknown> };
-        if (msg.id === my) {
-          ws.off("message", on);
-          resolve(msg.result ?? {});
-        }
-      };
-      ws.on("message", on);
-      ws.send(JSON.stringify({ id: my, method, params }));
-    });
-  await call("Profiler.enable");
-  await call("Profiler.setSamplingInterval", { interval: 100 });
-  await call("Profiler.start");
+  const profiler = await startProfiler(w.mf, "leadwire");
   const res = await runLoad({ concurrency, requests, seconds: 60, make });
-  const { profile } = (await call("Profiler.stop")) as { profile: Profile };
-  ws.close();
-  if (process.env.BENCH_PROFILE_DIR) writeFileSync(join(process.env.BENCH_PROFILE_DIR, `${kind}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+  const profile = (await profiler.stop(process.env.BENCH_PROFILE_DIR, kind)) as Profile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<string, number>();
   let busy = 0;

@@ -5,8 +5,8 @@ import type { Miniflare } from "miniflare";
 import WebSocket from "ws";
 
 export interface Profiler {
-  /** Stops profiling and writes `<label>-<time>.cpuprofile` into `dir` (open it in Chrome DevTools). */
-  stop(dir: string, label: string): Promise<void>;
+  /** Stops profiling and returns the profile; with `dir`, also writes `<label>-<time>.cpuprofile` there (open it in Chrome DevTools). */
+  stop(dir: string | undefined, label: string): Promise<unknown>;
 }
 
 /** Starts profiling the isolate of `worker` (Miniflare's name; "" for a single unnamed worker), sampling every 100 µs. */
@@ -38,7 +38,8 @@ export async function startProfiler(mf: Miniflare, worker = ""): Promise<Profile
     async stop(dir, label) {
       const { profile } = await call("Profiler.stop");
       ws.close();
-      writeFileSync(join(dir, `${label}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+      if (dir) writeFileSync(join(dir, `${label}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+      return profile;
     },
   };
 }
