@@ -34,7 +34,8 @@ export type AlertTarget = z.infer<typeof AlertTargetSchema>;
 /**
  * The Worker's vars and secrets that change behaviour, read once per distinct configuration.
  * Production refuses to start without the keys that encrypt the exact requests kept for
- * compliance (a silently skipped archive would be found only at an audit). Plain string
+ * compliance (a silently skipped archive would be found only at an audit) and without the key
+ * of the duplicate hashes. Plain string
  * vars are read by hand (every isolate reads them at once: the queue consumer, the cron, the
  * HTTP app); only the JSON of `ALERT_TARGETS`, when set, goes through a schema.
  */
@@ -44,6 +45,11 @@ function readSettings(env: SettingsEnv): { settings: Settings; issues: { path: s
   if (environment === "production") {
     if (!env.REQUEST_ENCRYPTION_KEYS) {
       issues.push({ path: "REQUEST_ENCRYPTION_KEYS", message: "required in production: npx wrangler secret put REQUEST_ENCRYPTION_KEYS" });
+    }
+    // Duplicate hashes are HMACs under this key; without it intake could only store plain
+    // hashes, which enumeration reverses (src/db/dedupe.ts). Refused rather than fallen back from.
+    if (!env.DEDUPE_HASH_KEY || env.DEDUPE_HASH_KEY.length < 32) {
+      issues.push({ path: "DEDUPE_HASH_KEY", message: "required in production, at least 32 characters: npx wrangler secret put DEDUPE_HASH_KEY" });
     }
     if (!env.ADMIN_TOKEN || env.ADMIN_TOKEN.length < 16) {
       issues.push({ path: "ADMIN_TOKEN", message: "required in production, at least 16 characters: npx wrangler secret put ADMIN_TOKEN" });
@@ -158,6 +164,7 @@ const SETTING_NAMES = [
   "CONSENT_MAX_AGE_DAYS",
   "ACCEPTED_PHONE_COUNTRIES",
   "REQUEST_ENCRYPTION_KEYS",
+  "DEDUPE_HASH_KEY",
   "ADMIN_TOKEN",
   "RETENTION_DAYS",
   "COMPLIANCE_YEARS",

@@ -4,7 +4,7 @@ import { parseSaleTerms, type SaleTerms } from "../core/sale-terms";
 import { pausedQuery } from "./buyer-overrides";
 import { type Claim, claimMap, claimsQuery } from "./claims";
 import { changed, type Db, type DbEnv, isoAt, leadDb, leadDbs, type Stmt, schema } from "./client";
-import { type LeadHash, leadHashes, leadHashStmts } from "./dedupe";
+import { type HashEnv, type LeadHash, leadHashes, leadHashStmts } from "./dedupe";
 import { openLead, type SealEnv, sealJson } from "./lead-data";
 import { LEAD_MOVES, type LeadMove, type LeadStatus } from "./lead-state";
 import { leadExists, rollupStmt } from "./rollups";
@@ -54,8 +54,8 @@ interface Sealed {
   hashes: LeadHash[];
 }
 
-async function seal(env: SealEnv, n: NewLead): Promise<Sealed> {
-  const [data, raw, hashes] = await Promise.all([sealJson(env, n.lead), sealJson(env, n.raw), leadHashes(n.lead)]);
+async function seal(env: SealEnv & HashEnv, n: NewLead): Promise<Sealed> {
+  const [data, raw, hashes] = await Promise.all([sealJson(env, n.lead), sealJson(env, n.raw), leadHashes(env, n.lead)]);
   return { data, raw, hashes };
 }
 
@@ -101,7 +101,7 @@ function withNewLead(d: Db, n: NewLead, sealed: Sealed): Stmt[] {
  * unique (source, external id) and (source, idempotency key) indexes settle races: false when a
  * lead with the same key already exists.
  */
-export async function insertLead(env: DbEnv & SealEnv, n: NewLead): Promise<boolean> {
+export async function insertLead(env: DbEnv & SealEnv & HashEnv, n: NewLead): Promise<boolean> {
   const d = leadDb(env, n.id);
   const at = isoAt(n.nowMs);
   const sealed = await seal(env, n);
@@ -122,7 +122,7 @@ export async function insertLead(env: DbEnv & SealEnv, n: NewLead): Promise<bool
  * received and unleased. Undefined when a lead with the same key already exists (nothing
  * written). A crashed request leaves a delivering lead whose lease lapses: the sweep routes it.
  */
-export async function insertLeasedLead(env: DbEnv & SealEnv, n: NewLead, owner: string, leaseMs: number): Promise<RoutingLead | undefined> {
+export async function insertLeasedLead(env: DbEnv & SealEnv & HashEnv, n: NewLead, owner: string, leaseMs: number): Promise<RoutingLead | undefined> {
   const d = leadDb(env, n.id);
   const at = isoAt(n.nowMs);
   const leaseUntilMs = n.nowMs + leaseMs;

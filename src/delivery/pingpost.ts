@@ -67,6 +67,7 @@ export async function duplicateExclusions(run: Run): Promise<ReadonlySet<string>
   const bought = await buyersWhoBoughtDuplicate(
     run.env,
     run.lead.id,
+    run.lead.data,
     asking.map((b) => b.id),
     nowMs - maxDays * DAY_MS,
   );
