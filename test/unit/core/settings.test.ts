@@ -51,7 +51,9 @@ describe("settings", () => {
     }
     expect(err).toBeInstanceOf(SettingsError);
     expect((err as SettingsError).issues.map((i) => i.path)).toEqual(["REQUEST_ENCRYPTION_KEYS", "DEDUPE_HASH_KEY", "ADMIN_TOKEN"]);
-    expect((err as SettingsError).message).toContain("DEDUPE_HASH_KEY: required in production, at least 32 characters: npx wrangler secret put DEDUPE_HASH_KEY");
+    expect((err as SettingsError).message).toContain(
+      "DEDUPE_HASH_KEY: required in production, at least 32 characters: npx wrangler secret put DEDUPE_HASH_KEY",
+    );
     const ok = { ENVIRONMENT: "production", ADMIN_TOKEN: "x".repeat(16), REQUEST_ENCRYPTION_KEYS: "k1:abc" };
     // A short key is refused like a missing one: it would be guessed as easily as the phone numbers it hides.
     expect(() => settings({ ...ok, DEDUPE_HASH_KEY: "too-short" })).toThrow(/DEDUPE_HASH_KEY/);
