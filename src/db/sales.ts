@@ -1,7 +1,11 @@
 import { eq, sql } from "drizzle-orm";
+import { parseSaleTerms, type SaleTerms } from "../core/sale-terms";
 import { type Db, type DbEnv, isoAt, leadDb, type Stmt, schema } from "./client";
+import { type AuctionBid, openBidQuery, toBid } from "./pings";
 
 const S = schema.sales;
+const L = schema.leads;
+const SRC = schema.sources;
 
 /** One sale of a lead to a buyer, as the sale's batch records it. */
 export interface SaleRecord {
@@ -51,4 +55,24 @@ export async function moneyOfLead(env: DbEnv, leadId: string): Promise<{ revenue
     .where(eq(S.leadId, leadId))
     .get();
   return { revenue: row?.revenue ?? null, payout: row?.payout ?? null, sales: row?.n ?? 0 };
+}
+
+/** What a sale decided after the post (a buyer's callback) needs to be recorded like one decided at once. */
+export interface SaleContext {
+  /** The lead's source's terms of sale (its payout rule). */
+  terms: SaleTerms;
+  /** The bid the post answered (ping/post), with its auction's ping id. */
+  bid: { bid: AuctionBid; pingId: string } | undefined;
+}
+
+/** The source's terms and the open bid of a lead's delivery to a buyer, in one round trip. */
+export async function saleContext(env: DbEnv, leadId: string, buyerId: string): Promise<SaleContext> {
+  const d = leadDb(env, leadId);
+  // Sources are written to every database (src/db/shards.ts): the lead's shard has its source.
+  const [terms, bids] = await d.batch([
+    d.select({ saleTerms: SRC.saleTerms }).from(L).innerJoin(SRC, eq(SRC.id, L.sourceId)).where(eq(L.id, leadId)),
+    openBidQuery(d, leadId, buyerId),
+  ]);
+  const open = bids[0];
+  return { terms: parseSaleTerms(terms[0]?.saleTerms), bid: open ? { bid: toBid(open), pingId: open.pingId } : undefined };
 }
