@@ -1,6 +1,6 @@
-import { eq, sql } from "drizzle-orm";
-import { parseSaleTerms, type SaleTerms } from "../core/sale-terms";
-import { type Db, type DbEnv, isoAt, leadDb, type Stmt, schema } from "./client";
+import { eq, getTableColumns, inArray, type SQL, sql } from "drizzle-orm";
+import { type PayoutRule, parseSaleTerms, type SaleTerms } from "../core/sale-terms";
+import { type Db, type DbEnv, isoAt, leadDb, mainDb, type Stmt, schema } from "./client";
 import { type AuctionBid, openBidQuery, toBid } from "./pings";
 
 const S = schema.sales;
@@ -22,24 +22,50 @@ export interface SaleRecord {
   nowMs: number;
 }
 
-/** The sale row; goes into the batch that accepts the claim (a repeat writes nothing). */
-export function saleStmt(d: Db, s: SaleRecord): Stmt {
+/**
+ * The sale row; goes into the batch that accepts the claim (a repeat writes nothing: the row is
+ * keyed by lead and buyer). With `when`, written only if that condition holds when the batch
+ * runs (a batch result's guard: its delivery still pending).
+ */
+export function saleStmt(d: Db, s: SaleRecord, when?: SQL): Stmt {
+  const row = {
+    leadId: s.leadId,
+    buyerId: s.buyerId,
+    sourceId: s.sourceId,
+    deliveryId: s.deliveryId,
+    pingId: s.pingId,
+    bidId: s.bidId,
+    buyerBidId: s.buyerBidId,
+    price: s.price,
+    payout: s.payout,
+    test: s.test,
+    createdAt: isoAt(s.nowMs),
+  };
+  if (!when) return d.insert(S).values(row).onConflictDoNothing();
+  // INSERT … SELECT names every column in table order, bound as the values insert would bind them.
+  const values: Record<string, unknown> = { ...row, test: row.test ? 1 : 0 };
+  const cols = Object.keys(getTableColumns(S));
   return d
     .insert(S)
-    .values({
-      leadId: s.leadId,
-      buyerId: s.buyerId,
-      sourceId: s.sourceId,
-      deliveryId: s.deliveryId,
-      pingId: s.pingId,
-      bidId: s.bidId,
-      buyerBidId: s.buyerBidId,
-      price: s.price,
-      payout: s.payout,
-      test: s.test,
-      createdAt: isoAt(s.nowMs),
-    })
+    .select(
+      sql`SELECT ${sql.join(
+        cols.map((k) => sql`${values[k] ?? null}`),
+        sql`, `,
+      )} WHERE ${when}`,
+    )
     .onConflictDoNothing();
+}
+
+/** Each source's payout rule (sources live in every database; the main one is asked). */
+export async function payoutRules(env: DbEnv, sourceIds: readonly string[]): Promise<Map<string, PayoutRule | undefined>> {
+  const out = new Map<string, PayoutRule | undefined>();
+  if (sourceIds.length === 0) return out;
+  const rows = await mainDb(env)
+    .select({ id: SRC.id, saleTerms: SRC.saleTerms })
+    .from(SRC)
+    .where(inArray(SRC.id, [...new Set(sourceIds)]));
+  for (const r of rows) out.set(r.id, parseSaleTerms(r.saleTerms).payout);
+  return out;
 }
 
 /** A lead's sales, first first. */

@@ -7,6 +7,7 @@
  * any of it. A lead with no ping/post buyer and default terms costs nothing here.
  */
 
+import type { SQL } from "drizzle-orm";
 import type { AttemptResult } from "../buyer-gate/types";
 import { newId } from "../core/ids";
 import { type PayoutRule, payoutFor } from "../core/sale-terms";
@@ -182,8 +183,9 @@ export interface SaleLead {
 
 /**
  * The rows a sale adds to its batch — the one function every sale goes through, decided at once
- * (settle) or by the buyer's callback: the `sales` row with the source's payout (keyed by lead
- * and buyer, so a repeat writes nothing) and the bid's post state.
+ * (settle) or later by the buyer's callback or batch result: the `sales` row with the source's
+ * payout (keyed by lead and buyer, so a repeat writes nothing) and the bid's post state. `when`
+ * guards the row (see saleStmt).
  */
 export function saleRowStmts(
   d: Db,
@@ -192,21 +194,26 @@ export function saleRowStmts(
   bid: { bid: AuctionBid; pingId: string | null } | undefined,
   sale: Sale,
   nowMs: number,
+  when?: SQL,
 ): Stmt[] {
   const out: Stmt[] = [
-    saleStmt(d, {
-      leadId: lead.id,
-      buyerId: sale.buyerId,
-      sourceId: lead.sourceId,
-      deliveryId,
-      pingId: bid?.pingId ?? null,
-      bidId: bid?.bid.id ?? null,
-      buyerBidId: bid?.bid.buyerBidId ?? null,
-      price: sale.price,
-      payout: payoutFor(lead.payout, sale.price) ?? null,
-      test: lead.test,
-      nowMs,
-    }),
+    saleStmt(
+      d,
+      {
+        leadId: lead.id,
+        buyerId: sale.buyerId,
+        sourceId: lead.sourceId,
+        deliveryId,
+        pingId: bid?.pingId ?? null,
+        bidId: bid?.bid.id ?? null,
+        buyerBidId: bid?.bid.buyerBidId ?? null,
+        price: sale.price,
+        payout: payoutFor(lead.payout, sale.price) ?? null,
+        test: lead.test,
+        nowMs,
+      },
+      when,
+    ),
   ];
   if (bid) out.push(setBidPostState(d, bid.bid.id, "accepted", nowMs));
   return out;
