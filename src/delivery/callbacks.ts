@@ -32,8 +32,9 @@ export type DecisionResult = "settled" | "late" | "unknown";
 /**
  * Settles a pending delivery from the buyer's callback: accepted → the lead is sold and the sale
  * recorded as one decided at once is (its `sales` row: the bid's price and id for a ping/post
- * post, the source's payout); rejected → no sale, the lead cascades to the next buyer (or bid). A decision for a delivery that is no
- * longer pending is "late" and changes nothing; one that matches no delivery is "unknown".
+ * post, the source's payout); rejected → no sale, the lead cascades to the next buyer (or bid).
+ * A decision for a delivery that is no longer pending is "late" and changes nothing; one that
+ * matches no delivery is "unknown".
  * Idempotent: the claim's conditional update decides who settles, so a repeat finds nothing.
  */
 export async function applyBuyerDecision(env: Env, clock: Clock, input: BuyerDecision): Promise<DecisionResult> {
