@@ -420,7 +420,7 @@ export async function leadsNeedingSweep(env: DbEnv, q: SweepQuery): Promise<stri
 // result applied twice (at-least-once) or after the delivery expired changes nothing.
 
 /** A batch job's result row sold the lead (pending → sold), with the buyer's id for it. */
-export function sellPendingDelivery(d: Db, leadId: string, sale: Sale, guard: SQL, nowMs: number): Stmt {
+export function sellPendingDelivery(d: Db, leadId: string, sale: Omit<Sale, "price"> & { price: number | null }, guard: SQL, nowMs: number): Stmt {
   const now = isoAt(nowMs);
   return d
     .update(L)

@@ -1,4 +1,4 @@
-import { and, desc, eq, getTableColumns, gt, inArray, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, gt, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import { type Db, type DbEnv, isoAt, leadDb, mainDb, type Stmt, schema } from "./client";
 
 const P = schema.pings;
@@ -192,12 +192,12 @@ export async function takePing(env: DbEnv, pingId: string, leadId: string, chose
   return res.length === 1;
 }
 
-/** What the post of one bid came to (accepted, rejected, failed, or skipped as expired). */
-export function setBidPostState(d: Db, bidId: string, state: BidPostState, nowMs: number): Stmt {
+/** What the post of one bid came to (accepted, rejected, failed, or skipped as expired); with `when`, only if that holds. */
+export function setBidPostState(d: Db, bidId: string, state: BidPostState, nowMs: number, when?: SQL): Stmt {
   return d
     .update(B)
     .set({ postState: state, updatedAt: isoAt(nowMs) })
-    .where(eq(B.id, bidId));
+    .where(when ? and(eq(B.id, bidId), when) : eq(B.id, bidId));
 }
 
 /** Several bids skipped because they expired before their turn. */

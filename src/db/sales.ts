@@ -6,6 +6,7 @@ import { type AuctionBid, openBidQuery, toBid } from "./pings";
 const S = schema.sales;
 const L = schema.leads;
 const SRC = schema.sources;
+const C = schema.leadBuyers;
 
 /** One sale of a lead to a buyer, as the sale's batch records it. */
 export interface SaleRecord {
@@ -89,16 +90,23 @@ export interface SaleContext {
   terms: SaleTerms;
   /** The bid the post answered (ping/post), with its auction's ping id. */
   bid: { bid: AuctionBid; pingId: string } | undefined;
+  /** The buyer's lead id its acknowledgement gave (on the claim), if any. */
+  buyerLeadId: string | null;
 }
 
-/** The source's terms and the open bid of a lead's delivery to a buyer, in one round trip. */
-export async function saleContext(env: DbEnv, leadId: string, buyerId: string): Promise<SaleContext> {
+/** The source's terms, the open bid and the claim's buyer lead id of a lead's delivery to a buyer, in one round trip. */
+export async function saleContext(env: DbEnv, leadId: string, buyerId: string, deliveryId: string): Promise<SaleContext> {
   const d = leadDb(env, leadId);
   // Sources are written to every database (src/db/shards.ts): the lead's shard has its source.
-  const [terms, bids] = await d.batch([
+  const [terms, bids, claim] = await d.batch([
     d.select({ saleTerms: SRC.saleTerms }).from(L).innerJoin(SRC, eq(SRC.id, L.sourceId)).where(eq(L.id, leadId)),
     openBidQuery(d, leadId, buyerId),
+    d.select({ buyerLeadId: C.buyerLeadId }).from(C).where(eq(C.deliveryId, deliveryId)),
   ]);
   const open = bids[0];
-  return { terms: parseSaleTerms(terms[0]?.saleTerms), bid: open ? { bid: toBid(open), pingId: open.pingId } : undefined };
+  return {
+    terms: parseSaleTerms(terms[0]?.saleTerms),
+    bid: open ? { bid: toBid(open), pingId: open.pingId } : undefined,
+    buyerLeadId: claim[0]?.buyerLeadId ?? null,
+  };
 }

@@ -1,9 +1,9 @@
 import { gateFor } from "../buyer-gate/client";
 import type { Clock } from "../core/clock";
 import { settings } from "../core/settings";
-import { acceptPendingClaim, excludeOnReoffer, findClaimByRef, rejectPendingClaim } from "../db/claims";
+import { acceptPendingClaim, deliveryPending, excludeOnReoffer, findClaimByRef, rejectPendingClaim } from "../db/claims";
 import { changed, leadDb, type Stmt } from "../db/client";
-import { reofferLeadStmt, resumeLead, sellByCallback } from "../db/leads";
+import { reofferLeadStmt, resumeLead, sellPendingDelivery } from "../db/leads";
 import { leadEndedNow, leadVerticalKey, rejectedNow, rollupStmt, saleCounts } from "../db/rollups";
 import { leadStatStmt } from "../db/routing-stats";
 import { saleContext } from "../db/sales";
@@ -48,35 +48,40 @@ export async function applyBuyerDecision(env: Env, clock: Clock, input: BuyerDec
 
   // The source's payout rule and the bid the post answered (ping/post): the sale is recorded as a
   // sale decided at once would be (saleOf, saleRowStmts), whatever decided it.
-  const ctx = await saleContext(env, match.leadId, match.buyerId);
+  const ctx = await saleContext(env, match.leadId, match.buyerId, match.deliveryId);
 
   if (input.decision === "accepted") {
     const configured = buyer?.price ?? input.price;
     // A buyer no longer configured and a callback without a price: the lead is sold, at no known price.
     const sale = configured === undefined && !ctx.bid ? undefined : saleOf(ctx.bid?.bid, { id: match.buyerId, price: configured ?? 0 }, input);
     const price = sale?.price ?? null;
-    const [claim] = await d.batch([acceptPendingClaim(d, match.deliveryId, price, input.buyerLeadId ?? null, nowMs)]);
-    if (changed(claim) === 0) return "late";
     const keys = { atMs: nowMs, buyer: match.buyerId, source: match.sourceId, vertical: leadVerticalKey(match.leadId) };
     const lead = { id: match.leadId, sourceId: match.sourceId, test: match.leadTest, payout: ctx.terms.payout };
-    await d.batch([
-      sellByCallback(d, match.leadId, match.buyerId, price, match.deliveryId, nowMs),
+    // One batch, all or nothing: every write is conditioned on the delivery still being pending and
+    // the claim's own move comes last, so a repeat, a race with the acknowledgement-timeout sweep or
+    // a crash can neither sell twice nor leave an accepted claim on a lead that was never sold.
+    const guard = deliveryPending(match.deliveryId);
+    const writes = await d.batch([
+      sellPendingDelivery(d, match.leadId, { buyerId: match.buyerId, price, buyerLeadId: input.buyerLeadId ?? ctx.buyerLeadId }, guard, nowMs),
       timelineEvent(d, {
         leadId: match.leadId,
         type: "sold",
         buyerId: match.buyerId,
         data: { price, via: "callback", ...(ctx.bid ? { bidId: ctx.bid.bid.buyerBidId } : {}) },
         nowMs,
+        when: guard,
       }),
-      // The delivery ended accepted (this call won the claim); the sale counts if the lead was sold by this batch.
-      rollupStmt(d, { ...keys, counts: { dlv_accepted: 1 } }),
+      rollupStmt(d, { ...keys, counts: { dlv_accepted: 1 }, when: guard }),
+      // The sale counts if the lead was sold by this batch.
       rollupStmt(d, { ...keys, counts: saleCounts(price, match.leadTest), when: leadEndedNow(match.leadId, "sold", nowMs) }),
       // Routing (issue 13): the acknowledged offer ends accepted in the buyer's figures.
-      leadStatStmt(d, match.leadId, match.buyerId, localDay(nowMs, buyer?.caps.timezone ?? "UTC"), { accepted: 1, revenue: price ?? 0 }, nowMs),
-      // The sale row (revenue, the source's payout) exactly as a sale decided at once writes it;
-      // keyed by lead and buyer, so a repeat or a race with the sweep cannot add a second.
-      ...(sale ? saleRowStmts(d, lead, match.deliveryId, ctx.bid, sale, nowMs) : []),
+      leadStatStmt(d, match.leadId, match.buyerId, localDay(nowMs, buyer?.caps.timezone ?? "UTC"), { accepted: 1, revenue: price ?? 0 }, nowMs, guard),
+      // The sale row (revenue, the source's payout) exactly as a sale decided at once writes it
+      // (keyed by lead and buyer besides: a repeat cannot add a second).
+      ...(sale ? saleRowStmts(d, lead, match.deliveryId, ctx.bid, sale, nowMs, guard) : []),
+      acceptPendingClaim(d, match.deliveryId, price, input.buyerLeadId ?? null, nowMs),
     ]);
+    if (changed(writes[writes.length - 1]) === 0) return "late";
     if (!sale) log("warn", "callback sale without a price", { leadId: match.leadId, buyerId: match.buyerId });
     if (buyer) await gateFor(env, buyer).settle(match.deliveryId, true);
     await notifySource(env, match.leadId, "lead.sold");

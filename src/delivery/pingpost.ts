@@ -215,7 +215,7 @@ export function saleRowStmts(
       when,
     ),
   ];
-  if (bid) out.push(setBidPostState(d, bid.bid.id, "accepted", nowMs));
+  if (bid) out.push(setBidPostState(d, bid.bid.id, "accepted", nowMs, when));
   return out;
 }
 
