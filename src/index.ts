@@ -64,8 +64,9 @@ export default {
 
   /** One entry for all four queues; the queue name picks the consumer. */
   async queue(batch, env, ctx) {
-    settings(env);
+    // The parsers first: settings() reads ALERT_TARGETS through the one loadConfigSupport installs.
     await loadConfigSupport(env);
+    settings(env);
     switch (batch.queue) {
       case "leadwire-deliveries":
         return (await import("./delivery/consumer")).handleDeliveriesBatch(batch as MessageBatch<DeliveryJob>, env, systemClock);
@@ -83,8 +84,8 @@ export default {
 
   /** Cron: the sweeps that make sure nothing waits for ever. */
   async scheduled(_controller, env, ctx) {
-    settings(env);
     await loadConfigSupport(env);
+    settings(env);
     ctx.waitUntil(runCron(env));
   },
 } satisfies ExportedHandler<Env, unknown>;

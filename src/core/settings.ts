@@ -19,10 +19,11 @@ export type AlertTargetParser = (json: unknown) => { targets: AlertTarget[] } | 
 let alertTargetParser: AlertTargetParser | undefined;
 
 /**
- * Installs the ALERT_TARGETS parser. Only a Worker with alert targets needs it: src/index.ts
- * loads it on first need, so that an isolate starts without the schema library.
+ * Installs the ALERT_TARGETS parser (undefined removes it: tests of a fresh isolate). Only a
+ * Worker with alert targets needs it: src/index.ts loads it on first need, so that an isolate
+ * starts without the schema library.
  */
-export function useAlertTargetParser(p: AlertTargetParser): void {
+export function useAlertTargetParser(p: AlertTargetParser | undefined): void {
   alertTargetParser = p;
 }
 
