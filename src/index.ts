@@ -1,15 +1,9 @@
 import type { createApp } from "./app";
 import { systemClock } from "./core/clock";
-import { settings } from "./core/settings";
-import { pullAllBatchResults } from "./delivery/batch";
-import { handleDeadLetters, handleDeliveriesBatch } from "./delivery/consumer";
+import { needsAlertTargetParser, settings, useAlertTargetParser } from "./core/settings";
 import type { DeliveryJob } from "./delivery/jobs";
-import { sweepLeads } from "./delivery/sweep";
 import { needsConfigLoader, useConfigLoader } from "./integration/registry";
 import { log } from "./observability/log";
-import { runOps } from "./ops/cron";
-import { handleEventsBatch, handleEventsDeadLetters } from "./webhooks/consumer";
-import { sweepWebhookEvents } from "./webhooks/ingest";
 import type { EventJob } from "./webhooks/jobs";
 
 export { BuyerGate } from "./buyer-gate";
@@ -29,13 +23,28 @@ async function httpApp(): Promise<ReturnType<typeof createApp>> {
 /**
  * Buyer configs given at runtime (BUYER_CONFIGS: tests, staging) are parsed with the config
  * schema, loaded on first need; the bundled buyers were compiled at build time and need none.
+ * Likewise the schema of ALERT_TARGETS, only when that secret is set.
  */
 async function loadConfigSupport(env: Env): Promise<void> {
-  if (needsConfigLoader(env)) useConfigLoader((await import("./integration/load-buyers")).loadBuyers);
+  if (needsConfigLoader(env)) {
+    const [{ loadBuyers }, { splitBuyerFile }] = await Promise.all([import("./integration/load-buyers"), import("./integration/canary")]);
+    useConfigLoader(loadBuyers, splitBuyerFile);
+  }
+  if (needsAlertTargetParser(env)) useAlertTargetParser((await import("./core/alert-targets")).parseAlertTargetList);
 }
+
+// The queue consumers and the cron are imported when their first batch or minute comes, like
+// the HTTP app: an isolate starts by evaluating only the BuyerGate and this file, and each
+// kind of work loads only its own code (with its D1 schema and the other libraries it uses).
 
 /** The minute cron: no lead and no buyer callback waits for ever; then the ops work (alerts, retention, regression). */
 async function runCron(env: Env): Promise<void> {
+  const [{ sweepLeads }, { sweepWebhookEvents }, { pullAllBatchResults }, { runOps }] = await Promise.all([
+    import("./delivery/sweep"),
+    import("./webhooks/ingest"),
+    import("./delivery/batch"),
+    import("./ops/cron"),
+  ]);
   const leads = await sweepLeads(env, systemClock);
   const webhookEvents = await sweepWebhookEvents(env, systemClock);
   // Issue 16: batch and digest results a gate announced but no message brought (delivery/batch.ts).
@@ -55,17 +64,18 @@ export default {
 
   /** One entry for all four queues; the queue name picks the consumer. */
   async queue(batch, env, ctx) {
-    settings(env);
+    // The parsers first: settings() reads ALERT_TARGETS through the one loadConfigSupport installs.
     await loadConfigSupport(env);
+    settings(env);
     switch (batch.queue) {
       case "leadwire-deliveries":
-        return handleDeliveriesBatch(batch as MessageBatch<DeliveryJob>, env, systemClock);
+        return (await import("./delivery/consumer")).handleDeliveriesBatch(batch as MessageBatch<DeliveryJob>, env, systemClock);
       case "leadwire-events":
-        return handleEventsBatch(batch as MessageBatch<EventJob>, env, ctx, systemClock);
+        return (await import("./webhooks/consumer")).handleEventsBatch(batch as MessageBatch<EventJob>, env, ctx, systemClock);
       case "leadwire-deliveries-dlq":
-        return handleDeadLetters(batch, env, systemClock);
+        return (await import("./delivery/consumer")).handleDeadLetters(batch, env, systemClock);
       case "leadwire-events-dlq":
-        return handleEventsDeadLetters(batch as MessageBatch<EventJob>, env);
+        return (await import("./webhooks/consumer")).handleEventsDeadLetters(batch as MessageBatch<EventJob>, env);
       default:
         log("error", "message from an unknown queue", { queue: batch.queue });
         batch.retryAll({ delaySeconds: 60 });
@@ -74,8 +84,8 @@ export default {
 
   /** Cron: the sweeps that make sure nothing waits for ever. */
   async scheduled(_controller, env, ctx) {
-    settings(env);
     await loadConfigSupport(env);
+    settings(env);
     ctx.waitUntil(runCron(env));
   },
 } satisfies ExportedHandler<Env, unknown>;

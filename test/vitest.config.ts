@@ -68,6 +68,7 @@ export default defineConfig({
                   HUBSPOT_DEMO_PRIVATE_APP_TOKEN: "pat-na1-00000000-demo-0000-0000-000000000000",
                   HARBOR_WEBHOOK_SECRET: "whsec_ZGVtby1hY21lLXdlYmhvb2stc2VjcmV0LTEyMzQ=",
                   REQUEST_ENCRYPTION_KEYS: "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+                  DEDUPE_HASH_KEY: "dev-dedupe-hash-key-0123456789abcdef0123",
                 },
                 serviceBindings: {
                   // A stand-in for an `mtls_certificates` binding (issue 16): workerd cannot present a

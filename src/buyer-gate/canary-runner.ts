@@ -1,4 +1,3 @@
-import { raiseAlert } from "../db/alerts";
 import type { CanaryPolicy } from "../integration/canary";
 import type { BuyerConfig } from "../integration/config";
 import { log } from "../observability/log";
@@ -131,6 +130,8 @@ export class CanaryRunner {
       const message = rollbackMessage(buyerId, { ...s, window }, verdict.evidence);
       log("error", "canary rolled back", { buyerId, candidate: s.candidate, live: s.live, share: s.share, window, evidence: verdict.evidence });
       try {
+        // D1 (drizzle and the schema) is imported here, on a rollback, not when a gate's isolate starts.
+        const { raiseAlert } = await import("../db/alerts");
         await raiseAlert(this.g.env, { kind: "canary_rollback", buyerId, subject: `${buyerId}@${s.candidate}`, severity: "critical", message, nowMs });
       } catch (err) {
         // The rollback itself is done and stored; a failed alert write must not fail the lead.

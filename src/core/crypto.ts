@@ -25,6 +25,22 @@ export async function hmacSha256(key: Uint8Array<ArrayBuffer>, data: Uint8Array<
   return new Uint8Array(await crypto.subtle.sign("HMAC", k, data));
 }
 
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+
+/**
+ * Lower-case hex HMAC-SHA-256 of a string under a text secret. The imported key is cached per
+ * secret: duplicate hashing runs on every lead, and importKey is the larger part of its cost.
+ */
+export async function hmacSha256Hex(secret: string, data: string): Promise<string> {
+  let key = hmacKeys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", enc.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    hmacKeys.set(secret, key);
+  }
+  const sig = await crypto.subtle.sign("HMAC", await key, enc.encode(data));
+  return [...new Uint8Array(sig)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 /** Bytes → standard base64. */
 export function toBase64(bytes: Uint8Array): string {
   let s = "";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import type { AlertTarget } from "./alert-targets";
 
 const DEFAULT_MAX_AGE_HOURS = 24;
 const DEFAULT_SYNC_DEADLINE_MS = 15_000;
@@ -11,30 +11,32 @@ function numberVar(v: string | undefined, fallback: number): number {
   return v === undefined || v.trim() === "" || !Number.isFinite(n) || n === 0 ? fallback : n;
 }
 
-/**
- * Where alerts go: a webhook per target, Slack-compatible or PagerDuty Events v2, signed with
- * Standard Webhooks (`whsec_…`), at an escalation level (0 at once, 1 after 15 minutes
- * unacknowledged, 2 after an hour). Kept as one secret (`ALERT_TARGETS`, a JSON array): the
- * URLs of incoming webhooks and routing keys are credentials.
- */
-export const AlertTargetSchema = z
-  .object({
-    name: z.string().regex(/^[\w-]{1,40}$/, "letters, digits, _ and -, at most 40"),
-    url: z.url({ protocol: /^https?$/ }),
-    format: z.enum(["slack", "pagerduty"]),
-    level: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(0),
-    signingSecret: z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, "a Standard Webhooks secret: whsec_ + base64"),
-    routingKey: z.string().min(1).optional(),
-  })
-  .strict()
-  .refine((t) => t.format !== "pagerduty" || t.routingKey !== undefined, { message: "a pagerduty target needs its routingKey", path: ["routingKey"] });
+export type { AlertTarget } from "./alert-targets";
 
-export type AlertTarget = z.infer<typeof AlertTargetSchema>;
+/** Checks the parsed JSON of ALERT_TARGETS (`parseAlertTargetList` in alert-targets.ts, built on the schema library). */
+export type AlertTargetParser = (json: unknown) => { targets: AlertTarget[] } | { problems: string[] };
+
+let alertTargetParser: AlertTargetParser | undefined;
+
+/**
+ * Installs the ALERT_TARGETS parser (undefined removes it: tests of a fresh isolate). Only a
+ * Worker with alert targets needs it: src/index.ts loads it on first need, so that an isolate
+ * starts without the schema library.
+ */
+export function useAlertTargetParser(p: AlertTargetParser | undefined): void {
+  alertTargetParser = p;
+}
+
+/** Whether ALERT_TARGETS is set and its parser not installed yet. */
+export function needsAlertTargetParser(env: { ALERT_TARGETS?: string }): boolean {
+  return !blank(env.ALERT_TARGETS) && alertTargetParser === undefined;
+}
 
 /**
  * The Worker's vars and secrets that change behaviour, read once per distinct configuration.
  * Production refuses to start without the keys that encrypt the exact requests kept for
- * compliance (a silently skipped archive would be found only at an audit). Plain string
+ * compliance (a silently skipped archive would be found only at an audit) and without the key
+ * of the duplicate hashes. Plain string
  * vars are read by hand (every isolate reads them at once: the queue consumer, the cron, the
  * HTTP app); only the JSON of `ALERT_TARGETS`, when set, goes through a schema.
  */
@@ -44,6 +46,11 @@ function readSettings(env: SettingsEnv): { settings: Settings; issues: { path: s
   if (environment === "production") {
     if (!env.REQUEST_ENCRYPTION_KEYS) {
       issues.push({ path: "REQUEST_ENCRYPTION_KEYS", message: "required in production: npx wrangler secret put REQUEST_ENCRYPTION_KEYS" });
+    }
+    // Duplicate hashes are HMACs under this key; without it intake could only store plain
+    // hashes, which enumeration reverses (src/db/dedupe.ts). Refused rather than fallen back from.
+    if (!env.DEDUPE_HASH_KEY || env.DEDUPE_HASH_KEY.length < 32) {
+      issues.push({ path: "DEDUPE_HASH_KEY", message: "required in production, at least 32 characters: npx wrangler secret put DEDUPE_HASH_KEY" });
     }
     if (!env.ADMIN_TOKEN || env.ADMIN_TOKEN.length < 16) {
       issues.push({ path: "ADMIN_TOKEN", message: "required in production, at least 16 characters: npx wrangler secret put ADMIN_TOKEN" });
@@ -101,7 +108,7 @@ const blank = (v: string | undefined): boolean => v === undefined || v.trim() ==
 
 type IntName = "RETENTION_DAYS" | "COMPLIANCE_YEARS" | "RETENTION_BATCH" | "REGRESSION_HOUR_UTC";
 
-/** `ALERT_TARGETS`: a JSON array of targets, each checked by AlertTargetSchema, names unique. */
+/** `ALERT_TARGETS`: a JSON array of targets, each checked by the installed parser (AlertTargetSchema), names unique. */
 function parseAlertTargets(v: string | undefined, issues: { path: string; message: string }[]): AlertTarget[] {
   if (v === undefined || v.trim() === "") return [];
   let json: unknown;
@@ -111,17 +118,19 @@ function parseAlertTargets(v: string | undefined, issues: { path: string; messag
     issues.push({ path: "ALERT_TARGETS", message: "must be a JSON array of targets" });
     return [];
   }
-  const parsed = z.array(AlertTargetSchema).safeParse(json);
-  if (!parsed.success) {
-    for (const i of parsed.error.issues) issues.push({ path: "ALERT_TARGETS", message: `[${i.path.join(".")}] ${i.message}` });
+  if (!alertTargetParser)
+    throw new Error("ALERT_TARGETS is set but no parser is installed: pass parseAlertTargetList (src/core/alert-targets.ts) to useAlertTargetParser");
+  const parsed = alertTargetParser(json);
+  if ("problems" in parsed) {
+    for (const message of parsed.problems) issues.push({ path: "ALERT_TARGETS", message });
     return [];
   }
   const names = new Set<string>();
-  for (const t of parsed.data) {
+  for (const t of parsed.targets) {
     if (names.has(t.name)) issues.push({ path: "ALERT_TARGETS", message: `target name ${t.name} is used twice` });
     names.add(t.name);
   }
-  return parsed.data;
+  return parsed.targets;
 }
 
 export interface Settings {
@@ -158,6 +167,7 @@ const SETTING_NAMES = [
   "CONSENT_MAX_AGE_DAYS",
   "ACCEPTED_PHONE_COUNTRIES",
   "REQUEST_ENCRYPTION_KEYS",
+  "DEDUPE_HASH_KEY",
   "ADMIN_TOKEN",
   "RETENTION_DAYS",
   "COMPLIANCE_YEARS",

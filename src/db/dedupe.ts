@@ -1,7 +1,7 @@
 import { and, desc, eq, gte, or, sql } from "drizzle-orm";
-import { sha256Hex } from "../core/crypto";
+import { hmacSha256Hex, sha256Hex } from "../core/crypto";
 import type { NormalizedLead } from "../core/lead";
-import { type Db, type DbEnv, isoAt, leadDb, leadDbs, type Stmt, schema } from "./client";
+import { type Db, type DbEnv, isoAt, leadDbs, type Stmt, schema } from "./client";
 import { compiled } from "./compiled";
 
 const H = schema.leadHashes;
@@ -13,15 +13,65 @@ export interface LeadHash {
   hash: string;
 }
 
+/** The secret duplicate hashes are keyed with (`npx wrangler secret put DEDUPE_HASH_KEY`). */
+export interface HashEnv {
+  DEDUPE_HASH_KEY?: string | undefined;
+}
+
 /**
- * What duplicate checks keep of a lead after its personal data is purged: SHA-256 of the
- * normalized phone (E.164) and of the e-mail (trimmed, lower case). Never the raw value.
+ * Stored hashes start with their scheme: `k1:` is HMAC-SHA-256 under `DEDUPE_HASH_KEY`. Rows
+ * written before keyed hashing are bare 64-hex SHA-256 ("legacy"); a later key rotation would
+ * write `k2:` and read both, as legacy rows are read now.
  */
-export async function leadHashes(lead: Pick<NormalizedLead, "phone" | "email">): Promise<LeadHash[]> {
-  const out: LeadHash[] = [];
-  if (lead.phone) out.push({ kind: "phone", hash: await sha256Hex(lead.phone) });
-  if (lead.email) out.push({ kind: "email", hash: await sha256Hex(lead.email.trim().toLowerCase()) });
+export const KEYED_HASH_SCHEME = "k1:";
+
+/**
+ * Legacy (plain SHA-256) hashes are looked up too, so a duplicate of a lead received before the
+ * key was introduced is still caught. Such rows stop mattering once the newest is older than the
+ * longest duplicate window (365 days: a source's `rejectDuplicatesDays`, a buyer's `dedupe.days`);
+ * then delete them (`DELETE FROM lead_hashes WHERE hash NOT LIKE 'k1:%'`) and set this to false
+ * (README, "Duplicate hashes").
+ */
+const READ_LEGACY_HASHES = true;
+
+/** The normalized values duplicates are matched on: phone (E.164) and e-mail (trimmed, lower case). */
+function hashedValues(lead: Pick<NormalizedLead, "phone" | "email">): { kind: LeadHash["kind"]; value: string }[] {
+  const out: { kind: LeadHash["kind"]; value: string }[] = [];
+  if (lead.phone) out.push({ kind: "phone", value: lead.phone });
+  if (lead.email) out.push({ kind: "email", value: lead.email.trim().toLowerCase() });
   return out;
+}
+
+/**
+ * The key, or an error naming the missing secret. Never a fallback to unkeyed hashes: a phone
+ * number has ~10^10 values, so its plain SHA-256 is reversed by enumeration in minutes.
+ */
+function hashKey(env: HashEnv): string {
+  const key = env.DEDUPE_HASH_KEY;
+  if (!key) {
+    throw new Error(
+      "DEDUPE_HASH_KEY is not set: duplicate hashes are keyed (HMAC-SHA-256) and cannot be computed without it — npx wrangler secret put DEDUPE_HASH_KEY (development: .dev.vars)",
+    );
+  }
+  return key;
+}
+
+/**
+ * What duplicate checks keep of a lead after its personal data is purged: HMAC-SHA-256, under
+ * `DEDUPE_HASH_KEY`, of the normalized phone and e-mail. Never the raw value, and not a plain
+ * hash either (which enumeration would reverse). Throws when the key is not set.
+ */
+export async function leadHashes(env: HashEnv, lead: Pick<NormalizedLead, "phone" | "email">): Promise<LeadHash[]> {
+  const key = hashKey(env);
+  return Promise.all(hashedValues(lead).map(async (v) => ({ kind: v.kind, hash: `${KEYED_HASH_SCHEME}${await hmacSha256Hex(key, v.value)}` })));
+}
+
+/** The hashes a lead's duplicates may be stored under: keyed, and (while READ_LEGACY_HASHES) the legacy plain SHA-256. */
+export async function lookupHashes(env: HashEnv, lead: Pick<NormalizedLead, "phone" | "email">): Promise<LeadHash[]> {
+  const keyed = await leadHashes(env, lead);
+  if (!READ_LEGACY_HASHES) return keyed;
+  const legacy = await Promise.all(hashedValues(lead).map(async (v) => ({ kind: v.kind, hash: await sha256Hex(v.value) })));
+  return [...keyed, ...legacy];
 }
 
 /**
@@ -91,21 +141,28 @@ export async function earlierLeads(env: DbEnv, vertical: string, hashes: LeadHas
 /**
  * Buyers (among `buyerIds`) that bought a lead with the same phone or e-mail hash as this lead,
  * in its vertical, since `sinceMs` — with when each last bought one. Reads only hashes and
- * claims, so it works after the earlier leads' personal data was purged. The lead's own hashes
- * come from its shard; the earlier leads may live on any shard, so every shard is asked at once
- * (each joins its own hashes to its own claims) and the answers merged.
+ * claims, so it works after the earlier leads' personal data was purged. This lead's lookup
+ * hashes (keyed and legacy) are computed from its data; the earlier leads may live on any
+ * shard, so every shard is asked at once (each joins its own hashes to its own claims) and the
+ * answers merged.
  */
-export async function buyersWhoBoughtDuplicate(env: DbEnv, leadId: string, buyerIds: string[], sinceMs: number): Promise<Map<string, number>> {
+export async function buyersWhoBoughtDuplicate(
+  env: DbEnv & HashEnv,
+  leadId: string,
+  lead: Pick<NormalizedLead, "vertical" | "phone" | "email">,
+  buyerIds: string[],
+  sinceMs: number,
+): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   if (buyerIds.length === 0) return out;
-  const mine = await leadDb(env, leadId).select({ vertical: H.vertical, kind: H.kind, hash: H.hash }).from(H).where(eq(H.leadId, leadId));
+  const mine = await lookupHashes(env, lead);
   if (mine.length === 0) return out;
   const buyers = sql.join(
     buyerIds.map((b) => sql`${b}`),
     sql`, `,
   );
   const same = sql.join(
-    mine.map((h) => sql`(${H.vertical} = ${h.vertical} AND ${H.kind} = ${h.kind} AND ${H.hash} = ${h.hash})`),
+    mine.map((h) => sql`(${H.kind} = ${h.kind} AND ${H.hash} = ${h.hash})`),
     sql` OR `,
   );
   const per = await Promise.all(
@@ -114,7 +171,7 @@ export async function buyersWhoBoughtDuplicate(env: DbEnv, leadId: string, buyer
     SELECT ${C.buyerId} AS buyer_id, MAX(${C.updatedAt}) AS bought_at
     FROM ${H}
     JOIN ${C} ON ${C.leadId} = ${H.leadId} AND ${C.state} IN ('accepted', 'returned') AND ${C.buyerId} IN (${buyers})
-    WHERE (${same}) AND ${H.leadId} <> ${leadId} AND ${H.createdAt} >= ${isoAt(sinceMs)}
+    WHERE ${H.vertical} = ${lead.vertical} AND (${same}) AND ${H.leadId} <> ${leadId} AND ${H.createdAt} >= ${isoAt(sinceMs)}
     GROUP BY ${C.buyerId}`),
     ),
   );

@@ -5,7 +5,7 @@ import { pausedQuery } from "./buyer-overrides";
 import { type Claim, claimMap, claimsQuery } from "./claims";
 import { changed, type Db, type DbEnv, isoAt, leadDb, leadDbs, type Stmt, schema } from "./client";
 import { compiled, type P } from "./compiled";
-import { type LeadHash, leadHashes, leadHashStmts } from "./dedupe";
+import { type HashEnv, type LeadHash, leadHashes, leadHashStmts } from "./dedupe";
 import { openLead, type SealEnv, sealJson } from "./lead-data";
 import { LEAD_MOVES, type LeadMove, type LeadStatus } from "./lead-state";
 import { rollupStmt } from "./rollups";
@@ -55,8 +55,8 @@ interface Sealed {
   hashes: LeadHash[];
 }
 
-async function seal(env: SealEnv, n: NewLead): Promise<Sealed> {
-  const [data, raw, hashes] = await Promise.all([sealJson(env, n.lead), sealJson(env, n.raw), leadHashes(n.lead)]);
+async function seal(env: SealEnv & HashEnv, n: NewLead): Promise<Sealed> {
+  const [data, raw, hashes] = await Promise.all([sealJson(env, n.lead), sealJson(env, n.raw), leadHashes(env, n.lead)]);
   return { data, raw, hashes };
 }
 
@@ -157,7 +157,7 @@ function withNewLead(d: Db, n: NewLead, sealed: Sealed): Stmt[] {
  * unique (source, external id) and (source, idempotency key) indexes settle races: false when a
  * lead with the same key already exists.
  */
-export async function insertLead(env: DbEnv & SealEnv, n: NewLead): Promise<boolean> {
+export async function insertLead(env: DbEnv & SealEnv & HashEnv, n: NewLead): Promise<boolean> {
   const d = leadDb(env, n.id);
   const at = isoAt(n.nowMs);
   const sealed = await seal(env, n);
@@ -176,7 +176,7 @@ export async function insertLead(env: DbEnv & SealEnv, n: NewLead): Promise<bool
  * received and unleased. Undefined when a lead with the same key already exists (nothing
  * written). A crashed request leaves a delivering lead whose lease lapses: the sweep routes it.
  */
-export async function insertLeasedLead(env: DbEnv & SealEnv, n: NewLead, owner: string, leaseMs: number): Promise<RoutingLead | undefined> {
+export async function insertLeasedLead(env: DbEnv & SealEnv & HashEnv, n: NewLead, owner: string, leaseMs: number): Promise<RoutingLead | undefined> {
   const d = leadDb(env, n.id);
   const at = isoAt(n.nowMs);
   const leaseUntilMs = n.nowMs + leaseMs;
@@ -471,7 +471,7 @@ export async function leadsNeedingSweep(env: DbEnv, q: SweepQuery): Promise<stri
 // result applied twice (at-least-once) or after the delivery expired changes nothing.
 
 /** A batch job's result row sold the lead (pending → sold), with the buyer's id for it. */
-export function sellPendingDelivery(d: Db, leadId: string, sale: Sale, guard: SQL, nowMs: number): Stmt {
+export function sellPendingDelivery(d: Db, leadId: string, sale: Omit<Sale, "price"> & { price: number | null }, guard: SQL, nowMs: number): Stmt {
   const now = isoAt(nowMs);
   return d
     .update(L)

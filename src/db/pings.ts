@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, gt, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import { type Db, type DbEnv, isoAt, leadDb, mainDb, type Stmt, schema } from "./client";
 
 const P = schema.pings;
@@ -94,6 +94,38 @@ export async function insertAuction(env: DbEnv, a: Auction, nowMs: number): Prom
 type PingRow = typeof P.$inferSelect;
 type BidRow = typeof B.$inferSelect;
 
+/** A stored answer as the waterfall reads it. */
+export function toBid(b: BidRow): AuctionBid {
+  return {
+    id: b.id,
+    buyerId: b.buyerId,
+    kind: b.kind,
+    outcome: b.outcome,
+    price: b.price,
+    buyerBidId: b.buyerBidId,
+    expiresAtMs: b.expiresAt ? Date.parse(b.expiresAt) : null,
+    latencyMs: b.latencyMs,
+    reason: b.reason,
+    offer: b.offer,
+    postState: b.postState,
+  };
+}
+
+/**
+ * The bid a buyer's post of this lead answered and that has not come to anything yet (its post
+ * awaits the buyer's decision): the buyer's live bid in the lead's newest auction, with its ping id.
+ */
+export function openBidQuery(d: Db, leadId: string, buyerId: string) {
+  // Only the bid's columns: a join that also selected the ping's `id` would collide with the bid's.
+  return d
+    .select(getTableColumns(B))
+    .from(B)
+    .innerJoin(P, eq(P.id, B.pingId))
+    .where(and(eq(P.leadId, leadId), eq(B.buyerId, buyerId), eq(B.outcome, "bid"), isNull(B.postState)))
+    .orderBy(desc(P.round), desc(P.createdAt))
+    .limit(1);
+}
+
 function toAuction(p: PingRow, bids: BidRow[]): Auction {
   return {
     pingId: p.id,
@@ -112,19 +144,7 @@ function toAuction(p: PingRow, bids: BidRow[]): Auction {
     elapsedMs: p.elapsedMs,
     expiresAtMs: Date.parse(p.expiresAt),
     createdAtMs: Date.parse(p.createdAt),
-    bids: bids.map((b) => ({
-      id: b.id,
-      buyerId: b.buyerId,
-      kind: b.kind,
-      outcome: b.outcome,
-      price: b.price,
-      buyerBidId: b.buyerBidId,
-      expiresAtMs: b.expiresAt ? Date.parse(b.expiresAt) : null,
-      latencyMs: b.latencyMs,
-      reason: b.reason,
-      offer: b.offer,
-      postState: b.postState,
-    })),
+    bids: bids.map(toBid),
   };
 }
 
@@ -172,12 +192,12 @@ export async function takePing(env: DbEnv, pingId: string, leadId: string, chose
   return res.length === 1;
 }
 
-/** What the post of one bid came to (accepted, rejected, failed, or skipped as expired). */
-export function setBidPostState(d: Db, bidId: string, state: BidPostState, nowMs: number): Stmt {
+/** What the post of one bid came to (accepted, rejected, failed, or skipped as expired); with `when`, only if that holds. */
+export function setBidPostState(d: Db, bidId: string, state: BidPostState, nowMs: number, when?: SQL): Stmt {
   return d
     .update(B)
     .set({ postState: state, updatedAt: isoAt(nowMs) })
-    .where(eq(B.id, bidId));
+    .where(when ? and(eq(B.id, bidId), when) : eq(B.id, bidId));
 }
 
 /** Several bids skipped because they expired before their turn. */

@@ -384,8 +384,9 @@ export const refusalRollups = sqliteTable(
 );
 
 /**
- * What duplicate checks need of a lead once its personal data is gone: SHA-256 of the
- * normalized phone (E.164) and e-mail, per vertical, written at intake.
+ * What duplicate checks need of a lead once its personal data is gone: `k1:` + HMAC-SHA-256
+ * under `DEDUPE_HASH_KEY` of the normalized phone (E.164) and e-mail, per vertical, written at
+ * intake (rows from before the key: plain SHA-256, read until they age out — src/db/dedupe.ts).
  */
 export const leadHashes = sqliteTable(
   "lead_hashes",

@@ -16,12 +16,14 @@
 import type { BatchResult } from "../buyer-gate/batch";
 import { gateFor } from "../buyer-gate/client";
 import type { Clock } from "../core/clock";
+import type { PayoutRule } from "../core/sale-terms";
 import { raiseAlert } from "../db/alerts";
 import { insertAttemptWhen } from "../db/attempts";
 import { acceptPendingClaim, deliveriesById, deliveryPending, type PendingDelivery, rejectPendingClaim } from "../db/claims";
 import { changed, type Db, leadDb, type Stmt } from "../db/client";
 import { resumePendingLead, sellPendingDelivery } from "../db/leads";
 import { leadEndedNow, rollupStmt, saleCounts } from "../db/rollups";
+import { payoutRules } from "../db/sales";
 import { timelineEvent } from "../db/timeline";
 import { channelOf, collectsInGate } from "../integration/channels";
 import type { BuyerConfig } from "../integration/config";
@@ -32,6 +34,7 @@ import { attemptCounts } from "../observability/rollup";
 import { onAmbiguousOutcome, onIntegrationFault } from "./faults";
 import { enqueueBatchResults, enqueueDeliver } from "./jobs";
 import { notifySource } from "./notify";
+import { saleOf, saleRowStmts } from "./pingpost";
 import { type AttemptRecord, attemptRow, reportAttempt } from "./record";
 
 /** Results asked of the gate at a time. */
@@ -119,6 +122,11 @@ export async function writeBatchResults(env: Env, clock: Clock, buyer: BuyerConf
     env,
     results.map((r) => r.deliveryId),
   );
+  // What each source is paid for a sale (its payout rule), for the sales rows of accepted results.
+  const payouts = await payoutRules(
+    env,
+    [...known.values()].filter((p) => p.state === "pending").map((p) => p.sourceId),
+  );
   const via = channelOf(buyer);
   // Grouped by the database that holds each lead (one today; the lead tables may be spread later).
   const groups = new Map<Db, { stmts: Stmt[]; planned: Planned[] }>();
@@ -147,7 +155,7 @@ export async function writeBatchResults(env: Env, clock: Clock, buyer: BuyerConf
       configVersion: r.result.configVersion ?? configVersion(buyer),
       nowMs,
     };
-    const claimAt = planResult(d, g.stmts, buyer, r, p, record, via, nowMs);
+    const claimAt = planResult(d, g.stmts, buyer, r, p, payouts.get(p.sourceId), record, via, nowMs);
     g.planned.push({ r, p, claimAt, record });
   }
 
@@ -195,15 +203,27 @@ export async function writeBatchResults(env: Env, clock: Clock, buyer: BuyerConf
 }
 
 /** Appends the guarded writes of one result; returns the index of the claim's move (the last one). */
-function planResult(d: Db, stmts: Stmt[], buyer: BuyerConfig, r: BatchResult, p: PendingDelivery, record: AttemptRecord, via: string, nowMs: number): number {
+function planResult(
+  d: Db,
+  stmts: Stmt[],
+  buyer: BuyerConfig,
+  r: BatchResult,
+  p: PendingDelivery,
+  payout: PayoutRule | undefined,
+  record: AttemptRecord,
+  via: string,
+  nowMs: number,
+): number {
   const guard = deliveryPending(r.deliveryId);
   const res = r.result;
   const keys = { atMs: nowMs, buyer: buyer.id, source: p.sourceId, vertical: p.vertical };
   stmts.push(insertAttemptWhen(d, attemptRow(record), guard));
   if (res.outcome === "accepted") {
-    const price = res.price ?? buyer.price;
-    const buyerLeadId = res.buyerLeadId ?? null;
+    // The one sale rule and sale row of every sale (a batch buyer never bids: no bid here).
+    const sale = saleOf(undefined, buyer, res);
+    const { price, buyerLeadId } = sale;
     stmts.push(
+      ...saleRowStmts(d, { id: p.leadId, sourceId: p.sourceId, test: p.test, payout }, r.deliveryId, undefined, sale, nowMs, guard),
       rollupStmt(d, { ...keys, counts: { ...attemptCounts({ ...res, attempt: r.attempt }), dlv_accepted: 1 }, when: guard }),
       sellPendingDelivery(d, p.leadId, { buyerId: buyer.id, price, buyerLeadId }, guard, nowMs),
       rollupStmt(d, { ...keys, counts: saleCounts(price, p.test), when: leadEndedNow(p.leadId, "sold", nowMs) }),

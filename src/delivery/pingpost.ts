@@ -7,9 +7,10 @@
  * any of it. A lead with no ping/post buyer and default terms costs nothing here.
  */
 
+import type { SQL } from "drizzle-orm";
 import type { AttemptResult } from "../buyer-gate/types";
 import { newId } from "../core/ids";
-import { payoutFor } from "../core/sale-terms";
+import { type PayoutRule, payoutFor } from "../core/sale-terms";
 import type { Db, Stmt } from "../db/client";
 import { buyersWhoBoughtDuplicate } from "../db/dedupe";
 import { type Sale, sellLeased } from "../db/leads";
@@ -67,6 +68,7 @@ export async function duplicateExclusions(run: Run): Promise<ReadonlySet<string>
   const bought = await buyersWhoBoughtDuplicate(
     run.env,
     run.lead.id,
+    run.lead.data,
     asking.map((b) => b.id),
     nowMs - maxDays * DAY_MS,
   );
@@ -161,32 +163,66 @@ export function postBid(run: Run, bid: AuctionBid): BidFields {
   return bidFields(run.pp?.auction, bid);
 }
 
-/** A sale: at the bid's price when the post answered a bid (the buyer's answer cannot change it), else as before. */
-export function saleOf(bid: AuctionBid | undefined, buyer: BuyerConfig, result: AttemptResult): Sale {
-  if (bid && bid.price !== null) return { buyerId: buyer.id, price: bid.price, buyerLeadId: result.buyerLeadId ?? bid.buyerBidId ?? null };
-  return { buyerId: buyer.id, price: result.price ?? buyer.price, buyerLeadId: result.buyerLeadId ?? null };
+/**
+ * A sale: at the bid's price when the post answered a bid (the buyer's answer cannot change it),
+ * else the price the buyer's answer (or callback) gave, else its configured price. The one rule
+ * for a sale decided at once and one decided later by the buyer's callback.
+ */
+export function saleOf(bid: AuctionBid | undefined, buyer: Pick<BuyerConfig, "id" | "price">, answer: Pick<AttemptResult, "price" | "buyerLeadId">): Sale {
+  if (bid && bid.price !== null) return { buyerId: buyer.id, price: bid.price, buyerLeadId: answer.buyerLeadId ?? bid.buyerBidId ?? null };
+  return { buyerId: buyer.id, price: answer.price ?? buyer.price, buyerLeadId: answer.buyerLeadId ?? null };
 }
 
-/** The rows a sale adds to its batch: the sale with the source's payout, and the bid's post state. */
-export function saleStmts(run: Run, d: Db, deliveryId: string, bid: AuctionBid | undefined, sale: Sale, nowMs: number): Stmt[] {
-  const payout = payoutFor(run.lead.saleTerms.payout, sale.price) ?? null;
+/** What a sale row needs of its lead: whose it is, whether it is a test, and its source's payout rule. */
+export interface SaleLead {
+  id: string;
+  sourceId: string;
+  test: boolean;
+  payout: PayoutRule | undefined;
+}
+
+/**
+ * The rows a sale adds to its batch — the one function every sale goes through, decided at once
+ * (settle) or later by the buyer's callback or batch result: the `sales` row with the source's
+ * payout (keyed by lead and buyer, so a repeat writes nothing) and the bid's post state. `when`
+ * guards the row (see saleStmt).
+ */
+export function saleRowStmts(
+  d: Db,
+  lead: SaleLead,
+  deliveryId: string,
+  bid: { bid: AuctionBid; pingId: string | null } | undefined,
+  sale: Sale,
+  nowMs: number,
+  when?: SQL,
+): Stmt[] {
   const out: Stmt[] = [
-    saleStmt(d, {
-      leadId: run.lead.id,
-      buyerId: sale.buyerId,
-      sourceId: run.lead.sourceId,
-      deliveryId,
-      pingId: bid ? (run.pp?.auction?.pingId ?? null) : null,
-      bidId: bid?.id ?? null,
-      buyerBidId: bid?.buyerBidId ?? null,
-      price: sale.price,
-      payout,
-      test: run.lead.data.test,
-      nowMs,
-    }),
+    saleStmt(
+      d,
+      {
+        leadId: lead.id,
+        buyerId: sale.buyerId,
+        sourceId: lead.sourceId,
+        deliveryId,
+        pingId: bid?.pingId ?? null,
+        bidId: bid?.bid.id ?? null,
+        buyerBidId: bid?.bid.buyerBidId ?? null,
+        price: sale.price,
+        payout: payoutFor(lead.payout, sale.price) ?? null,
+        test: lead.test,
+        nowMs,
+      },
+      when,
+    ),
   ];
-  if (bid) out.push(setBidPostState(d, bid.id, "accepted", nowMs));
+  if (bid) out.push(setBidPostState(d, bid.bid.id, "accepted", nowMs, when));
   return out;
+}
+
+/** The rows a sale in the waterfall adds to its batch (see saleRowStmts). */
+export function saleStmts(run: Run, d: Db, deliveryId: string, bid: AuctionBid | undefined, sale: Sale, nowMs: number): Stmt[] {
+  const lead: SaleLead = { id: run.lead.id, sourceId: run.lead.sourceId, test: run.lead.data.test, payout: run.lead.saleTerms.payout };
+  return saleRowStmts(d, lead, deliveryId, bid ? { bid, pingId: run.pp?.auction?.pingId ?? null } : undefined, sale, nowMs);
 }
 
 /** A post that ended without a sale: its bid says so (for ping-to-post acceptance). */

@@ -1,7 +1,7 @@
 import { ApiError } from "../core/errors";
 import type { NormalizedLead } from "../core/lead";
 import type { SaleTerms } from "../core/sale-terms";
-import { earlierLeads, leadHashes } from "../db/dedupe";
+import { earlierLeads, lookupHashes } from "../db/dedupe";
 
 const DAY_MS = 86_400_000;
 
@@ -23,8 +23,9 @@ export function ageText(ms: number): string {
  * A source whose terms refuse duplicates gets a 409 for a lead whose phone or e-mail this
  * vertical already received — from any source — within its window, naming the field and the
  * earlier lead's age. A repeat of the source's own lead (same external id or idempotency key)
- * is not a duplicate: intake answers it with the original. Matched on hashes only, so leads
- * whose personal data was purged still count.
+ * is not a duplicate: intake answers it with the original. Matched on hashes only (keyed, and
+ * the legacy plain ones of leads stored before the key), so leads whose personal data was purged
+ * still count.
  */
 export async function refuseKnownDuplicate(
   env: Env,
@@ -36,7 +37,7 @@ export async function refuseKnownDuplicate(
 ): Promise<void> {
   const days = terms?.rejectDuplicatesDays;
   if (days === undefined) return;
-  const earlier = await earlierLeads(env, lead.vertical, await leadHashes(lead), nowMs - days * DAY_MS);
+  const earlier = await earlierLeads(env, lead.vertical, await lookupHashes(env, lead), nowMs - days * DAY_MS);
   const dup = earlier.find(
     (e) =>
       !(

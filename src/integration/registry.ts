@@ -1,7 +1,6 @@
 import { compiledBuyersJson, compiledHistoryJson } from "../buyers.generated";
 import { log } from "../observability/log";
-import type { CanaryPolicy } from "./canary";
-import { splitBuyerFile } from "./canary";
+import type { CanaryPolicy, SplitBuyerFile } from "./canary";
 import type { BuyerConfig } from "./config";
 import { configVersion, rememberVersion } from "./version";
 
@@ -56,15 +55,27 @@ export interface BuyerCanary {
 /** Parses raw buyer configs with the schema (src/integration/load-buyers.ts). */
 export type ConfigLoader = (raw: unknown[]) => { buyers: BuyerConfig[]; errors: BuyerLoadError[] };
 
+/** Splits a buyer file's change note and canary off its config (`splitBuyerFile`, src/integration/canary.ts). */
+export type FileSplitter = (raw: unknown) => SplitBuyerFile;
+
 let loader: ConfigLoader | undefined;
+let splitter: FileSplitter | undefined;
 
 /**
- * Installs the runtime config parser. Only BUYER_CONFIGS (tests, staging) needs one: the Worker
- * loads it on first need (src/index.ts) so that no isolate builds the config schema for the
- * bundled buyers, which the build already validated.
+ * Installs the runtime config parser and the canary splitter (both built on the schema
+ * library). Only BUYER_CONFIGS and BUYER_HISTORY (tests, staging) need them: the Worker loads
+ * them on first need (src/index.ts) so that no isolate builds the config or canary schema for
+ * the bundled buyers, which the build already validated and split.
  */
-export function useConfigLoader(l: ConfigLoader): void {
+export function useConfigLoader(l: ConfigLoader, split: FileSplitter): void {
   loader = l;
+  splitter = split;
+}
+
+/** Splits a runtime buyer file with the installed splitter. */
+function splitBuyerFile(raw: unknown): SplitBuyerFile {
+  if (!splitter) throw new Error("no buyer file splitter installed: pass splitBuyerFile from src/integration/canary.ts to useConfigLoader");
+  return splitter(raw);
 }
 
 type RegistryEnv = { BUYER_CONFIGS?: string; BUYER_HISTORY?: string; ENVIRONMENT?: string };

@@ -72,6 +72,8 @@ describe("async buyer acknowledgement settled by a signed callback (end to end)"
     expect(view?.status, JSON.stringify(view?.attempts)).toBe("sold");
     expect(view?.sold).toMatchObject({ buyer: "e2e-async-yes", price: 40 });
     expect(view?.sold?.buyerLeadId).toMatch(/^MB-\d+$/);
+    // The callback's sale is booked like a synchronous one: one `sales` row with its revenue.
+    expect(view?.money).toMatchObject({ revenue: 40, sales: 1 });
 
     // One delivery, answered 202 and recorded as pending: the sale came from the callback.
     expect(view?.attempts).toHaveLength(1);

@@ -60,6 +60,8 @@ export interface LeadView {
     response: string | null;
   }[];
   timeline: { type: string; buyer: string | null; at: string; data: unknown }[];
+  /** Revenue, source payout and margin from the lead's `sales` rows. */
+  money?: { revenue: number | null; payout: number | null; margin: number | null; sales: number };
 }
 
 /** POST /v1/leads as the stack's source. */

@@ -1,3 +1,6 @@
+import { parseAlertTargetList } from "../../src/core/alert-targets";
+import { useAlertTargetParser } from "../../src/core/settings";
+import { splitBuyerFile } from "../../src/integration/canary";
 import { loadXPath } from "../../src/integration/extract";
 import { loadBuyers } from "../../src/integration/load-buyers";
 import { useConfigLoader } from "../../src/integration/registry";
@@ -6,4 +9,5 @@ import { useConfigLoader } from "../../src/integration/registry";
 // for buyer configs given at runtime (BUYER_CONFIGS); unit tests call the pure functions
 // directly, so both are loaded once up front.
 await loadXPath();
-useConfigLoader(loadBuyers);
+useConfigLoader(loadBuyers, splitBuyerFile);
+useAlertTargetParser(parseAlertTargetList);

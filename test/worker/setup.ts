@@ -1,5 +1,8 @@
 import { applyD1Migrations } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { parseAlertTargetList } from "../../src/core/alert-targets";
+import { useAlertTargetParser } from "../../src/core/settings";
+import { splitBuyerFile } from "../../src/integration/canary";
 import { loadBuyers } from "../../src/integration/load-buyers";
 import { useConfigLoader } from "../../src/integration/registry";
 
@@ -9,4 +12,5 @@ await applyD1Migrations(env.DB_LEADS_1, env.TEST_MIGRATIONS);
 
 // Tests give their buyers in BUYER_CONFIGS and call the delivery functions directly (not
 // through the Worker's entry, which installs the runtime config loader on first need).
-useConfigLoader(loadBuyers);
+useConfigLoader(loadBuyers, splitBuyerFile);
+useAlertTargetParser(parseAlertTargetList);

@@ -1,6 +1,7 @@
 import type { BuyerConfig } from "../config";
 import { formatPath, parseLeadPath } from "../path";
-import { PII_FIELDS, type PiiField, type PingConfig } from "./schema";
+import { PII_FIELDS, type PiiField } from "./pii-fields";
+import type { PingConfig } from "./schema";
 
 /** One ping mapping read of personal data the buyer is not allowed. */
 export interface PiiProblem {

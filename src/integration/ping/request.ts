@@ -2,7 +2,7 @@ import type { NormalizedLead } from "../../core/lead";
 import { prepareRequest } from "../build";
 import type { BuyerConfig } from "../config";
 import { asSelector, headerValue, parseBody, select } from "../extract";
-import { parsePrice, parseResponse } from "../response";
+import { parsePrice, parseResponse } from "../response/parse";
 import type { Extract } from "../response/schema";
 import type { BuildContext, BuyerResponse, MappingWarning, OutboundRequest } from "../types";
 import type { PingResponseRules } from "./schema";

@@ -4,23 +4,10 @@ import { FormatConfigSchema } from "../formats/schema";
 import { MappingConfigSchema } from "../mapping/schema";
 import { ExtractSchema, ResponseRulesSchema } from "../response/schema";
 import { SecretRefSchema } from "../secret-ref";
+import { PII_FIELDS } from "./pii-fields";
 
-/**
- * Lead fields that identify a person. A ping carries none of them unless the buyer's config
- * names the field in `ping.allowPii` (buyers:check and the registry refuse it otherwise).
- */
-export const PII_FIELDS = [
-  "first_name",
-  "last_name",
-  "email",
-  "phone",
-  "phone_national",
-  "phone_secondary",
-  "phone_secondary_national",
-  "address.street",
-  "dob",
-] as const;
-export type PiiField = (typeof PII_FIELDS)[number];
+// The PII field list lives apart (pii-fields.ts): the PII check of a config needs it without this schema.
+export { PII_FIELDS, type PiiField } from "./pii-fields";
 
 /**
  * How the buyer answers a ping: the usual response rules decide accepted (a bid) or rejected

@@ -42,7 +42,7 @@ describe("settings", () => {
     expect(settings({ LEAD_MAX_AGE_HOURS: " ", SYNC_DEADLINE_MS: "soon" })).toMatchObject({ leadMaxAgeMs: 24 * 3_600_000, syncDeadlineMs: 15_000 });
   });
 
-  it("refuses a production Worker without its encryption keys and a 16-character admin token, naming each", () => {
+  it("refuses a production Worker without its encryption keys, its dedupe hash key and a 16-character admin token, naming each", () => {
     let err: unknown;
     try {
       settings({ ENVIRONMENT: "production", ADMIN_TOKEN: "short" });
@@ -50,7 +50,13 @@ describe("settings", () => {
       err = e;
     }
     expect(err).toBeInstanceOf(SettingsError);
-    expect((err as SettingsError).issues.map((i) => i.path)).toEqual(["REQUEST_ENCRYPTION_KEYS", "ADMIN_TOKEN"]);
-    expect(settings({ ENVIRONMENT: "production", ADMIN_TOKEN: "x".repeat(16), REQUEST_ENCRYPTION_KEYS: "k1:abc" }).encryptionKeys).toBe("k1:abc");
+    expect((err as SettingsError).issues.map((i) => i.path)).toEqual(["REQUEST_ENCRYPTION_KEYS", "DEDUPE_HASH_KEY", "ADMIN_TOKEN"]);
+    expect((err as SettingsError).message).toContain(
+      "DEDUPE_HASH_KEY: required in production, at least 32 characters: npx wrangler secret put DEDUPE_HASH_KEY",
+    );
+    const ok = { ENVIRONMENT: "production", ADMIN_TOKEN: "x".repeat(16), REQUEST_ENCRYPTION_KEYS: "k1:abc" };
+    // A short key is refused like a missing one: it would be guessed as easily as the phone numbers it hides.
+    expect(() => settings({ ...ok, DEDUPE_HASH_KEY: "too-short" })).toThrow(/DEDUPE_HASH_KEY/);
+    expect(settings({ ...ok, DEDUPE_HASH_KEY: "k".repeat(32) }).encryptionKeys).toBe("k1:abc");
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { AlertTargetSchema, settings } from "../../../src/core/settings";
+import { AlertTargetSchema } from "../../../src/core/alert-targets";
+import { settings } from "../../../src/core/settings";
 import { pagerDutyBody, slackBody } from "../../../src/observability/alert-payloads";
 import { type BuyerRuleInput, buyerConditions, escalationLevel, platformConditions, sourceConditions } from "../../../src/observability/alert-rules";
 import { addCounts, type Counts, type CountsDelta, emptyCounts } from "../../../src/observability/rollup";

@@ -335,6 +335,18 @@ describe("salesforce-bulk: by age, restarts, whole-job failures, repeats", () =>
     expect(again).toEqual({ applied: 0, sold: 0, sentOn: 0, late: 3 });
     expect(await statuses(ids)).toEqual({ sold: 2, queued: 1 });
     expect(await countAll("SELECT COUNT(*) AS n FROM delivery_attempts WHERE buyer_id = ? AND outcome = 'accepted'", b.id)).toBe(2);
+    // Each sale is recorded once in `sales` (revenue for /v1/metrics), like a sale decided at once; the expired lead's is not.
+    const sales = await allRows<{ lead_id: string; price: number; delivery_id: string }>(
+      "SELECT lead_id, price, delivery_id FROM sales WHERE buyer_id = ?",
+      b.id,
+    );
+    expect(sales.map((x) => x.delivery_id).sort()).toEqual(
+      results
+        .slice(0, 2)
+        .map((r) => r.deliveryId)
+        .sort(),
+    );
+    expect(sales.map((x) => x.price)).toEqual([b.price, b.price]);
     // Rollups counted with a lead are written on its shard: summed over every database.
     expect(await countAll("SELECT COALESCE(SUM(dlv_accepted), 0) AS n FROM rollups WHERE grain = 'h' AND dim = 'buyer' AND key = ?", b.id)).toBe(2);
     // The late sale is not booked, and operators are told to reconcile it.

@@ -65,9 +65,14 @@ describe("asynchronous acknowledgement", () => {
     const claim = await leadD1(id).prepare("SELECT delivery_id FROM lead_buyers WHERE lead_id = ?").bind(id).first<{ delivery_id: string }>();
     expect(await applyBuyerDecision(h.env, clock, { buyerId: b, deliveryId: claim?.delivery_id ?? "", decision: "accepted", price: 37 })).toBe("settled");
     expect(await leadRow(id)).toMatchObject({ status: "sold", sold_buyer_id: b, sold_price: 37 });
+    // Recorded like a sale decided at once: one sales row at the callback's price (no bid, no payout rule).
+    const sales = () => leadD1(id).prepare("SELECT buyer_id, delivery_id, price, payout, bid_id FROM sales WHERE lead_id = ?").bind(id).all();
+    expect((await sales()).results).toEqual([{ buyer_id: b, delivery_id: claim?.delivery_id, price: 37, payout: null, bid_id: null }]);
     // A repeat of the same callback changes nothing.
     expect(await applyBuyerDecision(h.env, clock, { buyerId: b, deliveryId: claim?.delivery_id ?? "", decision: "rejected" })).toBe("late");
+    expect(await applyBuyerDecision(h.env, clock, { buyerId: b, deliveryId: claim?.delivery_id ?? "", decision: "accepted", price: 99 })).toBe("late");
     expect((await leadRow(id))?.status).toBe("sold");
+    expect((await sales()).results).toHaveLength(1);
     expect(await applyBuyerDecision(h.env, clock, { buyerId: b, deliveryId: "dlv_unknown", decision: "accepted" })).toBe("unknown");
   });
 

@@ -150,7 +150,7 @@ describe("retention", () => {
 
     // Duplicates are still found by their hashes.
     for (const [i, p] of PEOPLE.entries()) {
-      const dupes = await earlierLeads(h.env, "auto_insurance", await leadHashes({ phone: p.e164, email: p.email.toLowerCase() }), 0);
+      const dupes = await earlierLeads(h.env, "auto_insurance", await leadHashes(h.env, { phone: p.e164, email: p.email.toLowerCase() }), 0);
       expect(dupes.map((d) => d.leadId)).toContain(ids[i]);
       expect(new Set(dupes.map((d) => d.kind))).toEqual(new Set(["phone", "email"]));
     }
