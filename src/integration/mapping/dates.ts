@@ -129,62 +129,116 @@ function startsWithIsoDate(v: string): boolean {
   return v.length >= 10 && v.charCodeAt(4) === 45 && v.charCodeAt(7) === 45 && digitsAt(v, 0, 4) >= 0 && digitsAt(v, 5, 2) >= 0 && digitsAt(v, 8, 2) >= 0;
 }
 
+/** Two ASCII digits at `at` as a number, or -1 when either is not a digit (or past the end). */
+function d2(s: string, at: number): number {
+  const a = s.charCodeAt(at) - 48;
+  const b = s.charCodeAt(at + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant), what Date.UTC does for years ≥ 100. */
+function daysFromCivil(y: number, mo: number, d: number): number {
+  const yy = mo <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (mo > 2 ? mo - 3 : mo + 9) + 2) / 5) + d - 1;
+  return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
+}
+
 /**
  * Epoch ms of the canonical instant shapes `YYYY-MM-DDTHH:mm:ssZ` and `YYYY-MM-DDTHH:mm:ss.sssZ`
- * with every field in range, without Date.parse (the common case on normalized leads).
+ * with every field in range, by arithmetic (neither Date.parse nor Date.UTC: this runs per lead).
  * NaN for anything else, which then goes through Date.parse as before.
  */
 function fastInstant(v: string): number {
   const n = v.length;
   if ((n !== 20 && n !== 24) || v.charCodeAt(n - 1) !== 90 /* Z */) return NaN;
-  if (v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58) return NaN;
+  if (v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58) return NaN;
   let ms = 0;
   if (n === 24) {
     if (v.charCodeAt(19) !== 46) return NaN;
-    ms = digitsAt(v, 20, 3);
-    if (ms < 0) return NaN;
+    const a = d2(v, 20);
+    const c = v.charCodeAt(22) - 48;
+    if (a < 0 || c < 0 || c > 9) return NaN;
+    ms = a * 10 + c;
   }
-  if (!startsWithIsoDate(v)) return NaN;
-  const y = digitsAt(v, 0, 4),
-    mo = digitsAt(v, 5, 2),
-    d = digitsAt(v, 8, 2);
-  const h = digitsAt(v, 11, 2),
-    mi = digitsAt(v, 14, 2),
-    s = digitsAt(v, 17, 2);
+  const y1 = d2(v, 0),
+    y2 = d2(v, 2),
+    mo = d2(v, 5),
+    d = d2(v, 8);
+  const h = d2(v, 11),
+    mi = d2(v, 14),
+    s = d2(v, 17);
+  const y = y1 * 100 + y2;
   // Years below 100 would be read as 19xx by Date.UTC; leave those to Date.parse.
-  if (y < 100 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return NaN;
+  if (y1 < 0 || y2 < 0 || y < 100 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return NaN;
   if (h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59) return NaN;
-  return Date.UTC(y, mo - 1, d, h, mi, s, ms);
+  return daysFromCivil(y, mo, d) * DAY_MS + h * 3_600_000 + mi * 60_000 + s * 1000 + ms;
 }
 
 /**
- * Reads a date-only ISO string (no zone shift: a birth date is a calendar date), an ISO
- * instant, or epoch seconds/ms. Returns the calendar/clock parts and the epoch ms.
+ * A date-only `YYYY-MM-DD` (exactly ten characters) as `y * 10_000 + mo * 100 + d`; -1 when `v`
+ * has that shape but no such day, -2 when it does not have that shape.
  */
-function readDate(v: unknown, tz: string | undefined): { parts: DateParts; epochMs: number } | undefined {
+function dateOnly(v: string): number {
+  if (v.length !== 10 || v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45) return -2;
+  const y1 = d2(v, 0),
+    y2 = d2(v, 2),
+    mo = d2(v, 5),
+    d = d2(v, 8);
+  if (y1 < 0 || y2 < 0 || mo < 0 || d < 0) return -2;
+  const y = y1 * 100 + y2;
+  // Date.UTC reads years 0–99 as 1900–1999: validate the day against the year it used.
+  const year = y <= 99 ? 1900 + y : y;
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(year, mo)) return -1;
+  return y * 10_000 + mo * 100 + d;
+}
+
+/** Epoch ms of a date-only value from `dateOnly` (years 0–99 are 1900–1999, as Date.UTC reads them). */
+function dateOnlyEpoch(ymd: number): number {
+  const y = Math.floor(ymd / 10_000);
+  return daysFromCivil(y <= 99 ? 1900 + y : y, Math.floor(ymd / 100) % 100, ymd % 100) * DAY_MS;
+}
+
+/**
+ * Epoch ms of an ISO date-time string (`YYYY-MM-DDT…`), or NaN. A date-time without a zone is
+ * read as UTC, as the Workers runtime does: Date.parse would read it in the host's zone, so
+ * the CLI preview on a laptop would differ from the Worker.
+ */
+function instantOf(v: string): number {
+  if (v.length < 11 || v.charCodeAt(10) !== 84 /* T */ || !startsWithIsoDate(v)) return NaN;
+  const t = fastInstant(v);
+  if (!Number.isNaN(t)) return t;
+  return Date.parse(/(Z|[+-]\d{2}:?\d{2})$/i.test(v) ? v : `${v}Z`);
+}
+
+/**
+ * Epoch ms of a date-only ISO string, an ISO instant, or epoch seconds/ms; NaN when `v` is
+ * none of these. The calendar parts are not worked out (`partsOf` does that).
+ */
+function epochOf(v: unknown): number {
   if (typeof v === "string") {
-    if (v.length === 10 && startsWithIsoDate(v)) {
-      const y = digitsAt(v, 0, 4),
-        mo = digitsAt(v, 5, 2),
-        d = digitsAt(v, 8, 2);
-      const epochMs = Date.UTC(y, mo - 1, d);
-      // Date.UTC reads years 0–99 as 1900–1999: validate the day against the year it used.
-      const year = y <= 99 ? 1900 + y : y;
-      if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(year, mo)) return undefined;
-      return { parts: { y, mo, d, h: 0, mi: 0, s: 0, ms: 0 }, epochMs };
-    }
-    if (v.length < 11 || v.charCodeAt(10) !== 84 /* T */ || !startsWithIsoDate(v)) return undefined;
-    let t = fastInstant(v);
-    // A date-time without a zone is read as UTC, as the Workers runtime does: Date.parse would
-    // read it in the host's zone, so the CLI preview on a laptop would differ from the Worker.
-    if (Number.isNaN(t)) t = Date.parse(/(Z|[+-]\d{2}:?\d{2})$/i.test(v) ? v : `${v}Z`);
-    if (Number.isNaN(t)) return undefined;
-    return { parts: partsAt(t, tz), epochMs: t };
+    const ymd = dateOnly(v);
+    if (ymd >= 0) return dateOnlyEpoch(ymd);
+    return ymd === -1 ? NaN : instantOf(v);
   }
-  if (typeof v === "number" && Number.isFinite(v)) {
-    const t = v < 1e12 ? v * 1000 : v;
-    return { parts: partsAt(t, tz), epochMs: t };
+  if (typeof v === "number" && Number.isFinite(v)) return v < 1e12 ? v * 1000 : v;
+  return NaN;
+}
+
+/**
+ * Calendar and clock parts of a date-only ISO string (no zone shift: a birth date is a calendar
+ * date), an ISO instant, or epoch seconds/ms, in zone `tz`; undefined when `v` is not a date.
+ */
+function partsOf(v: unknown, tz: string | undefined): DateParts | undefined {
+  if (typeof v === "string") {
+    const ymd = dateOnly(v);
+    if (ymd >= 0) return { y: Math.floor(ymd / 10_000), mo: Math.floor(ymd / 100) % 100, d: ymd % 100, h: 0, mi: 0, s: 0, ms: 0 };
+    if (ymd === -1) return undefined;
+    const t = instantOf(v);
+    return Number.isNaN(t) ? undefined : partsAt(t, tz);
   }
+  if (typeof v === "number" && Number.isFinite(v)) return partsAt(v < 1e12 ? v * 1000 : v, tz);
   return undefined;
 }
 
@@ -192,7 +246,9 @@ function partsAt(ms: number, tz: string | undefined): DateParts {
   return tz && tz !== "UTC" ? tzParts(ms, tz) : utcParts(ms);
 }
 
-const p2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
+// Two-digit fields come from a table: no number-to-string conversion per field.
+const TWO_DIGITS: readonly string[] = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : String(i)));
+const p2 = (n: number): string => TWO_DIGITS[n] ?? (n < 10 ? `0${n}` : String(n));
 const DATE_TOKEN = /YYYY|YY|MM|M|DD|D|HH|H|hh|h|mm|ss|SSS|A|\[[^\]]*\]/g;
 type PartFn = (p: DateParts) => string;
 
@@ -261,23 +317,27 @@ export function compileDatePattern(pattern: string): PartFn {
 
 /** Compiles a date format (`MM/DD/YYYY`, `unix`, `unix_ms`, `iso`) for an optional time zone. */
 export function compileDateFormat(pattern: string, tz?: string): Formatter {
-  if (pattern === "unix")
-    return (v) => {
-      const r = readDate(v, tz);
-      return r && Math.floor(r.epochMs / 1000);
-    };
-  if (pattern === "unix_ms") return (v) => readDate(v, tz)?.epochMs;
-  if (pattern === "iso")
-    return (v) => {
-      const r = readDate(v, tz);
-      return r && new Date(r.epochMs).toISOString();
-    };
+  const epochFormat = pattern === "unix" || pattern === "unix_ms" || pattern === "iso";
+  // An epoch needs no calendar parts, but with a zone they are still worked out first (and an
+  // unknown zone throws from Intl, as it always did); without one, the epoch alone is read.
+  if (epochFormat && tz && tz !== "UTC") {
+    const withParts = (v: unknown): number => (partsOf(v, tz) === undefined ? NaN : epochOf(v));
+    if (pattern === "unix") return (v) => orUndefined(Math.floor(withParts(v) / 1000));
+    if (pattern === "unix_ms") return (v) => orUndefined(withParts(v));
+    return (v) => isoOf(withParts(v));
+  }
+  if (pattern === "unix") return (v) => orUndefined(Math.floor(epochOf(v) / 1000));
+  if (pattern === "unix_ms") return (v) => orUndefined(epochOf(v));
+  if (pattern === "iso") return (v) => isoOf(epochOf(v));
   const fmt = compileDatePattern(pattern);
   return (v) => {
-    const r = readDate(v, tz);
-    return r && fmt(r.parts);
+    const p = partsOf(v, tz);
+    return p && fmt(p);
   };
 }
+
+const orUndefined = (n: number): number | undefined => (Number.isNaN(n) ? undefined : n);
+const isoOf = (ms: number): string | undefined => (Number.isNaN(ms) ? undefined : new Date(ms).toISOString());
 
 /** Formats a date with a pattern; undefined when the value is not a date. */
 export function formatDate(v: unknown, pattern: string, tz?: string): unknown {
