@@ -12,6 +12,7 @@ import type { MappingWarning } from "../types";
 import { compileSource, compileTranslate, compileType, compileWhen, isMissing, type Source } from "./compile-steps";
 import { compileFormat, FormatFailure } from "./formatters";
 import type { FieldRule, FieldsMapping } from "./schema";
+import { ruleSafety } from "./text-safety";
 
 export { isBidPath } from "./compile-steps";
 
@@ -195,6 +196,8 @@ export interface SlotResult {
 export interface CompiledFieldSlots {
   /** Each rule's output path, in rule order (index = slot). */
   paths: readonly (readonly PathSegment[])[];
+  /** Each rule's text safety (text-safety.ts): which wire formats can write its text unescaped. */
+  safety: readonly number[];
   /** The same mapping as the Mapper, per rule instead of into a payload. */
   evaluate(lead: NormalizedLead, env: ComputeEnv): SlotResult;
   /**
@@ -212,6 +215,7 @@ export function compileFieldSlots(mapping: FieldsMapping): CompiledFieldSlots {
   const n = rules.length;
   return {
     paths: rules.map((r) => r.segs),
+    safety: mapping.fields.map(ruleSafety),
     evaluate(lead, env) {
       const out: SlotResult = { values: new Array<Slot>(n), warnings: [], issues: [] };
       const values = out.values;
