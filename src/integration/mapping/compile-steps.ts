@@ -82,20 +82,23 @@ export function compileSource(rule: FieldRule, field: string): Source {
   throw new MappingConfigError(field, "needs one of from, value, compute");
 }
 
-/** The rule's translation table as a lookup that says when a value had no entry. */
-export function compileTranslate(rule: FieldRule): ((v: unknown) => { value: unknown; missed: boolean }) | undefined {
+/** What a translation returns for a value its table has no entry for. */
+export const NO_ENTRY: unique symbol = Symbol("no entry");
+
+/**
+ * The rule's translation table as a lookup: the table's value, or NO_ENTRY (the caller then
+ * applies the table's default and warns). Per lead this allocates nothing.
+ */
+export function compileTranslate(rule: FieldRule): ((v: unknown) => unknown) | undefined {
   const t = rule.translate;
   if (!t) return undefined;
   const table = new Map<string, Scalar>();
   for (const [k, v] of Object.entries(t.table)) table.set(t.caseInsensitive ? k.toLowerCase() : k, v);
   const ci = t.caseInsensitive;
-  const hasDefault = t.default !== undefined;
-  const def = t.default;
   return (v) => {
     const key = ci ? String(v).toLowerCase() : String(v);
     const hit = table.get(key);
-    if (hit !== undefined || table.has(key)) return { value: hit, missed: false };
-    return { value: hasDefault ? def : v, missed: true };
+    return hit !== undefined || table.has(key) ? hit : NO_ENTRY;
   };
 }
 

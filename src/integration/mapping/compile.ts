@@ -9,7 +9,7 @@ import { MappingConfigError } from "../errors";
 import type { PathSegment } from "../path";
 import { parsePath, setPath } from "../path";
 import type { MappingWarning } from "../types";
-import { compileSource, compileTranslate, compileType, compileWhen, isMissing, type Source } from "./compile-steps";
+import { compileSource, compileTranslate, compileType, compileWhen, isMissing, NO_ENTRY, type Source } from "./compile-steps";
 import { compileFormat, FormatFailure } from "./formatters";
 import type { FieldRule, FieldsMapping } from "./schema";
 import { ruleSafety } from "./text-safety";
@@ -110,13 +110,16 @@ interface Pipeline {
   required: boolean | undefined;
   when: ((lead: NormalizedLead) => boolean) | undefined;
   translate: ReturnType<typeof compileTranslate>;
+  /** What a value with no table entry becomes (undefined: itself). */
+  tableDefault: unknown;
   /** Formatting, then type coercion. */
   steps: Step[];
 }
 
 /** The whole pipeline: when → source → default → translate → format → type. */
 function pipelineValue(p: Pipeline): CompiledRule["value"] {
-  const { field, source, def, required, when, translate, steps } = p;
+  const { field, source, def, required, when, translate, tableDefault, steps } = p;
+  const hasTableDefault = tableDefault !== undefined;
   return (lead, env, out) => {
     if (when && !when(lead)) return ABSENT;
     let v = source(lead, env);
@@ -126,9 +129,12 @@ function pipelineValue(p: Pipeline): CompiledRule["value"] {
       return ABSENT;
     }
     if (translate) {
-      const t = translate(v);
-      if (t.missed) out.warnings.push({ field, message: `no translation for "${String(v)}"${def === undefined && t.value === v ? "; sent as is" : ""}` });
-      v = t.value;
+      let t = translate(v);
+      if (t === NO_ENTRY) {
+        t = hasTableDefault ? tableDefault : v;
+        out.warnings.push({ field, message: `no translation for "${String(v)}"${def === undefined && t === v ? "; sent as is" : ""}` });
+      }
+      v = t;
       if (isMissing(v)) {
         if (required) out.issues.push({ field, message: "required field has no value after translation" });
         return ABSENT;
@@ -159,7 +165,11 @@ function compileRule(rule: FieldRule, index: number): CompiledRule {
   const type = compileType(rule.type);
   if (!when && !translate && !type) return { field, segs, value: usualValue(field, source, rule.default, rule.required, format) };
   const steps = [format, type].filter((f): f is Step => f !== undefined);
-  return { field, segs, value: pipelineValue({ field, source, def: rule.default, required: rule.required, when, translate, steps }) };
+  return {
+    field,
+    segs,
+    value: pipelineValue({ field, source, def: rule.default, required: rule.required, when, translate, tableDefault: rule.translate?.default, steps }),
+  };
 }
 
 function compileRules(mapping: FieldsMapping): CompiledRule[] {
