@@ -38,6 +38,27 @@ export function compileWhen(w: When): (lead: NormalizedLead) => boolean {
 /** Where a rule's value comes from, for one lead. */
 export type Source = (lead: NormalizedLead, env: ComputeEnv) => unknown;
 
+// Only a name Object.prototype (or Array.prototype) has can be found by inheritance (path.ts
+// reads those by own property, in its general getter).
+const inheritable = (k: PathSegment): boolean => typeof k === "string" && (k in Object.prototype || k in Array.prototype);
+
+/**
+ * A rule's lead path when it is one or two plain steps (`email`, `address.zip`): the rule's
+ * closure then reads it itself instead of calling a getter (a call per rule per lead saved).
+ * undefined for anything else; compileSource has already refused a malformed path.
+ */
+export function shortLeadPath(rule: FieldRule): readonly PathSegment[] | undefined {
+  if (rule.from === undefined || rule.value !== undefined || rule.compute !== undefined) return undefined;
+  let segs: PathSegment[];
+  try {
+    segs = parseLeadPath(rule.from);
+  } catch {
+    return undefined;
+  }
+  if (isBidPath(segs) || segs.length < 1 || segs.length > 2 || segs.some(inheritable)) return undefined;
+  return segs;
+}
+
 /** The rule's source (value, lead path, bid path or computed function); a config fault throws MappingConfigError. */
 export function compileSource(rule: FieldRule, field: string): Source {
   if (rule.open !== undefined) throw new MappingConfigError(field, `open, no source decided: ${rule.open}`);

@@ -9,7 +9,7 @@ import { MappingConfigError } from "../errors";
 import type { PathSegment } from "../path";
 import { parsePath, setPath } from "../path";
 import type { MappingWarning } from "../types";
-import { compileSource, compileTranslate, compileType, compileWhen, isMissing, NO_ENTRY, type Source } from "./compile-steps";
+import { compileSource, compileTranslate, compileType, compileWhen, isMissing, NO_ENTRY, type Source, shortLeadPath } from "./compile-steps";
 import { compileFormat, FormatFailure } from "./formatters";
 import type { FieldRule, FieldsMapping } from "./schema";
 import { ruleSafety } from "./text-safety";
@@ -64,15 +64,35 @@ function targetOf(rule: FieldRule, index: number): PathSegment[] {
 /** A formatter or coercion: the value, or a FormatFailure saying why not. */
 type Step = (v: unknown) => unknown;
 
+type Indexable = Record<PathSegment, unknown>;
+
+/** `lead[a][b]`, or undefined when `lead[a]` is not an object. */
+function readTwo(lead: NormalizedLead, a: PathSegment, b: PathSegment): unknown {
+  const x = (lead as unknown as Indexable)[a];
+  return x !== null && typeof x === "object" ? (x as Indexable)[b] : undefined;
+}
+
 /**
  * The usual rule (a source, maybe a default and a format) as a closure without the other
- * steps: this runs per rule per lead, so it skips what the rule does not use.
+ * steps: this runs per rule per lead, so it skips what the rule does not use, and reads a
+ * short lead path (`path`, one or two plain steps) itself rather than through the source.
  */
-function usualValue(field: string, source: Source, def: unknown, required: boolean | undefined, format: Step | undefined): CompiledRule["value"] {
+function usualValue(
+  field: string,
+  source: Source,
+  path: readonly PathSegment[] | undefined,
+  def: unknown,
+  required: boolean | undefined,
+  format: Step | undefined,
+): CompiledRule["value"] {
   const missing = required ? "required field is missing" : undefined;
+  // 1: lead[a]; 2: lead[a][b]; 0: the source.
+  const steps = path?.length ?? 0;
+  const a = path?.[0] ?? "";
+  const b = path?.[1] ?? "";
   if (!format) {
     return (lead, env, out) => {
-      let v = source(lead, env);
+      let v = steps === 1 ? (lead as unknown as Indexable)[a] : steps === 2 ? readTwo(lead, a, b) : source(lead, env);
       if (v === undefined || v === null || v === "") {
         v = def;
         if (v === undefined || v === null || v === "") {
@@ -84,7 +104,7 @@ function usualValue(field: string, source: Source, def: unknown, required: boole
     };
   }
   return (lead, env, out) => {
-    let v = source(lead, env);
+    let v = steps === 1 ? (lead as unknown as Indexable)[a] : steps === 2 ? readTwo(lead, a, b) : source(lead, env);
     if (v === undefined || v === null || v === "") {
       v = def;
       if (v === undefined || v === null || v === "") {
@@ -163,7 +183,7 @@ function compileRule(rule: FieldRule, index: number): CompiledRule {
   const translate = compileTranslate(rule);
   const format = rule.format ? compileFormat(rule.format) : undefined;
   const type = compileType(rule.type);
-  if (!when && !translate && !type) return { field, segs, value: usualValue(field, source, rule.default, rule.required, format) };
+  if (!when && !translate && !type) return { field, segs, value: usualValue(field, source, shortLeadPath(rule), rule.default, rule.required, format) };
   const steps = [format, type].filter((f): f is Step => f !== undefined);
   return {
     field,

@@ -21,6 +21,9 @@ const tzFormatters = new Map<string, Intl.DateTimeFormat>();
 const tzOffsets = new Map<string, Map<number, number>>();
 let tzOffsetCount = 0;
 const QUARTER_HOUR = 15 * 60_000;
+let lastZone = "";
+let lastBucket = Number.NaN;
+let lastOffset = 0;
 
 /**
  * The zone's UTC offset at `ms`. Intl is slow (µs per call), so offsets are cached per zone and
@@ -28,9 +31,16 @@ const QUARTER_HOUR = 15 * 60_000;
  */
 function tzOffsetMs(ms: number, tz: string): number {
   const bucket = Math.floor(ms / QUARTER_HOUR);
+  // Leads in a burst share a zone and quarter hour (received_at): the last answer first.
+  if (bucket === lastBucket && tz === lastZone) return lastOffset;
   let zone = tzOffsets.get(tz);
   const hit = zone?.get(bucket);
-  if (hit !== undefined) return hit;
+  if (hit !== undefined) {
+    lastZone = tz;
+    lastBucket = bucket;
+    lastOffset = hit;
+    return hit;
+  }
   let f = tzFormatters.get(tz);
   if (!f) {
     f = new Intl.DateTimeFormat("en-US", {
@@ -61,6 +71,9 @@ function tzOffsetMs(ms: number, tz: string): number {
   }
   zone.set(bucket, offset);
   tzOffsetCount++;
+  lastZone = tz;
+  lastBucket = bucket;
+  lastOffset = offset;
   return offset;
 }
 
