@@ -306,25 +306,69 @@ function piece(code: number, p: DateParts): string {
 const CODE_TOKENS: string[] = [];
 for (const [t, c] of Object.entries(TOKEN_CODES)) CODE_TOKENS[c] = t;
 
+/** The number a two-digit token writes (after `p2`); undefined for the other tokens. */
+function twoDigitField(code: number, p: DateParts): number {
+  switch (code) {
+    case 2:
+      return p.y % 100;
+    case 3:
+      return p.mo;
+    case 5:
+      return p.d;
+    case 7:
+      return p.h;
+    case 9:
+      return p.h % 12 === 0 ? 12 : p.h % 12;
+    case 11:
+      return p.mi;
+    default:
+      return p.s;
+  }
+}
+
+const TWO_DIGIT_CODES = new Set([2, 3, 5, 7, 9, 11, 12]);
+
+/**
+ * One token with the literal text before it. A two-digit token carries a table of that text
+ * followed by each of 00–99, so writing it is one lookup and one concatenation.
+ */
+interface Segment {
+  prefix: string;
+  code: number;
+  table: readonly string[] | undefined;
+}
+
 /** Compiles a date pattern once into a parts → string function. */
 export function compileDatePattern(pattern: string): PartFn {
-  // Literal text as strings, tokens as codes.
-  const pieces: (string | number)[] = [];
+  // Literal text (brackets unwrapped) gathered into the prefix of the token that follows it.
+  const segments: Segment[] = [];
+  let prefix = "";
   let last = 0;
   for (const m of pattern.matchAll(DATE_TOKEN)) {
-    if (m.index > last) pieces.push(pattern.slice(last, m.index));
+    if (m.index > last) prefix += pattern.slice(last, m.index);
     const tok = m[0];
-    pieces.push(tok.startsWith("[") ? tok.slice(1, -1) : (TOKEN_CODES[tok] as number));
     last = m.index + tok.length;
+    if (tok.startsWith("[")) {
+      prefix += tok.slice(1, -1);
+      continue;
+    }
+    const code = TOKEN_CODES[tok] as number;
+    const lead = prefix;
+    const table = TWO_DIGIT_CODES.has(code) ? Array.from({ length: 100 }, (_, i) => lead + p2(i)) : undefined;
+    segments.push({ prefix, code, table });
+    prefix = "";
   }
-  if (last < pattern.length) pieces.push(pattern.slice(last));
+  const tail = prefix + pattern.slice(last);
   return (p) => {
     let out = "";
-    for (let i = 0; i < pieces.length; i++) {
-      const x = pieces[i] as string | number;
-      out += typeof x === "string" ? x : piece(x, p);
+    for (let i = 0; i < segments.length; i++) {
+      const seg = segments[i] as Segment;
+      if (seg.table) {
+        const n = twoDigitField(seg.code, p);
+        out += seg.table[n] ?? seg.prefix + p2(n);
+      } else out += seg.prefix + piece(seg.code, p);
     }
-    return out;
+    return tail === "" ? out : out + tail;
   };
 }
 
