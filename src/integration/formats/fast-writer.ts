@@ -159,21 +159,24 @@ function jsonValue(n: Node, absent: unknown, safety: readonly number[]): Part {
   const parts = n.children.map((c) => (c.slot >= 0 ? undefined : jsonValue(c, absent, safety)));
   const first = n.children.map((c) => `{${JSON.stringify(c.key)}:`);
   const next = n.children.map((c) => `,${JSON.stringify(c.key)}:`);
+  // The same with the string's opening quote: a plain string is then one key-and-quote, the
+  // text and the closing quote, with no quoted copy of the text built first.
+  const firstQ = first.map((k) => `${k}"`);
+  const nextQ = next.map((k) => `${k}"`);
   return (values) => {
     let out = "";
     for (let i = 0; i < slots.length; i++) {
       const slot = slots[i] as number;
-      let s: string | undefined;
       if (slot >= 0) {
         const v = values[slot];
         if (v === absent) continue;
-        s = plain[i] && typeof v === "string" ? `"${v}"` : jsonScalar(v);
+        if (typeof v === "string" && (plain[i] || !JSON_SPECIAL.test(v))) out = `${out}${(out === "" ? firstQ[i] : nextQ[i]) as string}${v}"`;
+        else out = out + ((out === "" ? first[i] : next[i]) as string) + jsonScalar(v);
       } else {
-        s = (parts[i] as Part)(values);
+        const s = (parts[i] as Part)(values);
         if (s === undefined) continue;
+        out = out + ((out === "" ? first[i] : next[i]) as string) + s;
       }
-      out += (out === "" ? first[i] : next[i]) as string;
-      out += s;
     }
     return out === "" ? undefined : `${out}}`;
   };
