@@ -217,21 +217,28 @@ function xmlElement(n: Node, name: string, prefix: string, absent: unknown, safe
     };
   }
   // Children in key order; each lands in the open tag (attribute), as text, or as an element.
-  type Child = { kind: "attr" | "text"; slot: number; head: string; text: (v: unknown) => string } | { kind: "el"; part: Part };
+  // A leaf element is written here (no call, no string of its own); one shape for every child.
+  const ATTR = 0,
+    TEXT = 1,
+    LEAF = 2,
+    ELEMENT = 3;
+  type Child = { kind: number; slot: number; head: string; tail: string; plain: boolean; part: Part | undefined };
   const kids: Child[] = [];
   for (const c of n.children) {
     const k = c.key as string;
-    const text = plainIn(safety, c.slot, SAFE_XML) ? xmlPlainText : xmlText;
+    const plain = plainIn(safety, c.slot, SAFE_XML);
     if (k.startsWith(prefix)) {
       if (c.slot < 0) return undefined;
-      kids.push({ kind: "attr", slot: c.slot, head: ` ${k.slice(prefix.length)}="`, text });
+      kids.push({ kind: ATTR, slot: c.slot, head: ` ${k.slice(prefix.length)}="`, tail: '"', plain, part: undefined });
     } else if (k === "#text") {
       if (c.slot < 0) return undefined;
-      kids.push({ kind: "text", slot: c.slot, head: "", text });
+      kids.push({ kind: TEXT, slot: c.slot, head: "", tail: "", plain, part: undefined });
+    } else if (c.slot >= 0) {
+      kids.push({ kind: LEAF, slot: c.slot, head: `<${k}>`, tail: `</${k}>`, plain, part: undefined });
     } else {
       const part = xmlElement(c, k, prefix, absent, safety);
       if (!part) return undefined;
-      kids.push({ kind: "el", part });
+      kids.push({ kind: ELEMENT, slot: -1, head: "", tail: "", plain, part });
     }
   }
   const openTag = `<${name}${extraAttrs}`,
@@ -240,16 +247,18 @@ function xmlElement(n: Node, name: string, prefix: string, absent: unknown, safe
     let present = false;
     let open = openTag;
     let inner = "";
-    for (const kid of kids) {
-      if (kid.kind === "el") {
-        const s = kid.part(values);
+    for (let i = 0; i < kids.length; i++) {
+      const kid = kids[i] as Child;
+      if (kid.kind === ELEMENT) {
+        const s = (kid.part as Part)(values);
         if (s === undefined) continue;
         inner += s;
       } else {
         const v = values[kid.slot];
         if (v === absent) continue;
-        if (kid.kind === "attr") open += `${kid.head}${kid.text(v)}"`;
-        else inner += kid.text(v);
+        const t = kid.plain && typeof v === "string" ? v : xmlText(v);
+        if (kid.kind === ATTR) open = open + kid.head + t + kid.tail;
+        else inner = inner + kid.head + t + kid.tail;
       }
       present = true;
     }
