@@ -28,13 +28,61 @@ export function toNumber(v: unknown): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * The UTC calendar date of a whole epoch-ms instant from 1970 on, as `year * 10_000 + month *
+ * 100 + day`, by civil-from-days arithmetic (H. Hinnant): what the Date getters give, without
+ * a Date per call.
+ */
+function utcDateNumber(ms: number): number {
+  const z = Math.floor(ms / DAY_MS) + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const mo = mp < 10 ? mp + 3 : mp - 9;
+  return (yoe + era * 400 + (mo <= 2 ? 1 : 0)) * 10_000 + mo * 100 + d;
+}
+
+/** The value of `len` ASCII digits at `at`, or -1 when one of them is not a digit. */
+function digitsAt(s: string, at: number, len: number): number {
+  let n = 0;
+  for (let i = at; i < at + len; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
 /** Whole years between an ISO date of birth and `nowMs`. */
 export function ageOn(dobIso: string, nowMs: number): number {
-  const [y, m, d] = dobIso.split("-").map(Number) as [number, number, number];
-  const now = new Date(nowMs);
-  let age = now.getUTCFullYear() - y;
-  const mm = now.getUTCMonth() + 1;
-  if (mm < m || (mm === m && now.getUTCDate() < d)) age--;
+  let y: number, m: number, d: number;
+  // The canonical `YYYY-MM-DD` read by its digits (mappings call this per lead); any other
+  // writing is split as before.
+  if (dobIso.length === 10 && dobIso.charCodeAt(4) === 45 && dobIso.charCodeAt(7) === 45) {
+    y = digitsAt(dobIso, 0, 4);
+    m = digitsAt(dobIso, 5, 2);
+    d = digitsAt(dobIso, 8, 2);
+  } else y = m = d = -1;
+  if (y < 0 || m < 0 || d < 0) [y, m, d] = dobIso.split("-").map(Number) as [number, number, number];
+  let ny: number, mm: number, dd: number;
+  if (Number.isInteger(nowMs) && nowMs >= 0 && nowMs <= 8.64e15) {
+    const today = utcDateNumber(nowMs);
+    ny = Math.floor(today / 10_000);
+    mm = Math.floor(today / 100) % 100;
+    dd = today % 100;
+  } else {
+    const now = new Date(nowMs);
+    ny = now.getUTCFullYear();
+    mm = now.getUTCMonth() + 1;
+    dd = now.getUTCDate();
+  }
+  let age = ny - y;
+  if (mm < m || (mm === m && dd < d)) age--;
   return age;
 }
 

@@ -162,12 +162,36 @@ async function measureAsync(leads: NormalizedLead[], fn: (l: NormalizedLead) => 
   return (n / (t - t0)) * 1000;
 }
 
+/** A nested payload as bracket-named form pairs: `lead[first_name]` → value. */
+function flatten(o: Record<string, unknown>, prefix = "", out: [string, string][] = []): [string, string][] {
+  for (const [k, v] of Object.entries(o)) {
+    const name = prefix ? `${prefix}[${k}]` : k;
+    if (v !== null && typeof v === "object") flatten(v as Record<string, unknown>, name, out);
+    else if (v !== undefined) out.push([name, String(v)]);
+  }
+  return out;
+}
+
+/** The least any form body costs: each key and value percent-encoded and joined. */
+function formEncode(pairs: [string, string][]): string {
+  let s = "";
+  for (const [k, v] of pairs) s += `${s ? "&" : ""}${encodeURIComponent(k)}=${encodeURIComponent(v)}`;
+  return s;
+}
+
 export interface MappingRow {
   name: string;
   leads: number;
   /** Leads per second, median over rounds. */
   ours: number;
+  /** JSON.stringify of the finished payload. */
   floor: number;
+  /**
+   * The finished payload serialized in the buyer's own format, what no mapping can avoid: XML by
+   * the format's serializer, form as every key and value percent-encoded; JSON.stringify for JSON.
+   */
+  formatFloor: number;
+  format: string;
   jsonata: number;
 }
 
@@ -179,21 +203,35 @@ async function benchOne(name: string, buyer: BuyerConfig, leads: NormalizedLead[
   if (!map) throw new Error(`${buyer.id} is not a field-list buyer`);
   const ser = compileSerializer(buyer.format);
   const payloads = leads.map((l) => map(l, env).payload);
+  // Form's floor: only the percent-encoding of every key and value (the payload flattened beforehand, untimed).
+  const pairs = buyer.format.type === "form" ? payloads.map((p) => flatten(p as Record<string, unknown>)) : [];
   const compiled = jsonata(expr);
   const ours: number[] = [];
   const floor: number[] = [];
+  const formatFloor: number[] = [];
   const jsonataRates: number[] = [];
+  const own = buyer.format.type !== "json";
   let i = 0;
   for (let r = 0; r < ROUNDS; r++) {
     ours.push(measure(leads, (l) => c.render(l, env, noSecret).body));
     floor.push(measure(leads, () => JSON.stringify(payloads[i++ % payloads.length])));
+    if (buyer.format.type === "form") formatFloor.push(measure(leads, () => formEncode(pairs[i++ % pairs.length] ?? [])));
+    else if (own) formatFloor.push(measure(leads, () => ser.serialize(payloads[i++ % payloads.length] as Record<string, unknown>, noSecret)));
     // The peer is ~40x slower: three rounds tell its rate well enough.
     if (r < 3)
       jsonataRates.push(
         await measureAsync(leads, async (l) => ser.serialize((await compiled.evaluate(l, { now_ms: NOW })) as Record<string, unknown>, noSecret)),
       );
   }
-  return { name, leads: leads.length, ours: median(ours), floor: median(floor), jsonata: median(jsonataRates) };
+  return {
+    name,
+    leads: leads.length,
+    ours: median(ours),
+    floor: median(floor),
+    formatFloor: own ? median(formatFloor) : median(floor),
+    format: buyer.format.type,
+    jsonata: median(jsonataRates),
+  };
 }
 
 /** The three buyers through map + serialize, beside the floor and JSONata. */

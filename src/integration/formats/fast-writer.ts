@@ -16,6 +16,7 @@
  */
 import type { PathSegment } from "../path";
 import { asciiBytes, formComponent, formPairs } from "./form-encode";
+import { JSON_SPECIAL, SAFE_JSON, SAFE_XML } from "./plain-text";
 import type { FormatConfig } from "./schema";
 import { xmlAttributes, xmlText } from "./xml-writer";
 
@@ -109,27 +110,34 @@ function formWriter(root: Node, nesting: "dot" | "bracket", absent: unknown): Fa
 /** Writes a node's value; undefined when nothing under it is present. */
 type Part = (values: readonly unknown[]) => string | undefined;
 
-// What JSON.stringify escapes in a string: quote, backslash, control characters, and (lone)
-// surrogates. Strings without any are written as they are, the rest through JSON.stringify.
-// eslint-disable-next-line no-control-regex
-const JSON_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
-
+// What JSON.stringify escapes in a string (quote, backslash, control characters, lone
+// surrogates: JSON_SPECIAL). Strings without any are written as they are, the rest through
+// JSON.stringify.
 function jsonScalar(v: unknown): string {
-  if (typeof v === "string") return JSON_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`;
+  if (typeof v === "string") return JSON_SPECIAL.test(v) ? JSON.stringify(v) : `"${v}"`;
   if (typeof v === "number") return Number.isFinite(v) ? String(v) : "null";
   return String(v);
 }
 
-function jsonValue(n: Node, absent: unknown): Part {
+/** jsonScalar for a rule whose text never needs escaping (SAFE_JSON): no check per lead. */
+function jsonPlainScalar(v: unknown): string {
+  return typeof v === "string" ? `"${v}"` : jsonScalar(v);
+}
+
+/** Whether a rule's text is plain in a format (`bit` from plain-text.ts). */
+const plainIn = (safety: readonly number[], slot: number, bit: number): boolean => ((safety[slot] ?? 0) & bit) !== 0;
+
+function jsonValue(n: Node, absent: unknown, safety: readonly number[]): Part {
   if (n.slot >= 0) {
     const slot = n.slot;
+    const write = plainIn(safety, slot, SAFE_JSON) ? jsonPlainScalar : jsonScalar;
     return (values) => {
       const v = values[slot];
-      return v === absent ? undefined : jsonScalar(v);
+      return v === absent ? undefined : write(v);
     };
   }
   if (isArrayNode(n)) {
-    const parts = n.children.map((c) => jsonValue(c, absent));
+    const parts = n.children.map((c) => jsonValue(c, absent, safety));
     // Array items sit at their index; holes before the last present item are JSON nulls.
     const idx = n.children.map((c) => c.key as number);
     return (values) => {
@@ -147,50 +155,55 @@ function jsonValue(n: Node, absent: unknown): Part {
   }
   // Leaves are written inline (slot ≥ 0); inner nodes through their own part.
   const slots = n.children.map((c) => c.slot);
-  const parts = n.children.map((c) => (c.slot >= 0 ? undefined : jsonValue(c, absent)));
+  const plain = n.children.map((c) => c.slot >= 0 && plainIn(safety, c.slot, SAFE_JSON));
+  const parts = n.children.map((c) => (c.slot >= 0 ? undefined : jsonValue(c, absent, safety)));
   const first = n.children.map((c) => `{${JSON.stringify(c.key)}:`);
   const next = n.children.map((c) => `,${JSON.stringify(c.key)}:`);
+  // The same with the string's opening quote: a plain string is then one key-and-quote, the
+  // text and the closing quote, with no quoted copy of the text built first.
+  const firstQ = first.map((k) => `${k}"`);
+  const nextQ = next.map((k) => `${k}"`);
   return (values) => {
     let out = "";
     for (let i = 0; i < slots.length; i++) {
       const slot = slots[i] as number;
-      let s: string | undefined;
       if (slot >= 0) {
         const v = values[slot];
         if (v === absent) continue;
-        s = jsonScalar(v);
+        if (typeof v === "string" && (plain[i] || !JSON_SPECIAL.test(v))) out = `${out}${(out === "" ? firstQ[i] : nextQ[i]) as string}${v}"`;
+        else out = out + ((out === "" ? first[i] : next[i]) as string) + jsonScalar(v);
       } else {
-        s = (parts[i] as Part)(values);
+        const s = (parts[i] as Part)(values);
         if (s === undefined) continue;
+        out = out + ((out === "" ? first[i] : next[i]) as string) + s;
       }
-      out += (out === "" ? first[i] : next[i]) as string;
-      out += s;
     }
     return out === "" ? undefined : `${out}}`;
   };
 }
 
-function jsonWriter(root: Node, absent: unknown): FastWriter {
-  const body = jsonValue(root, absent);
+function jsonWriter(root: Node, absent: unknown, safety: readonly number[]): FastWriter {
+  const body = jsonValue(root, absent, safety);
   return (values) => (allScalar(values, absent) ? (body(values) ?? "{}") : undefined);
 }
 
 /** The element(s) for a node named `name` (xml-writer's `element`); extra attributes on objects only. */
-function xmlElement(n: Node, name: string, prefix: string, absent: unknown, extraAttrs = ""): Part | undefined {
+function xmlElement(n: Node, name: string, prefix: string, absent: unknown, safety: readonly number[], extraAttrs = ""): Part | undefined {
   if (n.slot >= 0) {
     const slot = n.slot,
       open = `<${name}>`,
       close = `</${name}>`;
+    const text = plainIn(safety, slot, SAFE_XML) ? xmlPlainText : xmlText;
     return (values) => {
       const v = values[slot];
-      return v === absent ? undefined : open + xmlText(v) + close;
+      return v === absent ? undefined : open + text(v) + close;
     };
   }
   if (isArrayNode(n)) {
     const items: Part[] = [];
     for (const c of n.children) {
       if (isArrayNode(c)) return undefined;
-      const p = xmlElement(c, name, prefix, absent);
+      const p = xmlElement(c, name, prefix, absent, safety);
       if (!p) return undefined;
       items.push(p);
     }
@@ -204,20 +217,28 @@ function xmlElement(n: Node, name: string, prefix: string, absent: unknown, extr
     };
   }
   // Children in key order; each lands in the open tag (attribute), as text, or as an element.
-  type Child = { kind: "attr" | "text"; slot: number; head: string } | { kind: "el"; part: Part };
+  // A leaf element is written here (no call, no string of its own); one shape for every child.
+  const ATTR = 0,
+    TEXT = 1,
+    LEAF = 2,
+    ELEMENT = 3;
+  type Child = { kind: number; slot: number; head: string; tail: string; plain: boolean; part: Part | undefined };
   const kids: Child[] = [];
   for (const c of n.children) {
     const k = c.key as string;
+    const plain = plainIn(safety, c.slot, SAFE_XML);
     if (k.startsWith(prefix)) {
       if (c.slot < 0) return undefined;
-      kids.push({ kind: "attr", slot: c.slot, head: ` ${k.slice(prefix.length)}="` });
+      kids.push({ kind: ATTR, slot: c.slot, head: ` ${k.slice(prefix.length)}="`, tail: '"', plain, part: undefined });
     } else if (k === "#text") {
       if (c.slot < 0) return undefined;
-      kids.push({ kind: "text", slot: c.slot, head: "" });
+      kids.push({ kind: TEXT, slot: c.slot, head: "", tail: "", plain, part: undefined });
+    } else if (c.slot >= 0) {
+      kids.push({ kind: LEAF, slot: c.slot, head: `<${k}>`, tail: `</${k}>`, plain, part: undefined });
     } else {
-      const part = xmlElement(c, k, prefix, absent);
+      const part = xmlElement(c, k, prefix, absent, safety);
       if (!part) return undefined;
-      kids.push({ kind: "el", part });
+      kids.push({ kind: ELEMENT, slot: -1, head: "", tail: "", plain, part });
     }
   }
   const openTag = `<${name}${extraAttrs}`,
@@ -226,16 +247,18 @@ function xmlElement(n: Node, name: string, prefix: string, absent: unknown, extr
     let present = false;
     let open = openTag;
     let inner = "";
-    for (const kid of kids) {
-      if (kid.kind === "el") {
-        const s = kid.part(values);
+    for (let i = 0; i < kids.length; i++) {
+      const kid = kids[i] as Child;
+      if (kid.kind === ELEMENT) {
+        const s = (kid.part as Part)(values);
         if (s === undefined) continue;
         inner += s;
       } else {
         const v = values[kid.slot];
         if (v === absent) continue;
-        if (kid.kind === "attr") open += `${kid.head}${xmlText(v)}"`;
-        else inner += xmlText(v);
+        const t = kid.plain && typeof v === "string" ? v : xmlText(v);
+        if (kid.kind === ATTR) open = open + kid.head + t + kid.tail;
+        else inner = inner + kid.head + t + kid.tail;
       }
       present = true;
     }
@@ -243,17 +266,28 @@ function xmlElement(n: Node, name: string, prefix: string, absent: unknown, extr
   };
 }
 
+/** xmlText for a rule whose text never needs escaping (SAFE_XML): no check per lead. */
+function xmlPlainText(v: unknown): string {
+  return typeof v === "string" ? v : xmlText(v);
+}
+
 /**
  * Compiles a writer for a buyer's wire format and its field-list paths (one per rule, in
  * rule order); undefined when this format or these paths need the general serializer.
- * `absent` is the value marking a rule that produced nothing.
+ * `absent` is the value marking a rule that produced nothing; `safety` (per rule, bits from
+ * plain-text.ts; none by default) says whose text can be written without the escaping check.
  */
-export function compileFastWriter(format: FormatConfig, paths: readonly (readonly PathSegment[])[], absent: unknown): FastWriter | undefined {
+export function compileFastWriter(
+  format: FormatConfig,
+  paths: readonly (readonly PathSegment[])[],
+  absent: unknown,
+  safety: readonly number[] = [],
+): FastWriter | undefined {
   const root = buildTree(paths);
   if (!root) return undefined;
   switch (format.type) {
     case "json":
-      return jsonWriter(root, absent);
+      return jsonWriter(root, absent, safety);
     case "form":
     case "query":
       return formWriter(root, format.nesting, absent);
@@ -262,7 +296,7 @@ export function compileFastWriter(format: FormatConfig, paths: readonly (readonl
       const decl = format.declaration ? XML_DECL : "";
       const rootTag = `<${format.root}${xmlAttributes(format.rootAttributes)}>`;
       const rootClose = `</${format.root}>`;
-      const part = xmlElement(root, format.root, format.attributePrefix, absent, xmlAttributes(format.rootAttributes));
+      const part = xmlElement(root, format.root, format.attributePrefix, absent, safety, xmlAttributes(format.rootAttributes));
       if (!part) return undefined;
       // The root element is written even when the payload is empty.
       return (values) => (allScalar(values, absent) ? decl + (part(values) ?? rootTag + rootClose) : undefined);

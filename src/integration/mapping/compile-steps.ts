@@ -38,6 +38,27 @@ export function compileWhen(w: When): (lead: NormalizedLead) => boolean {
 /** Where a rule's value comes from, for one lead. */
 export type Source = (lead: NormalizedLead, env: ComputeEnv) => unknown;
 
+// Only a name Object.prototype (or Array.prototype) has can be found by inheritance (path.ts
+// reads those by own property, in its general getter).
+const inheritable = (k: PathSegment): boolean => typeof k === "string" && (k in Object.prototype || k in Array.prototype);
+
+/**
+ * A rule's lead path when it is one or two plain steps (`email`, `address.zip`): the rule's
+ * closure then reads it itself instead of calling a getter (a call per rule per lead saved).
+ * undefined for anything else; compileSource has already refused a malformed path.
+ */
+export function shortLeadPath(rule: FieldRule): readonly PathSegment[] | undefined {
+  if (rule.from === undefined || rule.value !== undefined || rule.compute !== undefined) return undefined;
+  let segs: PathSegment[];
+  try {
+    segs = parseLeadPath(rule.from);
+  } catch {
+    return undefined;
+  }
+  if (isBidPath(segs) || segs.length < 1 || segs.length > 2 || segs.some(inheritable)) return undefined;
+  return segs;
+}
+
 /** The rule's source (value, lead path, bid path or computed function); a config fault throws MappingConfigError. */
 export function compileSource(rule: FieldRule, field: string): Source {
   if (rule.open !== undefined) throw new MappingConfigError(field, `open, no source decided: ${rule.open}`);
@@ -82,20 +103,23 @@ export function compileSource(rule: FieldRule, field: string): Source {
   throw new MappingConfigError(field, "needs one of from, value, compute");
 }
 
-/** The rule's translation table as a lookup that says when a value had no entry. */
-export function compileTranslate(rule: FieldRule): ((v: unknown) => { value: unknown; missed: boolean }) | undefined {
+/** What a translation returns for a value its table has no entry for. */
+export const NO_ENTRY: unique symbol = Symbol("no entry");
+
+/**
+ * The rule's translation table as a lookup: the table's value, or NO_ENTRY (the caller then
+ * applies the table's default and warns). Per lead this allocates nothing.
+ */
+export function compileTranslate(rule: FieldRule): ((v: unknown) => unknown) | undefined {
   const t = rule.translate;
   if (!t) return undefined;
   const table = new Map<string, Scalar>();
   for (const [k, v] of Object.entries(t.table)) table.set(t.caseInsensitive ? k.toLowerCase() : k, v);
   const ci = t.caseInsensitive;
-  const hasDefault = t.default !== undefined;
-  const def = t.default;
   return (v) => {
     const key = ci ? String(v).toLowerCase() : String(v);
     const hit = table.get(key);
-    if (hit !== undefined || table.has(key)) return { value: hit, missed: false };
-    return { value: hasDefault ? def : v, missed: true };
+    return hit !== undefined || table.has(key) ? hit : NO_ENTRY;
   };
 }
 

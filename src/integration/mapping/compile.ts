@@ -9,9 +9,10 @@ import { MappingConfigError } from "../errors";
 import type { PathSegment } from "../path";
 import { parsePath, setPath } from "../path";
 import type { MappingWarning } from "../types";
-import { compileSource, compileTranslate, compileType, compileWhen, isMissing, type Source } from "./compile-steps";
+import { compileSource, compileTranslate, compileType, compileWhen, isMissing, NO_ENTRY, type Source, shortLeadPath } from "./compile-steps";
 import { compileFormat, FormatFailure } from "./formatters";
 import type { FieldRule, FieldsMapping } from "./schema";
+import { ruleSafety } from "./text-safety";
 
 export { isBidPath } from "./compile-steps";
 
@@ -63,15 +64,35 @@ function targetOf(rule: FieldRule, index: number): PathSegment[] {
 /** A formatter or coercion: the value, or a FormatFailure saying why not. */
 type Step = (v: unknown) => unknown;
 
+type Indexable = Record<PathSegment, unknown>;
+
+/** `lead[a][b]`, or undefined when `lead[a]` is not an object. */
+function readTwo(lead: NormalizedLead, a: PathSegment, b: PathSegment): unknown {
+  const x = (lead as unknown as Indexable)[a];
+  return x !== null && typeof x === "object" ? (x as Indexable)[b] : undefined;
+}
+
 /**
  * The usual rule (a source, maybe a default and a format) as a closure without the other
- * steps: this runs per rule per lead, so it skips what the rule does not use.
+ * steps: this runs per rule per lead, so it skips what the rule does not use, and reads a
+ * short lead path (`path`, one or two plain steps) itself rather than through the source.
  */
-function usualValue(field: string, source: Source, def: unknown, required: boolean | undefined, format: Step | undefined): CompiledRule["value"] {
+function usualValue(
+  field: string,
+  source: Source,
+  path: readonly PathSegment[] | undefined,
+  def: unknown,
+  required: boolean | undefined,
+  format: Step | undefined,
+): CompiledRule["value"] {
   const missing = required ? "required field is missing" : undefined;
+  // 1: lead[a]; 2: lead[a][b]; 0: the source.
+  const steps = path?.length ?? 0;
+  const a = path?.[0] ?? "";
+  const b = path?.[1] ?? "";
   if (!format) {
     return (lead, env, out) => {
-      let v = source(lead, env);
+      let v = steps === 1 ? (lead as unknown as Indexable)[a] : steps === 2 ? readTwo(lead, a, b) : source(lead, env);
       if (v === undefined || v === null || v === "") {
         v = def;
         if (v === undefined || v === null || v === "") {
@@ -83,7 +104,7 @@ function usualValue(field: string, source: Source, def: unknown, required: boole
     };
   }
   return (lead, env, out) => {
-    let v = source(lead, env);
+    let v = steps === 1 ? (lead as unknown as Indexable)[a] : steps === 2 ? readTwo(lead, a, b) : source(lead, env);
     if (v === undefined || v === null || v === "") {
       v = def;
       if (v === undefined || v === null || v === "") {
@@ -109,13 +130,16 @@ interface Pipeline {
   required: boolean | undefined;
   when: ((lead: NormalizedLead) => boolean) | undefined;
   translate: ReturnType<typeof compileTranslate>;
+  /** What a value with no table entry becomes (undefined: itself). */
+  tableDefault: unknown;
   /** Formatting, then type coercion. */
   steps: Step[];
 }
 
 /** The whole pipeline: when → source → default → translate → format → type. */
 function pipelineValue(p: Pipeline): CompiledRule["value"] {
-  const { field, source, def, required, when, translate, steps } = p;
+  const { field, source, def, required, when, translate, tableDefault, steps } = p;
+  const hasTableDefault = tableDefault !== undefined;
   return (lead, env, out) => {
     if (when && !when(lead)) return ABSENT;
     let v = source(lead, env);
@@ -125,9 +149,12 @@ function pipelineValue(p: Pipeline): CompiledRule["value"] {
       return ABSENT;
     }
     if (translate) {
-      const t = translate(v);
-      if (t.missed) out.warnings.push({ field, message: `no translation for "${String(v)}"${def === undefined && t.value === v ? "; sent as is" : ""}` });
-      v = t.value;
+      let t = translate(v);
+      if (t === NO_ENTRY) {
+        t = hasTableDefault ? tableDefault : v;
+        out.warnings.push({ field, message: `no translation for "${String(v)}"${def === undefined && t === v ? "; sent as is" : ""}` });
+      }
+      v = t;
       if (isMissing(v)) {
         if (required) out.issues.push({ field, message: "required field has no value after translation" });
         return ABSENT;
@@ -156,9 +183,13 @@ function compileRule(rule: FieldRule, index: number): CompiledRule {
   const translate = compileTranslate(rule);
   const format = rule.format ? compileFormat(rule.format) : undefined;
   const type = compileType(rule.type);
-  if (!when && !translate && !type) return { field, segs, value: usualValue(field, source, rule.default, rule.required, format) };
+  if (!when && !translate && !type) return { field, segs, value: usualValue(field, source, shortLeadPath(rule), rule.default, rule.required, format) };
   const steps = [format, type].filter((f): f is Step => f !== undefined);
-  return { field, segs, value: pipelineValue({ field, source, def: rule.default, required: rule.required, when, translate, steps }) };
+  return {
+    field,
+    segs,
+    value: pipelineValue({ field, source, def: rule.default, required: rule.required, when, translate, tableDefault: rule.translate?.default, steps }),
+  };
 }
 
 function compileRules(mapping: FieldsMapping): CompiledRule[] {
@@ -195,6 +226,8 @@ export interface SlotResult {
 export interface CompiledFieldSlots {
   /** Each rule's output path, in rule order (index = slot). */
   paths: readonly (readonly PathSegment[])[];
+  /** Each rule's text safety (text-safety.ts): which wire formats can write its text unescaped. */
+  safety: readonly number[];
   /** The same mapping as the Mapper, per rule instead of into a payload. */
   evaluate(lead: NormalizedLead, env: ComputeEnv): SlotResult;
   /**
@@ -212,6 +245,7 @@ export function compileFieldSlots(mapping: FieldsMapping): CompiledFieldSlots {
   const n = rules.length;
   return {
     paths: rules.map((r) => r.segs),
+    safety: mapping.fields.map(ruleSafety),
     evaluate(lead, env) {
       const out: SlotResult = { values: new Array<Slot>(n), warnings: [], issues: [] };
       const values = out.values;

@@ -21,6 +21,9 @@ const tzFormatters = new Map<string, Intl.DateTimeFormat>();
 const tzOffsets = new Map<string, Map<number, number>>();
 let tzOffsetCount = 0;
 const QUARTER_HOUR = 15 * 60_000;
+let lastZone = "";
+let lastBucket = Number.NaN;
+let lastOffset = 0;
 
 /**
  * The zone's UTC offset at `ms`. Intl is slow (µs per call), so offsets are cached per zone and
@@ -28,9 +31,16 @@ const QUARTER_HOUR = 15 * 60_000;
  */
 function tzOffsetMs(ms: number, tz: string): number {
   const bucket = Math.floor(ms / QUARTER_HOUR);
+  // Leads in a burst share a zone and quarter hour (received_at): the last answer first.
+  if (bucket === lastBucket && tz === lastZone) return lastOffset;
   let zone = tzOffsets.get(tz);
   const hit = zone?.get(bucket);
-  if (hit !== undefined) return hit;
+  if (hit !== undefined) {
+    lastZone = tz;
+    lastBucket = bucket;
+    lastOffset = hit;
+    return hit;
+  }
   let f = tzFormatters.get(tz);
   if (!f) {
     f = new Intl.DateTimeFormat("en-US", {
@@ -61,6 +71,9 @@ function tzOffsetMs(ms: number, tz: string): number {
   }
   zone.set(bucket, offset);
   tzOffsetCount++;
+  lastZone = tz;
+  lastBucket = bucket;
+  lastOffset = offset;
   return offset;
 }
 
@@ -129,62 +142,116 @@ function startsWithIsoDate(v: string): boolean {
   return v.length >= 10 && v.charCodeAt(4) === 45 && v.charCodeAt(7) === 45 && digitsAt(v, 0, 4) >= 0 && digitsAt(v, 5, 2) >= 0 && digitsAt(v, 8, 2) >= 0;
 }
 
+/** Two ASCII digits at `at` as a number, or -1 when either is not a digit (or past the end). */
+function d2(s: string, at: number): number {
+  const a = s.charCodeAt(at) - 48;
+  const b = s.charCodeAt(at + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant), what Date.UTC does for years ≥ 100. */
+function daysFromCivil(y: number, mo: number, d: number): number {
+  const yy = mo <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (mo > 2 ? mo - 3 : mo + 9) + 2) / 5) + d - 1;
+  return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
+}
+
 /**
  * Epoch ms of the canonical instant shapes `YYYY-MM-DDTHH:mm:ssZ` and `YYYY-MM-DDTHH:mm:ss.sssZ`
- * with every field in range, without Date.parse (the common case on normalized leads).
+ * with every field in range, by arithmetic (neither Date.parse nor Date.UTC: this runs per lead).
  * NaN for anything else, which then goes through Date.parse as before.
  */
 function fastInstant(v: string): number {
   const n = v.length;
   if ((n !== 20 && n !== 24) || v.charCodeAt(n - 1) !== 90 /* Z */) return NaN;
-  if (v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58) return NaN;
+  if (v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58) return NaN;
   let ms = 0;
   if (n === 24) {
     if (v.charCodeAt(19) !== 46) return NaN;
-    ms = digitsAt(v, 20, 3);
-    if (ms < 0) return NaN;
+    const a = d2(v, 20);
+    const c = v.charCodeAt(22) - 48;
+    if (a < 0 || c < 0 || c > 9) return NaN;
+    ms = a * 10 + c;
   }
-  if (!startsWithIsoDate(v)) return NaN;
-  const y = digitsAt(v, 0, 4),
-    mo = digitsAt(v, 5, 2),
-    d = digitsAt(v, 8, 2);
-  const h = digitsAt(v, 11, 2),
-    mi = digitsAt(v, 14, 2),
-    s = digitsAt(v, 17, 2);
+  const y1 = d2(v, 0),
+    y2 = d2(v, 2),
+    mo = d2(v, 5),
+    d = d2(v, 8);
+  const h = d2(v, 11),
+    mi = d2(v, 14),
+    s = d2(v, 17);
+  const y = y1 * 100 + y2;
   // Years below 100 would be read as 19xx by Date.UTC; leave those to Date.parse.
-  if (y < 100 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return NaN;
+  if (y1 < 0 || y2 < 0 || y < 100 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return NaN;
   if (h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59) return NaN;
-  return Date.UTC(y, mo - 1, d, h, mi, s, ms);
+  return daysFromCivil(y, mo, d) * DAY_MS + h * 3_600_000 + mi * 60_000 + s * 1000 + ms;
 }
 
 /**
- * Reads a date-only ISO string (no zone shift: a birth date is a calendar date), an ISO
- * instant, or epoch seconds/ms. Returns the calendar/clock parts and the epoch ms.
+ * A date-only `YYYY-MM-DD` (exactly ten characters) as `y * 10_000 + mo * 100 + d`; -1 when `v`
+ * has that shape but no such day, -2 when it does not have that shape.
  */
-function readDate(v: unknown, tz: string | undefined): { parts: DateParts; epochMs: number } | undefined {
+function dateOnly(v: string): number {
+  if (v.length !== 10 || v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45) return -2;
+  const y1 = d2(v, 0),
+    y2 = d2(v, 2),
+    mo = d2(v, 5),
+    d = d2(v, 8);
+  if (y1 < 0 || y2 < 0 || mo < 0 || d < 0) return -2;
+  const y = y1 * 100 + y2;
+  // Date.UTC reads years 0–99 as 1900–1999: validate the day against the year it used.
+  const year = y <= 99 ? 1900 + y : y;
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(year, mo)) return -1;
+  return y * 10_000 + mo * 100 + d;
+}
+
+/** Epoch ms of a date-only value from `dateOnly` (years 0–99 are 1900–1999, as Date.UTC reads them). */
+function dateOnlyEpoch(ymd: number): number {
+  const y = Math.floor(ymd / 10_000);
+  return daysFromCivil(y <= 99 ? 1900 + y : y, Math.floor(ymd / 100) % 100, ymd % 100) * DAY_MS;
+}
+
+/**
+ * Epoch ms of an ISO date-time string (`YYYY-MM-DDT…`), or NaN. A date-time without a zone is
+ * read as UTC, as the Workers runtime does: Date.parse would read it in the host's zone, so
+ * the CLI preview on a laptop would differ from the Worker.
+ */
+function instantOf(v: string): number {
+  if (v.length < 11 || v.charCodeAt(10) !== 84 /* T */ || !startsWithIsoDate(v)) return NaN;
+  const t = fastInstant(v);
+  if (!Number.isNaN(t)) return t;
+  return Date.parse(/(Z|[+-]\d{2}:?\d{2})$/i.test(v) ? v : `${v}Z`);
+}
+
+/**
+ * Epoch ms of a date-only ISO string, an ISO instant, or epoch seconds/ms; NaN when `v` is
+ * none of these. The calendar parts are not worked out (`partsOf` does that).
+ */
+function epochOf(v: unknown): number {
   if (typeof v === "string") {
-    if (v.length === 10 && startsWithIsoDate(v)) {
-      const y = digitsAt(v, 0, 4),
-        mo = digitsAt(v, 5, 2),
-        d = digitsAt(v, 8, 2);
-      const epochMs = Date.UTC(y, mo - 1, d);
-      // Date.UTC reads years 0–99 as 1900–1999: validate the day against the year it used.
-      const year = y <= 99 ? 1900 + y : y;
-      if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(year, mo)) return undefined;
-      return { parts: { y, mo, d, h: 0, mi: 0, s: 0, ms: 0 }, epochMs };
-    }
-    if (v.length < 11 || v.charCodeAt(10) !== 84 /* T */ || !startsWithIsoDate(v)) return undefined;
-    let t = fastInstant(v);
-    // A date-time without a zone is read as UTC, as the Workers runtime does: Date.parse would
-    // read it in the host's zone, so the CLI preview on a laptop would differ from the Worker.
-    if (Number.isNaN(t)) t = Date.parse(/(Z|[+-]\d{2}:?\d{2})$/i.test(v) ? v : `${v}Z`);
-    if (Number.isNaN(t)) return undefined;
-    return { parts: partsAt(t, tz), epochMs: t };
+    const ymd = dateOnly(v);
+    if (ymd >= 0) return dateOnlyEpoch(ymd);
+    return ymd === -1 ? NaN : instantOf(v);
   }
-  if (typeof v === "number" && Number.isFinite(v)) {
-    const t = v < 1e12 ? v * 1000 : v;
-    return { parts: partsAt(t, tz), epochMs: t };
+  if (typeof v === "number" && Number.isFinite(v)) return v < 1e12 ? v * 1000 : v;
+  return NaN;
+}
+
+/**
+ * Calendar and clock parts of a date-only ISO string (no zone shift: a birth date is a calendar
+ * date), an ISO instant, or epoch seconds/ms, in zone `tz`; undefined when `v` is not a date.
+ */
+function partsOf(v: unknown, tz: string | undefined): DateParts | undefined {
+  if (typeof v === "string") {
+    const ymd = dateOnly(v);
+    if (ymd >= 0) return { y: Math.floor(ymd / 10_000), mo: Math.floor(ymd / 100) % 100, d: ymd % 100, h: 0, mi: 0, s: 0, ms: 0 };
+    if (ymd === -1) return undefined;
+    const t = instantOf(v);
+    return Number.isNaN(t) ? undefined : partsAt(t, tz);
   }
+  if (typeof v === "number" && Number.isFinite(v)) return partsAt(v < 1e12 ? v * 1000 : v, tz);
   return undefined;
 }
 
@@ -192,7 +259,9 @@ function partsAt(ms: number, tz: string | undefined): DateParts {
   return tz && tz !== "UTC" ? tzParts(ms, tz) : utcParts(ms);
 }
 
-const p2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
+// Two-digit fields come from a table: no number-to-string conversion per field.
+const TWO_DIGITS: readonly string[] = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : String(i)));
+const p2 = (n: number): string => TWO_DIGITS[n] ?? (n < 10 ? `0${n}` : String(n));
 const DATE_TOKEN = /YYYY|YY|MM|M|DD|D|HH|H|hh|h|mm|ss|SSS|A|\[[^\]]*\]/g;
 type PartFn = (p: DateParts) => string;
 
@@ -237,47 +306,95 @@ function piece(code: number, p: DateParts): string {
 const CODE_TOKENS: string[] = [];
 for (const [t, c] of Object.entries(TOKEN_CODES)) CODE_TOKENS[c] = t;
 
+/** The number a two-digit token writes (after `p2`); undefined for the other tokens. */
+function twoDigitField(code: number, p: DateParts): number {
+  switch (code) {
+    case 2:
+      return p.y % 100;
+    case 3:
+      return p.mo;
+    case 5:
+      return p.d;
+    case 7:
+      return p.h;
+    case 9:
+      return p.h % 12 === 0 ? 12 : p.h % 12;
+    case 11:
+      return p.mi;
+    default:
+      return p.s;
+  }
+}
+
+const TWO_DIGIT_CODES = new Set([2, 3, 5, 7, 9, 11, 12]);
+
+/**
+ * One token with the literal text before it. A two-digit token carries a table of that text
+ * followed by each of 00–99, so writing it is one lookup and one concatenation.
+ */
+interface Segment {
+  prefix: string;
+  code: number;
+  table: readonly string[] | undefined;
+}
+
 /** Compiles a date pattern once into a parts → string function. */
 export function compileDatePattern(pattern: string): PartFn {
-  // Literal text as strings, tokens as codes.
-  const pieces: (string | number)[] = [];
+  // Literal text (brackets unwrapped) gathered into the prefix of the token that follows it.
+  const segments: Segment[] = [];
+  let prefix = "";
   let last = 0;
   for (const m of pattern.matchAll(DATE_TOKEN)) {
-    if (m.index > last) pieces.push(pattern.slice(last, m.index));
+    if (m.index > last) prefix += pattern.slice(last, m.index);
     const tok = m[0];
-    pieces.push(tok.startsWith("[") ? tok.slice(1, -1) : (TOKEN_CODES[tok] as number));
     last = m.index + tok.length;
+    if (tok.startsWith("[")) {
+      prefix += tok.slice(1, -1);
+      continue;
+    }
+    const code = TOKEN_CODES[tok] as number;
+    const lead = prefix;
+    const table = TWO_DIGIT_CODES.has(code) ? Array.from({ length: 100 }, (_, i) => lead + p2(i)) : undefined;
+    segments.push({ prefix, code, table });
+    prefix = "";
   }
-  if (last < pattern.length) pieces.push(pattern.slice(last));
+  const tail = prefix + pattern.slice(last);
   return (p) => {
     let out = "";
-    for (let i = 0; i < pieces.length; i++) {
-      const x = pieces[i] as string | number;
-      out += typeof x === "string" ? x : piece(x, p);
+    for (let i = 0; i < segments.length; i++) {
+      const seg = segments[i] as Segment;
+      if (seg.table) {
+        const n = twoDigitField(seg.code, p);
+        out += seg.table[n] ?? seg.prefix + p2(n);
+      } else out += seg.prefix + piece(seg.code, p);
     }
-    return out;
+    return tail === "" ? out : out + tail;
   };
 }
 
 /** Compiles a date format (`MM/DD/YYYY`, `unix`, `unix_ms`, `iso`) for an optional time zone. */
 export function compileDateFormat(pattern: string, tz?: string): Formatter {
-  if (pattern === "unix")
-    return (v) => {
-      const r = readDate(v, tz);
-      return r && Math.floor(r.epochMs / 1000);
-    };
-  if (pattern === "unix_ms") return (v) => readDate(v, tz)?.epochMs;
-  if (pattern === "iso")
-    return (v) => {
-      const r = readDate(v, tz);
-      return r && new Date(r.epochMs).toISOString();
-    };
+  const epochFormat = pattern === "unix" || pattern === "unix_ms" || pattern === "iso";
+  // An epoch needs no calendar parts, but with a zone they are still worked out first (and an
+  // unknown zone throws from Intl, as it always did); without one, the epoch alone is read.
+  if (epochFormat && tz && tz !== "UTC") {
+    const withParts = (v: unknown): number => (partsOf(v, tz) === undefined ? NaN : epochOf(v));
+    if (pattern === "unix") return (v) => orUndefined(Math.floor(withParts(v) / 1000));
+    if (pattern === "unix_ms") return (v) => orUndefined(withParts(v));
+    return (v) => isoOf(withParts(v));
+  }
+  if (pattern === "unix") return (v) => orUndefined(Math.floor(epochOf(v) / 1000));
+  if (pattern === "unix_ms") return (v) => orUndefined(epochOf(v));
+  if (pattern === "iso") return (v) => isoOf(epochOf(v));
   const fmt = compileDatePattern(pattern);
   return (v) => {
-    const r = readDate(v, tz);
-    return r && fmt(r.parts);
+    const p = partsOf(v, tz);
+    return p && fmt(p);
   };
 }
+
+const orUndefined = (n: number): number | undefined => (Number.isNaN(n) ? undefined : n);
+const isoOf = (ms: number): string | undefined => (Number.isNaN(ms) ? undefined : new Date(ms).toISOString());
 
 /** Formats a date with a pattern; undefined when the value is not a date. */
 export function formatDate(v: unknown, pattern: string, tz?: string): unknown {

@@ -20,11 +20,19 @@ export class FormatFailure {
   constructor(readonly message: string) {}
 }
 
-const E164_US = /^\+1\d{10}$/;
+/** `+1` and ten digits: the canonical form of a US phone on a normalized lead. */
+function isE164Us(v: string): boolean {
+  if (v.length !== 12 || v.charCodeAt(0) !== 43 || v.charCodeAt(1) !== 49) return false;
+  for (let i = 2; i < 12; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
 
 function digitsOf(v: unknown): string | undefined {
   // Canonical leads carry E.164: skip the general digit scrub for them.
-  if (typeof v === "string" && E164_US.test(v)) return v.slice(2);
+  if (typeof v === "string" && isE164Us(v)) return v.slice(2);
   if (typeof v !== "string" && typeof v !== "number") return undefined;
   const d = String(v).replace(/\D/g, "");
   if (d.length === 11 && d.startsWith("1")) return d.slice(1);
@@ -45,9 +53,6 @@ export function sha256Text(v: unknown): string | undefined {
 export function formatPhone(v: unknown, style: string): string | undefined {
   const d = digitsOf(v);
   if (d === undefined) return undefined;
-  const a = d.slice(0, 3),
-    b = d.slice(3, 6),
-    c = d.slice(6);
   switch (style) {
     case "digits10":
       return d;
@@ -56,13 +61,13 @@ export function formatPhone(v: unknown, style: string): string | undefined {
     case "e164":
       return `+1${d}`;
     case "dashed":
-      return `${a}-${b}-${c}`;
+      return `${d.slice(0, 3)}-${d.slice(3, 6)}-${d.slice(6)}`;
     case "dotted":
-      return `${a}.${b}.${c}`;
+      return `${d.slice(0, 3)}.${d.slice(3, 6)}.${d.slice(6)}`;
     case "parens":
-      return `(${a}) ${b}-${c}`;
+      return `(${d.slice(0, 3)}) ${d.slice(3, 6)}-${d.slice(6)}`;
     case "area_code":
-      return a;
+      return d.slice(0, 3);
     default:
       return undefined;
   }
@@ -107,6 +112,7 @@ export function formatMoney(v: unknown, decimals = 2, symbol = ""): string | und
 
 /** First five digits of a ZIP / ZIP+4; undefined when it has fewer than five. */
 export function formatZip5(v: unknown): string | undefined {
+  if (typeof v === "string" && startsWithFiveDigits(v)) return v.length === 5 ? v : v.slice(0, 5);
   if (typeof v !== "string" && typeof v !== "number") return undefined;
   const m = /^(\d{5})/.exec(
     String(v)
@@ -114,6 +120,16 @@ export function formatZip5(v: unknown): string | undefined {
       .padStart(typeof v === "number" ? 5 : 0, "0"),
   );
   return m?.[1];
+}
+
+/** Text starting with five digits (a canonical ZIP or ZIP+4): trimming cannot change its first five. */
+function startsWithFiveDigits(v: string): boolean {
+  if (v.length < 5) return false;
+  for (let i = 0; i < 5; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 /** Truncates to `max` code points, so an emoji or accented letter is never cut in half. */
@@ -149,7 +165,11 @@ export function compileFormat(f: FieldFormat): (v: unknown) => unknown {
   }
   if (f.boolean) {
     const style = f.boolean;
-    steps.push((v) => formatBoolean(v, style) ?? new FormatFailure(`not a yes/no value (format ${style})`));
+    const out = ownValue(BOOLEAN_OUT, style);
+    steps.push((v) => {
+      const b = toBoolean(v);
+      return b === undefined || !out ? new FormatFailure(`not a yes/no value (format ${style})`) : b ? out[0] : out[1];
+    });
   }
   if (f.decimals !== undefined) {
     const d = f.decimals;

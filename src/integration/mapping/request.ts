@@ -96,7 +96,7 @@ export function compileBuyer(buyer: BuyerConfig): CompiledBuyer {
     const slots = compileFieldSlots(m);
     const mapper = slots.mapper;
     mapPayload = mapper;
-    const fast = compileFastWriter(buyer.format, slots.paths, ABSENT);
+    const fast = compileFastWriter(buyer.format, slots.paths, ABSENT, slots.safety);
     if (fast) {
       render = (lead, env, secret) => {
         const r = slots.evaluate(lead, env);

@@ -38,6 +38,24 @@ describe("computed fields", () => {
     expect(t).toBe("I agree. Consent given 2026-11-25T05:33:00Z (TrustedForm https://cert.trustedform.com/abc).");
     expect(call("consent_text", ["I agree.", undefined, undefined], { template: "{text}|{url}" })).toBe("I agree.|n/a");
   });
+  it("consent text fills each placeholder once, for any template, as one pass of String.replace does", () => {
+    const replaceOnce = (tpl: string, text: string, url: unknown, ts: unknown) =>
+      tpl.replace(/\{(text|url|timestamp)\}/g, (_m, k: string) =>
+        k === "text" ? text.trim() : k === "url" ? (typeof url === "string" && url !== "" ? url : "n/a") : typeof ts === "string" && ts !== "" ? ts : "n/a",
+      );
+    const templates = ["{text}", "{url}{url} and {timestamp}", "no placeholders", "{{text}} {unknown} {text", "", "{timestamp}{text}{url}."];
+    const args: [string, unknown, unknown][] = [
+      ["  Agreed {url} {text}  ", "https://cert.trustedform.com/{timestamp}", "2026-11-25T05:33:00Z"],
+      ["I agree.", "", undefined],
+      ["$& $1 $$", 42, "$'"],
+    ];
+    for (const template of templates)
+      for (const [text, url, ts] of args) {
+        expect(call("consent_text", [text, url, ts], { template }), `${template} / ${text}`).toBe(replaceOnce(template, text, url, ts));
+      }
+    expect(call("consent_text", ["   ", "u", "t"])).toBeUndefined();
+    expect(call("consent_text", [5, "u", "t"])).toBeUndefined();
+  });
   it("zip+4 join", () => {
     expect(call("zip_plus4", ["75201", "1234"])).toBe("75201-1234");
     expect(call("zip_plus4", ["75201", undefined])).toBe("75201");
