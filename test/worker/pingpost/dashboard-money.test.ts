@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { testBuyer, uid } from "../helpers/buyers";
+import { mockUrl, testBuyer, uid } from "../helpers/buyers";
 import { testClock } from "../helpers/engine";
 import { ADMIN, newSource, sampleLead } from "../helpers/sources";
-import { appWith, bidder, sourceWithTerms } from "./helpers";
+import { appWith, bidder, salesRows, sourceWithTerms } from "./helpers";
 
 // The executive dashboard's payout and margin, per source, per buyer and in total, against
 // `/v1/metrics` (`pingPost`) for the same window: sales made through the real routes (a sync
@@ -74,7 +74,12 @@ describe("the executive dashboard's payout and margin", () => {
       env: testEnv,
     } = appWith(
       [
-        testBuyer(fixed, "accept", { price: 25, verticals: ["mortgage"] }),
+        testBuyer(fixed, "accept", {
+          price: 25,
+          verticals: ["mortgage"],
+          // Test leads go to the sandbox URL only: this one sells them too.
+          endpoint: { sandboxUrl: mockUrl(fixed, "accept", { price: "25", sandbox: "1" }) },
+        }),
         bidder(best, { price: 60, bidId: "D-60" }, "accept", { verticals: ["auto_insurance"] }),
       ],
       clock,
@@ -87,6 +92,12 @@ describe("the executive dashboard's payout and margin", () => {
     const sync = await call("/v1/leads?mode=sync", direct.apiKey, mortgage);
     expect(sync.status).toBe(200);
     expect(await sync.json()).toMatchObject({ status: "sold", buyer: fixed, price: 25 });
+    // A test lead sold the same way counts nowhere: neither /v1/metrics nor the page adds it.
+    const testSale = await call("/v1/leads?mode=sync", direct.apiKey, sampleLead({ vertical: "mortgage", test: true }));
+    expect(testSale.status).toBe(200);
+    const tested = await testSale.json<{ id: string }>();
+    expect(tested).toMatchObject({ status: "sold", buyer: fixed, price: 25 });
+    expect(await salesRows(tested.id)).toEqual([expect.objectContaining({ buyer_id: fixed, source_id: direct.id, price: 25, test: 1 })]);
 
     // A ping/post lead sold to the bid of 60; the source's margin rule pays it 60 − 5.
     const lead = sampleLead();
