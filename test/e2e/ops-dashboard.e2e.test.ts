@@ -189,6 +189,13 @@ describe.skipIf(CHROMIUM === null && !browserRequired())("operator dashboards wi
         expect((await page.locator("[data-kpi=refused]").innerText()).trim()).toBe("3");
         expect(await page.locator("#chart-revenue svg rect.bar").count()).toBe(24);
         expect(await page.locator("#revenue-by-buyer li").count()).toBe(2);
+        // Money per buyer from the sales rows, the callback's sales included; this source has no
+        // payout rule, so it is paid nothing and the whole revenue is margin.
+        const asyncMoney = page.locator('#buyer-money tr[data-buyer="ops-async"]');
+        expect(await asyncMoney.locator("[data-col=revenue]").innerText()).toBe(`$${(auto * 50).toFixed(2)}`);
+        expect(await asyncMoney.locator("[data-col=payout]").innerText()).toBe("$0.00");
+        expect(await asyncMoney.locator("[data-col=margin-pct]").innerText()).toBe("100.0%");
+        expect((await page.locator("[data-kpi=payout]").innerText()).trim()).toBe("$0.00");
         await fits(page);
         await page.screenshot({ path: join(SHOTS, `executive-${vp.name}.png`), fullPage: true });
 

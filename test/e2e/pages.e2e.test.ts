@@ -56,6 +56,10 @@ const BUYERS = [
 ];
 const LEADS = 4;
 const PRICE = 30;
+// The seeded source is paid 80 % of each sale (its payout rule), so the dashboard has a payout
+// and a margin to show: 4 × $24 paid, 4 × $6 kept.
+const PAYOUT_SHARE = 80;
+const PAYOUT = (LEADS * PRICE * PAYOUT_SHARE) / 100;
 
 // No browser: skipped, and the run ends with one line saying so; in CI (LEADWIRE_REQUIRE_BROWSER=1) they fail.
 describe.skipIf(CHROMIUM === null && !browserRequired())("operator pages in a real browser", () => {
@@ -81,6 +85,12 @@ describe.skipIf(CHROMIUM === null && !browserRequired())("operator pages in a re
         ],
       }),
     ]);
+    const terms = await fetch(`${stack.baseUrl}/v1/admin/sources/${stack.sourceId}/terms`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${stack.adminToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ payout: { type: "share", percent: PAYOUT_SHARE } }),
+    });
+    if (terms.status !== 200) throw new Error(`setting the source's payout rule answered ${terms.status}: ${await terms.text()}`);
     const ids: string[] = [];
     for (let i = 0; i < LEADS; i++) {
       const { status, body } = await postLead(stack, validLead(VERTICALS[i % VERTICALS.length] ?? "solar", i, "e2e-pages"));
@@ -156,6 +166,23 @@ describe.skipIf(CHROMIUM === null && !browserRequired())("operator pages in a re
       const sourceRow = page.locator("#sources tbody tr", { hasText: "E2E source" });
       expect(await sourceRow.count()).toBe(1);
       expect(await sourceRow.locator("td").nth(1).innerText()).toBe(String(LEADS));
+      // What the source was paid and what was kept: on the source's row, the buyer's row and the
+      // KPI cards, the same as /v1/metrics says for the window.
+      const usd = (n: number) => `$${n.toFixed(2)}`;
+      const margin = LEADS * PRICE - PAYOUT;
+      expect(await sourceRow.locator("[data-col=payout]").innerText()).toBe(usd(PAYOUT));
+      expect(await sourceRow.locator("[data-col=margin]").innerText()).toBe(usd(margin));
+      expect(await sourceRow.locator("[data-col=margin-pct]").innerText()).toBe("20.0%");
+      const buyerRow = page.locator('#buyer-money tr[data-buyer="pages-main"]');
+      expect(await buyerRow.locator("[data-col=revenue]").innerText()).toBe(usd(LEADS * PRICE));
+      expect(await buyerRow.locator("[data-col=payout]").innerText()).toBe(usd(PAYOUT));
+      expect(await buyerRow.locator("[data-col=margin]").innerText()).toBe(usd(margin));
+      expect(await page.locator("#buyer-money tbody tr").count()).toBe(1);
+      expect((await page.locator("[data-kpi=payout]").innerText()).trim()).toBe(usd(PAYOUT));
+      expect((await page.locator("[data-kpi=payout-margin]").innerText()).trim()).toBe(usd(margin));
+      const metrics = await fetch(`${stack.baseUrl}/v1/metrics?window=24h`, { headers: { authorization: `Bearer ${stack.adminToken}` } });
+      const pp = ((await metrics.json()) as { pingPost: { money: { revenue: number; payout: number; margin: number } } }).pingPost;
+      expect(pp.money).toMatchObject({ revenue: LEADS * PRICE, payout: PAYOUT, margin });
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
 
       await Promise.all([page.waitForEvent("load"), page.getByRole("link", { name: "Operations" }).click()]);

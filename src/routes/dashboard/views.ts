@@ -1,6 +1,8 @@
 /**
- * The three dashboard views and the lead page. Figures come from the rollups only (a bounded
- * number of rows per window); the diagnostics lists read raw attempts with a bounded scan.
+ * The three dashboard views and the lead page. Figures come from the rollups (a bounded number
+ * of rows per window), except the executive view's source payout and margin, which come from the
+ * window's sales rows through `pingPostMetrics` — the function `/v1/metrics` (`pingPost`) answers
+ * from, so both show the same numbers; the diagnostics lists read raw attempts with a bounded scan.
  */
 import { html, raw } from "hono/html";
 import { gateStatuses } from "../../buyer-gate/client";
@@ -11,6 +13,7 @@ import { buyerOverrides } from "../../db/buyer-overrides";
 import { recentDeadLetters } from "../../db/dead-letters";
 import { findFailures } from "../../db/diagnostics";
 import { getLead } from "../../db/lead-reads";
+import { pingPostMetrics } from "../../db/pingpost-reports";
 import { latestRegressions } from "../../db/regression";
 import { windowRollups } from "../../db/reports";
 import { readRefusals } from "../../db/rollups";
@@ -37,9 +40,31 @@ function bucketCounts(f: Folded, dim: "all" | "buyer" | "source", key: string, r
 // ---------------------------------------------------------------------------------------------
 // Executive
 
+/** Money kept after paying the source: the margin and its share of revenue (null without revenue). */
+interface MarginCells {
+  revenue: number;
+  payout: number;
+  margin: number;
+}
+
+/** Margin as a share of revenue; null when nothing was sold, so the page shows "—" rather than 0 %. */
+export function marginShare(m: { revenue: number; margin: number }): number | null {
+  return m.revenue > 0 ? m.margin / m.revenue : null;
+}
+
+const NO_MONEY: MarginCells = { revenue: 0, payout: 0, margin: 0 };
+
+/** The payout, margin and margin % cells of a row (each marked, so a test or a reader can find it). */
+function marginCells(m: MarginCells): Html {
+  return html`<td class="num" data-col="payout">${usd(m.payout)}</td><td class="num" data-col="margin">${usd(m.margin)}</td><td class="num" data-col="margin-pct">${pct(marginShare(m))}</td>`;
+}
+
+/** The executive view: KPIs, trends, money by buyer and by source, sources and verticals. */
 export async function executiveView(env: Env, window: WindowName, nowMs: number): Promise<Html> {
   const range = windowRange(window, nowMs);
-  const [read, sources] = await Promise.all([windowRollups(env, range), listSources(env)]);
+  // Payout and margin from the same function and range as `/v1/metrics` (`pingPost`): the window's
+  // non-test sales rows, so the two never disagree.
+  const [read, sources, pp] = await Promise.all([windowRollups(env, range), listSources(env), pingPostMetrics(env, range.fromMs, range.toMs)]);
   const m = metricsFromRollups(
     read.rows,
     range,
@@ -51,6 +76,11 @@ export async function executiveView(env: Env, window: WindowName, nowMs: number)
   const labels = pts.map((p) => p.label);
   const byBuyer = m.buyers.filter((b) => b.revenue > 0 || b.sold > 0).sort((a, b) => b.revenue - a.revenue);
   const bySource = m.sources.filter((s) => s.leads + s.refused > 0 || s.revenue > 0).sort((a, b) => b.revenue - a.revenue);
+  const sourceMoney = new Map(pp.sources.map((s) => [s.sourceId, s]));
+  const buyerMoney = pp.buyers
+    .filter((b) => b.sales > 0)
+    .map((b) => ({ buyerId: b.buyerId, sales: b.sales, revenue: b.revenue, payout: b.payout, margin: Math.round((b.revenue - b.payout) * 100) / 100 }))
+    .sort((a, b) => b.revenue - a.revenue || a.buyerId.localeCompare(b.buyerId));
   const kpi = (k: string, label: string, value: string, sub?: string) =>
     html`<div class="card"><div class="k">${label}</div><div class="v"${raw(k ? ` data-kpi="${k}"` : "")}>${value}</div>${sub ? html`<div class="sub">${sub}</div>` : ""}</div>`;
   return html`<div class="toolbar">${windowPicker("executive", window)}<span class="muted small">${m.window.from.slice(0, 16)}Z → ${m.window.to.slice(0, 16)}Z · ${m.meta.rowsRead} rollup rows read</span></div>
@@ -60,6 +90,8 @@ export async function executiveView(env: Env, window: WindowName, nowMs: number)
   ${kpi("unsold", "Unsold / expired", `${m.leads.unsold} / ${m.leads.expired}`)}
   ${kpi("sell-through", "Sell-through", pct(m.leads.sellThrough), "sold ÷ leads that ended")}
   ${kpi("revenue", "Revenue", usd(m.revenue.sold))}
+  ${kpi("payout", "Source payout", usd(pp.money.payout), `${pp.money.sales} sales · ${usd(pp.money.revenue)} revenue`)}
+  ${kpi("payout-margin", "Margin after payout", usd(pp.money.margin), `${pct(marginShare(pp.money))} of revenue`)}
   ${kpi("margin", "Net after returns", usd(m.revenue.net), `margin ${pct(m.revenue.margin)} · credited ${usd(m.revenue.credited)}`)}
   ${kpi("success", "Delivery success", pct(m.successRate), "deliveries that ended accepted")}
   ${kpi("p95", "p95 latency", ms(m.latencyMs.p95))}
@@ -115,13 +147,25 @@ export async function executiveView(env: Env, window: WindowName, nowMs: number)
     bySource.length === 0 ? html`<p class="muted">No sales in this window.</p>` : barList(bySource.map((s) => ({ label: s.name, value: s.revenue })))
   }</div>
 </div>
+<h2>Buyers</h2>
+${
+  buyerMoney.length === 0
+    ? html`<p class="muted" id="buyer-money-empty">No sales in this window.</p>`
+    : html`<div class="table-wrap"><table id="buyer-money"><thead><tr><th>Buyer</th><th class="num">Sales</th><th class="num">Revenue</th><th class="num">Payout to sources</th><th class="num">Margin</th><th class="num">Margin %</th></tr></thead><tbody>
+${buyerMoney.map(
+  (b) =>
+    html`<tr data-buyer="${b.buyerId}"><td>${b.buyerId}</td><td class="num" data-col="sales">${b.sales}</td><td class="num" data-col="revenue">${usd(b.revenue)}</td>${marginCells(b)}</tr>`,
+)}
+</tbody></table></div>`
+}
 <h2>Sources</h2>
-<div class="table-wrap"><table id="sources"><thead><tr><th>Source</th><th class="num">Leads</th><th class="num">Sold</th><th class="num">Revenue</th><th class="num">Refused</th><th class="num">Returns</th><th class="num">Conversions</th><th class="num">Quality</th></tr></thead><tbody>
+<div class="table-wrap"><table id="sources"><thead><tr><th>Source</th><th class="num">Leads</th><th class="num">Sold</th><th class="num">Revenue</th><th class="num">Payout</th><th class="num">Margin</th><th class="num">Margin %</th><th class="num">Refused</th><th class="num">Returns</th><th class="num">Conversions</th><th class="num">Quality</th></tr></thead><tbody>
 ${m.sources.map(
   (s) =>
-    html`<tr><td>${s.name}</td><td class="num">${s.leads}</td><td class="num">${s.sold}</td><td class="num">${usd(s.revenue)}</td><td class="num">${s.refused}${s.refusalRate ? html` <span class="muted small">(${pct(s.refusalRate)})</span>` : ""}</td><td class="num">${s.returns}</td><td class="num">${s.conversions}</td><td class="num">${s.qualityScore === null ? "—" : s.qualityScore.toFixed(0)}</td></tr>`,
+    html`<tr data-source="${s.sourceId}"><td>${s.name}</td><td class="num">${s.leads}</td><td class="num">${s.sold}</td><td class="num" data-col="revenue">${usd(s.revenue)}</td>${marginCells(sourceMoney.get(s.sourceId) ?? NO_MONEY)}<td class="num">${s.refused}${s.refusalRate ? html` <span class="muted small">(${pct(s.refusalRate)})</span>` : ""}</td><td class="num">${s.returns}</td><td class="num">${s.conversions}</td><td class="num">${s.qualityScore === null ? "—" : s.qualityScore.toFixed(0)}</td></tr>`,
 )}
 </tbody></table></div>
+<p class="muted small">Payout and margin: the sales of the window (test leads left out), as <code>/v1/metrics</code> reports them under <code>pingPost</code>; margin = revenue − what the source is paid, margin % of that revenue.</p>
 <h2>Verticals</h2>
 <div class="table-wrap"><table id="verticals"><thead><tr><th>Vertical</th><th class="num">Leads</th><th class="num">Sold</th><th class="num">Unsold</th><th class="num">Expired</th><th class="num">Revenue</th></tr></thead><tbody>
 ${m.verticals.map((v) => html`<tr><td>${v.vertical}</td><td class="num">${v.leads}</td><td class="num">${v.sold}</td><td class="num">${v.unsold}</td><td class="num">${v.expired}</td><td class="num">${usd(v.revenue)}</td></tr>`)}
