@@ -17,3 +17,16 @@ export function newId(prefix: string, nowMs: number = Date.now()): string {
   for (const b of bytes) rand += ALPHABET[b % 32];
   return `${prefix}_${time}${rand}`;
 }
+
+/** When an id from `newId` was made (ms), read back from its time part; undefined for another shape. */
+export function idTimeMs(id: string): number | undefined {
+  const part = id.slice(id.indexOf("_") + 1, id.indexOf("_") + 11);
+  if (part.length !== 10) return undefined;
+  let t = 0;
+  for (const ch of part) {
+    const v = ALPHABET.indexOf(ch);
+    if (v < 0) return undefined;
+    t = t * 32 + v;
+  }
+  return t;
+}

@@ -73,3 +73,24 @@ export function compiledInsert(table: SQLiteTable, opts: { onConflictDoNothing?:
     return insert(d, row, keys.join(","));
   };
 }
+
+/**
+ * A multi-row insert into `table`, compiled per set of columns and number of rows (every row
+ * giving the same columns, as rows built by one function do).
+ */
+export function compiledInsertRows(table: SQLiteTable) {
+  const insert = compiled<Record<string, unknown>, Stmt>((d, p, shape) => {
+    const [cols = "", n = "0"] = shape.split(":");
+    const keys = cols.split(",");
+    const rows = Array.from({ length: Number(n) }, (_, i) => Object.fromEntries(keys.map((k) => [k, p(`${k}:${i}`)])));
+    return d.insert(table).values(rows as never);
+  });
+  return (d: Db, rows: Record<string, unknown>[]): Stmt => {
+    const keys = Object.keys(rows[0] ?? {}).sort();
+    const values: Record<string, unknown> = {};
+    rows.forEach((row, i) => {
+      for (const k of keys) values[`${k}:${i}`] = row[k];
+    });
+    return insert(d, values, `${keys.join(",")}:${rows.length}`);
+  };
+}

@@ -1,5 +1,6 @@
 import { and, desc, eq, getTableColumns, gt, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import { type Db, type DbEnv, isoAt, leadDb, mainDb, type Stmt, schema } from "./client";
+import { compiledInsert, compiledInsertRows } from "./compiled";
 
 const P = schema.pings;
 const B = schema.bids;
@@ -53,7 +54,7 @@ export async function insertAuction(env: DbEnv, a: Auction, nowMs: number): Prom
   const d = a.leadId ? leadDb(env, a.leadId) : mainDb(env);
   const at = isoAt(a.createdAtMs);
   const now = isoAt(nowMs);
-  const ping = d.insert(P).values({
+  const ping = pingInsert(d, {
     id: a.pingId,
     sourceId: a.sourceId,
     leadId: a.leadId,
@@ -87,9 +88,13 @@ export async function insertAuction(env: DbEnv, a: Auction, nowMs: number): Prom
     createdAt: at,
     updatedAt: now,
   }));
-  if (rows.length) await d.batch([ping, d.insert(B).values(rows)]);
+  if (rows.length) await d.batch([ping, bidInserts(d, rows)]);
   else await d.batch([ping]);
 }
+
+/** Every source ping writes its auction (compiled: see compiled.ts). */
+const pingInsert = compiledInsert(P);
+const bidInserts = compiledInsertRows(B);
 
 type PingRow = typeof P.$inferSelect;
 type BidRow = typeof B.$inferSelect;

@@ -82,7 +82,25 @@ function bidOf(buyerId: string, r: PingResult, terms: SaleTerms): AuctionBid {
  * answered shortly after it is recorded late. Every answer (bid, no bid, late, error, deferred)
  * is stored with its latency; the live bids, best first, decide who gets the post.
  */
-export async function runAuction(env: Env, clock: Clock, req: AuctionRequest): Promise<Auction> {
+/** Source pings whose record is still being written, by ping id (see runAuction's `defer`). */
+const recording = new Map<string, Promise<void>>();
+
+/**
+ * The write of a source ping's auction that this isolate answered before recording, if it is
+ * still under way: a post for that ping waits for it (settled, whatever its outcome).
+ */
+export function auctionBeingRecorded(pingId: string): Promise<void> | undefined {
+  return recording.get(pingId);
+}
+
+/**
+ * Runs one auction (see below). With `defer`, the auction's record is written right after the
+ * answer instead of before it — a source's ping answer is an offer, and the post that takes it
+ * waits for the record (in this isolate through `auctionBeingRecorded`, elsewhere by reading
+ * again for a moment) — so the source's wait is the bids', not a D1 write's. The record is one
+ * batch: the ping and every bid, or nothing (then the post is refused as an unknown ping).
+ */
+export async function runAuction(env: Env, clock: Clock, req: AuctionRequest, opts: { defer?: (write: Promise<unknown>) => void } = {}): Promise<Auction> {
   const started = clock.now();
   const deadlineAt = started + req.terms.auctionDeadlineMs;
   const answers = await Promise.all(
@@ -136,7 +154,18 @@ export async function runAuction(env: Env, clock: Clock, req: AuctionRequest): P
     createdAtMs: started,
     bids: [...live, ...answers.filter((b) => !live.includes(b))],
   };
-  await insertAuction(env, auction, nowMs);
+  if (opts.defer) {
+    const write = insertAuction(env, auction, nowMs).catch((err: unknown) => {
+      log("error", "auction not recorded: its post will be refused as an unknown ping", {
+        pingId: req.pingId,
+        error: err instanceof Error ? err.message : String(err),
+      });
+    });
+    recording.set(req.pingId, write);
+    opts.defer(write.finally(() => recording.delete(req.pingId)));
+  } else {
+    await insertAuction(env, auction, nowMs);
+  }
   log("info", "auction", {
     pingId: req.pingId,
     leadId: req.leadId,

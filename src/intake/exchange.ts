@@ -5,7 +5,7 @@
  */
 import type { Clock } from "../core/clock";
 import { ApiError, type FieldIssue } from "../core/errors";
-import { newId } from "../core/ids";
+import { idTimeMs, newId } from "../core/ids";
 import { DEFAULT_SALE_TERMS } from "../core/sale-terms";
 import { settings } from "../core/settings";
 import { pausedBuyerIds } from "../db/buyer-overrides";
@@ -14,7 +14,7 @@ import { type Auction, pingOfSource, takePing } from "../db/pings";
 import { moneyOfLead } from "../db/sales";
 import { newLeadId } from "../db/shards";
 import type { SourceIdentity } from "../db/sources";
-import { byPrice, liveBid, runAuction } from "../delivery/auction";
+import { auctionBeingRecorded, byPrice, liveBid, runAuction } from "../delivery/auction";
 import { rankCandidates } from "../delivery/eligibility";
 import { runSyncDelivery } from "../delivery/waterfall";
 import { getBuyerRegistry } from "../integration/registry";
@@ -50,7 +50,7 @@ function offered(a: Auction, nowMs: number): OfferedBid[] {
  * direct-post buyers at their price) and answers the source's price — the top bid after its
  * payout rule — with a ping id and an expiry; in shared mode, every live bid with its own id.
  */
-export async function quotePing(env: Env, clock: Clock, source: SourceIdentity, raw: unknown): Promise<PingAnswer> {
+export async function quotePing(env: Env, clock: Clock, source: SourceIdentity, raw: unknown, defer?: (write: Promise<unknown>) => void): Promise<PingAnswer> {
   const terms = source.saleTerms ?? DEFAULT_SALE_TERMS;
   if (!terms.payout) {
     throw new ApiError(
@@ -74,17 +74,22 @@ export async function quotePing(env: Env, clock: Clock, source: SourceIdentity, 
     // The post is answered while the source waits: a buyer that decides later by callback cannot take part.
     syncOnly: true,
   });
-  const auction = await runAuction(env, clock, {
-    pingId,
-    sourceId: source.id,
-    leadId: null,
-    origin: "source",
-    round: 0,
-    lead: r.lead,
-    data: r.data,
-    candidates,
-    terms,
-  });
+  const auction = await runAuction(
+    env,
+    clock,
+    {
+      pingId,
+      sourceId: source.id,
+      leadId: null,
+      origin: "source",
+      round: 0,
+      lead: r.lead,
+      data: r.data,
+      candidates,
+      terms,
+    },
+    defer ? { defer } : {},
+  );
   const bids = offered(auction, clock.now());
   const top = bids[0];
   if (!top) return { ping_id: pingId, status: "no_bid", reason: candidates.length ? "no buyer bid on this lead" : "no eligible buyer for this lead" };
@@ -100,6 +105,25 @@ export interface PostAnswer {
   status: "sold" | "unsold" | "expired" | "pending" | "queued";
   /** What the source is paid for this lead (its payout rule over what sold); null when not sold. */
   payout: number | null;
+}
+
+/** How long after a ping a post looks again for its record before calling the ping unknown (another isolate may still be writing it). */
+const RECORD_WAIT_MS = [50, 100, 200, 400, 800];
+
+/**
+ * The source's ping, once its record is written: a ping answered by this isolate whose write is
+ * under way is waited for; one answered elsewhere a moment ago is looked for again, briefly.
+ */
+async function recordedPing(env: Env, pingId: string, sourceId: string, nowMs: number) {
+  await auctionBeingRecorded(pingId);
+  let ping = await pingOfSource(env, pingId, sourceId);
+  const madeAt = idTimeMs(pingId);
+  for (const waitMs of RECORD_WAIT_MS) {
+    if (ping || madeAt === undefined || nowMs - madeAt > 5_000) break;
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
+    ping = await pingOfSource(env, pingId, sourceId);
+  }
+  return ping;
 }
 
 function refuse(message: string, issues: FieldIssue[]): never {
@@ -123,7 +147,7 @@ export async function acceptPost(env: Env, clock: Clock, source: SourceIdentity,
   }
   const { ping_id: pingId, bid_ids: bidIds } = parsed.data;
   const nowMs = clock.now();
-  const ping = await pingOfSource(env, pingId, source.id);
+  const ping = await recordedPing(env, pingId, source.id, nowMs);
   if (!ping) throw new ApiError("not_found", `No ping ${pingId} from this source.`, [{ path: "ping_id", message: "unknown ping id" }]);
   if (ping.status === "posted") refuse("This ping was already posted.", [{ path: "ping_id", message: "already used: a ping id is posted once" }]);
   if (ping.status === "no_bid") refuse("This ping had no bid.", [{ path: "ping_id", message: "no bid to post to" }]);

@@ -13,6 +13,19 @@ pingPostRouter.use("/post", sourceAuth);
 
 const MAX_BYTES = 64 * 1024;
 
+/**
+ * Work the runtime finishes after the answer (the auction's record), when the request has an
+ * execution context; without one (an app called directly) the work is awaited before answering.
+ */
+function deferrer(c: { executionCtx: { waitUntil(p: Promise<unknown>): void } }): ((write: Promise<unknown>) => void) | undefined {
+  try {
+    const ctx = c.executionCtx;
+    return (write) => ctx.waitUntil(write);
+  } catch {
+    return undefined;
+  }
+}
+
 const OfferedBidSchema = z.object({ bid_id: z.string(), price: z.number(), expires_at: z.string() });
 const PingAnswerSchema = z
   .object({
@@ -60,7 +73,7 @@ pingPostRouter.openapi(pingRoute, async (c) => {
   const source = c.get("source");
   if (!source) throw new ApiError("forbidden", "Only a source can ping.");
   const { json: body } = await readJsonBody(c, MAX_BYTES);
-  return c.json(await quotePing(c.env, c.get("clock"), source, body), 200);
+  return c.json(await quotePing(c.env, c.get("clock"), source, body, deferrer(c)), 200);
 });
 
 const postRoute = createRoute({
