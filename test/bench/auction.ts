@@ -12,10 +12,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
+import { stopGroup } from "../../src/cli/lib/proc.mjs";
 import { MOCK_JSON_RESPONSE, MOCK_PING_FIELDS, MOCK_PING_RESPONSE } from "../mock-buyer/contract";
-import { startMockBuyer } from "../mock-buyer/server";
 import { startProfiler } from "./profiler";
-import { workerdCpuMs } from "./runtime";
+import { startMockProcess, workerdCpuMs } from "./runtime";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 /** How long each bidder takes to answer (ms): the slowest decides when the auction can end. */
@@ -59,7 +59,18 @@ async function migrate(mf: Miniflare): Promise<void> {
 }
 
 export async function benchAuction(): Promise<void> {
-  const mock = await startMockBuyer({ port: 0 });
+  // The bidders in their own process, so the source's client and the buyers do not share a loop
+  // (as in the main bench): what is measured is Leadwire's time, not the load generator's.
+  const mockProcess = await startMockProcess();
+  const mock = {
+    origin: mockProcess.origin,
+    requests: async () =>
+      (await (await fetch(`${mockProcess.origin}/_control/requests`)).json()) as { headers: Record<string, string>; handledMs: number | null }[],
+    reset: async () => {
+      await (await fetch(`${mockProcess.origin}/_control/reset`, { method: "POST" })).text();
+    },
+    close: () => stopGroup(mockProcess.child, 5000),
+  };
   const dir = mkdtempSync(join(tmpdir(), "leadwire-bench-"));
   const bidders = BIDDER_DELAYS_MS.map((ms, i) => ({
     id: `bench-bidder-${i + 1}`,
@@ -119,7 +130,7 @@ export async function benchAuction(): Promise<void> {
       const body = (await res.json()) as { ping_id?: string; status?: string };
       const wait = performance.now() - t0;
       if (res.status !== 200 || body.status !== "bid" || !body.ping_id) throw new Error(`ping ${i}: ${res.status} ${JSON.stringify(body)}`);
-      const own = mock.requests().filter((r) => r.headers["x-leadwire-ping-id"] === body.ping_id);
+      const own = (await mock.requests()).filter((r) => r.headers["x-leadwire-ping-id"] === body.ping_id);
       if (own.length !== bidders.length || own.some((r) => r.handledMs === null))
         throw new Error(`ping ${i}: ${own.length} of ${bidders.length} bidders answered`);
       const slow = Math.max(...own.map((r) => r.handledMs ?? 0));
@@ -128,7 +139,7 @@ export async function benchAuction(): Promise<void> {
         slowest.push(slow);
         total.push(wait);
       }
-      mock.reset();
+      await mock.reset();
     }
     const cpuAtEnd = workerdCpuMs();
     if (profiler) await profiler.stop(process.env.BENCH_PROFILE_DIR, "auction");
