@@ -36,7 +36,16 @@ const DAY_MS = 86_400_000;
  * a Date per call.
  */
 function utcDateNumber(ms: number): number {
-  const z = Math.floor(ms / DAY_MS) + 719_468;
+  return civilFromDays(Math.floor(ms / DAY_MS));
+}
+
+/**
+ * The UTC calendar date `days` days after 1970-01-01, as `year * 10_000 + month * 100 + day`,
+ * by civil-from-days arithmetic (H. Hinnant). For a year before 0 the packed number is negative:
+ * the year is `Math.floor(n / 10_000)` and month and day the remainder under it.
+ */
+export function civilFromDays(days: number): number {
+  const z = days + 719_468;
   const era = Math.floor(z / 146_097);
   const doe = z - era * 146_097;
   const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
@@ -48,7 +57,7 @@ function utcDateNumber(ms: number): number {
 }
 
 /** The value of `len` ASCII digits at `at`, or -1 when one of them is not a digit. */
-function digitsAt(s: string, at: number, len: number): number {
+export function digitsAt(s: string, at: number, len: number): number {
   let n = 0;
   for (let i = at; i < at + len; i++) {
     const c = s.charCodeAt(i) - 48;

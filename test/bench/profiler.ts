@@ -9,8 +9,11 @@ export interface Profiler {
   stop(dir: string | undefined, label: string): Promise<unknown>;
 }
 
-/** Starts profiling the isolate of `worker` (Miniflare's name; "" for a single unnamed worker), sampling every 100 µs. */
-export async function startProfiler(mf: Miniflare, worker = ""): Promise<Profiler> {
+/** A session on the inspector of one Miniflare worker's isolate: `call` sends a DevTools protocol method and resolves with its result. */
+export async function inspectorSession(
+  mf: Miniflare,
+  worker: string,
+): Promise<{ call: (method: string, params?: Record<string, unknown>) => Promise<Record<string, unknown>>; close: () => void }> {
   const inspector = await mf.getInspectorURL();
   const ws = new WebSocket(new URL(`/core:user:${worker}`, inspector.href));
   await new Promise<void>((resolve, reject) => {
@@ -31,13 +34,19 @@ export async function startProfiler(mf: Miniflare, worker = ""): Promise<Profile
       ws.on("message", onMessage);
       ws.send(JSON.stringify({ id: my, method, params }));
     });
+  return { call, close: () => ws.close() };
+}
+
+/** Starts profiling the isolate of `worker` (Miniflare's name; "" for a single unnamed worker), sampling every 100 µs. */
+export async function startProfiler(mf: Miniflare, worker = ""): Promise<Profiler> {
+  const { call, close } = await inspectorSession(mf, worker);
   await call("Profiler.enable");
   await call("Profiler.setSamplingInterval", { interval: 100 });
   await call("Profiler.start");
   return {
     async stop(dir, label) {
       const { profile } = await call("Profiler.stop");
-      ws.close();
+      close();
       if (dir) writeFileSync(join(dir, `${label}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
       return profile;
     },

@@ -8,7 +8,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
-import WebSocket from "ws";
+import { inspectorSession } from "./profiler";
 
 interface ProfileNode {
   id: number;
@@ -71,26 +71,7 @@ export default {
   });
   try {
     await mf.ready;
-    const inspector = await mf.getInspectorURL();
-    const ws = new WebSocket(new URL("/core:user:profiler", inspector.href));
-    await new Promise<void>((resolve, reject) => {
-      ws.once("open", () => resolve());
-      ws.once("error", reject);
-    });
-    let id = 0;
-    const call = (method: string, params: Record<string, unknown> = {}) =>
-      new Promise<Record<string, unknown>>((resolve) => {
-        const my = ++id;
-        const onMessage = (data: WebSocket.RawData) => {
-          const msg = JSON.parse(String(data)) as { id?: number; result?: Record<string, unknown> };
-          if (msg.id === my) {
-            ws.off("message", onMessage);
-            resolve(msg.result ?? {});
-          }
-        };
-        ws.on("message", onMessage);
-        ws.send(JSON.stringify({ id: my, method, params }));
-      });
+    const { call, close } = await inspectorSession(mf, "profiler");
     await call("Profiler.enable");
     // 100 µs samples: the default 1 ms is too coarse for a ~30 ms phase.
     await call("Profiler.setSamplingInterval", { interval: 100 });
@@ -106,7 +87,7 @@ export default {
     const startupMs = await phase("/import", "startup");
     const firstRequestMs = await phase("/health", "first");
     const warmRequestMs = await phase("/health", "warm");
-    ws.close();
+    close();
     return { startupMs, firstRequestMs, warmRequestMs };
   } finally {
     await mf.dispose();

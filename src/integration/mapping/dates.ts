@@ -1,3 +1,4 @@
+import { civilFromDays, digitsAt } from "../../core/values";
 import type { Formatter } from "./formatters";
 
 /**
@@ -108,27 +109,11 @@ function utcParts(ms: number): DateParts {
   const mi = Math.floor(rest / 60_000);
   rest -= mi * 60_000;
   const s = Math.floor(rest / 1000);
-  const z = days + 719_468;
-  const era = Math.floor(z / 146_097);
-  const doe = z - era * 146_097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const mo = mp < 10 ? mp + 3 : mp - 9;
-  const y = yoe + era * 400 + (mo <= 2 ? 1 : 0);
-  return { y, mo, d, h, mi, s, ms: rest - s * 1000 };
-}
-
-/** The number written by `len` ASCII digits at `at`, or -1 when one of them is not a digit. */
-function digitsAt(s: string, at: number, len: number): number {
-  let n = 0;
-  for (let i = at; i < at + len; i++) {
-    const c = s.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) return -1;
-    n = n * 10 + c;
-  }
-  return n;
+  const ymd = civilFromDays(days);
+  // Month and day are the positive remainder under the year (years before 0 included).
+  const y = Math.floor(ymd / 10_000);
+  const md = ymd - y * 10_000;
+  return { y, mo: Math.floor(md / 100), d: md % 100, h, mi, s, ms: rest - s * 1000 };
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
