@@ -127,11 +127,12 @@ const insertLeadRow = compiled<NewLeadRow, Stmt>((d, p) =>
 );
 
 /** What a sync lead's first pick needs of its source (compiled with the insert it rides along). */
-const sourceForRouting = compiled<{ sourceId: string }, ReturnType<typeof selectSourceForRouting>>((d, p) => selectSourceForRouting(d, p("sourceId")));
-
-function selectSourceForRouting(d: Db, sourceId: string | SQL | ReturnType<P<{ sourceId: string }>>) {
-  return d.select({ excluded: S.excludedBuyers, quality: S.qualityScore, webhookUrl: S.webhookUrl, saleTerms: S.saleTerms }).from(S).where(eq(S.id, sourceId));
-}
+const sourceForRouting = compiled((d: Db, p: P<{ sourceId: string }>) =>
+  d
+    .select({ excluded: S.excludedBuyers, quality: S.qualityScore, webhookUrl: S.webhookUrl, saleTerms: S.saleTerms })
+    .from(S)
+    .where(eq(S.id, p("sourceId"))),
+);
 
 /**
  * What goes with a new lead's row, each written only if the row was (an insert that lost to a

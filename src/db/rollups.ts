@@ -26,9 +26,13 @@ export interface RollupEvent {
   whenLeadEnded?: { leadId: string; status: "sold" | "unsold" | "expired"; nowMs: number };
 }
 
-function literal(n: number): SQL {
+function finite(n: number): number {
   if (!Number.isFinite(n)) throw new Error(`rollup counter must be a finite number, got ${n}`);
-  return sql.raw(String(n));
+  return n;
+}
+
+function literal(n: number): SQL {
+  return sql.raw(String(finite(n)));
 }
 
 /** What one counter upsert is made of: its buckets, keys, counted values and guard, as literals or placeholders. */
@@ -62,27 +66,22 @@ function rollupSql(d: Db, cols: readonly (typeof COUNTERS)[number][], parts: Rol
 }
 
 /** The shape of a compiled counter upsert: which columns it counts, which keys it has, whether it is guarded by the lead's existence. */
-interface RollupShape {
-  cols: (typeof COUNTERS)[number][];
-  dims: Dim[];
-  guard: "none" | "exists" | "ended";
-}
+type Guard = "none" | "exists" | "ended";
 
 /**
  * Counter upserts whose keys are plain values (intake's: source and vertical, only if the lead
  * row was written) are compiled per shape: counts, buckets and keys bound, the SQL built once.
  */
 const compiledRollup = compiled<Record<string, unknown>, Stmt>((d, p, shape) => {
-  const { cols, dims, guard } = JSON.parse(shape) as RollupShape;
-  return rollupSql(d, cols, {
+  // The shape: counted columns | keys | guard (see rollupStmt).
+  const [cols = "", dims = "", guard] = shape.split("|") as [string, string, Guard];
+  return rollupSql(d, cols.split(",") as (typeof COUNTERS)[number][], {
     m: p("m"),
     h: p("h"),
-    dims: dims.map((dim) => ({ dim, v: p(dim) })),
+    dims: dims ? (dims.split(",") as Dim[]).map((dim) => ({ dim, v: p(dim) })) : [],
     count: (c) => p(c),
-    ...(guard === "exists" ? { when: sql`EXISTS (SELECT 1 FROM ${L} WHERE ${L.id} = ${p("leadId")})` } : {}),
-    ...(guard === "ended"
-      ? { when: sql`EXISTS (SELECT 1 FROM ${L} WHERE ${L.id} = ${p("leadId")} AND ${L.status} = ${p("endStatus")} AND ${L.finalizedAt} = ${p("finalizedAt")})` }
-      : {}),
+    ...(guard === "exists" ? { when: existsGuard(p("leadId")) } : {}),
+    ...(guard === "ended" ? { when: endedGuard(p("leadId"), p("endStatus"), p("finalizedAt")) } : {}),
   });
 });
 
@@ -103,7 +102,7 @@ export function rollupStmt(d: Db, e: RollupEvent): Stmt {
     return v !== undefined && v !== 0;
   });
   if (cols.length === 0) throw new Error("a rollup event must count something");
-  for (const c of cols) literal(e.counts[c] ?? 0);
+  for (const c of cols) finite(e.counts[c] ?? 0);
   const m = isoAt(bucketStart("m", e.atMs));
   const h = isoAt(bucketStart("h", e.atMs));
   const keys: [Dim, KeyValue][] = [
@@ -114,14 +113,13 @@ export function rollupStmt(d: Db, e: RollupEvent): Stmt {
   const present = keys.filter(([, v]) => v !== null && v !== undefined);
   const ended = e.whenLeadEnded;
   if (!e.when && present.every(([, v]) => plain(v))) {
-    const guard = ended ? "ended" : e.whenLeadExists !== undefined ? "exists" : "none";
-    const shape: RollupShape = { cols, dims: present.map(([dim]) => dim), guard };
+    const guard: Guard = ended ? "ended" : e.whenLeadExists !== undefined ? "exists" : "none";
     const values: Record<string, unknown> = { m, h };
     if (ended) Object.assign(values, { leadId: ended.leadId, endStatus: ended.status, finalizedAt: isoAt(ended.nowMs) });
     else if (e.whenLeadExists !== undefined) values.leadId = e.whenLeadExists;
     for (const [dim, v] of present) values[dim] = v;
     for (const c of cols) values[c] = e.counts[c];
-    return compiledRollup(d, values, JSON.stringify(shape));
+    return compiledRollup(d, values, `${cols.join(",")}|${present.map(([dim]) => dim).join(",")}|${guard}`);
   }
   return rollupSql(d, cols, {
     m,
@@ -146,12 +144,21 @@ export function leadVerticalKey(leadId: string): SQL {
 
 /** "The lead exists" (intake: the insert in the same batch may have lost to a duplicate). */
 export function leadExists(leadId: string): SQL {
-  return sql`EXISTS (SELECT 1 FROM ${L} WHERE ${L.id} = ${leadId})`;
+  return existsGuard(leadId);
 }
 
 /** "This batch ended the lead in `status`": its finalization time is this instant. */
 export function leadEndedNow(leadId: string, status: "sold" | "unsold" | "expired", nowMs: number): SQL {
-  return sql`EXISTS (SELECT 1 FROM ${L} WHERE ${L.id} = ${leadId} AND ${L.status} = ${status} AND ${L.finalizedAt} = ${isoAt(nowMs)})`;
+  return endedGuard(leadId, status, isoAt(nowMs));
+}
+
+/** The two guards with their values, or with a compiled statement's placeholders. */
+function existsGuard(leadId: unknown): SQL {
+  return sql`EXISTS (SELECT 1 FROM ${L} WHERE ${L.id} = ${leadId})`;
+}
+
+function endedGuard(leadId: unknown, status: unknown, finalizedAt: unknown): SQL {
+  return sql`EXISTS (SELECT 1 FROM ${L} WHERE ${L.id} = ${leadId} AND ${L.status} = ${status} AND ${L.finalizedAt} = ${finalizedAt})`;
 }
 
 /** "This batch rejected the pending delivery": its claim became `rejected` at this instant. */

@@ -5,19 +5,16 @@
  * the time Leadwire adds is the source's wait minus the slowest bidder's own time (measured at
  * the mock, request in to answer out), printed beside that bidder's time, p50/p99.
  */
-import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
 import { stopGroup } from "../../src/cli/lib/proc.mjs";
 import { MOCK_JSON_RESPONSE, MOCK_PING_FIELDS, MOCK_PING_RESPONSE } from "../mock-buyer/contract";
 import { startProfiler } from "./profiler";
-import { startMockProcess, workerdCpuMs } from "./runtime";
+import { buildBundle, migrationStatements, startMockProcess, workerdCpuMs } from "./runtime";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
 /** How long each bidder takes to answer (ms): the slowest decides when the auction can end. */
 const BIDDER_DELAYS_MS = (process.env.BENCH_BIDDERS ?? "5,10,20,30,40").split(",").map(Number);
 const PINGS = Number(process.env.BENCH_PINGS ?? 200);
@@ -28,27 +25,9 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 }
 
-/** The Worker exactly as `wrangler deploy` would upload it (its own bundler, `--dry-run`). */
-function bundleWorker(dir: string): string {
-  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", dir, ...(process.env.BENCH_PROFILE_DIR ? ["--minify=false"] : [])], {
-    cwd: root,
-    stdio: "ignore",
-  });
-  const script = readdirSync(dir).find((f) => f.endsWith(".js"));
-  if (!script) throw new Error("wrangler wrote no bundle");
-  return join(dir, script);
-}
-
 async function migrate(mf: Miniflare): Promise<void> {
   const db = await mf.getD1Database("DB");
-  const dir = join(root, "migrations");
-  for (const f of readdirSync(dir)
-    .filter((n) => n.endsWith(".sql"))
-    .sort()) {
-    for (const stmt of readFileSync(join(dir, f), "utf8").split("--> statement-breakpoint")) {
-      if (stmt.trim()) await db.prepare(stmt).run();
-    }
-  }
+  for (const stmt of migrationStatements()) await db.prepare(stmt).run();
   const now = new Date().toISOString();
   const hash = createHash("sha256").update(SOURCE_KEY).digest("hex");
   const terms = JSON.stringify({ mode: "exclusive", maxBuyers: 1, payout: { type: "margin", amount: 5 }, auctionDeadlineMs: 1500, pingTtlSeconds: 60 });
@@ -71,7 +50,8 @@ export async function benchAuction(): Promise<void> {
     },
     close: () => stopGroup(mockProcess.child, 5000),
   };
-  const dir = mkdtempSync(join(tmpdir(), "leadwire-bench-"));
+  // The Worker exactly as `wrangler deploy` would upload it.
+  const bundle = await buildBundle(undefined, process.env.BENCH_PROFILE_DIR ? ["--minify=false"] : []);
   const bidders = BIDDER_DELAYS_MS.map((ms, i) => ({
     id: `bench-bidder-${i + 1}`,
     name: `Bench bidder ${i + 1}`,
@@ -90,8 +70,8 @@ export async function benchAuction(): Promise<void> {
   }));
   const mf = new Miniflare({
     modules: true,
-    scriptPath: bundleWorker(dir),
-    modulesRoot: dir,
+    scriptPath: join(bundle.dir, bundle.main),
+    modulesRoot: bundle.dir,
     compatibilityDate: "2026-04-20",
     compatibilityFlags: ["nodejs_compat"],
     d1Databases: ["DB"],
@@ -159,7 +139,7 @@ export async function benchAuction(): Promise<void> {
   } finally {
     await mf.dispose();
     await mock.close();
-    rmSync(dir, { recursive: true, force: true });
+    await rm(bundle.dir, { recursive: true, force: true });
   }
 }
 

@@ -54,7 +54,7 @@ export interface Running {
 }
 
 /** D1 migrations split into their statements (drizzle-kit's breakpoints). */
-function migrationStatements(): string[] {
+export function migrationStatements(): string[] {
   const dir = join(ROOT, "migrations");
   return readdirSync(dir)
     .filter((f) => f.endsWith(".sql"))

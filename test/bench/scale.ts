@@ -14,7 +14,7 @@
  * It writes the capacity model's inputs to docs/capacity-inputs.json (`npm run capacity`
  * recomputes docs/capacity.md's table from them). Loopback only, bounded in leads and seconds.
  */
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
@@ -23,7 +23,7 @@ import { stopGroup } from "../../src/cli/lib/proc.mjs";
 import { createSourceSql } from "../../src/cli/lib/sql.mjs";
 import { ROOT, readVarsFile } from "../../src/cli/lib/wrangler.mjs";
 import { benchBuyers, benchLead } from "./fixtures";
-import { buildBundle, startMockProcess } from "./runtime";
+import { buildBundle, migrationStatements, startMockProcess } from "./runtime";
 
 const RATE = Number(process.env.SCALE_RATE ?? "20");
 const SECONDS = Number(process.env.SCALE_SECONDS ?? "30");
@@ -36,16 +36,6 @@ if (!(RATE > 0 && RATE <= 200 && SECONDS > 0 && SECONDS <= 300 && Number.isInteg
 
 /** Tables keyed by lead, measured per lead. */
 const LEAD_TABLES = ["leads", "delivery_attempts", "lead_events", "lead_buyers", "lead_hashes", "rollups", "sales", "pings", "bids"] as const;
-
-function migrationStatements(): string[] {
-  const dir = join(ROOT, "migrations");
-  return readdirSync(dir)
-    .filter((f) => f.endsWith(".sql"))
-    .sort()
-    .flatMap((f) => readFileSync(join(dir, f), "utf8").split("--> statement-breakpoint"))
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-}
 
 /** A database's size in bytes as D1 reports it after a statement. */
 async function sizeOf(db: D1Database): Promise<number> {
