@@ -205,6 +205,25 @@ export function setBidPostState(d: Db, bidId: string, state: BidPostState, nowMs
     .where(when ? and(eq(B.id, bidId), when) : eq(B.id, bidId));
 }
 
+/**
+ * The open bid a buyer's post answered (see `openBidQuery`) ends `failed`: the buyer never
+ * decided, and the acknowledgement-timeout sweep expired the delivery. A bid already decided
+ * (a callback that won the race) is left as it is.
+ */
+export function failOpenBid(d: Db, leadId: string, buyerId: string, nowMs: number): Stmt {
+  const open = d
+    .select({ id: B.id })
+    .from(B)
+    .innerJoin(P, eq(P.id, B.pingId))
+    .where(and(eq(P.leadId, leadId), eq(B.buyerId, buyerId), eq(B.outcome, "bid"), isNull(B.postState)))
+    .orderBy(desc(P.round), desc(P.createdAt))
+    .limit(1);
+  return d
+    .update(B)
+    .set({ postState: "failed", updatedAt: isoAt(nowMs) })
+    .where(and(inArray(B.id, open), isNull(B.postState)));
+}
+
 /** Several bids skipped because they expired before their turn. */
 export async function markBidsExpired(env: DbEnv, leadId: string, bidIds: string[], nowMs: number): Promise<void> {
   if (bidIds.length === 0) return;

@@ -2,6 +2,7 @@ import { gateFor } from "../buyer-gate/client";
 import type { Clock } from "../core/clock";
 import { expireAckClaim, expiredAcks } from "../db/claims";
 import { changed, leadDb } from "../db/client";
+import { failOpenBid } from "../db/pings";
 import { leadsNeedingSweep, requeueLead, resumeLead } from "../db/leads";
 import { leadSourceKey, leadVerticalKey, rollupStmt } from "../db/rollups";
 import { pruneStats } from "../db/routing-stats";
@@ -31,7 +32,8 @@ export interface SweepReport {
  * - leads still `received` a minute after intake (the enqueue failed) go on the queue;
  * - leads whose routing lease expired (a consumer crashed mid-waterfall) go back on the queue;
  * - queued leads long past their due time (their queue message was lost) go on it again;
- * - async deliveries whose buyer never called back expire, and their lead cascades.
+ * - async deliveries whose buyer never called back expire (a ping/post bid they answered ends
+ *   `failed`), and their lead cascades.
  */
 export async function sweepLeads(env: Env, clock: Clock): Promise<SweepReport> {
   const nowMs = clock.now();
@@ -59,6 +61,8 @@ export async function sweepLeads(env: Env, clock: Clock): Promise<SweepReport> {
     if (buyer) await gateFor(env, buyer).settle(row.deliveryId, false);
     await d.batch([
       resumeLead(d, row.leadId, nowMs),
+      // Ping/post: the bid this post answered ends failed (it came to no decision).
+      failOpenBid(d, row.leadId, row.buyerId, nowMs),
       timelineEvent(d, { id: `evt_${row.deliveryId}_exp`, leadId: row.leadId, type: "ack_expired", buyerId: row.buyerId, nowMs }),
       // The delivery ended without the buyer's decision: counted as failed (this run expired its claim).
       rollupStmt(d, {

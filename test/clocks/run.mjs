@@ -85,7 +85,7 @@ function probe(clock) {
 /**
  * Runs the suite under the fake clock; resolves with the counts from vitest's JSON report.
  * @param {{ name: string, at: string }} clock
- * @returns {Promise<{ passed: number, failed: number, skipped: number, files: number, seconds: number, code: number }>}
+ * @returns {Promise<{ passed: number, failed: number, skipped: number, files: number, seconds: number, code: number, failures: string[] }>}
  */
 function runSuite(clock) {
   const dir = mkdtempSync(join(tmpdir(), "leadwire-clock-"));
@@ -121,14 +121,33 @@ function runSuite(clock) {
           files: r.numTotalTestSuites,
           seconds,
           code: code ?? 1,
+          failures: failuresIn(r),
         });
       } catch {
-        resolvePromise({ passed: 0, failed: 0, skipped: 0, files: 0, seconds, code: code ?? 1 });
+        resolvePromise({ passed: 0, failed: 0, skipped: 0, files: 0, seconds, code: code ?? 1, failures: [] });
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
     });
   });
+}
+
+/**
+ * The failed tests of a vitest JSON report, each as "file > test: first line of the failure", so
+ * the summary (the end of a long log, often all a CI page keeps) names them.
+ * @param {{ testResults?: { name: string, assertionResults?: { status: string, fullName: string, failureMessages?: string[] }[] }[] }} report
+ * @returns {string[]}
+ */
+function failuresIn(report) {
+  const out = [];
+  for (const file of report.testResults ?? []) {
+    for (const t of file.assertionResults ?? []) {
+      if (t.status !== "failed") continue;
+      const why = (t.failureMessages?.[0] ?? "").split("\n")[0].slice(0, 300);
+      out.push(`${file.name.slice(ROOT.length + 1)} > ${t.fullName}: ${why}`);
+    }
+  }
+  return out;
 }
 
 const results = [];
@@ -145,5 +164,6 @@ for (const r of results) {
   console.log(
     `  ${r.clock.name.padEnd(19)} ${r.clock.local.padEnd(28)} ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped, ${r.seconds.toFixed(0)} s  ${verdict}`,
   );
+  for (const f of r.failures) console.log(`      failed: ${f}`);
 }
 process.exit(results.every((r) => r.code === 0) ? 0 : 1);

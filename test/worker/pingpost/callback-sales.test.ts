@@ -170,6 +170,31 @@ describe("sales decided by the buyer's callback (ping/post)", () => {
     expect(m.pingPost.sources.find((s) => s.sourceId === src.id)).toMatchObject({ sales: 1, revenue: 35, payout: 28, margin: 7 });
   });
 
+  it("a post the buyer never decides: the sweep expires it after its acknowledgement timeout, its bid ends failed, and the lead goes on to the next bid", async () => {
+    const silent = uid("cb-silent");
+    const sink = uid("cb-ssink");
+    const next = uid("cb-snext");
+    const h = webhookHarness([asyncBidder(silent, { price: 45, bidId: "S-45" }, "accept", sink), bidder(next, { price: 30, bidId: "N-30", expiresIn: 3600 }, "accept")]);
+    const clock = testClock();
+    const src = await sourceWithTerms({ payout: { type: "share", percent: 80 }, auctionDeadlineMs: 1000 });
+    const leadId = await storeLead(h.env, clock, {}, src);
+    expect(await processDeliveryJob(h.env, clock, { kind: "deliver", leadId })).toMatchObject({ status: "pending", buyer: silent });
+    expect(await bidOf(leadId, silent)).toEqual({ post_state: null, buyer_bid_id: "S-45" });
+
+    clock.advance(599_000);
+    expect((await sweepLeads(h.env, clock)).ackExpired).toBe(0);
+    expect((await bidOf(leadId, silent))?.post_state).toBeNull();
+    clock.advance(2_000);
+    expect((await sweepLeads(h.env, clock)).ackExpired).toBe(1);
+    expect((await bidOf(leadId, silent))?.post_state).toBe("failed");
+
+    const cascade = deliverJobs(h.deliveries.sent).at(-1)?.body;
+    if (!cascade) throw new Error("the sweep did not send the lead on");
+    expect(await processDeliveryJob(h.env, clock, cascade)).toMatchObject({ status: "sold", buyer: next, price: 30 });
+    expect(await bidOf(leadId, next)).toEqual({ post_state: "accepted", buyer_bid_id: "N-30" });
+    expect(await salesRows(leadId)).toEqual([expect.objectContaining({ buyer_id: next, price: 30, buyer_bid_id: "N-30" })]);
+  });
+
   it("a callback racing the acknowledgement-timeout sweep: one of them settles the delivery, and a sale row exists exactly when the lead was sold", async () => {
     const slow = uid("cb-race");
     const sink = uid("cb-race-sink");
@@ -190,11 +215,13 @@ describe("sales decided by the buyer's callback (ping/post)", () => {
     if (decided === "settled") {
       expect(claim?.state).toBe("accepted");
       expect(sales).toEqual([expect.objectContaining({ buyer_id: slow, price: 40, payout: 36, buyer_bid_id: "RACE-40" })]);
+      expect((await bidOf(leadId, slow))?.post_state).toBe("accepted");
     } else {
       expect(decided).toBe("late");
       expect(swept.ackExpired).toBeGreaterThanOrEqual(1);
       expect(claim?.state).toBe("expired");
       expect(sales).toEqual([]);
+      expect((await bidOf(leadId, slow))?.post_state).toBe("failed");
     }
     // Whoever lost, a late repeat of the decision changes nothing.
     expect(await applyBuyerDecision(h.env, clock, { buyerId: slow, deliveryId, decision: "accepted" })).toBe("late");
