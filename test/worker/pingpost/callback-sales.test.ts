@@ -174,7 +174,10 @@ describe("sales decided by the buyer's callback (ping/post)", () => {
     const silent = uid("cb-silent");
     const sink = uid("cb-ssink");
     const next = uid("cb-snext");
-    const h = webhookHarness([asyncBidder(silent, { price: 45, bidId: "S-45" }, "accept", sink), bidder(next, { price: 30, bidId: "N-30", expiresIn: 3600 }, "accept")]);
+    const h = webhookHarness([
+      asyncBidder(silent, { price: 45, bidId: "S-45" }, "accept", sink),
+      bidder(next, { price: 30, bidId: "N-30", expiresIn: 3600 }, "accept"),
+    ]);
     const clock = testClock();
     const src = await sourceWithTerms({ payout: { type: "share", percent: 80 }, auctionDeadlineMs: 1000 });
     const leadId = await storeLead(h.env, clock, {}, src);
