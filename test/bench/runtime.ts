@@ -213,3 +213,111 @@ export default {
     await db.prepare(s).run();
   return { url, close: () => mf.dispose() };
 }
+
+/**
+ * The runtime's floor for a sync lead, with no Leadwire code: a Worker that does what every
+ * `POST /v1/leads?mode=sync` sold to the first buyer must at least do in this runtime, in the
+ * same order and with the same counts the bench reports for Leadwire — one D1 batch of 7
+ * statements (the lead stored leased, its source and the paused buyers read, a timeline entry,
+ * a counter, two hash rows), one of 2 (the claim and its timeline entry), one Durable Object RPC
+ * whose object runs 4 SQLite statements and POSTs `buyer` (the exact request Leadwire's gate
+ * sends), then one D1 batch of 8 (the attempt row, the claim, the lead sold, two counters, a
+ * timeline entry, the sale, a routing figure). Its time over the direct POST is what this
+ * runtime costs a sync lead before any of Leadwire's own work.
+ */
+export async function startSyncFloorWorker(buyer: { url: string; method?: string; headers?: Record<string, string>; body?: string }): Promise<{
+  url: string;
+  close: () => Promise<void>;
+}> {
+  const mf = new Miniflare({
+    modules: true,
+    host: "127.0.0.1",
+    port: 0,
+    compatibilityDate: "2026-04-20",
+    d1Databases: ["DB"],
+    durableObjects: { GATE: { className: "Gate", useSQLite: true } },
+    bindings: { BUYER: JSON.stringify(buyer) },
+    script: `
+import { DurableObject } from "cloudflare:workers";
+
+export class Gate extends DurableObject {
+  constructor(ctx, env) {
+    super(ctx, env);
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS breaker (id INTEGER PRIMARY KEY, state TEXT, failures INTEGER)");
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS caps (k TEXT PRIMARY KEY, n INTEGER)");
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS attempts (id TEXT PRIMARY KEY, at INTEGER, ok INTEGER)");
+    this.buyer = JSON.parse(env.BUYER);
+  }
+  async deliver(deliveryId, lead) {
+    const sql = this.ctx.storage.sql;
+    sql.exec("SELECT state, failures FROM breaker WHERE id = 1").toArray();
+    sql.exec("INSERT INTO caps (k, n) VALUES ('day', 1) ON CONFLICT (k) DO UPDATE SET n = n + 1");
+    const started = Date.now();
+    const res = await fetch(this.buyer.url, { method: this.buyer.method ?? "POST", headers: this.buyer.headers, body: this.buyer.body });
+    const text = await res.text();
+    sql.exec("INSERT INTO attempts (id, at, ok) VALUES (?, ?, ?)", deliveryId, started, res.ok ? 1 : 0);
+    sql.exec("INSERT INTO breaker (id, state, failures) VALUES (1, 'closed', 0) ON CONFLICT (id) DO UPDATE SET failures = 0");
+    return { status: res.status, body: text, elapsedMs: Date.now() - started };
+  }
+}
+
+export default {
+  async fetch(req, env) {
+    const body = await req.json();
+    const id = crypto.randomUUID();
+    const at = new Date().toISOString();
+    const data = JSON.stringify(body);
+    const db = env.DB;
+    await db.batch([
+      db.prepare("INSERT INTO leads (id, status, data, raw, lease_owner, created_at) VALUES (?, 'leased', ?, ?, ?, ?) ON CONFLICT DO NOTHING").bind(id, data, data, id, at),
+      db.prepare("SELECT excluded, quality FROM sources WHERE id = ?").bind("src"),
+      db.prepare("SELECT buyer_id FROM overrides WHERE status = 'paused'"),
+      db.prepare("INSERT INTO events (id, lead_id, type, created_at) SELECT ?, id, 'received', ? FROM leads WHERE id = ?").bind(id + "r", at, id),
+      db.prepare("INSERT INTO counts (k, n) VALUES (?, 1) ON CONFLICT (k) DO UPDATE SET n = n + 1").bind("leads" + at.slice(0, 13)),
+      db.prepare("INSERT INTO hashes (lead_id, kind, hash) SELECT id, 'phone', ? FROM leads WHERE id = ?").bind(id + "p", id),
+      db.prepare("INSERT INTO hashes (lead_id, kind, hash) SELECT id, 'email', ? FROM leads WHERE id = ?").bind(id + "e", id),
+    ]);
+    const deliveryId = crypto.randomUUID();
+    await db.batch([
+      db.prepare("INSERT INTO claims (lead_id, buyer_id, delivery_id, state) VALUES (?, 'b', ?, 'trying') ON CONFLICT DO NOTHING RETURNING delivery_id").bind(id, deliveryId),
+      db.prepare("INSERT INTO events (id, lead_id, type, created_at) VALUES (?, ?, 'routed', ?)").bind(id + "d", id, at),
+    ]);
+    const gate = env.GATE.get(env.GATE.idFromName("b"));
+    const r = await gate.deliver(deliveryId, body);
+    const done = new Date().toISOString();
+    await db.batch([
+      db.prepare("INSERT INTO attempts (id, lead_id, status, response, created_at) VALUES (?, ?, ?, ?, ?)").bind(deliveryId, id, r.status, r.body, done),
+      db.prepare("INSERT INTO counts (k, n) VALUES (?, 1) ON CONFLICT (k) DO UPDATE SET n = n + 1").bind("dlv" + done.slice(0, 13)),
+      db.prepare("UPDATE claims SET state = 'accepted' WHERE lead_id = ? AND buyer_id = 'b'").bind(id),
+      db.prepare("UPDATE leads SET status = 'sold', lease_owner = NULL WHERE id = ? AND lease_owner = ?").bind(id, id),
+      db.prepare("INSERT INTO counts (k, n) VALUES (?, 1) ON CONFLICT (k) DO UPDATE SET n = n + 1").bind("sold" + done.slice(0, 13)),
+      db.prepare("INSERT INTO events (id, lead_id, type, created_at) VALUES (?, ?, 'sold', ?)").bind(id + "s", id, done),
+      db.prepare("INSERT INTO sales (lead_id, buyer_id, price, created_at) VALUES (?, 'b', 20, ?)").bind(id, done),
+      db.prepare("INSERT INTO stats (k, n) VALUES (?, 1) ON CONFLICT (k) DO UPDATE SET n = n + 1").bind("b" + done.slice(0, 10)),
+    ]);
+    return Response.json({ id, status: "sold", buyer: "b", price: 20, attempts: 1 });
+  },
+};`,
+    handleRuntimeStdio(stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) {
+      stdout.resume();
+      stderr.resume();
+    },
+  } as ConstructorParameters<typeof Miniflare>[0]);
+  const url = (await mf.ready).toString().replace(/\/$/, "");
+  const db = await mf.getD1Database("DB");
+  for (const s of [
+    "CREATE TABLE leads (id TEXT PRIMARY KEY, status TEXT, data TEXT, raw TEXT, lease_owner TEXT, created_at TEXT)",
+    "CREATE TABLE sources (id TEXT PRIMARY KEY, excluded TEXT, quality REAL)",
+    "INSERT INTO sources (id, excluded, quality) VALUES ('src', '[]', NULL)",
+    "CREATE TABLE overrides (buyer_id TEXT PRIMARY KEY, status TEXT)",
+    "CREATE TABLE events (id TEXT PRIMARY KEY, lead_id TEXT, type TEXT, created_at TEXT)",
+    "CREATE TABLE counts (k TEXT PRIMARY KEY, n INTEGER)",
+    "CREATE TABLE stats (k TEXT PRIMARY KEY, n INTEGER)",
+    "CREATE TABLE hashes (lead_id TEXT, kind TEXT, hash TEXT, PRIMARY KEY (kind, hash))",
+    "CREATE TABLE claims (lead_id TEXT, buyer_id TEXT, delivery_id TEXT, state TEXT, PRIMARY KEY (lead_id, buyer_id))",
+    "CREATE TABLE attempts (id TEXT PRIMARY KEY, lead_id TEXT, status INTEGER, response TEXT, created_at TEXT)",
+    "CREATE TABLE sales (lead_id TEXT, buyer_id TEXT, price REAL, created_at TEXT, PRIMARY KEY (lead_id, buyer_id))",
+  ])
+    await db.prepare(s).run();
+  return { url, close: () => mf.dispose() };
+}
