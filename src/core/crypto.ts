@@ -2,8 +2,17 @@ const enc = new TextEncoder();
 
 /** Lower-case hex SHA-256 of a string (as UTF-8) or of bytes. */
 export async function sha256Hex(s: string | Uint8Array<ArrayBuffer>): Promise<string> {
-  const d = await crypto.subtle.digest("SHA-256", typeof s === "string" ? enc.encode(s) : s);
-  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return hex(await crypto.subtle.digest("SHA-256", typeof s === "string" ? enc.encode(s) : s));
+}
+
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
+/** Lowercase hex of the bytes (a table lookup per byte: hashes are hexed on every lead). */
+export function hex(buf: ArrayBuffer | Uint8Array): string {
+  const bytes = buf instanceof Uint8Array ? buf : new Uint8Array(buf);
+  let out = "";
+  for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i] as number];
+  return out;
 }
 
 /** Byte-wise comparison whose time depends only on the lengths, never on where bytes differ. */
@@ -38,7 +47,7 @@ export async function hmacSha256Hex(secret: string, data: string): Promise<strin
     hmacKeys.set(secret, key);
   }
   const sig = await crypto.subtle.sign("HMAC", await key, enc.encode(data));
-  return [...new Uint8Array(sig)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return hex(sig);
 }
 
 /** Bytes → standard base64. */

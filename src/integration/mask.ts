@@ -37,9 +37,20 @@ function maskCredential(v: string): string {
 }
 
 /** Every secret value a buyer's config resolves (its `{"secret": …}` references and what its auth derives from them). */
+/** A config's secret names, walked once per config object (a gate masks every attempt's request with them). */
+const NAMES = new WeakMap<BuyerConfig, readonly string[]>();
+function namesOf(buyer: BuyerConfig): readonly string[] {
+  let names = NAMES.get(buyer);
+  if (!names) {
+    names = [...secretNames(buyer)];
+    NAMES.set(buyer, names);
+  }
+  return names;
+}
+
 export function configSecretValues(buyer: BuyerConfig, ctx: Pick<BuildContext, "secret">): string[] {
   const values = new Set<string>();
-  for (const name of secretNames(buyer)) {
+  for (const name of namesOf(buyer)) {
     const v = ctx.secret(name);
     if (v) values.add(v);
   }

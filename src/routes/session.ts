@@ -13,7 +13,7 @@
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { AppEnv } from "../context";
-import { hmacSha256, toBase64 } from "../core/crypto";
+import { hex, hmacSha256, toBase64 } from "../core/crypto";
 import { deleteSession, insertSession, purgeExpiredSessions, touchSession } from "../db/sessions";
 import { isAdminToken } from "./auth";
 
@@ -32,7 +32,7 @@ function randomId(): string {
 /** The row key of a session id: bound to the current admin token (see above). */
 async function keyOf(adminToken: string, id: string): Promise<string> {
   const mac = await hmacSha256(enc.encode(adminToken), enc.encode(id));
-  return [...mac].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return hex(mac);
 }
 
 /** The configured admin token when it is usable (a secret of at least 16 characters). */

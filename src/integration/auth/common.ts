@@ -79,12 +79,6 @@ export function bytesToBase64(bytes: Uint8Array): string {
   return btoa(bin);
 }
 
-export function bytesToHex(bytes: Uint8Array): string {
-  let out = "";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
-  return out;
-}
-
 /** `Basic base64(user:pass)`. */
 export function basicCredential(user: string, pass: string): string {
   return `Basic ${base64Utf8(`${user}:${pass}`)}`;

@@ -1,6 +1,7 @@
+import { hex } from "../../core/crypto";
 import { ownValue } from "../../core/values";
 import type { AuthScheme } from "./common";
-import { bytesToBase64, bytesToHex, requireSecret, withHeader } from "./common";
+import { bytesToBase64, requireSecret, withHeader } from "./common";
 
 const enc = new TextEncoder();
 const HASH = { sha256: "SHA-256", sha512: "SHA-512" } as const;
@@ -41,7 +42,7 @@ export const hmac: AuthScheme<"hmac"> = {
     const timestamp = auth.timestampUnit === "ms" ? String(nowMs) : String(Math.floor(nowMs / 1000));
     const data = signedContent(auth.content, { method: req.method, url: req.url, body: req.body ?? "", timestamp });
     const digest = await hmacDigest(auth.algorithm, secret, data);
-    const sig = auth.encoding === "hex" ? bytesToHex(digest) : bytesToBase64(digest);
+    const sig = auth.encoding === "hex" ? hex(digest) : bytesToBase64(digest);
     let out = withHeader(req, auth.header, `${auth.prefix}${sig}`);
     if (auth.timestampHeader) out = withHeader(out, auth.timestampHeader, timestamp);
     return out;
