@@ -223,9 +223,14 @@ export default {
  * whose object runs 4 SQLite statements and POSTs `buyer` (the exact request Leadwire's gate
  * sends), then one D1 batch of 8 (the attempt row, the claim, the lead sold, two counters, a
  * timeline entry, the sale, a routing figure). Its time over the direct POST is what this
- * runtime costs a sync lead before any of Leadwire's own work.
+ * runtime costs a sync lead before any of Leadwire's own work. `variant` prices a round trip
+ * (test/bench/floor-variants.ts): `skipClaim` folds the claim's batch into the first,
+ * `deferLast` writes the last batch after the answer.
  */
-export async function startSyncFloorWorker(buyer: { url: string; method?: string; headers?: Record<string, string>; body?: string }): Promise<{
+export async function startSyncFloorWorker(
+  buyer: { url: string; method?: string; headers?: Record<string, string>; body?: string },
+  variant: { deferLast?: boolean; skipClaim?: boolean } = {},
+): Promise<{
   url: string;
   close: () => Promise<void>;
 }> {
@@ -236,7 +241,7 @@ export async function startSyncFloorWorker(buyer: { url: string; method?: string
     compatibilityDate: "2026-04-20",
     d1Databases: ["DB"],
     durableObjects: { GATE: { className: "Gate", useSQLite: true } },
-    bindings: { BUYER: JSON.stringify(buyer) },
+    bindings: { BUYER: JSON.stringify(buyer), VARIANT: JSON.stringify(variant) },
     script: `
 import { DurableObject } from "cloudflare:workers";
 
@@ -262,13 +267,20 @@ export class Gate extends DurableObject {
 }
 
 export default {
-  async fetch(req, env) {
+  async fetch(req, env, ctx) {
+    const variant = JSON.parse(env.VARIANT);
     const body = await req.json();
     const id = crypto.randomUUID();
     const at = new Date().toISOString();
     const data = JSON.stringify(body);
     const db = env.DB;
+    const deliveryId = crypto.randomUUID();
+    const claim = [
+      db.prepare("INSERT INTO claims (lead_id, buyer_id, delivery_id, state) VALUES (?, 'b', ?, 'trying') ON CONFLICT DO NOTHING RETURNING delivery_id").bind(id, deliveryId),
+      db.prepare("INSERT INTO events (id, lead_id, type, created_at) VALUES (?, ?, 'routed', ?)").bind(id + "d", id, at),
+    ];
     await db.batch([
+      ...(variant.skipClaim ? claim : []),
       db.prepare("INSERT INTO leads (id, status, data, raw, lease_owner, created_at) VALUES (?, 'leased', ?, ?, ?, ?) ON CONFLICT DO NOTHING").bind(id, data, data, id, at),
       db.prepare("SELECT excluded, quality FROM sources WHERE id = ?").bind("src"),
       db.prepare("SELECT buyer_id FROM overrides WHERE status = 'paused'"),
@@ -277,15 +289,11 @@ export default {
       db.prepare("INSERT INTO hashes (lead_id, kind, hash) SELECT id, 'phone', ? FROM leads WHERE id = ?").bind(id + "p", id),
       db.prepare("INSERT INTO hashes (lead_id, kind, hash) SELECT id, 'email', ? FROM leads WHERE id = ?").bind(id + "e", id),
     ]);
-    const deliveryId = crypto.randomUUID();
-    await db.batch([
-      db.prepare("INSERT INTO claims (lead_id, buyer_id, delivery_id, state) VALUES (?, 'b', ?, 'trying') ON CONFLICT DO NOTHING RETURNING delivery_id").bind(id, deliveryId),
-      db.prepare("INSERT INTO events (id, lead_id, type, created_at) VALUES (?, ?, 'routed', ?)").bind(id + "d", id, at),
-    ]);
+    if (!variant.skipClaim) await db.batch(claim);
     const gate = env.GATE.get(env.GATE.idFromName("b"));
     const r = await gate.deliver(deliveryId, body);
     const done = new Date().toISOString();
-    await db.batch([
+    const settle = db.batch([
       db.prepare("INSERT INTO attempts (id, lead_id, status, response, created_at) VALUES (?, ?, ?, ?, ?)").bind(deliveryId, id, r.status, r.body, done),
       db.prepare("INSERT INTO counts (k, n) VALUES (?, 1) ON CONFLICT (k) DO UPDATE SET n = n + 1").bind("dlv" + done.slice(0, 13)),
       db.prepare("UPDATE claims SET state = 'accepted' WHERE lead_id = ? AND buyer_id = 'b'").bind(id),
@@ -295,6 +303,8 @@ export default {
       db.prepare("INSERT INTO sales (lead_id, buyer_id, price, created_at) VALUES (?, 'b', 20, ?)").bind(id, done),
       db.prepare("INSERT INTO stats (k, n) VALUES (?, 1) ON CONFLICT (k) DO UPDATE SET n = n + 1").bind("b" + done.slice(0, 10)),
     ]);
+    if (variant.deferLast) ctx.waitUntil(settle);
+    else await settle;
     return Response.json({ id, status: "sold", buyer: "b", price: 20, attempts: 1 });
   },
 };`,

@@ -1,0 +1,41 @@
+/**
+ * What one D1 round trip is worth on the sync path, measured on the runtime's sync floor (no
+ * Leadwire code, see `startSyncFloorWorker`): the floor as it is (batches of 7, 2 and 8), with
+ * the claim's batch folded into the first (one round trip fewer before the buyer call), and with
+ * the last batch written after the answer (`waitUntil`), each beside the direct POST, interleaved.
+ * `npx tsx test/bench/floor-variants.ts` (about 30 s; c=1, 6 rounds of 60 requests each).
+ */
+import { stopGroup } from "../../src/cli/lib/proc.mjs";
+import { type RequestSpec, runLoad } from "./load";
+import { startMockProcess, startSyncFloorWorker } from "./runtime";
+
+const mock = await startMockProcess();
+const direct: RequestSpec = {
+  url: `${mock.origin}/b/bench-fast/accept`,
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify({ first_name: "A", phone: "2025550123", state: "TX" }),
+};
+const floors = {
+  floor: await startSyncFloorWorker(direct),
+  "claim folded into the first batch": await startSyncFloorWorker(direct, { skipClaim: true }),
+  "last batch after the answer": await startSyncFloorWorker(direct, { deferLast: true }),
+};
+try {
+  const kinds = ["direct", ...Object.keys(floors)] as const;
+  const samples = new Map<string, number[]>(kinds.map((k) => [k, []]));
+  for (let r = 0; r < 6; r++) {
+    for (let i = 0; i < kinds.length; i++) {
+      const kind = kinds[(i + r) % kinds.length] as string;
+      const f = floors[kind as keyof typeof floors];
+      const make = (): RequestSpec => (f ? { ...direct, url: f.url } : direct);
+      const res = await runLoad({ concurrency: 1, requests: 60, seconds: 20, make });
+      samples.get(kind)?.push(...res.samples.map((s) => s.ms));
+    }
+  }
+  const q = (a: number[], p: number) => [...a].sort((x, y) => x - y)[Math.floor(p * (a.length - 1))] ?? Number.NaN;
+  for (const [kind, v] of samples) console.log(`${kind.padEnd(36)} p50 ${q(v, 0.5).toFixed(2)} ms · p99 ${q(v, 0.99).toFixed(2)} ms (${v.length} requests)`);
+} finally {
+  for (const f of Object.values(floors)) await f.close();
+  await stopGroup(mock.child, 3000);
+}
