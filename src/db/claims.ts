@@ -1,6 +1,7 @@
 import { and, eq, gt, inArray, lt, type SQL, sql } from "drizzle-orm";
 import { newId } from "../core/ids";
 import { type Db, type DbEnv, isoAt, leadDb, leadDbs, onEveryShard, type Stmt, schema } from "./client";
+import { compiled } from "./compiled";
 import { CLAIM_MOVES, type ClaimMoveName, type ClaimState } from "./lead-state";
 
 const C = schema.leadBuyers;
@@ -65,12 +66,26 @@ export function claimStmt(d: Db, leadId: string, buyerId: string, round: number,
       .where(and(pair(leadId, buyerId), from("retryRound"), inArray(C.errorClass, ["transient", "server"]), lt(C.round, round)))
       .returning({ id: C.deliveryId });
   }
-  return d
-    .insert(C)
-    .values({ leadId, buyerId, deliveryId, state: "trying", attempts: 0, round, createdAt: now, updatedAt: now })
-    .onConflictDoNothing()
-    .returning({ id: C.deliveryId });
+  return newClaim(d, { leadId, buyerId, deliveryId, round, now });
 }
+
+/** A first claim on (lead, buyer), compiled: every delivery takes one. */
+const newClaim = compiled<{ leadId: string; buyerId: string; deliveryId: string; round: number; now: string }, Stmt>((d, p) =>
+  d
+    .insert(C)
+    .values({
+      leadId: p("leadId"),
+      buyerId: p("buyerId"),
+      deliveryId: p("deliveryId"),
+      state: "trying",
+      attempts: 0,
+      round: p("round"),
+      createdAt: p("now"),
+      updatedAt: p("now"),
+    } as never)
+    .onConflictDoNothing()
+    .returning({ id: C.deliveryId }),
+);
 
 /** The delivery id a claim would be taken under: the existing one for a long-retry round, else a new one. */
 export function claimDeliveryId(existing: Claim | undefined, nowMs: number): string {
@@ -118,19 +133,24 @@ export function noteFailedAttempt(d: Db, leadId: string, buyerId: string, errorC
 
 /** The buyer took the lead. */
 export function acceptClaim(d: Db, leadId: string, buyerId: string, sale: { price: number; buyerLeadId: string | null }, nowMs: number): Stmt {
-  return d
+  return acceptClaimRow(d, { leadId, buyerId, buyerLeadId: sale.buyerLeadId, price: sale.price, now: isoAt(nowMs) });
+}
+
+/** `acceptClaim`, compiled: every sale writes it. */
+const acceptClaimRow = compiled<{ leadId: string; buyerId: string; buyerLeadId: string | null; price: number; now: string }, Stmt>((d, p) =>
+  d
     .update(C)
     .set({
       state: "accepted",
       attempts: sql`${C.attempts} + 1`,
-      buyerLeadId: sale.buyerLeadId,
-      price: sale.price,
+      buyerLeadId: p("buyerLeadId"),
+      price: p("price"),
       errorClass: null,
       reason: null,
-      updatedAt: isoAt(nowMs),
-    })
-    .where(and(pair(leadId, buyerId), eq(C.state, "trying")));
-}
+      updatedAt: p("now"),
+    } as never)
+    .where(and(eq(C.leadId, p("leadId") as never), eq(C.buyerId, p("buyerId") as never), eq(C.state, "trying"))),
+);
 
 /** The buyer acknowledged and decides later, by callback, before `ackExpiresAtMs`. */
 export function awaitDecisionClaim(d: Db, leadId: string, buyerId: string, buyerLeadId: string | null, ackExpiresAtMs: number, nowMs: number): Stmt {

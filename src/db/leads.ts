@@ -355,22 +355,37 @@ export interface Sale {
 
 /** The lease holder sold the lead (delivering → sold). */
 export function sellLeased(d: Db, leadId: string, owner: string, sale: Sale, reasons: OutcomeReason[], nowMs: number): Stmt {
-  const now = isoAt(nowMs);
-  return d
+  return sellLeasedRow(d, {
+    leadId,
+    owner,
+    buyerId: sale.buyerId,
+    price: sale.price,
+    buyerLeadId: sale.buyerLeadId,
+    now: isoAt(nowMs),
+    reasons: JSON.stringify(reasons),
+  });
+}
+
+/** `sellLeased`, compiled: every sync sale and every sale of the consumer writes it. */
+const sellLeasedRow = compiled<
+  { leadId: string; owner: string; buyerId: string; price: number; buyerLeadId: string | null; now: string; reasons: string },
+  Stmt
+>((d, p) =>
+  d
     .update(L)
     .set({
       status: "sold",
-      soldBuyerId: sale.buyerId,
-      soldPrice: sale.price,
-      buyerLeadId: sale.buyerLeadId,
-      finalizedAt: now,
-      updatedAt: now,
-      outcomeReasons: JSON.stringify(reasons),
+      soldBuyerId: p("buyerId"),
+      soldPrice: p("price"),
+      buyerLeadId: p("buyerLeadId"),
+      finalizedAt: p("now"),
+      updatedAt: p("now"),
+      outcomeReasons: p("reasons"),
       leaseOwner: null,
       leaseUntil: null,
-    })
-    .where(and(eq(L.id, leadId), eq(L.leaseOwner, owner), from("sell")));
-}
+    } as never)
+    .where(and(eq(L.id, p("leadId") as never), eq(L.leaseOwner, p("owner") as never), from("sell"))),
+);
 
 // ---------------------------------------------------------------------------------------
 // Callbacks, returns, sweep

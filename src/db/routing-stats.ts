@@ -10,6 +10,7 @@
  */
 import { and, eq, gte, inArray, lt, notExists, type SQL, sql } from "drizzle-orm";
 import { type Db, type DbEnv, isoAt, onEveryShard, type Stmt, schema } from "./client";
+import { compiled } from "./compiled";
 
 const RS = schema.routingStats;
 const L = schema.leads;
@@ -60,11 +61,23 @@ function values(delta: StatDelta): Required<StatDelta> {
 
 /** Adds `delta` to a buyer's day (goes into the batch of the event it counts). */
 export function statStmt(d: Db, key: StatKey, delta: StatDelta, nowMs: number): Stmt {
-  return d
-    .insert(RS)
-    .values({ ...key, ...values(delta), updatedAt: isoAt(nowMs) })
-    .onConflictDoUpdate({ target: [RS.buyerId, RS.vertical, RS.day], set: addAll() });
+  return statUpsert(d, { ...key, ...values(delta), updatedAt: isoAt(nowMs) });
 }
+
+/** `statStmt`, compiled: every counted attempt writes it (all counters bound, absent ones as 0). */
+type StatValues = { buyerId: string; vertical: string; day: string; updatedAt: string } & Record<(typeof COUNTERS)[number], number>;
+const statUpsert = compiled<StatValues, Stmt>((d, p) =>
+  d
+    .insert(RS)
+    .values({
+      buyerId: p("buyerId"),
+      vertical: p("vertical"),
+      day: p("day"),
+      ...Object.fromEntries(COUNTERS.map((c) => [c, p(c)])),
+      updatedAt: p("updatedAt"),
+    } as never)
+    .onConflictDoUpdate({ target: [RS.buyerId, RS.vertical, RS.day], set: addAll() }),
+);
 
 /**
  * Adds `delta` for a lead known only by id (a buyer's callback): its vertical is read in the

@@ -1,6 +1,7 @@
 import { eq, getTableColumns, inArray, type SQL, sql } from "drizzle-orm";
 import { type PayoutRule, parseSaleTerms, type SaleTerms } from "../core/sale-terms";
 import { type Db, type DbEnv, isoAt, leadDb, mainDb, type Stmt, schema } from "./client";
+import { compiledInsert } from "./compiled";
 import { type AuctionBid, openBidQuery, toBid } from "./pings";
 
 const S = schema.sales;
@@ -28,6 +29,9 @@ export interface SaleRecord {
  * keyed by lead and buyer). With `when`, written only if that condition holds when the batch
  * runs (a batch result's guard: its delivery still pending).
  */
+/** A sale row, compiled (per set of columns given): every sale writes one. */
+const insertSale = compiledInsert(S, { onConflictDoNothing: true });
+
 export function saleStmt(d: Db, s: SaleRecord, when?: SQL): Stmt {
   const row = {
     leadId: s.leadId,
@@ -42,7 +46,7 @@ export function saleStmt(d: Db, s: SaleRecord, when?: SQL): Stmt {
     test: s.test,
     createdAt: isoAt(s.nowMs),
   };
-  if (!when) return d.insert(S).values(row).onConflictDoNothing();
+  if (!when) return insertSale(d, row);
   // INSERT … SELECT names every column in table order, bound as the values insert would bind them.
   const values: Record<string, unknown> = { ...row, test: row.test ? 1 : 0 };
   const cols = Object.keys(getTableColumns(S));
