@@ -48,8 +48,12 @@ export const SOURCE_CACHE_MS = 30_000;
 /** Keys remembered per isolate at most (the oldest is dropped first). */
 const SOURCE_CACHE_SIZE = 1_000;
 
-/** Active sources by key hash, until a time. Unknown and revoked keys are never cached: a new key works at once. */
-const byKeyHash = new Map<string, { source: SourceIdentity; until: number }>();
+/**
+ * Active sources by API key, until a time. Unknown and revoked keys are never cached: a new key
+ * works at once. Keyed by the key as presented, so a cached key costs neither a round trip nor
+ * a SHA-256; the keys live only in this isolate's memory (D1 stores only their hashes).
+ */
+const byKey = new Map<string, { source: SourceIdentity; until: number }>();
 
 /** Revokes a source's key; its leads stay. Returns false when there is no such active source. */
 export async function revokeSource(env: DbEnv, id: string, nowMs: number): Promise<boolean> {
@@ -60,7 +64,7 @@ export async function revokeSource(env: DbEnv, id: string, nowMs: number): Promi
     .where(and(eq(schema.sources.id, id), eq(schema.sources.status, "active")))
     .returning({ id: schema.sources.id });
   await Promise.all(otherDatabases(env).map((d1) => dbOf(d1).update(schema.sources).set(set).where(eq(schema.sources.id, id))));
-  for (const [hash, hit] of byKeyHash) if (hit.source.id === id) byKeyHash.delete(hash);
+  for (const [key, hit] of byKey) if (hit.source.id === id) byKey.delete(key);
   return res.length > 0;
 }
 
@@ -69,10 +73,10 @@ export async function revokeSource(env: DbEnv, id: string, nowMs: number): Promi
  * source is remembered for SOURCE_CACHE_MS: most leads cost no D1 round trip to authenticate.
  */
 export async function findSourceByKey(env: { DB: D1Database }, apiKey: string, nowMs: number): Promise<SourceIdentity | undefined> {
-  const hash = await sha256Hex(apiKey);
-  const hit = byKeyHash.get(hash);
+  const hit = byKey.get(apiKey);
   if (hit && hit.until > nowMs) return hit.source;
-  byKeyHash.delete(hash);
+  byKey.delete(apiKey);
+  const hash = await sha256Hex(apiKey);
   const row = await mainDb(env)
     .select({
       id: schema.sources.id,
@@ -86,11 +90,11 @@ export async function findSourceByKey(env: { DB: D1Database }, apiKey: string, n
     .get();
   if (row?.status !== "active") return undefined;
   const source = { id: row.id, name: row.name, excludedBuyers: JSON.parse(row.excluded) as string[], saleTerms: parseSaleTerms(row.saleTerms) };
-  if (byKeyHash.size >= SOURCE_CACHE_SIZE) {
-    const oldest = byKeyHash.keys().next().value;
-    if (oldest !== undefined) byKeyHash.delete(oldest);
+  if (byKey.size >= SOURCE_CACHE_SIZE) {
+    const oldest = byKey.keys().next().value;
+    if (oldest !== undefined) byKey.delete(oldest);
   }
-  byKeyHash.set(hash, { source, until: nowMs + SOURCE_CACHE_MS });
+  byKey.set(apiKey, { source, until: nowMs + SOURCE_CACHE_MS });
   return source;
 }
 
@@ -119,7 +123,7 @@ export async function setSaleTerms(env: DbEnv, id: string, terms: SaleTerms): Pr
   await Promise.all(otherDatabases(env).map((d1) => dbOf(d1).update(schema.sources).set(set).where(eq(schema.sources.id, id))));
   const res = await mainDb(env).update(schema.sources).set(set).where(eq(schema.sources.id, id)).returning({ id: schema.sources.id });
   // Other isolates see new terms when their cached copy lapses (SOURCE_CACHE_MS).
-  for (const [hash, hit] of byKeyHash) if (hit.source.id === id) byKeyHash.delete(hash);
+  for (const [key, hit] of byKey) if (hit.source.id === id) byKey.delete(key);
   return res.length > 0;
 }
 
