@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import { allDatabases, type Db, type DbEnv, dbOf, isoAt, mainDb, schema } from "./client";
+import { compiled } from "./compiled";
 
 const O = schema.buyerOverrides;
 
@@ -10,6 +11,9 @@ const O = schema.buyerOverrides;
 export function pausedQuery(d: Db) {
   return d.select({ buyerId: O.buyerId }).from(O).where(eq(O.status, "paused"));
 }
+
+/** `pausedQuery` compiled, for a batch (every lease, sync intake and cascading settle reads it). */
+export const pausedInBatch = compiled((d: Db) => pausedQuery(d));
 
 /**
  * How long a ping trusts this isolate's copy of the paused buyers without asking D1 again

@@ -1,7 +1,7 @@
 import { and, eq, gt, inArray, lt, type SQL, sql } from "drizzle-orm";
 import { newId } from "../core/ids";
 import { type Db, type DbEnv, isoAt, leadDb, leadDbs, onEveryShard, type Stmt, schema } from "./client";
-import { compiled } from "./compiled";
+import { compiled, type P } from "./compiled";
 import { CLAIM_MOVES, type ClaimMoveName, type ClaimState } from "./lead-state";
 
 const C = schema.leadBuyers;
@@ -34,6 +34,14 @@ export function claimsQuery(d: Db, leadId: string) {
     .from(C)
     .where(eq(C.leadId, leadId));
 }
+
+/** `claimsQuery` compiled, for a batch (every lease and cascading settle reads it). */
+export const claimsInBatch = compiled((d: Db, p: P<{ leadId: string }>) =>
+  d
+    .select({ buyerId: C.buyerId, deliveryId: C.deliveryId, state: C.state, attempts: C.attempts, errorClass: C.errorClass, round: C.round })
+    .from(C)
+    .where(eq(C.leadId, p("leadId") as never)),
+);
 
 /** Claim rows as the waterfall keeps them, by buyer id. */
 export function claimMap(rows: Claim[]): Map<string, Claim> {

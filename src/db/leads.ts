@@ -1,8 +1,8 @@
 import { and, eq, inArray, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import type { NormalizedLead } from "../core/lead";
 import { parseSaleTerms, type SaleTerms } from "../core/sale-terms";
-import { pausedQuery } from "./buyer-overrides";
-import { type Claim, claimMap, claimsQuery } from "./claims";
+import { pausedInBatch } from "./buyer-overrides";
+import { type Claim, claimMap, claimsInBatch } from "./claims";
 import { changed, type Db, type DbEnv, isoAt, leadDb, leadDbs, type Stmt, schema } from "./client";
 import { compiled, type P } from "./compiled";
 import { type HashEnv, type LeadHash, leadHashes, leadHashStmts } from "./dedupe";
@@ -185,7 +185,7 @@ export async function insertLeasedLead(env: DbEnv & SealEnv & HashEnv, n: NewLea
   const results = await d.batch([
     insertLeadRow(d, newLeadRow(n, at, sealed, { status: LEAD_MOVES.lease.to, nextAttemptAt: null, leaseOwner: owner, leaseUntil: isoAt(leaseUntilMs) })),
     sourceForRouting(d, { sourceId: n.sourceId }),
-    pausedQuery(d),
+    pausedInBatch(d, {}),
     ...withNewLead(d, n, sealed),
   ]);
   const [ins, source, paused] = results;
@@ -263,8 +263,8 @@ export async function leaseLead(env: DbEnv & SealEnv, leadId: string, owner: str
       .where(and(eq(L.id, leadId), from("lease"), or(isNull(L.leaseUntil), lt(L.leaseUntil, now))))
       .returning({ id: L.id }),
     routingQuery(d, leadId),
-    claimsQuery(d, leadId),
-    pausedQuery(d),
+    claimsInBatch(d, { leadId }),
+    pausedInBatch(d, {}),
   ]);
   const r = row[0];
   if (taken.length === 0 || !r || r.leaseOwner !== owner) return undefined;

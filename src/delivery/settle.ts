@@ -1,7 +1,17 @@
 import type { AttemptResult } from "../buyer-gate/types";
 import { insertAttempt } from "../db/attempts";
-import { pausedQuery } from "../db/buyer-overrides";
-import { acceptClaim, awaitDecisionClaim, claimMap, claimsQuery, closeClaim, freeUnsentClaim, noteFailedAttempt, parkDeferredRetry } from "../db/claims";
+import { pausedInBatch } from "../db/buyer-overrides";
+import {
+  acceptClaim,
+  awaitDecisionClaim,
+  type Claim,
+  claimMap,
+  claimsInBatch,
+  closeClaim,
+  freeUnsentClaim,
+  noteFailedAttempt,
+  parkDeferredRetry,
+} from "../db/claims";
 import { type Db, leadDb, type Stmt } from "../db/client";
 import { endLease, sellLeased } from "../db/leads";
 import type { AuctionBid } from "../db/pings";
@@ -158,9 +168,9 @@ interface Step {
  * buyers, so the next pick ranks with fresh state at no extra round trip.
  */
 async function settleAndRefresh(run: Run, d: Db, writes: [Stmt, ...Stmt[]]): Promise<void> {
-  const results = await d.batch([...writes, claimsQuery(d, run.lead.id), pausedQuery(d)]);
-  const claims = results[results.length - 2] as Awaited<ReturnType<typeof claimsQuery>>;
-  const paused = results[results.length - 1] as Awaited<ReturnType<typeof pausedQuery>>;
+  const results = await d.batch([...writes, claimsInBatch(d, { leadId: run.lead.id }), pausedInBatch(d, {})]);
+  const claims = results[results.length - 2] as Claim[];
+  const paused = results[results.length - 1] as { buyerId: string }[];
   run.claims = claimMap(claims);
   run.paused = new Set(paused.map((p) => p.buyerId));
 }
