@@ -163,6 +163,25 @@ export function workerdCpuMs(): number | undefined {
   return ticks * 10;
 }
 
+/** A Worker from a script (no Leadwire code) in Miniflare, with `tables` created in its D1 database "DB". */
+async function startTableWorker(options: Record<string, unknown>, tables: string[]): Promise<{ url: string; close: () => Promise<void> }> {
+  const mf = new Miniflare({
+    host: "127.0.0.1",
+    port: 0,
+    compatibilityDate: "2026-04-20",
+    modules: true,
+    ...options,
+    handleRuntimeStdio(stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) {
+      stdout.resume();
+      stderr.resume();
+    },
+  } as ConstructorParameters<typeof Miniflare>[0]);
+  const url = (await mf.ready).toString().replace(/\/$/, "");
+  const db = await mf.getD1Database("DB");
+  for (const t of tables) await db.prepare(t).run();
+  return { url, close: () => mf.dispose() };
+}
+
 /**
  * The runtime's floor for an intake, with no Leadwire code: a Worker that reads a JSON body,
  * writes one D1 batch shaped like intake's (a lead row with its sealed data, a timeline entry, a
@@ -170,14 +189,11 @@ export function workerdCpuMs(): number | undefined {
  * at least cost in this runtime (Miniflare's D1 and Queues run in the same workerd).
  */
 export async function startFloorWorker(): Promise<{ url: string; close: () => Promise<void> }> {
-  const mf = new Miniflare({
-    modules: true,
-    host: "127.0.0.1",
-    port: 0,
-    compatibilityDate: "2026-04-20",
-    d1Databases: ["DB"],
-    queueProducers: { Q: "floor" },
-    script: `
+  return startTableWorker(
+    {
+      d1Databases: ["DB"],
+      queueProducers: { Q: "floor" },
+      script: `
 export default {
   async fetch(req, env) {
     const path = new URL(req.url).pathname;
@@ -197,21 +213,14 @@ export default {
     return Response.json({ id, status: "queued" }, { status: 202 });
   },
 };`,
-    handleRuntimeStdio(stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) {
-      stdout.resume();
-      stderr.resume();
     },
-  } as ConstructorParameters<typeof Miniflare>[0]);
-  const url = (await mf.ready).toString().replace(/\/$/, "");
-  const db = await mf.getD1Database("DB");
-  for (const s of [
-    "CREATE TABLE leads (id TEXT PRIMARY KEY, data TEXT, raw TEXT, created_at TEXT)",
-    "CREATE TABLE events (id TEXT PRIMARY KEY, lead_id TEXT, type TEXT, created_at TEXT)",
-    "CREATE TABLE counts (k TEXT PRIMARY KEY, n INTEGER)",
-    "CREATE TABLE hashes (lead_id TEXT, kind TEXT, hash TEXT, PRIMARY KEY (kind, hash))",
-  ])
-    await db.prepare(s).run();
-  return { url, close: () => mf.dispose() };
+    [
+      "CREATE TABLE leads (id TEXT PRIMARY KEY, data TEXT, raw TEXT, created_at TEXT)",
+      "CREATE TABLE events (id TEXT PRIMARY KEY, lead_id TEXT, type TEXT, created_at TEXT)",
+      "CREATE TABLE counts (k TEXT PRIMARY KEY, n INTEGER)",
+      "CREATE TABLE hashes (lead_id TEXT, kind TEXT, hash TEXT, PRIMARY KEY (kind, hash))",
+    ],
+  );
 }
 
 /**
@@ -234,15 +243,12 @@ export async function startSyncFloorWorker(
   url: string;
   close: () => Promise<void>;
 }> {
-  const mf = new Miniflare({
-    modules: true,
-    host: "127.0.0.1",
-    port: 0,
-    compatibilityDate: "2026-04-20",
-    d1Databases: ["DB"],
-    durableObjects: { GATE: { className: "Gate", useSQLite: true } },
-    bindings: { BUYER: JSON.stringify(buyer), VARIANT: JSON.stringify(variant) },
-    script: `
+  return startTableWorker(
+    {
+      d1Databases: ["DB"],
+      durableObjects: { GATE: { className: "Gate", useSQLite: true } },
+      bindings: { BUYER: JSON.stringify(buyer), VARIANT: JSON.stringify(variant) },
+      script: `
 import { DurableObject } from "cloudflare:workers";
 
 export class Gate extends DurableObject {
@@ -308,26 +314,19 @@ export default {
     return Response.json({ id, status: "sold", buyer: "b", price: 20, attempts: 1 });
   },
 };`,
-    handleRuntimeStdio(stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) {
-      stdout.resume();
-      stderr.resume();
     },
-  } as ConstructorParameters<typeof Miniflare>[0]);
-  const url = (await mf.ready).toString().replace(/\/$/, "");
-  const db = await mf.getD1Database("DB");
-  for (const s of [
-    "CREATE TABLE leads (id TEXT PRIMARY KEY, status TEXT, data TEXT, raw TEXT, lease_owner TEXT, created_at TEXT)",
-    "CREATE TABLE sources (id TEXT PRIMARY KEY, excluded TEXT, quality REAL)",
-    "INSERT INTO sources (id, excluded, quality) VALUES ('src', '[]', NULL)",
-    "CREATE TABLE overrides (buyer_id TEXT PRIMARY KEY, status TEXT)",
-    "CREATE TABLE events (id TEXT PRIMARY KEY, lead_id TEXT, type TEXT, created_at TEXT)",
-    "CREATE TABLE counts (k TEXT PRIMARY KEY, n INTEGER)",
-    "CREATE TABLE stats (k TEXT PRIMARY KEY, n INTEGER)",
-    "CREATE TABLE hashes (lead_id TEXT, kind TEXT, hash TEXT, PRIMARY KEY (kind, hash))",
-    "CREATE TABLE claims (lead_id TEXT, buyer_id TEXT, delivery_id TEXT, state TEXT, PRIMARY KEY (lead_id, buyer_id))",
-    "CREATE TABLE attempts (id TEXT PRIMARY KEY, lead_id TEXT, status INTEGER, response TEXT, created_at TEXT)",
-    "CREATE TABLE sales (lead_id TEXT, buyer_id TEXT, price REAL, created_at TEXT, PRIMARY KEY (lead_id, buyer_id))",
-  ])
-    await db.prepare(s).run();
-  return { url, close: () => mf.dispose() };
+    [
+      "CREATE TABLE leads (id TEXT PRIMARY KEY, status TEXT, data TEXT, raw TEXT, lease_owner TEXT, created_at TEXT)",
+      "CREATE TABLE sources (id TEXT PRIMARY KEY, excluded TEXT, quality REAL)",
+      "INSERT INTO sources (id, excluded, quality) VALUES ('src', '[]', NULL)",
+      "CREATE TABLE overrides (buyer_id TEXT PRIMARY KEY, status TEXT)",
+      "CREATE TABLE events (id TEXT PRIMARY KEY, lead_id TEXT, type TEXT, created_at TEXT)",
+      "CREATE TABLE counts (k TEXT PRIMARY KEY, n INTEGER)",
+      "CREATE TABLE stats (k TEXT PRIMARY KEY, n INTEGER)",
+      "CREATE TABLE hashes (lead_id TEXT, kind TEXT, hash TEXT, PRIMARY KEY (kind, hash))",
+      "CREATE TABLE claims (lead_id TEXT, buyer_id TEXT, delivery_id TEXT, state TEXT, PRIMARY KEY (lead_id, buyer_id))",
+      "CREATE TABLE attempts (id TEXT PRIMARY KEY, lead_id TEXT, status INTEGER, response TEXT, created_at TEXT)",
+      "CREATE TABLE sales (lead_id TEXT, buyer_id TEXT, price REAL, created_at TEXT, PRIMARY KEY (lead_id, buyer_id))",
+    ],
+  );
 }
