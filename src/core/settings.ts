@@ -1,4 +1,5 @@
 import type { AlertTarget } from "./alert-targets";
+import { type HashKey, parseHashKeys } from "./hash-keys";
 
 const DEFAULT_MAX_AGE_HOURS = 24;
 const DEFAULT_SYNC_DEADLINE_MS = 15_000;
@@ -40,6 +41,21 @@ export function needsAlertTargetParser(env: { ALERT_TARGETS?: string }): boolean
  * vars are read by hand (every isolate reads them at once: the queue consumer, the cron, the
  * HTTP app); only the JSON of `ALERT_TARGETS`, when set, goes through a schema.
  */
+/** What is wrong with a production `DEDUPE_HASH_KEY` (one secret, or a rotation's list), if anything. */
+function dedupeKeyIssue(value: string | undefined): string | undefined {
+  const required = "required in production, at least 32 characters: npx wrangler secret put DEDUPE_HASH_KEY";
+  let keys: HashKey[] | undefined;
+  try {
+    keys = parseHashKeys(value);
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+  if (!keys) return required;
+  const short = keys.find((k) => k.secret.length < 32);
+  if (short) return keys.length === 1 ? required : `key ${short.id} is shorter than 32 characters: every key of a rotation list needs at least 32`;
+  return undefined;
+}
+
 function readSettings(env: SettingsEnv): { settings: Settings; issues: { path: string; message: string }[] } {
   const environment = env.ENVIRONMENT ?? "development";
   const issues: { path: string; message: string }[] = [];
@@ -49,9 +65,8 @@ function readSettings(env: SettingsEnv): { settings: Settings; issues: { path: s
     }
     // Duplicate hashes are HMACs under this key; without it intake could only store plain
     // hashes, which enumeration reverses (src/db/dedupe.ts). Refused rather than fallen back from.
-    if (!env.DEDUPE_HASH_KEY || env.DEDUPE_HASH_KEY.length < 32) {
-      issues.push({ path: "DEDUPE_HASH_KEY", message: "required in production, at least 32 characters: npx wrangler secret put DEDUPE_HASH_KEY" });
-    }
+    const hashKeyIssue = dedupeKeyIssue(env.DEDUPE_HASH_KEY);
+    if (hashKeyIssue) issues.push({ path: "DEDUPE_HASH_KEY", message: hashKeyIssue });
     if (!env.ADMIN_TOKEN || env.ADMIN_TOKEN.length < 16) {
       issues.push({ path: "ADMIN_TOKEN", message: "required in production, at least 16 characters: npx wrangler secret put ADMIN_TOKEN" });
     }

@@ -1,5 +1,6 @@
 import { and, desc, eq, gte, or, sql } from "drizzle-orm";
 import { hmacSha256Hex, sha256Hex } from "../core/crypto";
+import { type HashKey, parseHashKeys } from "../core/hash-keys";
 import type { NormalizedLead } from "../core/lead";
 import { type Db, type DbEnv, isoAt, leadDbs, type Stmt, schema } from "./client";
 import { compiled } from "./compiled";
@@ -13,23 +14,20 @@ export interface LeadHash {
   hash: string;
 }
 
-/** The secret duplicate hashes are keyed with (`npx wrangler secret put DEDUPE_HASH_KEY`). */
+/** The secret duplicate hashes are keyed with (`npx wrangler secret put DEDUPE_HASH_KEY`; a rotation lists several, see core/hash-keys). */
 export interface HashEnv {
   DEDUPE_HASH_KEY?: string | undefined;
 }
 
 /**
- * Stored hashes start with their scheme: `k1:` is HMAC-SHA-256 under `DEDUPE_HASH_KEY`. Rows
- * written before keyed hashing are bare 64-hex SHA-256 ("legacy"); a later key rotation would
- * write `k2:` and read both, as legacy rows are read now.
+ * Stored hashes start with the id of the key that made them (`k1:`, `k2:` …, see
+ * core/hash-keys). Rows written before keyed hashing are bare 64-hex SHA-256 ("legacy").
  */
-export const KEYED_HASH_SCHEME = "k1:";
-
 /**
  * Legacy (plain SHA-256) hashes are looked up too, so a duplicate of a lead received before the
  * key was introduced is still caught. Such rows stop mattering once the newest is older than the
  * longest duplicate window (365 days: a source's `rejectDuplicatesDays`, a buyer's `dedupe.days`);
- * then delete them (`DELETE FROM lead_hashes WHERE hash NOT LIKE 'k1:%'`) and set this to false
+ * then delete them (`DELETE FROM lead_hashes WHERE hash NOT LIKE 'k%:%'`) and set this to false
  * (README, "Duplicate hashes").
  */
 const READ_LEGACY_HASHES = true;
@@ -43,17 +41,27 @@ function hashedValues(lead: Pick<NormalizedLead, "phone" | "email">): { kind: Le
 }
 
 /**
- * The key, or an error naming the missing secret. Never a fallback to unkeyed hashes: a phone
- * number has ~10^10 values, so its plain SHA-256 is reversed by enumeration in minutes.
+ * The keys, the writing one first, or an error naming the missing secret. Never a fallback to
+ * unkeyed hashes: a phone number has ~10^10 values, so its plain SHA-256 is reversed by
+ * enumeration in minutes. Parsed once per value (intake hashes every lead).
  */
-function hashKey(env: HashEnv): string {
-  const key = env.DEDUPE_HASH_KEY;
-  if (!key) {
+function hashKeys(env: HashEnv): HashKey[] {
+  const value = env.DEDUPE_HASH_KEY;
+  const hit = parsed.get(value ?? "");
+  if (hit) return hit;
+  const keys = parseHashKeys(value);
+  if (!keys) {
     throw new Error(
       "DEDUPE_HASH_KEY is not set: duplicate hashes are keyed (HMAC-SHA-256) and cannot be computed without it — npx wrangler secret put DEDUPE_HASH_KEY (development: .dev.vars)",
     );
   }
-  return key;
+  parsed.set(value ?? "", keys);
+  return keys;
+}
+const parsed = new Map<string, HashKey[]>();
+
+async function hashesUnder(key: HashKey, lead: Pick<NormalizedLead, "phone" | "email">): Promise<LeadHash[]> {
+  return Promise.all(hashedValues(lead).map(async (v) => ({ kind: v.kind, hash: `${key.id}:${await hmacSha256Hex(key.secret, v.value)}` })));
 }
 
 /**
@@ -62,13 +70,17 @@ function hashKey(env: HashEnv): string {
  * hash either (which enumeration would reverse). Throws when the key is not set.
  */
 export async function leadHashes(env: HashEnv, lead: Pick<NormalizedLead, "phone" | "email">): Promise<LeadHash[]> {
-  const key = hashKey(env);
-  return Promise.all(hashedValues(lead).map(async (v) => ({ kind: v.kind, hash: `${KEYED_HASH_SCHEME}${await hmacSha256Hex(key, v.value)}` })));
+  const [writing] = hashKeys(env);
+  return writing ? hashesUnder(writing, lead) : [];
 }
 
-/** The hashes a lead's duplicates may be stored under: keyed, and (while READ_LEGACY_HASHES) the legacy plain SHA-256. */
+/**
+ * The hashes a lead's duplicates may be stored under: under every key of `DEDUPE_HASH_KEY` (the
+ * writing one and, during a rotation, the older ones), and (while READ_LEGACY_HASHES) the
+ * legacy plain SHA-256.
+ */
 export async function lookupHashes(env: HashEnv, lead: Pick<NormalizedLead, "phone" | "email">): Promise<LeadHash[]> {
-  const keyed = await leadHashes(env, lead);
+  const keyed = (await Promise.all(hashKeys(env).map((k) => hashesUnder(k, lead)))).flat();
   if (!READ_LEGACY_HASHES) return keyed;
   const legacy = await Promise.all(hashedValues(lead).map(async (v) => ({ kind: v.kind, hash: await sha256Hex(v.value) })));
   return [...keyed, ...legacy];

@@ -127,6 +127,50 @@ describe("keyed duplicate hashes", () => {
     expect(hashes.results.map((r) => r.hash.slice(0, 3))).toEqual(["k1:", "k1:"]);
   });
 
+  it("a key rotation (`k2:<new>,k1:<old>`) writes under the new key and still catches duplicates hashed under the old one, by a source's window and by a buyer's dedupe", async () => {
+    const picky = uid("rot-picky");
+    const other = uid("rot-other");
+    const clock = testClock();
+    const h = harness([testBuyer(picky, "accept", { price: 50, dedupe: { days: 30 } }), testBuyer(other, "accept", { price: 20 })]);
+    const phone = freshPhone();
+    const email = `rotate-${crypto.randomUUID().slice(0, 8)}@example.com`;
+    // Before the rotation: the single key, as k1.
+    const before = await storeLead(h.env, clock, { phone, email }, await newSource("Before Rotation"));
+    expect(await processDeliveryJob(h.env, clock, { kind: "deliver", leadId: before })).toMatchObject({ status: "sold", buyer: picky });
+
+    const NEW = `rotated-dedupe-key-${"9".repeat(24)}`;
+    const rotated = { ...h.env, DEDUPE_HASH_KEY: `k2:${NEW},k1:${KEY}` } as Env;
+    clock.advance(86_400_000);
+    // A source that refuses duplicates: 409, found by the old key's phone hash (another e-mail).
+    const strict = await sourceWithTerms({ rejectDuplicatesDays: 7 });
+    const app = createApp({ clock });
+    const call = (e: Env, body: unknown) =>
+      app.request(
+        "/v1/leads",
+        { method: "POST", headers: { authorization: `Bearer ${strict.apiKey}`, "content-type": "application/json" }, body: JSON.stringify(body) },
+        e,
+      );
+    const dup = await call(rotated, sampleLead({ phone, email: `new-${email}` }, clock.now()));
+    expect(dup.status).toBe(409);
+
+    // A buyer's dedupe: the buyer that bought it under k1 is left out; the new lead's hashes are k2 only.
+    const after = await storeLead(rotated, clock, { phone, email: `other-${email}` }, await newSource("After Rotation"));
+    expect(await processDeliveryJob(rotated, clock, { kind: "deliver", leadId: after })).toMatchObject({ status: "sold", buyer: other });
+    expect(await mockRequests(picky)).toHaveLength(1);
+    const rows = await leadD1(after)
+      .prepare("SELECT kind, hash FROM lead_hashes WHERE lead_id = ? ORDER BY kind")
+      .bind(after)
+      .all<{ kind: string; hash: string }>();
+    expect(rows.results).toEqual([
+      { kind: "email", hash: `k2:${hmac(`other-${email}`, NEW)}` },
+      { kind: "phone", hash: `k2:${hmac(e164(phone), NEW)}` },
+    ]);
+
+    // Why the old key stays listed until its newest hash is older than the longest window: without it, the k1 lead is not matched.
+    const retiredTooSoon = { ...h.env, DEDUPE_HASH_KEY: `k2:${NEW}` } as Env;
+    expect((await call(retiredTooSoon, sampleLead({ phone: freshPhone(), email }, clock.now()))).status).toBe(202);
+  });
+
   it("without DEDUPE_HASH_KEY a lead is refused whole (500, nothing stored), and a production Worker does not start (503 naming it)", async () => {
     const src = await newSource("No Key Source");
     const app = createApp();
