@@ -8,66 +8,14 @@
  */
 import leadwire, { BuyerGate } from "../../src/index";
 import { runArchive } from "../../src/ops/archive";
+import { countingD1, type D1Tally, emptyTally } from "../shared/counting-d1";
 
-interface DbCounts {
-  roundTrips: number;
-  statements: number;
-  /** D1's own billing counts (`meta.rows_read` / `meta.rows_written`) of every result that carries them. */
-  rowsRead: number;
-  rowsWritten: number;
-}
-
-/** Adds a result's billed rows (a D1Result, or a batch's array of them) to `c`; passes the result through. */
-function billed<T>(c: DbCounts, r: T): T {
-  for (const x of Array.isArray(r) ? r : [r]) {
-    const meta = (x as { meta?: { rows_read?: number; rows_written?: number } } | null)?.meta;
-    c.rowsRead += meta?.rows_read ?? 0;
-    c.rowsWritten += meta?.rows_written ?? 0;
-  }
-  return r;
-}
-const perDb: Record<string, DbCounts> = {};
+const perDb: Record<string, D1Tally> = {};
 let queueSends = 0;
 
-const REAL = Symbol("real statement");
-type Wrapped = D1PreparedStatement & { [REAL]: D1PreparedStatement };
-
-function wrapStatement(s: D1PreparedStatement, c: DbCounts): Wrapped {
-  const exec =
-    <K extends "run" | "all" | "first" | "raw">(k: K) =>
-    (...args: unknown[]) => {
-      c.roundTrips++;
-      c.statements++;
-      const out = (s[k] as (...a: unknown[]) => unknown).apply(s, args);
-      return k === "run" || k === "all" ? (out as Promise<unknown>).then((r) => billed(c, r)) : out;
-    };
-  return {
-    [REAL]: s,
-    bind: (...values: unknown[]) => wrapStatement(s.bind(...values), c),
-    run: exec("run"),
-    all: exec("all"),
-    first: exec("first"),
-    raw: exec("raw"),
-  } as unknown as Wrapped;
-}
-
-function countingD1(db: D1Database, name: string): D1Database {
-  const c = (perDb[name] ??= { roundTrips: 0, statements: 0, rowsRead: 0, rowsWritten: 0 });
-  return {
-    prepare: (query: string) => wrapStatement(db.prepare(query), c),
-    batch: (statements: D1PreparedStatement[]) => {
-      c.roundTrips++;
-      c.statements += statements.length;
-      return db.batch(statements.map((s) => (s as Wrapped)[REAL] ?? s)).then((r) => billed(c, r));
-    },
-    exec: (query: string) => {
-      c.roundTrips++;
-      c.statements++;
-      return db.exec(query);
-    },
-    dump: () => db.dump(),
-    withSession: (...a: Parameters<D1Database["withSession"]>) => db.withSession(...a),
-  } as D1Database;
+function countingDb(db: D1Database, name: string): D1Database {
+  const c = (perDb[name] ??= emptyTally());
+  return countingD1(db, c);
 }
 
 function countingQueue(q: Queue): Queue {
@@ -91,7 +39,7 @@ function counted(env: Env): Env {
   if (!e) {
     const bag = env as unknown as Record<string, unknown>;
     const names = new Set(["DB", ...(env.LEAD_SHARDS ?? "").split(",").map((s) => s.trim())].filter(Boolean));
-    const dbs = Object.fromEntries([...names].map((n) => [n, countingD1(bag[n] as D1Database, n)]));
+    const dbs = Object.fromEntries([...names].map((n) => [n, countingDb(bag[n] as D1Database, n)]));
     e = { ...env, ...dbs, DELIVERIES: countingQueue(env.DELIVERIES), EVENTS: countingQueue(env.EVENTS) } as Env;
     made.set(env, e);
   }

@@ -17,56 +17,26 @@
 
 import type { AttemptResult, DeliverInput } from "../../src/buyer-gate/types";
 import leadwire, { BuyerGate as LeadwireGate } from "../../src/index";
+import { countingD1, type D1Tally, emptyTally } from "../shared/counting-d1";
 
 interface Counts {
-  d1RoundTrips: number;
-  d1Statements: number;
+  d1: D1Tally;
   queueSends: number;
   gateRpcs: number;
   gateSql: number;
 }
 
-const zero = (): Counts => ({ d1RoundTrips: 0, d1Statements: 0, queueSends: 0, gateRpcs: 0, gateSql: 0 });
+const zero = (): Counts => ({ d1: emptyTally(), queueSends: 0, gateRpcs: 0, gateSql: 0 });
 let counts: Record<"fetch" | "queue" | "gate", Counts> = { fetch: zero(), queue: zero(), gate: zero() };
 
-const REAL = Symbol("real statement");
-type Wrapped = D1PreparedStatement & { [REAL]: D1PreparedStatement };
-
-function wrapStatement(s: D1PreparedStatement, c: Counts): Wrapped {
-  const exec =
-    <K extends "run" | "all" | "first" | "raw">(k: K) =>
-    (...args: unknown[]) => {
-      c.d1RoundTrips++;
-      c.d1Statements++;
-      return (s[k] as (...a: unknown[]) => unknown).apply(s, args);
-    };
-  return {
-    [REAL]: s,
-    bind: (...values: unknown[]) => wrapStatement(s.bind(...values), c),
-    run: exec("run"),
-    all: exec("all"),
-    first: exec("first"),
-    raw: exec("raw"),
-  } as unknown as Wrapped;
-}
-
-function countingD1(db: D1Database, c: Counts): D1Database {
-  return {
-    prepare: (query: string) => wrapStatement(db.prepare(query), c),
-    batch: (statements: D1PreparedStatement[]) => {
-      c.d1RoundTrips++;
-      c.d1Statements += statements.length;
-      return db.batch(statements.map((s) => (s as Wrapped)[REAL] ?? s));
-    },
-    exec: (query: string) => {
-      c.d1RoundTrips++;
-      c.d1Statements++;
-      return db.exec(query);
-    },
-    dump: () => db.dump(),
-    withSession: (...a: Parameters<D1Database["withSession"]>) => db.withSession(...a),
-  } as D1Database;
-}
+/** The counts as the bench reads them (`/__bench/counts`). */
+const reported = (c: Counts) => ({
+  d1RoundTrips: c.d1.roundTrips,
+  d1Statements: c.d1.statements,
+  queueSends: c.queueSends,
+  gateRpcs: c.gateRpcs,
+  gateSql: c.gateSql,
+});
 
 function countingQueue(q: Queue, c: Counts): Queue {
   return {
@@ -92,7 +62,7 @@ function counted(env: Env, c: Counts): Env {
   }
   let e = perEnv.get(c);
   if (!e) {
-    e = { ...env, DB: countingD1(env.DB, c), DELIVERIES: countingQueue(env.DELIVERIES, c), EVENTS: countingQueue(env.EVENTS, c) };
+    e = { ...env, DB: countingD1(env.DB, c.d1), DELIVERIES: countingQueue(env.DELIVERIES, c), EVENTS: countingQueue(env.EVENTS, c) };
     perEnv.set(c, e);
   }
   return e;
@@ -125,7 +95,7 @@ export class BuyerGate extends LeadwireGate {
 export default {
   async fetch(request, env, ctx) {
     const url = new URL(request.url);
-    if (url.pathname === "/__bench/counts") return Response.json(counts);
+    if (url.pathname === "/__bench/counts") return Response.json({ fetch: reported(counts.fetch), queue: reported(counts.queue), gate: reported(counts.gate) });
     if (url.pathname === "/__bench/reset") {
       counts = { fetch: zero(), queue: zero(), gate: zero() };
       return Response.json({ ok: true });

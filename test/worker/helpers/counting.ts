@@ -1,54 +1,13 @@
 import { runInDurableObject } from "cloudflare:test";
 import type { BuyerGate } from "../../../src/buyer-gate";
+import { countingD1 as countD1, type D1Tally, emptyTally } from "../../shared/counting-d1";
 
-/** Round trips and statements one D1 database was asked for. */
-export interface D1Count {
-  roundTrips: number;
-  statements: number;
-}
+/** Round trips and statements (and billed rows) D1 was asked for. */
+export type D1Count = D1Tally;
 
-const REAL = Symbol("real statement");
-type Wrapped = D1PreparedStatement & { [REAL]: D1PreparedStatement };
-
-function wrapStatement(s: D1PreparedStatement, c: D1Count): Wrapped {
-  const run =
-    (k: "run" | "all" | "first" | "raw") =>
-    (...args: unknown[]) => {
-      c.roundTrips++;
-      c.statements++;
-      return (s[k] as (...a: unknown[]) => unknown).apply(s, args);
-    };
-  return {
-    [REAL]: s,
-    bind: (...v: unknown[]) => wrapStatement(s.bind(...v), c),
-    run: run("run"),
-    all: run("all"),
-    first: run("first"),
-    raw: run("raw"),
-  } as unknown as Wrapped;
-}
-
-/**
- * The D1 database as the code sees it, counting: each `batch`, `exec` and statement execution is
- * one round trip to D1. Statements are handed to the real database unchanged.
- */
-export function countingD1(db: D1Database, count: D1Count = { roundTrips: 0, statements: 0 }): { db: D1Database; count: D1Count } {
-  const wrapped = {
-    prepare: (q: string) => wrapStatement(db.prepare(q), count),
-    batch: (stmts: D1PreparedStatement[]) => {
-      count.roundTrips++;
-      count.statements += stmts.length;
-      return db.batch(stmts.map((s) => (s as Wrapped)[REAL] ?? s));
-    },
-    exec: (q: string) => {
-      count.roundTrips++;
-      count.statements++;
-      return db.exec(q);
-    },
-    dump: () => db.dump(),
-    withSession: (...a: Parameters<D1Database["withSession"]>) => db.withSession(...a),
-  } as D1Database;
-  return { db: wrapped, count };
+/** The D1 database as the code sees it, counting into `count` (see test/shared/counting-d1). */
+export function countingD1(db: D1Database, count: D1Count = emptyTally()): { db: D1Database; count: D1Count } {
+  return { db: countD1(db, count), count };
 }
 
 /**
@@ -56,7 +15,7 @@ export function countingD1(db: D1Database, count: D1Count = { roundTrips: 0, sta
  * `dbs` over an env and a lead's round trips are counted on whichever shard it lives.
  */
 export function countingShards(base: { DB: D1Database; DB_LEADS_1: D1Database }): { dbs: { DB: D1Database; DB_LEADS_1: D1Database }; count: D1Count } {
-  const count: D1Count = { roundTrips: 0, statements: 0 };
+  const count = emptyTally();
   return { dbs: { DB: countingD1(base.DB, count).db, DB_LEADS_1: countingD1(base.DB_LEADS_1, count).db }, count };
 }
 
