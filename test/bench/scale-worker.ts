@@ -8,7 +8,7 @@
  */
 import leadwire, { BuyerGate } from "../../src/index";
 import { runArchive } from "../../src/ops/archive";
-import { countingD1, type D1Tally, emptyTally } from "../shared/counting-d1";
+import { countingD1, type D1Tally, emptyTally } from "../support/counting-d1";
 
 const perDb: Record<string, D1Tally> = {};
 let queueSends = 0;

@@ -17,7 +17,7 @@
 
 import type { AttemptResult, DeliverInput } from "../../src/buyer-gate/types";
 import leadwire, { BuyerGate as LeadwireGate } from "../../src/index";
-import { countingD1, type D1Tally, emptyTally } from "../shared/counting-d1";
+import { countingD1, type D1Tally, emptyTally } from "../support/counting-d1";
 
 interface Counts {
   d1: D1Tally;

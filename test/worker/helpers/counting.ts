@@ -1,11 +1,11 @@
 import { runInDurableObject } from "cloudflare:test";
 import type { BuyerGate } from "../../../src/buyer-gate";
-import { countingD1 as countD1, type D1Tally, emptyTally } from "../../shared/counting-d1";
+import { countingD1 as countD1, type D1Tally, emptyTally } from "../../support/counting-d1";
 
 /** Round trips and statements (and billed rows) D1 was asked for. */
 export type D1Count = D1Tally;
 
-/** The D1 database as the code sees it, counting into `count` (see test/shared/counting-d1). */
+/** The D1 database as the code sees it, counting into `count` (see test/support/counting-d1). */
 export function countingD1(db: D1Database, count: D1Count = emptyTally()): { db: D1Database; count: D1Count } {
   return { db: countD1(db, count), count };
 }
