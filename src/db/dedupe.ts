@@ -21,10 +21,8 @@ export interface HashEnv {
 
 /**
  * Stored hashes start with the id of the key that made them (`k1:`, `k2:` …, see
- * core/hash-keys). Rows written before keyed hashing are bare 64-hex SHA-256 ("legacy").
- */
-/**
- * Legacy (plain SHA-256) hashes are looked up too, so a duplicate of a lead received before the
+ * core/hash-keys); rows written before keyed hashing are bare 64-hex SHA-256 ("legacy").
+ * Legacy hashes are looked up too, so a duplicate of a lead received before the
  * key was introduced is still caught. Such rows stop mattering once the newest is older than the
  * longest duplicate window (365 days: a source's `rejectDuplicatesDays`, a buyer's `dedupe.days`);
  * then delete them (`DELETE FROM lead_hashes WHERE hash NOT LIKE 'k%:%'`) and set this to false

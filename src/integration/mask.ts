@@ -36,7 +36,6 @@ function maskCredential(v: string): string {
   return sp > 0 && /^[A-Za-z-]+$/.test(v.slice(0, sp)) ? `${v.slice(0, sp)} ${MASK}` : MASK;
 }
 
-/** Every secret value a buyer's config resolves (its `{"secret": …}` references and what its auth derives from them). */
 /** A config's secret names, walked once per config object (a gate masks every attempt's request with them). */
 const NAMES = new WeakMap<BuyerConfig, readonly string[]>();
 function namesOf(buyer: BuyerConfig): readonly string[] {
@@ -48,6 +47,7 @@ function namesOf(buyer: BuyerConfig): readonly string[] {
   return names;
 }
 
+/** Every secret value a buyer's config resolves (its `{"secret": …}` references and what its auth derives from them). */
 export function configSecretValues(buyer: BuyerConfig, ctx: Pick<BuildContext, "secret">): string[] {
   const values = new Set<string>();
   for (const name of namesOf(buyer)) {
