@@ -27,18 +27,18 @@ function pair(leadId: string, buyerId: string) {
   return and(eq(C.leadId, leadId), eq(C.buyerId, buyerId));
 }
 
+/** A claim's columns as the waterfall reads them (`Claim`). */
+const CLAIM_COLUMNS = { buyerId: C.buyerId, deliveryId: C.deliveryId, state: C.state, attempts: C.attempts, errorClass: C.errorClass, round: C.round };
+
 /** The claims query of one lead (batchable: the lease and the settle batches read it in the same round trip). */
 export function claimsQuery(d: Db, leadId: string) {
-  return d
-    .select({ buyerId: C.buyerId, deliveryId: C.deliveryId, state: C.state, attempts: C.attempts, errorClass: C.errorClass, round: C.round })
-    .from(C)
-    .where(eq(C.leadId, leadId));
+  return d.select(CLAIM_COLUMNS).from(C).where(eq(C.leadId, leadId));
 }
 
 /** `claimsQuery` compiled, for a batch (every lease and cascading settle reads it). */
 export const claimsInBatch = compiled((d: Db, p: P<{ leadId: string }>) =>
   d
-    .select({ buyerId: C.buyerId, deliveryId: C.deliveryId, state: C.state, attempts: C.attempts, errorClass: C.errorClass, round: C.round })
+    .select(CLAIM_COLUMNS)
     .from(C)
     .where(eq(C.leadId, p("leadId") as never)),
 );

@@ -116,6 +116,12 @@ export function toBid(b: BidRow): AuctionBid {
   };
 }
 
+/** A buyer's bids on a lead that came to nothing yet (joined with their pings), newest auction first. */
+function openBidOf(leadId: string, buyerId: string) {
+  return and(eq(P.leadId, leadId), eq(B.buyerId, buyerId), eq(B.outcome, "bid"), isNull(B.postState));
+}
+const NEWEST_PING = [desc(P.round), desc(P.createdAt)];
+
 /**
  * The bid a buyer's post of this lead answered and that has not come to anything yet (its post
  * awaits the buyer's decision): the buyer's live bid in the lead's newest auction, with its ping id.
@@ -126,8 +132,8 @@ export function openBidQuery(d: Db, leadId: string, buyerId: string) {
     .select(getTableColumns(B))
     .from(B)
     .innerJoin(P, eq(P.id, B.pingId))
-    .where(and(eq(P.leadId, leadId), eq(B.buyerId, buyerId), eq(B.outcome, "bid"), isNull(B.postState)))
-    .orderBy(desc(P.round), desc(P.createdAt))
+    .where(openBidOf(leadId, buyerId))
+    .orderBy(...NEWEST_PING)
     .limit(1);
 }
 
@@ -215,8 +221,8 @@ export function failOpenBid(d: Db, leadId: string, buyerId: string, nowMs: numbe
     .select({ id: B.id })
     .from(B)
     .innerJoin(P, eq(P.id, B.pingId))
-    .where(and(eq(P.leadId, leadId), eq(B.buyerId, buyerId), eq(B.outcome, "bid"), isNull(B.postState)))
-    .orderBy(desc(P.round), desc(P.createdAt))
+    .where(openBidOf(leadId, buyerId))
+    .orderBy(...NEWEST_PING)
     .limit(1);
   return d
     .update(B)
