@@ -34,7 +34,26 @@ export async function pausedBuyerIds(env: DbEnv): Promise<Set<string>> {
   if (hit && hit.until > now) return new Set(hit.ids);
   const ids = new Set((await pausedQuery(mainDb(env))).map((r) => r.buyerId));
   pausedCopy.set(env.DB, { ids, until: now + PAUSED_CACHE_MS });
+  notePausedRead(env, ids);
   return new Set(ids);
+}
+
+const lastRead = new WeakMap<D1Database, ReadonlySet<string>>();
+const NONE: ReadonlySet<string> = new Set();
+
+/**
+ * The paused buyers as this isolate last read them, at any age (empty before the first read):
+ * a guess for a sync lead's first pick, made before its batch. The batch reads the paused
+ * buyers afresh and the pick is checked against that read before anything is sent, so a stale
+ * guess costs a round trip, never a lead sent to a paused buyer.
+ */
+export function pausedGuess(env: DbEnv): ReadonlySet<string> {
+  return lastRead.get(env.DB) ?? NONE;
+}
+
+/** Notes a read of the paused buyers (any database's copy: pauseBuyer writes them all) for `pausedGuess`. */
+export function notePausedRead(env: DbEnv, ids: ReadonlySet<string>): void {
+  lastRead.set(env.DB, ids);
 }
 
 /** Every override by buyer id. */

@@ -95,6 +95,38 @@ const newClaim = compiled<{ leadId: string; buyerId: string; deliveryId: string;
     .returning({ id: C.deliveryId }),
 );
 
+/**
+ * A sync lead's first claim, in the batch that stores the lead (see `insertLeasedLead`): written
+ * only if that lead's row exists, so a lead that lost to a repeated key (its new id never
+ * stored) claims nothing. Returns a row only when it took the claim.
+ */
+export const firstClaimIfLead = compiled<{ leadId: string; buyerId: string; deliveryId: string; now: string }, Stmt>((d, p) =>
+  d
+    .insert(C)
+    .select(
+      d
+        .select({
+          leadId: L.id,
+          buyerId: sql<string>`${p("buyerId")}`.as("buyer_id"),
+          deliveryId: sql<string>`${p("deliveryId")}`.as("delivery_id"),
+          state: sql<ClaimState>`'trying'`.as("state"),
+          attempts: sql<number>`0`.as("attempts"),
+          buyerLeadId: sql<null>`null`.as("buyer_lead_id"),
+          price: sql<null>`null`.as("price"),
+          reason: sql<null>`null`.as("reason"),
+          errorClass: sql<null>`null`.as("error_class"),
+          round: sql<number>`0`.as("round"),
+          ackExpiresAt: sql<null>`null`.as("ack_expires_at"),
+          createdAt: sql<string>`${p("now")}`.as("created_at"),
+          updatedAt: sql<string>`${p("now")}`.as("updated_at"),
+        } as never)
+        .from(L)
+        .where(eq(L.id, p("leadId"))),
+    )
+    .onConflictDoNothing()
+    .returning({ id: C.deliveryId }),
+);
+
 /** The delivery id a claim would be taken under: the existing one for a long-retry round, else a new one. */
 export function claimDeliveryId(existing: Claim | undefined, nowMs: number): string {
   return existing ? existing.deliveryId : newId("dlv", nowMs);

@@ -1,8 +1,8 @@
 import { and, eq, inArray, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import type { NormalizedLead } from "../core/lead";
 import { parseSaleTerms, type SaleTerms } from "../core/sale-terms";
-import { pausedInBatch } from "./buyer-overrides";
-import { type Claim, claimMap, claimsInBatch } from "./claims";
+import { notePausedRead, pausedInBatch } from "./buyer-overrides";
+import { type Claim, claimMap, claimsInBatch, firstClaimIfLead } from "./claims";
 import { changed, type Db, type DbEnv, isoAt, leadDb, leadDbs, type Stmt, schema } from "./client";
 import { compiled, type P } from "./compiled";
 import { type HashEnv, type LeadHash, leadHashes, leadHashStmts } from "./dedupe";
@@ -171,25 +171,58 @@ export async function insertLead(env: DbEnv & SealEnv & HashEnv, n: NewLead): Pr
 }
 
 /**
+ * A sync lead's first buyer, picked before the lead is stored (see `planFirstPick`): its claim
+ * and the `routed` entry go in the batch that stores the lead, written only if the lead's row is.
+ */
+export interface FirstPickPlan extends FirstPick {
+  /** The decision's `routed` timeline entry (id `routedId`), written only if the lead's row exists. */
+  stmts(d: Db): Stmt[];
+}
+
+/** A first claim taken with the lead, as the waterfall checks it (`rankAndClaim`). */
+export interface FirstPick {
+  buyerId: string;
+  deliveryId: string;
+  /** The id of the `routed` entry written with it. */
+  routedId: string;
+  /** The decision's summary (see `Decision.summary`): kept only if a fresh decision reads the same. */
+  summary: string;
+}
+
+/**
  * A sync lead: stored and leased by the request that routes it, in one batch that also reads
  * what the first pick needs (its source, the paused buyers; a new lead has no claims). It is
  * the `received` insert and the `lease` move in one transaction — the lead is never seen
- * received and unleased. Undefined when a lead with the same key already exists (nothing
- * written). A crashed request leaves a delivering lead whose lease lapses: the sweep routes it.
+ * received and unleased. With `pick`, the same batch takes the first buyer's claim, so the
+ * lead goes to that buyer with no round trip of its own (`firstPick` says it was taken; the
+ * waterfall checks it against what this batch read before sending). Undefined when a lead
+ * with the same key already exists (nothing written). A crashed request leaves a delivering
+ * lead whose lease lapses: the sweep routes it (a claim taken here is resumed as any claim).
  */
-export async function insertLeasedLead(env: DbEnv & SealEnv & HashEnv, n: NewLead, owner: string, leaseMs: number): Promise<RoutingLead | undefined> {
+export async function insertLeasedLead(
+  env: DbEnv & SealEnv & HashEnv,
+  n: NewLead,
+  owner: string,
+  leaseMs: number,
+  pick?: FirstPickPlan,
+): Promise<(RoutingLead & { firstPick?: FirstPick }) | undefined> {
   const d = leadDb(env, n.id);
   const at = isoAt(n.nowMs);
   const leaseUntilMs = n.nowMs + leaseMs;
   const sealed = await seal(env, n);
+  const alongside = withNewLead(d, n, sealed);
   const results = await d.batch([
     insertLeadRow(d, newLeadRow(n, at, sealed, { status: LEAD_MOVES.lease.to, nextAttemptAt: null, leaseOwner: owner, leaseUntil: isoAt(leaseUntilMs) })),
     sourceForRouting(d, { sourceId: n.sourceId }),
     pausedInBatch(d, {}),
-    ...withNewLead(d, n, sealed),
+    ...alongside,
+    ...(pick ? [firstClaimIfLead(d, { leadId: n.id, buyerId: pick.buyerId, deliveryId: pick.deliveryId, now: at }), ...pick.stmts(d)] : []),
   ]);
   const [ins, source, paused] = results;
   if (changed(ins) === 0) return undefined;
+  const pausedIds = new Set(paused.map((p) => p.buyerId));
+  notePausedRead(env, pausedIds);
+  const claimed = pick ? (results[3 + alongside.length] as unknown[] | undefined) : undefined;
   const src = source[0];
   return {
     id: n.id,
@@ -205,7 +238,10 @@ export async function insertLeasedLead(env: DbEnv & SealEnv & HashEnv, n: NewLea
     saleTerms: parseSaleTerms(src?.saleTerms ?? null),
     leaseUntilMs,
     claims: new Map(),
-    paused: new Set(paused.map((p) => p.buyerId)),
+    paused: pausedIds,
+    ...(pick && claimed?.length === 1
+      ? { firstPick: { buyerId: pick.buyerId, deliveryId: pick.deliveryId, routedId: pick.routedId, summary: pick.summary } }
+      : {}),
   };
 }
 

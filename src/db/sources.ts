@@ -11,6 +11,8 @@ export interface SourceIdentity {
   excludedBuyers: string[];
   /** Ping/post: the source's terms of sale (absent = the defaults). */
   saleTerms?: SaleTerms;
+  /** The source's quality score as its key was authenticated (a sync lead's first pick ranks on it; the batch reads it afresh). */
+  qualityScore?: number | null;
 }
 
 /** Creates a source and returns its API key — the only time the key is ever visible. */
@@ -84,12 +86,19 @@ export async function findSourceByKey(env: { DB: D1Database }, apiKey: string, n
       status: schema.sources.status,
       excluded: schema.sources.excludedBuyers,
       saleTerms: schema.sources.saleTerms,
+      quality: schema.sources.qualityScore,
     })
     .from(schema.sources)
     .where(eq(schema.sources.keyHash, hash))
     .get();
   if (row?.status !== "active") return undefined;
-  const source = { id: row.id, name: row.name, excludedBuyers: JSON.parse(row.excluded) as string[], saleTerms: parseSaleTerms(row.saleTerms) };
+  const source = {
+    id: row.id,
+    name: row.name,
+    excludedBuyers: JSON.parse(row.excluded) as string[],
+    saleTerms: parseSaleTerms(row.saleTerms),
+    qualityScore: row.quality,
+  };
   if (byKey.size >= SOURCE_CACHE_SIZE) {
     const oldest = byKey.keys().next().value;
     if (oldest !== undefined) byKey.delete(oldest);

@@ -44,6 +44,15 @@ export function timelineEvent(d: Db, e: TimelineEntry): Stmt {
   return (e.id ? entryOnce : entry)(d, { id, leadId: e.leadId, type: e.type, buyerId: e.buyerId ?? null, data, createdAt: at });
 }
 
+/**
+ * Takes back a `routed` entry whose decision was never acted on: a sync lead's first pick made
+ * before the lead was stored, let go (with its claim, in the same batch) because fresh state
+ * ranked otherwise. Any other entry stays.
+ */
+export function unsaidRouting(d: Db, leadId: string, id: string): Stmt {
+  return d.delete(E).where(and(eq(E.id, id), eq(E.leadId, leadId), eq(E.type, "routed")));
+}
+
 /** Timeline inserts are on every step of the waterfall (compiled: see compiled.ts); one with a caller's id is written once. */
 const entry = compiledInsert(E);
 const entryOnce = compiledInsert(E, { onConflictDoNothing: true });

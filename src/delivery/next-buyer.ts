@@ -1,11 +1,15 @@
-import { type Claim, claimDeliveryId, claimStmt, retryableInRound } from "../db/claims";
+import type { Clock } from "../core/clock";
+import { newId } from "../core/ids";
+import { type Claim, claimDeliveryId, claimStmt, freeUnsentClaim, retryableInRound } from "../db/claims";
 import { leadDb, type Stmt } from "../db/client";
-import { extendLease } from "../db/leads";
+import { extendLease, type FirstPickPlan, type RoutingLead } from "../db/leads";
 import type { AuctionBid } from "../db/pings";
+import { unsaidRouting } from "../db/timeline";
 import type { BuyerConfig } from "../integration/config";
-import { distribute, sourceExclusions } from "./distribution";
+import { getBuyerRegistry } from "../integration/registry";
+import { applyDistributionTerms, distribute, orderingUsesDb, sourceExclusions } from "./distribution";
 import { rankCandidates } from "./eligibility";
-import { duplicateExclusions, rankByBids } from "./pingpost";
+import { duplicateExclusions, rankByBids, rankingReadsDb } from "./pingpost";
 import { leaseNeededUntil, leaseNeedsKeepAlive, type Run } from "./run";
 
 /** The waterfall's next step. */
@@ -88,8 +92,63 @@ async function keepLease(run: Run, buyer: BuyerConfig, nowMs: number): Promise<v
   run.leaseUntilMs = until;
 }
 
+/**
+ * A sync lead's first pick, made before the lead is stored so that its claim and `routed` entry
+ * go in the batch that stores it: one D1 round trip fewer before the buyer call. `draft` is the
+ * lead as it will be stored, with what this isolate knows of the rest — the source as its key
+ * was authenticated, the paused buyers as last read. Undefined (the pick then takes its own
+ * round trip, as for any lead) when ranking reads D1 (an auction, a buyer's dedupe, round-robin
+ * turns, weighted or EPL figures), when no buyer is eligible, or when the call would outlast
+ * the lease taken with the lead. The waterfall checks the pick against the batch's own read of
+ * the source and the paused buyers before anything is sent (`rankAndClaim`).
+ */
+export async function planFirstPick(env: Env, clock: Clock, draft: RoutingLead, deadlineMs: number): Promise<FirstPickPlan | undefined> {
+  const nowMs = clock.now();
+  const run: Run = {
+    env,
+    clock,
+    owner: "",
+    lead: draft,
+    mode: { kind: "sync", deadlineMs },
+    buyers: getBuyerRegistry(env),
+    reasons: [],
+    deferredNow: new Set(),
+    minDeferSeconds: Number.POSITIVE_INFINITY,
+    attempts: 0,
+    retryTarget: undefined,
+    startedAt: nowMs,
+    claims: new Map(),
+    paused: draft.paused,
+    leaseUntilMs: draft.leaseUntilMs,
+  };
+  applyDistributionTerms(run);
+  if (draft.expiresAtMs <= nowMs || rankingReadsDb(run) || orderingUsesDb(run)) return undefined;
+  const { candidates, passedOver } = rankCandidates(run.buyers.values(), draft.data, {
+    nowMs,
+    exclude: new Set(),
+    excluded: sourceExclusions(draft.excludedBuyers),
+    paused: run.paused,
+    syncOnly: true,
+    ...(draft.qualityScore !== null ? { sourceQuality: draft.qualityScore } : {}),
+  });
+  const decision = await distribute(run, candidates, candidates, passedOver, nowMs);
+  const top = decision.order[0];
+  if (!top || leaseNeedsKeepAlive(draft.leaseUntilMs, top.buyer, nowMs)) return undefined;
+  const routedId = newId("evt", nowMs);
+  return {
+    buyerId: top.buyer.id,
+    deliveryId: claimDeliveryId(undefined, nowMs),
+    routedId,
+    summary: decision.summary,
+    stmts: (d) => decision.stmts(d, top.buyer.id, { onlyIfLeadExists: true, id: routedId }),
+  };
+}
+
 async function rankAndClaim(run: Run, held: Map<string, Claim>, nowMs: number): Promise<NextBuyer> {
   const { env, lead } = run;
+  // A first claim taken with the lead: kept if its buyer still ranks first on fresh state, else let go with the next claim.
+  const pre = run.firstPick;
+  run.firstPick = undefined;
   // The source's exclusions are not in `exclude`: they are passed over with their reason (routing, issue 13).
   const exclude = new Set<string>(run.deferredNow);
   for (const [id, c] of held) if (!retryableInRound(c, lead.rounds)) exclude.add(id);
@@ -109,6 +168,14 @@ async function rankAndClaim(run: Run, held: Map<string, Claim>, nowMs: number): 
   // every buyer passed over and why) goes on the timeline in the batch that claims the buyer.
   const decision = await distribute(run, ranked, candidates, passedOver, nowMs);
   const d = leadDb(env, lead.id);
+  const first = decision.order[0];
+  if (pre && first?.buyer.id === pre.buyerId && decision.summary === pre.summary && !leaseNeedsKeepAlive(run.leaseUntilMs, first.buyer, nowMs)) {
+    // Taken, with its `routed` entry, in the batch that stored the lead: no round trip here.
+    held.set(pre.buyerId, { buyerId: pre.buyerId, deliveryId: pre.deliveryId, state: "trying", attempts: 0, errorClass: null, round: lead.rounds });
+    return { kind: "deliver", buyer: first.buyer, sandbox: first.sandbox, deliveryId: pre.deliveryId, attempt: 1, ...(first.bid ? { bid: first.bid } : {}) };
+  }
+  // Nothing was sent under it: the first claim and its entry are let go first thing in the batch of the next claim.
+  let release: Stmt[] = pre ? [freeUnsentClaim(d, lead.id, pre.buyerId), unsaidRouting(d, lead.id, pre.routedId)] : [];
   for (const cand of decision.order) {
     const existing = held.get(cand.buyer.id);
     const deliveryId = claimDeliveryId(existing, nowMs);
@@ -118,11 +185,12 @@ async function rankAndClaim(run: Run, held: Map<string, Claim>, nowMs: number): 
     if (leaseNeedsKeepAlive(run.leaseUntilMs, cand.buyer, nowMs)) {
       // The lease's keep-alive rides along: it must outlast this buyer's call and the settle after it.
       const until = leaseNeededUntil(cand.buyer, nowMs);
-      [taken] = await d.batch([claim, extendLease(d, lead.id, run.owner, until), ...said]);
+      taken = (await d.batch([...release, claim, extendLease(d, lead.id, run.owner, until), ...said] as [Stmt, ...Stmt[]]))[release.length] as unknown[];
       run.leaseUntilMs = until;
     } else {
-      [taken] = await d.batch([claim, ...said]);
+      taken = (await d.batch([...release, claim, ...said] as [Stmt, ...Stmt[]]))[release.length] as unknown[];
     }
+    release = [];
     if (taken.length === 1) {
       held.set(cand.buyer.id, {
         buyerId: cand.buyer.id,
@@ -135,7 +203,7 @@ async function rankAndClaim(run: Run, held: Map<string, Claim>, nowMs: number): 
       return { kind: "deliver", buyer: cand.buyer, sandbox: cand.sandbox, deliveryId, attempt: 1, ...(cand.bid ? { bid: cand.bid } : {}) };
     }
   }
-  const said = decision.stmts(d, undefined);
+  const said = [...decision.stmts(d, undefined), ...release];
   if (said.length > 0) await d.batch(said as [Stmt, ...Stmt[]]);
   return { kind: "none" };
 }

@@ -52,6 +52,18 @@ function mayAuction(run: Run): boolean {
 }
 
 /**
+ * Whether ranking this lead reads D1 here: for its auction (one may run), or for a buyer of its
+ * vertical that asks for duplicates to be left out. A sync lead's first pick is made before the
+ * lead is stored only when neither holds (`planFirstPick`).
+ */
+export function rankingReadsDb(run: Run): boolean {
+  if (mayAuction(run)) return true;
+  const v = run.lead.data.vertical;
+  for (const b of run.buyers.values()) if (b.dedupe !== undefined && b.verticals.includes(v)) return true;
+  return false;
+}
+
+/**
  * Buyers to leave out of this lead's ping and post: those whose `dedupe` window says they
  * already bought a lead with the same phone or e-mail in this vertical. One query, only when a
  * buyer of the vertical asks for it; the reason is kept for operators.

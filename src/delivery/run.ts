@@ -1,7 +1,7 @@
 import type { Clock } from "../core/clock";
 import type { Claim } from "../db/claims";
 import { leadDb } from "../db/client";
-import { endLease, type LeaseEnd, type OutcomeReason, type RoutingLead } from "../db/leads";
+import { endLease, type FirstPick, type LeaseEnd, type OutcomeReason, type RoutingLead } from "../db/leads";
 import { rollupStmt } from "../db/rollups";
 import type { BuyerConfig } from "../integration/config";
 import type { RoutingState } from "./distribution";
@@ -19,6 +19,8 @@ export const RUN_LEASE_MS = LEASE_MS + DEFAULT_TIMEOUT_MS;
 export interface Leased {
   owner: string;
   lead: RoutingLead;
+  /** The first buyer's claim, taken with the lead (see `Run.firstPick`). */
+  firstPick?: FirstPick;
 }
 
 /** Where a keep-alive puts the lease before a call to `buyer` at `nowMs`: past the call's timeout, with LEASE_MS to settle. */
@@ -82,6 +84,13 @@ export interface Run {
   paused: Set<string>;
   /** When our lease lapses, as last written (the lease, or a claim batch that extended it). */
   leaseUntilMs: number;
+  /**
+   * A sync lead's first claim, taken in the batch that stored the lead (`planFirstPick`), until
+   * the first pick checks it against fresh state: used when a fresh decision reads the same
+   * (the same buyer first, the same `routed` entry), else let go, with its entry, in the batch
+   * that claims the buyer that does.
+   */
+  firstPick?: FirstPick;
 }
 
 /** Ends the run's lease with a lead move (park, await, giveUp, expire); an ending move is counted in the same batch. */

@@ -32,7 +32,8 @@ const SYNC_MIN_LEFT_MS = 500;
  *
  * Round trips to D1: the lease (with the lead, its source, its claims and the paused buyers),
  * one per claim (with the lease's keep-alive), one per settled attempt (which also reads the
- * fresh claims and paused buyers when the waterfall goes on), and one to end the round.
+ * fresh claims and paused buyers when the waterfall goes on), and one to end the round. A sync
+ * lead's lease is its intake batch, which usually takes its first claim too (`planFirstPick`).
  */
 async function runWaterfall(env: Env, clock: Clock, leadId: string, mode: Mode, leased?: Leased): Promise<WaterfallOutcome | "busy"> {
   const owner = leased?.owner ?? newId("wrk", clock.now());
@@ -54,6 +55,7 @@ async function runWaterfall(env: Env, clock: Clock, leadId: string, mode: Mode, 
     claims: lead.claims,
     paused: lead.paused,
     leaseUntilMs: lead.leaseUntilMs,
+    ...(leased?.firstPick ? { firstPick: leased.firstPick } : {}),
   };
   applyDistributionTerms(run); // routing (issue 13): multi_sell sells the lead shared
   if (lead.expiresAtMs <= clock.now()) return expireLead(run);

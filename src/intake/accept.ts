@@ -3,15 +3,18 @@ import { sha256Hex } from "../core/crypto";
 import { ApiError } from "../core/errors";
 import { newId } from "../core/ids";
 import type { NormalizedLead } from "../core/lead";
+import { parseSaleTerms } from "../core/sale-terms";
 import { settings } from "../core/settings";
 import { canonicalJson } from "../core/values";
+import { pausedGuess } from "../db/buyer-overrides";
 import { leadByIdempotencyKey } from "../db/idempotency";
 import { findLeadByKeys } from "../db/lead-reads";
 import type { LeadStatus } from "../db/lead-state";
-import { insertLead, insertLeasedLead } from "../db/leads";
+import { insertLead, insertLeasedLead, type RoutingLead } from "../db/leads";
 import { newLeadId } from "../db/shards";
 import type { SourceIdentity } from "../db/sources";
 import { enqueueDeliver } from "../delivery/jobs";
+import { planFirstPick } from "../delivery/next-buyer";
 import { type Leased, RUN_LEASE_MS } from "../delivery/run";
 import { log } from "../observability/log";
 import { refuseKnownDuplicate } from "./duplicates";
@@ -23,6 +26,34 @@ export interface AcceptResult {
   status: LeadStatus;
   /** A new sync lead, stored already leased by this request: route it with `runSyncDelivery`. */
   leased?: Leased;
+}
+
+/**
+ * A new sync lead as its first pick sees it before it is stored: the source as its key was
+ * authenticated (cached), the paused buyers as this isolate last read them. The batch that
+ * stores the lead reads both afresh, and the pick is checked against that read.
+ */
+function draftRoutingLead(
+  env: Env,
+  n: { id: string; sourceId: string; lead: NormalizedLead; expiresAtMs: number; nowMs: number },
+  source: SourceIdentity,
+): RoutingLead {
+  return {
+    id: n.id,
+    sourceId: n.sourceId,
+    data: n.lead,
+    reasons: [],
+    expiresAtMs: n.expiresAtMs,
+    rounds: 0,
+    nextAttemptAtMs: null,
+    excludedBuyers: source.excludedBuyers,
+    qualityScore: source.qualityScore ?? null,
+    sourceHasWebhook: false,
+    saleTerms: source.saleTerms ?? parseSaleTerms(null),
+    leaseUntilMs: n.nowMs + RUN_LEASE_MS,
+    claims: new Map(),
+    paused: new Set(pausedGuess(env)),
+  };
 }
 
 /**
@@ -71,11 +102,15 @@ export async function acceptLead(
   let created: boolean;
   let leased: Leased | undefined;
   if (opts.mode === "sync") {
-    // Stored and leased in one round trip: this request routes it next.
+    // Stored and leased in one round trip, usually with its first buyer's claim: this request routes it next.
     const owner = newId("wrk", nowMs);
-    const routing = await insertLeasedLead(env, stored, owner, RUN_LEASE_MS);
+    const pick = await planFirstPick(env, clock, draftRoutingLead(env, stored, source), config.syncDeadlineMs);
+    const routing = await insertLeasedLead(env, stored, owner, RUN_LEASE_MS, pick);
     created = routing !== undefined;
-    if (routing) leased = { owner, lead: routing };
+    if (routing) {
+      const { firstPick, ...lead } = routing;
+      leased = { owner, lead, ...(firstPick ? { firstPick } : {}) };
+    }
   } else {
     // An async lead waits for its queue message.
     created = await insertLead(env, { ...stored, status: "queued" });

@@ -127,12 +127,20 @@ export async function startMockProcess(): Promise<{ origin: string; child: Child
   return { origin: `http://127.0.0.1:${port}`, child };
 }
 
+/** CPU time (user + system, ms) of the workerd processes this process started: in all, and per thread. */
+export interface WorkerdCpu {
+  totalMs: number;
+  /** By "pid/tid": workerd runs every isolate's JavaScript (the Worker, its Durable Objects, D1) on one of these. */
+  threadMs: Map<string, number>;
+}
+
 /**
- * CPU time (user + system, ms) used so far by the workerd processes this process started
- * (Linux /proc; undefined elsewhere). Read before and after a load, it gives the runtime's CPU
- * per request — steadier than latency on a machine shared with other work.
+ * CPU used so far by the workerd processes this process started (Linux /proc; undefined
+ * elsewhere), in all and per thread. Read before and after a load, it gives the runtime's CPU
+ * per request — steadier than latency on a machine shared with other work — and the share of
+ * it that one thread did.
  */
-export function workerdCpuMs(): number | undefined {
+export function workerdCpu(): WorkerdCpu | undefined {
   if (!existsSync("/proc/self/stat")) return undefined;
   const children = new Map<number, number[]>();
   for (const name of readdirSync("/proc")) {
@@ -145,13 +153,26 @@ export function workerdCpuMs(): number | undefined {
       // The process ended while we looked.
     }
   }
-  let ticks = 0;
+  // USER_HZ is 100 on Linux: a tick is 10 ms.
+  const ticksOf = (stat: string): number => {
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return Number(f[11]) + Number(f[12]);
+  };
+  const out: WorkerdCpu = { totalMs: 0, threadMs: new Map() };
   const walk = (pid: number): void => {
     for (const c of children.get(pid) ?? []) {
       try {
         const stat = readFileSync(`/proc/${c}/stat`, "utf8");
-        const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        if (stat.includes("(workerd)")) ticks += Number(f[11]) + Number(f[12]);
+        if (stat.includes("(workerd)")) {
+          out.totalMs += ticksOf(stat) * 10;
+          for (const tid of readdirSync(`/proc/${c}/task`)) {
+            try {
+              out.threadMs.set(`${c}/${tid}`, ticksOf(readFileSync(`/proc/${c}/task/${tid}/stat`, "utf8")) * 10);
+            } catch {
+              // The thread ended.
+            }
+          }
+        }
       } catch {
         // Gone.
       }
@@ -159,8 +180,19 @@ export function workerdCpuMs(): number | undefined {
     }
   };
   walk(process.pid);
-  // USER_HZ is 100 on Linux.
-  return ticks * 10;
+  return out;
+}
+
+/** Total workerd CPU (ms) so far; see `workerdCpu`. */
+export function workerdCpuMs(): number | undefined {
+  return workerdCpu()?.totalMs;
+}
+
+/** The CPU between two readings: in all, and on the thread that did the most of it. */
+export function cpuBetween(before: WorkerdCpu, after: WorkerdCpu): { totalMs: number; busiestThreadMs: number } {
+  let busiest = 0;
+  for (const [t, ms] of after.threadMs) busiest = Math.max(busiest, ms - (before.threadMs.get(t) ?? 0));
+  return { totalMs: after.totalMs - before.totalMs, busiestThreadMs: busiest };
 }
 
 /** A Worker from a script (no Leadwire code) in Miniflare, with `tables` created in its D1 database "DB". */
@@ -226,19 +258,20 @@ export default {
 /**
  * The runtime's floor for a sync lead, with no Leadwire code: a Worker that does what every
  * `POST /v1/leads?mode=sync` sold to the first buyer must at least do in this runtime, in the
- * same order and with the same counts the bench reports for Leadwire — one D1 batch of 7
+ * same order and with the same counts the bench reports for Leadwire — one D1 batch of 9
  * statements (the lead stored leased, its source and the paused buyers read, a timeline entry,
- * a counter, two hash rows), one of 2 (the claim and its timeline entry), one Durable Object RPC
+ * a counter, two hash rows, the first claim and its timeline entry), one Durable Object RPC
  * whose object runs 4 SQLite statements and POSTs `buyer` (the exact request Leadwire's gate
  * sends), then one D1 batch of 8 (the attempt row, the claim, the lead sold, two counters, a
  * timeline entry, the sale, a routing figure). Its time over the direct POST is what this
  * runtime costs a sync lead before any of Leadwire's own work. `variant` prices a round trip
- * (test/bench/floor-variants.ts): `skipClaim` folds the claim's batch into the first,
- * `deferLast` writes the last batch after the answer.
+ * and a log line (test/bench/floor-variants.ts): `claimApart` takes the claim in a batch of its
+ * own (the shape before the first pick rode with the lead), `deferLast` writes the last batch
+ * after the answer, `log` writes one log line (what a Worker's `console.log` costs here).
  */
 export async function startSyncFloorWorker(
   buyer: { url: string; method?: string; headers?: Record<string, string>; body?: string },
-  variant: { deferLast?: boolean; skipClaim?: boolean } = {},
+  variant: { deferLast?: boolean; claimApart?: boolean; log?: boolean } = {},
 ): Promise<{
   url: string;
   close: () => Promise<void>;
@@ -286,7 +319,7 @@ export default {
       db.prepare("INSERT INTO events (id, lead_id, type, created_at) VALUES (?, ?, 'routed', ?)").bind(id + "d", id, at),
     ];
     await db.batch([
-      ...(variant.skipClaim ? claim : []),
+      ...(variant.claimApart ? [] : claim),
       db.prepare("INSERT INTO leads (id, status, data, raw, lease_owner, created_at) VALUES (?, 'leased', ?, ?, ?, ?) ON CONFLICT DO NOTHING").bind(id, data, data, id, at),
       db.prepare("SELECT excluded, quality FROM sources WHERE id = ?").bind("src"),
       db.prepare("SELECT buyer_id FROM overrides WHERE status = 'paused'"),
@@ -295,7 +328,7 @@ export default {
       db.prepare("INSERT INTO hashes (lead_id, kind, hash) SELECT id, 'phone', ? FROM leads WHERE id = ?").bind(id + "p", id),
       db.prepare("INSERT INTO hashes (lead_id, kind, hash) SELECT id, 'email', ? FROM leads WHERE id = ?").bind(id + "e", id),
     ]);
-    if (!variant.skipClaim) await db.batch(claim);
+    if (variant.claimApart) await db.batch(claim);
     const gate = env.GATE.get(env.GATE.idFromName("b"));
     const r = await gate.deliver(deliveryId, body);
     const done = new Date().toISOString();
@@ -311,6 +344,8 @@ export default {
     ]);
     if (variant.deferLast) ctx.waitUntil(settle);
     else await settle;
+    if (variant.log)
+      console.log(JSON.stringify({ level: "info", msg: "delivery attempt", time: done, leadId: id, buyerId: "bench-fast", attempt: 1, configVersion: "v1", outcome: "accepted", status: r.status, elapsedMs: r.elapsedMs }));
     return Response.json({ id, status: "sold", buyer: "b", price: 20, attempts: 1 });
   },
 };`,

@@ -93,6 +93,12 @@ function duplicateSkips(run: Run): Skipped[] {
   return [...(run.pp?.duplicateOf ?? [])].map((buyerId) => ({ buyerId, code: "duplicate" as const, reason: "bought the same phone or e-mail recently" }));
 }
 
+/** Whether ordering this run's candidates reads or writes D1 (round-robin turns, the figures of weighted and EPL). */
+export function orderingUsesDb(run: Run): boolean {
+  const m = routingOf(run).distribution.method;
+  return m === "round_robin" || m === "weighted" || m === "epl";
+}
+
 async function order(run: Run, method: Distribution, candidates: readonly BidCandidate[], nowMs: number, first: boolean): Promise<Ordering> {
   switch (method.method) {
     case "waterfall":
@@ -122,8 +128,13 @@ async function order(run: Run, method: Distribution, candidates: readonly BidCan
 /** One routing decision: the order to claim in, and its timeline entry (written with the claim). */
 export interface Decision {
   order: BidCandidate[];
-  /** The `routed` entry naming `chosen` (the buyer claimed; undefined when none could be). Empty when there is nothing to say. */
-  stmts(d: Db, chosen: string | undefined): Stmt[];
+  /**
+   * The `routed` entry naming `chosen` (the buyer claimed; undefined when none could be). Empty
+   * when there is nothing to say. `onlyIfLeadExists` for a lead stored in the same batch.
+   */
+  stmts(d: Db, chosen: string | undefined, opts?: { onlyIfLeadExists?: boolean; id?: string }): Stmt[];
+  /** What the entry says apart from the buyer chosen: two decisions with the same summary read the same. */
+  summary: string;
 }
 
 /**
@@ -157,9 +168,20 @@ export async function distribute(
   };
   return {
     order: ordering.order,
-    stmts(d, chosen) {
+    summary: JSON.stringify(data),
+    stmts(d, chosen, opts) {
       if (data.candidates.length === 0 && data.skipped.length === 0) return [];
-      return [timelineEvent(d, { leadId: run.lead.id, type: "routed", buyerId: chosen ?? null, data: { ...data, chosen: chosen ?? null }, nowMs })];
+      return [
+        timelineEvent(d, {
+          leadId: run.lead.id,
+          type: "routed",
+          buyerId: chosen ?? null,
+          data: { ...data, chosen: chosen ?? null },
+          nowMs,
+          ...(opts?.onlyIfLeadExists ? { onlyIfLeadExists: true } : {}),
+          ...(opts?.id ? { id: opts.id } : {}),
+        }),
+      ];
     },
   };
 }
