@@ -170,6 +170,31 @@ export async function insertLead(env: DbEnv & SealEnv & HashEnv, n: NewLead): Pr
   return changed(ins) > 0;
 }
 
+/** What the waterfall reads of a lead's source. */
+export type SourceRouting = Pick<RoutingLead, "excludedBuyers" | "qualityScore" | "sourceHasWebhook" | "saleTerms">;
+
+/** A new lead as the waterfall holds it: no round, no claim, nothing said yet. */
+export function newRoutingLead(
+  n: Pick<NewLead, "id" | "sourceId" | "lead" | "expiresAtMs">,
+  source: SourceRouting,
+  leaseUntilMs: number,
+  paused: Set<string>,
+): RoutingLead {
+  return {
+    id: n.id,
+    sourceId: n.sourceId,
+    data: n.lead,
+    reasons: [],
+    expiresAtMs: n.expiresAtMs,
+    rounds: 0,
+    nextAttemptAtMs: null,
+    ...source,
+    leaseUntilMs,
+    claims: new Map(),
+    paused,
+  };
+}
+
 /**
  * A sync lead's first buyer, picked before the lead is stored (see `planFirstPick`): its claim
  * and the `routed` entry go in the batch that stores the lead, written only if the lead's row is.
@@ -224,21 +249,14 @@ export async function insertLeasedLead(
   notePausedRead(env, pausedIds);
   const claimed = pick ? (results[3 + alongside.length] as unknown[] | undefined) : undefined;
   const src = source[0];
-  return {
-    id: n.id,
-    sourceId: n.sourceId,
-    data: n.lead,
-    reasons: [],
-    expiresAtMs: n.expiresAtMs,
-    rounds: 0,
-    nextAttemptAtMs: null,
+  const routing = {
     excludedBuyers: src?.excluded ? (JSON.parse(src.excluded) as string[]) : [],
     qualityScore: src?.quality ?? null,
     sourceHasWebhook: Boolean(src?.webhookUrl),
     saleTerms: parseSaleTerms(src?.saleTerms ?? null),
-    leaseUntilMs,
-    claims: new Map(),
-    paused: pausedIds,
+  };
+  return {
+    ...newRoutingLead(n, routing, leaseUntilMs, pausedIds),
     ...(pick && claimed?.length === 1
       ? { firstPick: { buyerId: pick.buyerId, deliveryId: pick.deliveryId, routedId: pick.routedId, summary: pick.summary } }
       : {}),

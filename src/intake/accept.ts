@@ -10,7 +10,7 @@ import { pausedGuess } from "../db/buyer-overrides";
 import { leadByIdempotencyKey } from "../db/idempotency";
 import { findLeadByKeys } from "../db/lead-reads";
 import type { LeadStatus } from "../db/lead-state";
-import { insertLead, insertLeasedLead, type RoutingLead } from "../db/leads";
+import { insertLead, insertLeasedLead, newRoutingLead, type RoutingLead } from "../db/leads";
 import { newLeadId } from "../db/shards";
 import type { SourceIdentity } from "../db/sources";
 import { enqueueDeliver } from "../delivery/jobs";
@@ -28,34 +28,22 @@ export interface AcceptResult {
   leased?: Leased;
 }
 
+type NewLeadDraft = { id: string; sourceId: string; lead: NormalizedLead; expiresAtMs: number; nowMs: number };
+
 /**
  * A new sync lead as its first pick sees it before it is stored: the source as its key was
  * authenticated (cached), the paused buyers as this isolate last read them. The batch that
  * stores the lead reads both afresh, and the pick is checked against that read.
  */
-function draftRoutingLead(
-  env: Env,
-  n: { id: string; sourceId: string; lead: NormalizedLead; expiresAtMs: number; nowMs: number },
-  source: SourceIdentity,
-): RoutingLead {
-  return {
-    id: n.id,
-    sourceId: n.sourceId,
-    data: n.lead,
-    reasons: [],
-    expiresAtMs: n.expiresAtMs,
-    rounds: 0,
-    nextAttemptAtMs: null,
+function draftRoutingLead(env: Env, n: NewLeadDraft, source: SourceIdentity): RoutingLead {
+  const routing = {
     excludedBuyers: source.excludedBuyers,
     qualityScore: source.qualityScore ?? null,
     sourceHasWebhook: false,
     saleTerms: source.saleTerms ?? parseSaleTerms(null),
-    leaseUntilMs: n.nowMs + RUN_LEASE_MS,
-    claims: new Map(),
-    paused: new Set(pausedGuess(env)),
   };
+  return newRoutingLead(n, routing, n.nowMs + RUN_LEASE_MS, new Set(pausedGuess(env)));
 }
-
 /**
  * Validates, normalizes and stores a lead, then enqueues its delivery. Idempotent on the
  * `Idempotency-Key` header and on the source's `external_id`: a repeat (also a concurrent

@@ -183,6 +183,12 @@ export function workerdCpu(): WorkerdCpu | undefined {
   return out;
 }
 
+/** The pids of the workerd processes this process started (Linux /proc; empty elsewhere). */
+export function workerdPids(): number[] {
+  const cpu = workerdCpu();
+  return cpu ? [...new Set([...cpu.threadMs.keys()].map((k) => Number(k.split("/")[0])))] : [];
+}
+
 /** Total workerd CPU (ms) so far; see `workerdCpu`. */
 export function workerdCpuMs(): number | undefined {
   return workerdCpu()?.totalMs;
