@@ -10,7 +10,7 @@ import { getBuyerRegistry } from "../integration/registry";
 import { applyDistributionTerms, distribute, orderingUsesDb, sourceExclusions } from "./distribution";
 import { rankCandidates } from "./eligibility";
 import { duplicateExclusions, rankByBids, rankingReadsDb } from "./pingpost";
-import { leaseNeededUntil, leaseNeedsKeepAlive, type Run } from "./run";
+import { leaseNeededUntil, leaseNeedsKeepAlive, newRun, type Run } from "./run";
 
 /** The waterfall's next step. */
 export type NextBuyer =
@@ -104,33 +104,10 @@ async function keepLease(run: Run, buyer: BuyerConfig, nowMs: number): Promise<v
  */
 export async function planFirstPick(env: Env, clock: Clock, draft: RoutingLead, deadlineMs: number): Promise<FirstPickPlan | undefined> {
   const nowMs = clock.now();
-  const run: Run = {
-    env,
-    clock,
-    owner: "",
-    lead: draft,
-    mode: { kind: "sync", deadlineMs },
-    buyers: getBuyerRegistry(env),
-    reasons: [],
-    deferredNow: new Set(),
-    minDeferSeconds: Number.POSITIVE_INFINITY,
-    attempts: 0,
-    retryTarget: undefined,
-    startedAt: nowMs,
-    claims: new Map(),
-    paused: draft.paused,
-    leaseUntilMs: draft.leaseUntilMs,
-  };
+  const run = newRun(env, clock, "", draft, { kind: "sync", deadlineMs }, getBuyerRegistry(env));
   applyDistributionTerms(run);
   if (draft.expiresAtMs <= nowMs || rankingReadsDb(run) || orderingUsesDb(run)) return undefined;
-  const { candidates, passedOver } = rankCandidates(run.buyers.values(), draft.data, {
-    nowMs,
-    exclude: new Set(),
-    excluded: sourceExclusions(draft.excludedBuyers),
-    paused: run.paused,
-    syncOnly: true,
-    ...(draft.qualityScore !== null ? { sourceQuality: draft.qualityScore } : {}),
-  });
+  const { candidates, passedOver } = rank(run, new Set(), nowMs);
   const decision = await distribute(run, candidates, candidates, passedOver, nowMs);
   const top = decision.order[0];
   if (!top || leaseNeedsKeepAlive(draft.leaseUntilMs, top.buyer, nowMs)) return undefined;
@@ -144,6 +121,19 @@ export async function planFirstPick(env: Env, clock: Clock, draft: RoutingLead, 
   };
 }
 
+/** The run's eligible buyers, best first, on its lead, source and paused buyers; `exclude` left out silently. */
+function rank(run: Run, exclude: ReadonlySet<string>, nowMs: number) {
+  const { lead } = run;
+  return rankCandidates(run.buyers.values(), lead.data, {
+    nowMs,
+    exclude,
+    excluded: sourceExclusions(lead.excludedBuyers),
+    paused: run.paused,
+    syncOnly: run.mode.kind === "sync",
+    ...(lead.qualityScore !== null ? { sourceQuality: lead.qualityScore } : {}),
+  });
+}
+
 async function rankAndClaim(run: Run, held: Map<string, Claim>, nowMs: number): Promise<NextBuyer> {
   const { env, lead } = run;
   // A first claim taken with the lead: kept if its buyer still ranks first on fresh state, else let go with the next claim.
@@ -154,14 +144,7 @@ async function rankAndClaim(run: Run, held: Map<string, Claim>, nowMs: number): 
   for (const [id, c] of held) if (!retryableInRound(c, lead.rounds)) exclude.add(id);
   // Ping/post: buyers that bought the same person recently are left out of the ping and the post.
   for (const id of await duplicateExclusions(run)) exclude.add(id);
-  const { candidates: ranked, passedOver } = rankCandidates(run.buyers.values(), lead.data, {
-    nowMs,
-    exclude,
-    excluded: sourceExclusions(lead.excludedBuyers),
-    paused: run.paused,
-    syncOnly: run.mode.kind === "sync",
-    ...(lead.qualityScore !== null ? { sourceQuality: lead.qualityScore } : {}),
-  });
+  const { candidates: ranked, passedOver } = rank(run, exclude, nowMs);
   // Ping/post: with an auction the order is the live bids', highest first (unchanged without one).
   const candidates = await rankByBids(run, ranked);
   // Routing (issue 13): the lead's distribution method orders them; the decision (method, scores,

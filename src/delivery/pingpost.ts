@@ -57,10 +57,13 @@ function mayAuction(run: Run): boolean {
  * lead is stored only when neither holds (`planFirstPick`).
  */
 export function rankingReadsDb(run: Run): boolean {
-  if (mayAuction(run)) return true;
+  return mayAuction(run) || dedupeAskers(run).length > 0;
+}
+
+/** The buyers of the lead's vertical whose `dedupe` asks to leave out people they bought recently. */
+function dedupeAskers(run: Run): (BuyerConfig & { dedupe: { days: number } })[] {
   const v = run.lead.data.vertical;
-  for (const b of run.buyers.values()) if (b.dedupe !== undefined && b.verticals.includes(v)) return true;
-  return false;
+  return [...run.buyers.values()].filter((b): b is BuyerConfig & { dedupe: { days: number } } => b.dedupe !== undefined && b.verticals.includes(v));
 }
 
 /**
@@ -71,8 +74,7 @@ export function rankingReadsDb(run: Run): boolean {
 export async function duplicateExclusions(run: Run): Promise<ReadonlySet<string>> {
   const st = state(run);
   if (st.duplicateOf) return st.duplicateOf;
-  const v = run.lead.data.vertical;
-  const asking = [...run.buyers.values()].filter((b): b is BuyerConfig & { dedupe: { days: number } } => b.dedupe !== undefined && b.verticals.includes(v));
+  const asking = dedupeAskers(run);
   st.duplicateOf = new Set();
   if (asking.length === 0) return st.duplicateOf;
   const nowMs = run.clock.now();

@@ -93,6 +93,27 @@ export interface Run {
   firstPick?: FirstPick;
 }
 
+/** A run over a lead this worker holds (or, for a sync lead's first pick, is about to store). */
+export function newRun(env: Env, clock: Clock, owner: string, lead: RoutingLead, mode: Mode, buyers: Map<string, BuyerConfig>): Run {
+  return {
+    env,
+    clock,
+    owner,
+    lead,
+    mode,
+    buyers,
+    reasons: lead.reasons,
+    deferredNow: new Set(),
+    minDeferSeconds: Number.POSITIVE_INFINITY,
+    attempts: 0,
+    retryTarget: mode.kind === "async" ? mode.retry : undefined,
+    startedAt: clock.now(),
+    claims: lead.claims,
+    paused: lead.paused,
+    leaseUntilMs: lead.leaseUntilMs,
+  };
+}
+
 /** Ends the run's lease with a lead move (park, await, giveUp, expire); an ending move is counted in the same batch. */
 export async function endRun(run: Run, end: LeaseEnd): Promise<void> {
   const d = leadDb(run.env, run.lead.id);

@@ -16,7 +16,7 @@ import { enqueueDeliver } from "./jobs";
 import { idempotencyKeyFor } from "./keys";
 import { nextBuyer } from "./next-buyer";
 import { bidFor, postBid } from "./pingpost";
-import { DEFAULT_TIMEOUT_MS, endRun, type Leased, type Mode, outcomeOf, RUN_LEASE_MS, type Run, type WaterfallOutcome } from "./run";
+import { DEFAULT_TIMEOUT_MS, endRun, type Leased, type Mode, newRun, outcomeOf, RUN_LEASE_MS, type Run, type WaterfallOutcome } from "./run";
 import { type Delivery, settleAttempt } from "./settle";
 
 export type { WaterfallOutcome } from "./run";
@@ -39,24 +39,8 @@ async function runWaterfall(env: Env, clock: Clock, leadId: string, mode: Mode, 
   const owner = leased?.owner ?? newId("wrk", clock.now());
   const lead = leased?.lead ?? (await leaseLead(env, leadId, owner, clock.now(), RUN_LEASE_MS));
   if (!lead) return "busy";
-  const run: Run = {
-    env,
-    clock,
-    owner,
-    lead,
-    mode,
-    buyers: getBuyerRegistry(env),
-    reasons: lead.reasons,
-    deferredNow: new Set(),
-    minDeferSeconds: Number.POSITIVE_INFINITY,
-    attempts: 0,
-    retryTarget: mode.kind === "async" ? mode.retry : undefined,
-    startedAt: clock.now(),
-    claims: lead.claims,
-    paused: lead.paused,
-    leaseUntilMs: lead.leaseUntilMs,
-    ...(leased?.firstPick ? { firstPick: leased.firstPick } : {}),
-  };
+  const run: Run = newRun(env, clock, owner, lead, mode, getBuyerRegistry(env));
+  if (leased?.firstPick) run.firstPick = leased.firstPick;
   applyDistributionTerms(run); // routing (issue 13): multi_sell sells the lead shared
   if (lead.expiresAtMs <= clock.now()) return expireLead(run);
 
