@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { allDatabases, type Db, type DbEnv, dbOf, isoAt, mainDb, schema } from "./client";
 import { compiled } from "./compiled";
 
@@ -12,8 +12,21 @@ export function pausedQuery(d: Db) {
   return d.select({ buyerId: O.buyerId }).from(O).where(eq(O.status, "paused"));
 }
 
-/** `pausedQuery` compiled, for a batch (every lease, sync intake and cascading settle reads it). */
+/** `pausedQuery` compiled, for a batch (a cascading settle reads it). */
 export const pausedInBatch = compiled((d: Db) => pausedQuery(d));
+
+/**
+ * The paused buyers' ids as a JSON array, a column of another read (a lease's, sync intake's),
+ * so that read and this one are one statement. Read it with `pausedOf`.
+ */
+export function pausedIdsColumn() {
+  return sql<string>`(SELECT json_group_array(${O.buyerId}) FROM ${O} WHERE ${O.status} = 'paused')`.as("paused");
+}
+
+/** The set a `pausedIdsColumn` holds. */
+export function pausedOf(column: string | null | undefined): Set<string> {
+  return new Set(column ? (JSON.parse(column) as string[]) : []);
+}
 
 /**
  * How long a ping trusts this isolate's copy of the paused buyers without asking D1 again

@@ -85,32 +85,33 @@ export async function lookupHashes(env: HashEnv, lead: Pick<NormalizedLead, "pho
 }
 
 /**
- * The hash rows for a new lead, for intake's batch: each written only if the lead row was (an
- * insert that lost to a repeated key writes none), and kept when retention purges the lead.
+ * The hash rows for a new lead, for intake's batch, in one statement: written only if the lead
+ * row was (an insert that lost to a repeated key writes none), and kept when retention purges
+ * the lead. None when the lead has neither phone nor e-mail.
  */
 export function leadHashStmts(d: Db, leadId: string, hashes: LeadHash[], nowMs: number): Stmt[] {
-  const at = isoAt(nowMs);
-  return hashes.map((h) => hashIfLead(d, { leadId, kind: h.kind, hash: h.hash, createdAt: at }));
+  if (hashes.length === 0) return [];
+  const values: Record<string, string> = { leadId, createdAt: isoAt(nowMs) };
+  hashes.forEach((h, i) => {
+    values[`kind${i}`] = h.kind;
+    values[`hash${i}`] = h.hash;
+  });
+  return [hashesIfLead(d, values, String(hashes.length))];
 }
 
-/** One hash row, written only if its lead's row exists (compiled: every new lead writes one or two). */
-const hashIfLead = compiled<{ leadId: string; kind: "phone" | "email"; hash: string; createdAt: string }, Stmt>((d, p) =>
-  d
+/**
+ * A new lead's hash rows (its shape: how many), copied with the lead's vertical from its row,
+ * so none is written without it (compiled: every new lead writes one or two).
+ */
+const hashesIfLead = compiled<Record<string, string>, Stmt>((d, p, shape) => {
+  const rows = Array.from({ length: Number(shape) }, (_, i) => sql`(${p(`kind${i}`)}, ${p(`hash${i}`)})`);
+  return d
     .insert(H)
     .select(
-      d
-        .select({
-          leadId: L.id,
-          vertical: L.vertical,
-          kind: sql<"phone" | "email">`${p("kind")}`.as("kind"),
-          hash: sql<string>`${p("hash")}`.as("hash"),
-          createdAt: sql<string>`${p("createdAt")}`.as("created_at"),
-        })
-        .from(L)
-        .where(eq(L.id, p("leadId"))),
+      sql`SELECT ${L.id}, ${L.vertical}, h.column1, h.column2, ${p("createdAt")} FROM ${L} CROSS JOIN (VALUES ${sql.join(rows, sql`, `)}) AS h WHERE ${L.id} = ${p("leadId")}`,
     )
-    .onConflictDoNothing(),
-);
+    .onConflictDoNothing();
+});
 
 /** A lead received earlier with the same phone or e-mail in the same vertical. */
 export interface EarlierLead {

@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import type { NormalizedLead } from "../core/lead";
 import { parseSaleTerms, type SaleTerms } from "../core/sale-terms";
-import { notePausedRead, pausedInBatch } from "./buyer-overrides";
+import { notePausedRead, pausedIdsColumn, pausedOf } from "./buyer-overrides";
 import { type Claim, claimMap, claimsInBatch, firstClaimIfLead } from "./claims";
 import { changed, type Db, type DbEnv, isoAt, leadDb, leadDbs, type Stmt, schema } from "./client";
 import { compiled, type P } from "./compiled";
@@ -9,7 +9,7 @@ import { type HashEnv, type LeadHash, leadHashes, leadHashStmts } from "./dedupe
 import { openLead, type SealEnv, sealJson } from "./lead-data";
 import { LEAD_MOVES, type LeadMove, type LeadStatus } from "./lead-state";
 import { rollupStmt } from "./rollups";
-import { timelineEvent } from "./timeline";
+import { newLeadEntries, type TimelineEntry } from "./timeline";
 
 const L = schema.leads;
 const S = schema.sources;
@@ -126,22 +126,26 @@ const insertLeadRow = compiled<NewLeadRow, Stmt>((d, p) =>
     .onConflictDoNothing(),
 );
 
-/** What a sync lead's first pick needs of its source (compiled with the insert it rides along). */
+/**
+ * What a sync lead's first pick needs: its source and the paused buyers, one row even if the
+ * source is gone (compiled with the insert it rides along).
+ */
 const sourceForRouting = compiled((d: Db, p: P<{ sourceId: string }>) =>
   d
-    .select({ excluded: S.excludedBuyers, quality: S.qualityScore, webhookUrl: S.webhookUrl, saleTerms: S.saleTerms })
-    .from(S)
-    .where(eq(S.id, p("sourceId"))),
+    .select({ excluded: S.excludedBuyers, quality: S.qualityScore, webhookUrl: S.webhookUrl, saleTerms: S.saleTerms, paused: pausedIdsColumn() })
+    .from(sql`(SELECT 1) AS one`)
+    .leftJoin(S, eq(S.id, p("sourceId"))),
 );
 
 /**
  * What goes with a new lead's row, each written only if the row was (an insert that lost to a
- * repeated key writes none): its first timeline entry, the intake counts, the duplicate hashes
- * (kept after retention purges the lead).
+ * repeated key writes none): its first timeline entries (`received`, then `also`), the intake
+ * counts, the duplicate hashes (kept after retention purges the lead).
  */
-function withNewLead(d: Db, n: NewLead, sealed: Sealed): Stmt[] {
+function withNewLead(d: Db, n: NewLead, sealed: Sealed, also?: Omit<TimelineEntry, "leadId">): Stmt[] {
+  const received = { type: "received", data: { mode: n.mode, test: n.lead.test }, nowMs: n.nowMs };
   return [
-    timelineEvent(d, { leadId: n.id, type: "received", data: { mode: n.mode, test: n.lead.test }, nowMs: n.nowMs, onlyIfLeadExists: true }),
+    newLeadEntries(d, n.id, also ? [received, also] : [received]),
     rollupStmt(d, {
       atMs: n.nowMs,
       source: n.sourceId,
@@ -200,8 +204,8 @@ export function newRoutingLead(
  * and the `routed` entry go in the batch that stores the lead, written only if the lead's row is.
  */
 export interface FirstPickPlan extends FirstPick {
-  /** The decision's `routed` timeline entry (id `routedId`), written only if the lead's row exists. */
-  stmts(d: Db): Stmt[];
+  /** The decision's `routed` timeline entry (id `routedId`), written with `received`, only if the lead's row is. */
+  entry: Omit<TimelineEntry, "leadId"> | undefined;
 }
 
 /** A first claim taken with the lead, as the waterfall checks it (`rankAndClaim`). */
@@ -235,20 +239,19 @@ export async function insertLeasedLead(
   const at = isoAt(n.nowMs);
   const leaseUntilMs = n.nowMs + leaseMs;
   const sealed = await seal(env, n);
-  const alongside = withNewLead(d, n, sealed);
+  const alongside = withNewLead(d, n, sealed, pick?.entry);
   const results = await d.batch([
     insertLeadRow(d, newLeadRow(n, at, sealed, { status: LEAD_MOVES.lease.to, nextAttemptAt: null, leaseOwner: owner, leaseUntil: isoAt(leaseUntilMs) })),
     sourceForRouting(d, { sourceId: n.sourceId }),
-    pausedInBatch(d, {}),
     ...alongside,
-    ...(pick ? [firstClaimIfLead(d, { leadId: n.id, buyerId: pick.buyerId, deliveryId: pick.deliveryId, now: at }), ...pick.stmts(d)] : []),
+    ...(pick ? [firstClaimIfLead(d, { leadId: n.id, buyerId: pick.buyerId, deliveryId: pick.deliveryId, now: at })] : []),
   ]);
-  const [ins, source, paused] = results;
+  const [ins, source] = results;
   if (changed(ins) === 0) return undefined;
-  const pausedIds = new Set(paused.map((p) => p.buyerId));
-  notePausedRead(env, pausedIds);
-  const claimed = pick ? (results[3 + alongside.length] as unknown[] | undefined) : undefined;
   const src = source[0];
+  const pausedIds = pausedOf(src?.paused);
+  notePausedRead(env, pausedIds);
+  const claimed = pick ? (results[2 + alongside.length] as unknown[] | undefined) : undefined;
   const routing = {
     excludedBuyers: src?.excluded ? (JSON.parse(src.excluded) as string[]) : [],
     qualityScore: src?.quality ?? null,
@@ -310,7 +313,7 @@ export interface RoutingLead {
 export async function leaseLead(env: DbEnv & SealEnv, leadId: string, owner: string, nowMs: number, leaseMs: number): Promise<RoutingLead | undefined> {
   const d = leadDb(env, leadId);
   const now = isoAt(nowMs);
-  const [taken, row, claims, paused] = await d.batch([
+  const [taken, row, claims] = await d.batch([
     d
       .update(L)
       .set({ status: "delivering", leaseOwner: owner, leaseUntil: isoAt(nowMs + leaseMs), updatedAt: now })
@@ -318,14 +321,13 @@ export async function leaseLead(env: DbEnv & SealEnv, leadId: string, owner: str
       .returning({ id: L.id }),
     routingQuery(d, leadId),
     claimsInBatch(d, { leadId }),
-    pausedInBatch(d, {}),
   ]);
   const r = row[0];
   if (taken.length === 0 || !r || r.leaseOwner !== owner) return undefined;
-  return routingLead(env, r, { leaseUntilMs: nowMs + leaseMs, claims: claimMap(claims), paused: new Set(paused.map((p) => p.buyerId)) });
+  return routingLead(env, r, { leaseUntilMs: nowMs + leaseMs, claims: claimMap(claims), paused: pausedOf(r.paused) });
 }
 
-/** The lead with what the waterfall needs of its source. */
+/** The lead with what the waterfall needs of its source, and the paused buyers. */
 function routingQuery(d: Db, leadId: string) {
   return d
     .select({
@@ -341,6 +343,7 @@ function routingQuery(d: Db, leadId: string) {
       quality: S.qualityScore,
       webhookUrl: S.webhookUrl,
       saleTerms: S.saleTerms,
+      paused: pausedIdsColumn(),
     })
     .from(L)
     .leftJoin(S, eq(S.id, L.sourceId))

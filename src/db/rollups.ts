@@ -24,6 +24,12 @@ export interface RollupEvent {
   whenLeadExists?: string;
   /** Count only if this batch ended the lead in `status` (see leadEndedNow), so a lost race counts nothing. */
   whenLeadEnded?: { leadId: string; status: "sold" | "unsold" | "expired"; nowMs: number };
+  /**
+   * More counts, added only if this batch ended the lead in `status`, in the same statement as
+   * `counts` (which are added either way): an attempt's counts and the sale it ended, one upsert.
+   * Its columns must not overlap `counts`; not with `when` or `whenLeadEnded`.
+   */
+  ifLeadEnded?: { leadId: string; status: "sold" | "unsold" | "expired"; nowMs: number; counts: CountsDelta };
 }
 
 function finite(n: number): number {
@@ -65,21 +71,32 @@ function rollupSql(d: Db, cols: readonly (typeof COUNTERS)[number][], parts: Rol
     .onConflictDoUpdate({ target: [R.grain, R.bucket, R.dim, R.key], set });
 }
 
-/** The shape of a compiled counter upsert: which columns it counts, which keys it has, whether it is guarded by the lead's existence. */
-type Guard = "none" | "exists" | "ended";
+/**
+ * The shape of a compiled counter upsert: which columns it counts, which keys it has, whether it
+ * is guarded by the lead's existence or end, or (`endCols`) counts its end columns only if the
+ * lead ended.
+ */
+type Guard = "none" | "exists" | "ended" | "endCols";
+
+/** A counted value that is added only if `guard` holds when the statement runs. */
+function onlyIf(guard: SQL, v: unknown): SQL {
+  return sql`CASE WHEN ${guard} THEN ${v} ELSE 0 END`;
+}
 
 /**
  * Counter upserts whose keys are plain values (intake's: source and vertical, only if the lead
  * row was written) are compiled per shape: counts, buckets and keys bound, the SQL built once.
  */
 const compiledRollup = compiled<Record<string, unknown>, Stmt>((d, p, shape) => {
-  // The shape: counted columns | keys | guard (see rollupStmt).
-  const [cols = "", dims = "", guard] = shape.split("|") as [string, string, Guard];
-  return rollupSql(d, cols.split(",") as (typeof COUNTERS)[number][], {
+  // The shape: counted columns | keys | guard | columns counted only if the lead ended (see rollupStmt).
+  const [cols = "", dims = "", guard, endCols = ""] = shape.split("|") as [string, string, Guard, string?];
+  const ifEnded = new Set(endCols ? endCols.split(",") : []);
+  const ended = endedGuard(p("leadId"), p("endStatus"), p("finalizedAt"));
+  return rollupSql(d, [...cols.split(","), ...ifEnded] as (typeof COUNTERS)[number][], {
     m: p("m"),
     h: p("h"),
     dims: dims ? (dims.split(",") as Dim[]).map((dim) => ({ dim, v: p(dim) })) : [],
-    count: (c) => p(c),
+    count: (c) => (ifEnded.has(c) ? onlyIf(ended, p(c)) : p(c)),
     ...(guard === "exists" ? { when: existsGuard(p("leadId")) } : {}),
     ...(guard === "ended" ? { when: endedGuard(p("leadId"), p("endStatus"), p("finalizedAt")) } : {}),
   });
@@ -97,12 +114,21 @@ const plain = (v: KeyValue): v is string => typeof v === "string";
  * event commit together.
  */
 export function rollupStmt(d: Db, e: RollupEvent): Stmt {
-  const cols = COUNTERS.filter((c) => {
-    const v = e.counts[c];
-    return v !== undefined && v !== 0;
-  });
+  const counted = (counts: CountsDelta) =>
+    COUNTERS.filter((c) => {
+      const v = counts[c];
+      return v !== undefined && v !== 0;
+    });
+  const cols = counted(e.counts);
   if (cols.length === 0) throw new Error("a rollup event must count something");
   for (const c of cols) finite(e.counts[c] ?? 0);
+  const ifEnded = e.ifLeadEnded;
+  const endCols = ifEnded ? counted(ifEnded.counts) : [];
+  if (ifEnded) {
+    if (e.when || e.whenLeadEnded || e.whenLeadExists !== undefined) throw new Error("ifLeadEnded cannot be combined with another guard");
+    if (endCols.some((c) => cols.includes(c))) throw new Error("ifLeadEnded counts must not overlap the event's counts");
+    for (const c of endCols) finite(ifEnded.counts[c] ?? 0);
+  }
   const m = isoAt(bucketStart("m", e.atMs));
   const h = isoAt(bucketStart("h", e.atMs));
   const keys: [Dim, KeyValue][] = [
@@ -113,19 +139,22 @@ export function rollupStmt(d: Db, e: RollupEvent): Stmt {
   const present = keys.filter(([, v]) => v !== null && v !== undefined);
   const ended = e.whenLeadEnded;
   if (!e.when && present.every(([, v]) => plain(v))) {
-    const guard: Guard = ended ? "ended" : e.whenLeadExists !== undefined ? "exists" : "none";
+    const guard: Guard = ended ? "ended" : ifEnded ? "endCols" : e.whenLeadExists !== undefined ? "exists" : "none";
     const values: Record<string, unknown> = { m, h };
-    if (ended) Object.assign(values, { leadId: ended.leadId, endStatus: ended.status, finalizedAt: isoAt(ended.nowMs) });
+    const end = ended ?? ifEnded;
+    if (end) Object.assign(values, { leadId: end.leadId, endStatus: end.status, finalizedAt: isoAt(end.nowMs) });
     else if (e.whenLeadExists !== undefined) values.leadId = e.whenLeadExists;
     for (const [dim, v] of present) values[dim] = v;
     for (const c of cols) values[c] = e.counts[c];
-    return compiledRollup(d, values, `${cols.join(",")}|${present.map(([dim]) => dim).join(",")}|${guard}`);
+    for (const c of endCols) values[c] = ifEnded?.counts[c];
+    return compiledRollup(d, values, `${cols.join(",")}|${present.map(([dim]) => dim).join(",")}|${guard}|${endCols.join(",")}`);
   }
-  return rollupSql(d, cols, {
+  const endGuard = ifEnded ? leadEndedNow(ifEnded.leadId, ifEnded.status, ifEnded.nowMs) : undefined;
+  return rollupSql(d, [...cols, ...endCols], {
     m,
     h,
     dims: present.map(([dim, v]) => ({ dim, v })),
-    count: (c) => literal(e.counts[c] ?? 0),
+    count: (c) => (endGuard && endCols.includes(c) ? onlyIf(endGuard, literal(ifEnded?.counts[c] ?? 0)) : literal(e.counts[c] ?? 0)),
     ...(e.when || ended || e.whenLeadExists !== undefined
       ? { when: e.when ?? (ended ? leadEndedNow(ended.leadId, ended.status, ended.nowMs) : leadExists(e.whenLeadExists ?? "")) }
       : {}),

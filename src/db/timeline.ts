@@ -75,6 +75,38 @@ const entryIfLead = compiled<{ id: string; leadId: string; type: string; buyerId
   );
 });
 
+/**
+ * A new lead's first entries (intake's `received`, a sync lead's first `routed`) in one
+ * statement, each written only if the lead's row exists: an insert that lost to a repeated key
+ * writes none. With an explicit id, a repeat is ignored.
+ */
+export function newLeadEntries(d: Db, leadId: string, entries: readonly Omit<TimelineEntry, "leadId" | "when" | "onlyIfLeadExists">[]): Stmt {
+  const values: Record<string, unknown> = { leadId };
+  entries.forEach((e, i) => {
+    values[`id${i}`] = e.id ?? newId("evt", e.nowMs);
+    values[`type${i}`] = e.type;
+    values[`buyerId${i}`] = e.buyerId ?? null;
+    values[`data${i}`] = JSON.stringify(e.data ?? {});
+    values[`createdAt${i}`] = isoAt(e.nowMs);
+  });
+  return entriesIfLead(d, values, String(entries.length));
+}
+
+/** `newLeadEntries`' statement, compiled per number of entries. */
+const entriesIfLead = compiled<Record<string, unknown>, Stmt>((d, p, shape) => {
+  const L = schema.leads;
+  const rows = Array.from(
+    { length: Number(shape) },
+    (_, i) => sql`(${p(`id${i}`)}, ${p(`type${i}`)}, ${p(`buyerId${i}`)}, ${p(`data${i}`)}, ${p(`createdAt${i}`)})`,
+  );
+  return d
+    .insert(E)
+    .select(
+      sql`SELECT e.column1, ${L.id}, e.column2, e.column3, e.column4, e.column5 FROM ${L} CROSS JOIN (VALUES ${sql.join(rows, sql`, `)}) AS e WHERE ${L.id} = ${p("leadId")}`,
+    )
+    .onConflictDoNothing();
+});
+
 /** Writes one timeline entry on its own. */
 export async function addTimelineEvent(env: DbEnv, e: TimelineEntry): Promise<void> {
   const d = leadDb(env, e.leadId);

@@ -117,7 +117,7 @@ export async function planFirstPick(env: Env, clock: Clock, draft: RoutingLead, 
     deliveryId: claimDeliveryId(undefined, nowMs),
     routedId,
     summary: decision.summary,
-    stmts: (d) => decision.stmts(d, top.buyer.id, { onlyIfLeadExists: true, id: routedId }),
+    entry: decision.entry(top.buyer.id, routedId),
   };
 }
 

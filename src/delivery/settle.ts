@@ -15,7 +15,7 @@ import {
 import { type Db, leadDb, type Stmt } from "../db/client";
 import { endLease, sellLeased } from "../db/leads";
 import type { AuctionBid } from "../db/pings";
-import { rollupStmt, saleCounts } from "../db/rollups";
+import { type RollupEvent, rollupStmt, saleCounts } from "../db/rollups";
 import { timelineEvent } from "../db/timeline";
 import { decisionWindowSeconds } from "../integration/channels";
 import type { BuyerConfig } from "../integration/config";
@@ -134,14 +134,16 @@ export async function settleAttempt(run: Run, dv: Delivery, result: AttemptResul
   run.attempts++;
   const attempt = insertAttempt(d, attemptRow(record));
   reportAttempt(run.env, record);
-  // The attempt's counts (plus, where the delivery ends, its end) go into the attempt's own batch.
-  const counted = (end: CountsDelta = {}) =>
+  // The attempt's counts (plus, where the delivery ends, its end) go into the attempt's own batch,
+  // with the lead's end (`ifLeadEnded`) when this batch may end it.
+  const counted = (end: CountsDelta = {}, ifLeadEnded?: RollupEvent["ifLeadEnded"]) =>
     rollupStmt(d, {
       atMs: nowMs,
       buyer: dv.buyer.id,
       source: run.lead.sourceId,
       vertical: run.lead.data.vertical,
       counts: { ...attemptCounts({ ...result, attempt: dv.attempt }), ...end },
+      ...(ifLeadEnded ? { ifLeadEnded } : {}),
     });
   const step: Step = { run, dv, result, d, attempt, counted, extra: [...lostRow, ...hooked(d, settled)], nowMs };
   if (result.outcome === "accepted") return settleSale(step);
@@ -157,7 +159,7 @@ interface Step {
   d: Db;
   attempt: Stmt;
   /** The attempt's rollup counts, with what it ended (if anything). */
-  counted: (end?: CountsDelta) => Stmt;
+  counted: (end?: CountsDelta, ifLeadEnded?: RollupEvent["ifLeadEnded"]) => Stmt;
   /** What the settle hooks add to the batch. */
   extra: Stmt[];
   nowMs: number;
@@ -230,17 +232,10 @@ async function settleSale({ run, dv, result, d, attempt, counted, extra, nowMs }
   }
   await d.batch([
     attempt,
-    counted({ dlv_accepted: 1 }),
     acceptClaim(d, lead.id, dv.buyer.id, sale, nowMs),
     sellLeased(d, lead.id, run.owner, leadSale, run.reasons, nowMs),
-    rollupStmt(d, {
-      atMs: nowMs,
-      buyer: dv.buyer.id,
-      source: lead.sourceId,
-      vertical: lead.data.vertical,
-      counts: saleCounts(sale.price, lead.data.test),
-      whenLeadEnded: { leadId: lead.id, status: "sold", nowMs },
-    }),
+    // After the sale: its counts only if this batch sold the lead (a lost race counts the attempt alone).
+    counted({ dlv_accepted: 1 }, { leadId: lead.id, status: "sold", nowMs, counts: saleCounts(sale.price, lead.data.test) }),
     timelineEvent(d, {
       leadId: lead.id,
       type: "sold",

@@ -374,7 +374,7 @@ async function syncSection(a: Running, direct: RequestSpec): Promise<void> {
         ok: concurrency === 1 ? over.p50 <= 8 && over.p99 <= 25 : c1 !== undefined && over.p50 <= 3 * c1.p50,
       });
       rows.push({
-        figure: `sync floor, concurrency ${concurrency}: the runtime alone (D1 batches of 9 and 8, 1 DO RPC with 4 SQLite statements and the buyer's POST)`,
+        figure: `sync floor, concurrency ${concurrency}: the runtime alone (D1 batches of 6 and 7, 1 DO RPC with 4 SQLite statements and the buyer's POST)`,
         leadwire: `p50 ${fmt(f.p50)} · p99 ${fmt(f.p99)} ms`,
         baseline: `direct POST p50 ${fmt(d.p50)} · p99 ${fmt(d.p99)} ms`,
         result: `+${fmt(floorOver.p50)} · +${fmt(floorOver.p99)} ms; Leadwire's own +${fmt(s.p50 - f.p50)} · +${fmt(s.p99 - f.p99)} ms`,
@@ -464,7 +464,7 @@ async function intakeSection(a: Running): Promise<void> {
       ok: i / h >= 0.3,
     });
     rows.push({
-      figure: "intake floor: the runtime alone (1 D1 batch of 5 + 1 queue send)",
+      figure: "intake floor: the runtime alone (1 D1 batch of 4 + 1 queue send)",
       leadwire: `${int(f)} req/s`,
       baseline: `GET /health ${int(h)} req/s`,
       result: `${fmt((100 * f) / h, 0)} % of /health; Leadwire ${fmt((100 * i) / f, 0)} % of it`,

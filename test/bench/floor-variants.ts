@@ -1,7 +1,7 @@
 /**
  * What one D1 round trip and one log line are worth on the sync path, measured on the runtime's
- * sync floor (no Leadwire code, see `startSyncFloorWorker`): the floor as it is (batches of 9 and
- * 8), with the claim taken in a batch of its own (one round trip more before the buyer call: the
+ * sync floor (no Leadwire code, see `startSyncFloorWorker`): the floor as it is (batches of 6 and
+ * 7), with the claim taken in a batch of its own (one round trip more before the buyer call: the
  * shape before the first pick rode with the lead), with the last batch written after the answer
  * (`waitUntil`), and with one log line, each beside the direct POST, interleaved, with workerd's
  * CPU per request (median of the rounds). `npx tsx test/bench/floor-variants.ts` (about 40 s;

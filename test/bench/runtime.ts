@@ -223,7 +223,7 @@ async function startTableWorker(options: Record<string, unknown>, tables: string
 /**
  * The runtime's floor for an intake, with no Leadwire code: a Worker that reads a JSON body,
  * writes one D1 batch shaped like intake's (a lead row with its sealed data, a timeline entry, a
- * counter upsert, two hash rows) and sends one queue message — what every `POST /v1/leads` must
+ * counter upsert, two hash rows in one statement) and sends one queue message — what every `POST /v1/leads` must
  * at least cost in this runtime (Miniflare's D1 and Queues run in the same workerd).
  */
 export async function startFloorWorker(): Promise<{ url: string; close: () => Promise<void> }> {
@@ -244,8 +244,7 @@ export default {
       env.DB.prepare("INSERT INTO leads (id, data, raw, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING").bind(id, data, data, at),
       env.DB.prepare("INSERT INTO events (id, lead_id, type, created_at) SELECT ?, id, 'received', ? FROM leads WHERE id = ?").bind(id, at, id),
       env.DB.prepare("INSERT INTO counts (k, n) VALUES (?, 1) ON CONFLICT (k) DO UPDATE SET n = n + 1").bind(at.slice(0, 16)),
-      env.DB.prepare("INSERT INTO hashes (lead_id, kind, hash) SELECT id, 'phone', ? FROM leads WHERE id = ?").bind(id + "p", id),
-      env.DB.prepare("INSERT INTO hashes (lead_id, kind, hash) SELECT id, 'email', ? FROM leads WHERE id = ?").bind(id + "e", id),
+      env.DB.prepare("INSERT INTO hashes (lead_id, kind, hash) SELECT id, h.column1, h.column2 FROM leads CROSS JOIN (VALUES ('phone', ?), ('email', ?)) AS h WHERE id = ?").bind(id + "p", id + "e", id),
     ]);
     await env.Q.send({ leadId: id });
     return Response.json({ id, status: "queued" }, { status: 202 });
@@ -264,12 +263,12 @@ export default {
 /**
  * The runtime's floor for a sync lead, with no Leadwire code: a Worker that does what every
  * `POST /v1/leads?mode=sync` sold to the first buyer must at least do in this runtime, in the
- * same order and with the same counts the bench reports for Leadwire — one D1 batch of 9
- * statements (the lead stored leased, its source and the paused buyers read, a timeline entry,
- * a counter, two hash rows, the first claim and its timeline entry), one Durable Object RPC
- * whose object runs 4 SQLite statements and POSTs `buyer` (the exact request Leadwire's gate
- * sends), then one D1 batch of 8 (the attempt row, the claim, the lead sold, two counters, a
- * timeline entry, the sale, a routing figure). Its time over the direct POST is what this
+ * same order and with the same counts the bench reports for Leadwire — one D1 batch of 6
+ * statements (the lead stored leased; its source and the paused buyers read in one; its
+ * `received` and `routed` timeline entries in one; a counter; two hash rows in one; the first
+ * claim), one Durable Object RPC whose object runs 4 SQLite statements and POSTs `buyer` (the
+ * exact request Leadwire's gate sends), then one D1 batch of 7 (the attempt row, the claim, the
+ * lead sold, a counter, a timeline entry, the sale, a routing figure). Its time over the direct POST is what this
  * runtime costs a sync lead before any of Leadwire's own work. `variant` prices a round trip
  * and a log line (test/bench/floor-variants.ts): `claimApart` takes the claim in a batch of its
  * own (the shape before the first pick rode with the lead), `deferLast` writes the last batch
@@ -320,30 +319,27 @@ export default {
     const data = JSON.stringify(body);
     const db = env.DB;
     const deliveryId = crypto.randomUUID();
-    const claim = [
-      db.prepare("INSERT INTO claims (lead_id, buyer_id, delivery_id, state) VALUES (?, 'b', ?, 'trying') ON CONFLICT DO NOTHING RETURNING delivery_id").bind(id, deliveryId),
-      db.prepare("INSERT INTO events (id, lead_id, type, created_at) VALUES (?, ?, 'routed', ?)").bind(id + "d", id, at),
-    ];
+    const claim = db.prepare("INSERT INTO claims (lead_id, buyer_id, delivery_id, state) VALUES (?, 'b', ?, 'trying') ON CONFLICT DO NOTHING RETURNING delivery_id").bind(id, deliveryId);
+    const routed = db.prepare("INSERT INTO events (id, lead_id, type, created_at) VALUES (?, ?, 'routed', ?)").bind(id + "d", id, at);
     await db.batch([
-      ...(variant.claimApart ? [] : claim),
       db.prepare("INSERT INTO leads (id, status, data, raw, lease_owner, created_at) VALUES (?, 'leased', ?, ?, ?, ?) ON CONFLICT DO NOTHING").bind(id, data, data, id, at),
-      db.prepare("SELECT excluded, quality FROM sources WHERE id = ?").bind("src"),
-      db.prepare("SELECT buyer_id FROM overrides WHERE status = 'paused'"),
-      db.prepare("INSERT INTO events (id, lead_id, type, created_at) SELECT ?, id, 'received', ? FROM leads WHERE id = ?").bind(id + "r", at, id),
+      db.prepare("SELECT s.excluded, s.quality, (SELECT json_group_array(buyer_id) FROM overrides WHERE status = 'paused') AS paused FROM (SELECT 1) LEFT JOIN sources s ON s.id = ?").bind("src"),
+      variant.claimApart
+        ? db.prepare("INSERT INTO events (id, lead_id, type, created_at) SELECT ?, id, 'received', ? FROM leads WHERE id = ?").bind(id + "r", at, id)
+        : db.prepare("INSERT INTO events (id, lead_id, type, created_at) SELECT e.column1, id, e.column2, ? FROM leads CROSS JOIN (VALUES (?, 'received'), (?, 'routed')) AS e WHERE id = ?").bind(at, id + "r", id + "d", id),
       db.prepare("INSERT INTO counts (k, n) VALUES (?, 1) ON CONFLICT (k) DO UPDATE SET n = n + 1").bind("leads" + at.slice(0, 13)),
-      db.prepare("INSERT INTO hashes (lead_id, kind, hash) SELECT id, 'phone', ? FROM leads WHERE id = ?").bind(id + "p", id),
-      db.prepare("INSERT INTO hashes (lead_id, kind, hash) SELECT id, 'email', ? FROM leads WHERE id = ?").bind(id + "e", id),
+      db.prepare("INSERT INTO hashes (lead_id, kind, hash) SELECT id, h.column1, h.column2 FROM leads CROSS JOIN (VALUES ('phone', ?), ('email', ?)) AS h WHERE id = ?").bind(id + "p", id + "e", id),
+      ...(variant.claimApart ? [] : [claim]),
     ]);
-    if (variant.claimApart) await db.batch(claim);
+    if (variant.claimApart) await db.batch([claim, routed]);
     const gate = env.GATE.get(env.GATE.idFromName("b"));
     const r = await gate.deliver(deliveryId, body);
     const done = new Date().toISOString();
     const settle = db.batch([
       db.prepare("INSERT INTO attempts (id, lead_id, status, response, created_at) VALUES (?, ?, ?, ?, ?)").bind(deliveryId, id, r.status, r.body, done),
-      db.prepare("INSERT INTO counts (k, n) VALUES (?, 1) ON CONFLICT (k) DO UPDATE SET n = n + 1").bind("dlv" + done.slice(0, 13)),
       db.prepare("UPDATE claims SET state = 'accepted' WHERE lead_id = ? AND buyer_id = 'b'").bind(id),
       db.prepare("UPDATE leads SET status = 'sold', lease_owner = NULL WHERE id = ? AND lease_owner = ?").bind(id, id),
-      db.prepare("INSERT INTO counts (k, n) VALUES (?, 1) ON CONFLICT (k) DO UPDATE SET n = n + 1").bind("sold" + done.slice(0, 13)),
+      db.prepare("INSERT INTO counts (k, n) VALUES (?, 1) ON CONFLICT (k) DO UPDATE SET n = n + 1").bind("dlv" + done.slice(0, 13)),
       db.prepare("INSERT INTO events (id, lead_id, type, created_at) VALUES (?, ?, 'sold', ?)").bind(id + "s", id, done),
       db.prepare("INSERT INTO sales (lead_id, buyer_id, price, created_at) VALUES (?, 'b', 20, ?)").bind(id, done),
       db.prepare("INSERT INTO stats (k, n) VALUES (?, 1) ON CONFLICT (k) DO UPDATE SET n = n + 1").bind("b" + done.slice(0, 10)),

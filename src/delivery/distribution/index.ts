@@ -7,7 +7,7 @@
 import type { Distribution } from "../../core/distribution";
 import type { Db, Stmt } from "../../db/client";
 import type { StatRow } from "../../db/routing-stats";
-import { timelineEvent } from "../../db/timeline";
+import { type TimelineEntry, timelineEvent } from "../../db/timeline";
 import type { BuyerConfig } from "../../integration/config";
 import { type DistributionOrigin, distributionFor, getRoutingConfig } from "../../integration/routing";
 import type { Candidate, Skipped } from "../eligibility";
@@ -132,7 +132,9 @@ export interface Decision {
    * The `routed` entry naming `chosen` (the buyer claimed; undefined when none could be). Empty
    * when there is nothing to say. `onlyIfLeadExists` for a lead stored in the same batch.
    */
-  stmts(d: Db, chosen: string | undefined, opts?: { onlyIfLeadExists?: boolean; id?: string }): Stmt[];
+  stmts(d: Db, chosen: string | undefined): Stmt[];
+  /** The `routed` entry as data (undefined when there is nothing to say), for a batch that writes it with others. */
+  entry(chosen: string | undefined, id?: string): Omit<TimelineEntry, "leadId"> | undefined;
   /** What the entry says apart from the buyer chosen: two decisions with the same summary read the same. */
   summary: string;
 }
@@ -166,22 +168,17 @@ export async function distribute(
     ...(ordering.scores.length > MAX_LISTED ? { more: ordering.scores.length - MAX_LISTED } : {}),
     skipped: passedOver.map((s) => ({ buyer: s.buyerId, code: s.code, reason: s.reason })),
   };
+  const entry: Decision["entry"] = (chosen, id) =>
+    data.candidates.length === 0 && data.skipped.length === 0
+      ? undefined
+      : { type: "routed", buyerId: chosen ?? null, data: { ...data, chosen: chosen ?? null }, nowMs, ...(id ? { id } : {}) };
   return {
     order: ordering.order,
     summary: JSON.stringify(data),
-    stmts(d, chosen, opts) {
-      if (data.candidates.length === 0 && data.skipped.length === 0) return [];
-      return [
-        timelineEvent(d, {
-          leadId: run.lead.id,
-          type: "routed",
-          buyerId: chosen ?? null,
-          data: { ...data, chosen: chosen ?? null },
-          nowMs,
-          ...(opts?.onlyIfLeadExists ? { onlyIfLeadExists: true } : {}),
-          ...(opts?.id ? { id: opts.id } : {}),
-        }),
-      ];
+    entry,
+    stmts(d, chosen) {
+      const e = entry(chosen);
+      return e ? [timelineEvent(d, { leadId: run.lead.id, ...e })] : [];
     },
   };
 }
