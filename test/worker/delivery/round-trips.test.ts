@@ -14,7 +14,7 @@ import { newSource, recordingQueue, sampleLead } from "../helpers/sources";
  * RPC or gate SQLite statements to the common path fails here. Counts, never timings.
  */
 describe("round trips per lead", () => {
-  it("intake stores an async lead in one D1 round trip and enqueues it once", async () => {
+  it("intake stores an async lead in one D1 round trip of 4 statements and enqueues it once", async () => {
     const src = await newSource();
     const { dbs, count } = countingShards(env);
     const queue = recordingQueue();
@@ -22,6 +22,8 @@ describe("round trips per lead", () => {
     const r = await acceptLead(e, testClock(), { id: src.id, name: src.name, excludedBuyers: [] }, sampleLead(), { mode: "async" });
     expect(r.status).toBe("queued");
     expect(count.roundTrips).toBe(1);
+    // The lead row, its `received` entry, its counts, its two hash rows in one statement.
+    expect(count.statements).toBe(4);
     expect(queue.sent).toHaveLength(1);
     const row = await leadD1(r.lead.id)
       .prepare("SELECT status, next_attempt_at FROM leads WHERE id = ?")
@@ -47,7 +49,7 @@ describe("round trips per lead", () => {
     expect(await findSourceByKey(e, "lw_unknown", t0)).toBeUndefined();
   });
 
-  it("the consumer sells to the first buyer in 3 D1 round trips, one gate RPC and at most 5 gate statements", async () => {
+  it("the consumer sells to the first buyer in 3 D1 round trips (12 statements), one gate RPC and at most 5 gate statements", async () => {
     const b = uid("rt");
     const h = harness([testBuyer(b, "accept", { caps: { day: 1000, hour: 500, maxInFlight: 10, timezone: "America/Chicago" } })]);
     const clock = testClock();
@@ -64,6 +66,9 @@ describe("round trips per lead", () => {
       expect(await processDeliveryJob(counted, clock, { kind: "deliver", leadId: id })).toMatchObject({ status: "sold", buyer: b });
     }
     expect(d1.count.roundTrips).toBe(3 * leads);
+    // The lease (the lead with its source and the paused buyers, its claims), the claim, the
+    // settle: 12 statements, the sale's counts in the attempt's counter upsert.
+    expect(d1.count.statements).toBe(12 * leads);
     expect(gates.rpcs.deliver).toBe(leads);
     const statements = (await gateSql()) - before;
     // Reserve, commit, the breaker's call log, last success: breaker and caps are read from memory.
@@ -87,7 +92,7 @@ describe("round trips per lead", () => {
     expect(gates.rpcs.deliver).toBe(2);
   });
 
-  it("a sync lead is stored leased with its first claim, then sold: 2 D1 round trips", async () => {
+  it("a sync lead is stored leased with its first claim, then sold: 2 D1 round trips (13 statements)", async () => {
     const b = uid("sync");
     const h = harness([testBuyer(b, "accept")]);
     const src = await newSource();
@@ -102,5 +107,8 @@ describe("round trips per lead", () => {
     expect(r.leased?.firstPick?.buyerId).toBe(b);
     expect(await runSyncDelivery(counted, clock, r.lead.id, r.leased)).toMatchObject({ status: "sold", buyer: b });
     expect(d1.count.roundTrips).toBe(2);
+    // 6 with the lead (its source and the paused buyers in one read; `received` and `routed` in
+    // one insert; the hash rows in one), 7 to settle.
+    expect(d1.count.statements).toBe(13);
   });
 });
