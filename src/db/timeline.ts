@@ -13,8 +13,6 @@ export interface TimelineEntry {
   nowMs: number;
   /** A deterministic id (derived from a webhook event), so a repeated message writes nothing new. */
   id?: string;
-  /** Write only when the lead row exists (intake: the insert may have lost to a duplicate). */
-  onlyIfLeadExists?: boolean;
   /** Issue 16: write only when this holds in the same batch (a batch result applied once). */
   when?: SQL;
 }
@@ -24,8 +22,7 @@ export function timelineEvent(d: Db, e: TimelineEntry): Stmt {
   const id = e.id ?? newId("evt", e.nowMs);
   const data = JSON.stringify(e.data ?? {});
   const at = isoAt(e.nowMs);
-  if (e.onlyIfLeadExists && !e.when) return entryIfLead(d, { id, leadId: e.leadId, type: e.type, buyerId: e.buyerId ?? null, data, createdAt: at });
-  if (e.onlyIfLeadExists || e.when) {
+  if (e.when) {
     const L = schema.leads;
     return d.insert(E).select(
       d
@@ -38,7 +35,7 @@ export function timelineEvent(d: Db, e: TimelineEntry): Stmt {
           createdAt: sql<string>`${at}`.as("created_at"),
         })
         .from(L)
-        .where(e.when ? and(eq(L.id, e.leadId), e.when) : eq(L.id, e.leadId)),
+        .where(and(eq(L.id, e.leadId), e.when)),
     );
   }
   return (e.id ? entryOnce : entry)(d, { id, leadId: e.leadId, type: e.type, buyerId: e.buyerId ?? null, data, createdAt: at });
@@ -57,30 +54,12 @@ export function unsaidRouting(d: Db, leadId: string, id: string): Stmt {
 const entry = compiledInsert(E);
 const entryOnce = compiledInsert(E, { onConflictDoNothing: true });
 
-/** One entry, written only if its lead's row exists (compiled: every new lead writes one). */
-const entryIfLead = compiled<{ id: string; leadId: string; type: string; buyerId: string | null; data: string; createdAt: string }, Stmt>((d, p) => {
-  const L = schema.leads;
-  return d.insert(E).select(
-    d
-      .select({
-        id: sql<string>`${p("id")}`.as("id"),
-        leadId: L.id,
-        type: sql<string>`${p("type")}`.as("type"),
-        buyerId: sql<string | null>`${p("buyerId")}`.as("buyer_id"),
-        data: sql<string>`${p("data")}`.as("data"),
-        createdAt: sql<string>`${p("createdAt")}`.as("created_at"),
-      })
-      .from(L)
-      .where(eq(L.id, p("leadId"))),
-  );
-});
-
 /**
  * A new lead's first entries (intake's `received`, a sync lead's first `routed`) in one
  * statement, each written only if the lead's row exists: an insert that lost to a repeated key
  * writes none. With an explicit id, a repeat is ignored.
  */
-export function newLeadEntries(d: Db, leadId: string, entries: readonly Omit<TimelineEntry, "leadId" | "when" | "onlyIfLeadExists">[]): Stmt {
+export function newLeadEntries(d: Db, leadId: string, entries: readonly Omit<TimelineEntry, "leadId" | "when">[]): Stmt {
   const values: Record<string, unknown> = { leadId };
   entries.forEach((e, i) => {
     values[`id${i}`] = e.id ?? newId("evt", e.nowMs);

@@ -130,7 +130,7 @@ export interface Decision {
   order: BidCandidate[];
   /**
    * The `routed` entry naming `chosen` (the buyer claimed; undefined when none could be). Empty
-   * when there is nothing to say. `onlyIfLeadExists` for a lead stored in the same batch.
+   * when there is nothing to say.
    */
   stmts(d: Db, chosen: string | undefined): Stmt[];
   /** The `routed` entry as data (undefined when there is nothing to say), for a batch that writes it with others. */
