@@ -1,4 +1,4 @@
-import { fillPlaceholders, type Placeholder, sql } from "drizzle-orm";
+import { fillPlaceholders, type Placeholder, type SQL, sql } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Db, Stmt } from "./client";
 
@@ -87,10 +87,31 @@ export function compiledInsertRows(table: SQLiteTable) {
   });
   return (d: Db, rows: Record<string, unknown>[]): Stmt => {
     const keys = Object.keys(rows[0] ?? {}).sort();
-    const values: Record<string, unknown> = {};
-    rows.forEach((row, i) => {
-      for (const k of keys) values[`${k}:${i}`] = row[k];
-    });
-    return insert(d, values, `${keys.join(",")}:${rows.length}`);
+    return insert(d, rowValues(rows, keys), `${keys.join(",")}:${rows.length}`);
   };
+}
+
+/** The values of several rows for a compiled statement, named `column:row` (see `valuesList`), added to `into`. */
+export function rowValues<R extends object>(
+  rows: readonly R[],
+  cols: readonly (keyof R & string)[],
+  into: Record<string, unknown> = {},
+): Record<string, unknown> {
+  rows.forEach((row, i) => {
+    for (const k of cols) into[`${k}:${i}`] = row[k];
+  });
+  return into;
+}
+
+/** A `VALUES` list of `n` rows of `cols` as placeholders named `column:row`, filled by `rowValues`. */
+export function valuesList<V>(p: P<V>, cols: readonly string[], n: number): SQL {
+  const rows = Array.from(
+    { length: n },
+    (_, i) =>
+      sql`(${sql.join(
+        cols.map((k) => p(`${k}:${i}` as keyof V & string)),
+        sql`, `,
+      )})`,
+  );
+  return sql`VALUES ${sql.join(rows, sql`, `)}`;
 }

@@ -3,7 +3,7 @@ import { hmacSha256Hex, sha256Hex } from "../core/crypto";
 import { type HashKey, parseHashKeys } from "../core/hash-keys";
 import type { NormalizedLead } from "../core/lead";
 import { type Db, type DbEnv, isoAt, leadDbs, type Stmt, schema } from "./client";
-import { compiled } from "./compiled";
+import { compiled, rowValues, valuesList } from "./compiled";
 
 const H = schema.leadHashes;
 const C = schema.leadBuyers;
@@ -91,27 +91,22 @@ export async function lookupHashes(env: HashEnv, lead: Pick<NormalizedLead, "pho
  */
 export function leadHashStmts(d: Db, leadId: string, hashes: LeadHash[], nowMs: number): Stmt[] {
   if (hashes.length === 0) return [];
-  const values: Record<string, string> = { leadId, createdAt: isoAt(nowMs) };
-  hashes.forEach((h, i) => {
-    values[`kind${i}`] = h.kind;
-    values[`hash${i}`] = h.hash;
-  });
-  return [hashesIfLead(d, values, String(hashes.length))];
+  return [hashesIfLead(d, rowValues(hashes, HASH_COLS, { leadId, createdAt: isoAt(nowMs) }), String(hashes.length))];
 }
 
 /**
  * A new lead's hash rows (its shape: how many), copied with the lead's vertical from its row,
  * so none is written without it (compiled: every new lead writes one or two).
  */
-const hashesIfLead = compiled<Record<string, string>, Stmt>((d, p, shape) => {
-  const rows = Array.from({ length: Number(shape) }, (_, i) => sql`(${p(`kind${i}`)}, ${p(`hash${i}`)})`);
-  return d
+const hashesIfLead = compiled<Record<string, unknown>, Stmt>((d, p, shape) =>
+  d
     .insert(H)
     .select(
-      sql`SELECT ${L.id}, ${L.vertical}, h.column1, h.column2, ${p("createdAt")} FROM ${L} CROSS JOIN (VALUES ${sql.join(rows, sql`, `)}) AS h WHERE ${L.id} = ${p("leadId")}`,
+      sql`SELECT ${L.id}, ${L.vertical}, h.column1, h.column2, ${p("createdAt")} FROM ${L} CROSS JOIN (${valuesList(p, HASH_COLS, Number(shape))}) AS h WHERE ${L.id} = ${p("leadId")}`,
     )
-    .onConflictDoNothing();
-});
+    .onConflictDoNothing(),
+);
+const HASH_COLS = ["kind", "hash"] as const;
 
 /** A lead received earlier with the same phone or e-mail in the same vertical. */
 export interface EarlierLead {

@@ -98,7 +98,7 @@ const compiledRollup = compiled<Record<string, unknown>, Stmt>((d, p, shape) => 
     dims: dims ? (dims.split(",") as Dim[]).map((dim) => ({ dim, v: p(dim) })) : [],
     count: (c) => (ifEnded.has(c) ? onlyIf(ended, p(c)) : p(c)),
     ...(guard === "exists" ? { when: existsGuard(p("leadId")) } : {}),
-    ...(guard === "ended" ? { when: endedGuard(p("leadId"), p("endStatus"), p("finalizedAt")) } : {}),
+    ...(guard === "ended" ? { when: ended } : {}),
   });
 });
 

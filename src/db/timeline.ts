@@ -1,7 +1,7 @@
 import { and, asc, eq, type SQL, sql } from "drizzle-orm";
 import { newId } from "../core/ids";
 import { type Db, type DbEnv, isoAt, leadDb, type Stmt, schema } from "./client";
-import { compiled, compiledInsert } from "./compiled";
+import { compiled, compiledInsert, rowValues, valuesList } from "./compiled";
 
 const E = schema.leadEvents;
 
@@ -60,31 +60,27 @@ const entryOnce = compiledInsert(E, { onConflictDoNothing: true });
  * writes none. With an explicit id, a repeat is ignored.
  */
 export function newLeadEntries(d: Db, leadId: string, entries: readonly Omit<TimelineEntry, "leadId" | "when">[]): Stmt {
-  const values: Record<string, unknown> = { leadId };
-  entries.forEach((e, i) => {
-    values[`id${i}`] = e.id ?? newId("evt", e.nowMs);
-    values[`type${i}`] = e.type;
-    values[`buyerId${i}`] = e.buyerId ?? null;
-    values[`data${i}`] = JSON.stringify(e.data ?? {});
-    values[`createdAt${i}`] = isoAt(e.nowMs);
-  });
-  return entriesIfLead(d, values, String(entries.length));
+  const rows = entries.map((e) => ({
+    id: e.id ?? newId("evt", e.nowMs),
+    type: e.type,
+    buyerId: e.buyerId ?? null,
+    data: JSON.stringify(e.data ?? {}),
+    createdAt: isoAt(e.nowMs),
+  }));
+  return entriesIfLead(d, rowValues(rows, ENTRY_COLS, { leadId }), String(entries.length));
 }
 
 /** `newLeadEntries`' statement, compiled per number of entries. */
 const entriesIfLead = compiled<Record<string, unknown>, Stmt>((d, p, shape) => {
   const L = schema.leads;
-  const rows = Array.from(
-    { length: Number(shape) },
-    (_, i) => sql`(${p(`id${i}`)}, ${p(`type${i}`)}, ${p(`buyerId${i}`)}, ${p(`data${i}`)}, ${p(`createdAt${i}`)})`,
-  );
   return d
     .insert(E)
     .select(
-      sql`SELECT e.column1, ${L.id}, e.column2, e.column3, e.column4, e.column5 FROM ${L} CROSS JOIN (VALUES ${sql.join(rows, sql`, `)}) AS e WHERE ${L.id} = ${p("leadId")}`,
+      sql`SELECT e.column1, ${L.id}, e.column2, e.column3, e.column4, e.column5 FROM ${L} CROSS JOIN (${valuesList(p, ENTRY_COLS, Number(shape))}) AS e WHERE ${L.id} = ${p("leadId")}`,
     )
     .onConflictDoNothing();
 });
+const ENTRY_COLS = ["id", "type", "buyerId", "data", "createdAt"] as const;
 
 /** Writes one timeline entry on its own. */
 export async function addTimelineEvent(env: DbEnv, e: TimelineEntry): Promise<void> {
