@@ -1,12 +1,11 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./context";
 import { type Clock, systemClock } from "./core/clock";
-import { ApiError, errorBody, zodIssues } from "./core/errors";
-import { SettingsError, settings } from "./core/settings";
-import { log } from "./observability/log";
+import { errorBody, zodIssues } from "./core/errors";
+import { settings } from "./core/settings";
 import { adminRouter } from "./routes/admin";
 import { alertsRouter } from "./routes/alerts";
+import { answerHeaders, errorResponse, requestIdOf } from "./routes/answer";
 import { buyerVersionsRouter } from "./routes/buyer-versions";
 import { buyersRouter } from "./routes/buyers";
 import { dashboardRouter } from "./routes/dashboard";
@@ -38,16 +37,13 @@ export function createApp(options: AppOptions = {}) {
   });
 
   app.use("*", async (c, next) => {
-    const incoming = c.req.header("cf-ray") ?? c.req.header("x-request-id");
-    const requestId = incoming && /^[\w-]{1,64}$/.test(incoming) ? incoming : crypto.randomUUID();
+    const requestId = requestIdOf(c.req.raw.headers);
     c.set("requestId", requestId);
     c.set("clock", clock);
     // Parsed once per configuration: a Worker that cannot work as configured says so at once.
     settings(c.env);
     await next();
-    c.header("X-Request-Id", requestId);
-    // No response is ever meant to be sniffed into another type (JSON read as HTML, …).
-    c.header("X-Content-Type-Options", "nosniff");
+    for (const [name, value] of answerHeaders(requestId)) c.header(name, value);
   });
 
   app.openapi(
@@ -83,30 +79,7 @@ export function createApp(options: AppOptions = {}) {
 
   app.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}.`, c.get("requestId")), 404));
 
-  app.onError((err, c) => {
-    const requestId = c.get("requestId") ?? crypto.randomUUID();
-    if (err instanceof ApiError) {
-      for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
-      return c.json(errorBody(err.code, err.message, requestId, err.issues), err.status as 400);
-    }
-    if (err instanceof SettingsError) {
-      log("error", "leadwire is misconfigured", { requestId, issues: err.issues });
-      return c.json(errorBody("unavailable", "Leadwire is not configured correctly; the operator has been told.", requestId), 503);
-    }
-    if (err instanceof HTTPException) {
-      const status = err.status;
-      const code = status === 400 ? "bad_request" : status === 401 ? "unauthorized" : status === 413 ? "payload_too_large" : "bad_request";
-      if (status < 500) return c.json(errorBody(code, err.message || "Bad request.", requestId), status);
-    }
-    log("error", "unhandled error", {
-      requestId,
-      path: c.req.path,
-      method: c.req.method,
-      error: err instanceof Error ? err.message : String(err),
-      stack: err instanceof Error ? err.stack : undefined,
-    });
-    return c.json(errorBody("internal", "Something went wrong on our side. Quote the request id when you contact us.", requestId), 500);
-  });
+  app.onError((err, c) => errorResponse(err, c.get("requestId") ?? crypto.randomUUID(), { method: c.req.method, path: c.req.path }));
 
   return app;
 }

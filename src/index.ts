@@ -59,6 +59,11 @@ async function runCron(env: Env): Promise<void> {
 export default {
   async fetch(request, env, ctx) {
     await loadConfigSupport(env);
+    // Every lead comes through this one route: it goes straight to its handler (same steps,
+    // same answers as through the router), everything else through the HTTP app.
+    if (request.method === "POST" && new URL(request.url).pathname === "/v1/leads") {
+      return (await import("./routes/leads")).postLeadDirect(request, env, systemClock);
+    }
     return (await httpApp()).fetch(request, env, ctx);
   },
 

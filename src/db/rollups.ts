@@ -1,4 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
+import { real, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import type { RollupRow } from "../observability/metrics";
 import { bucketStart, COUNTERS, type Counts, type CountsDelta, type Dim, emptyCounts, type Grain } from "../observability/rollup";
 import { allDatabases, type Db, type DbEnv, isoAt, mainDb, type Stmt, schema } from "./client";
@@ -50,25 +51,54 @@ interface RollupParts {
   when?: SQL;
 }
 
+/**
+ * The rollups table as one counter upsert writes it: its key columns and the columns it counts.
+ * An upsert names only these, so a new row takes the schema's default 0 in every other counter
+ * and SQLite is handed a few values instead of all of them (drizzle's INSERT … SELECT names
+ * every column of the table it is given). One per set of counted columns, made on first use.
+ */
+const countingTables = new Map<string, ReturnType<typeof countingTable>>();
+
+function countingTable(cols: readonly (typeof COUNTERS)[number][]) {
+  return sqliteTable("rollups", {
+    grain: text("grain").notNull(),
+    bucket: text("bucket").notNull(),
+    dim: text("dim").notNull(),
+    key: text("key").notNull(),
+    ...Object.fromEntries(cols.map((c) => [c, real(c).notNull()])),
+  });
+}
+
+function rollupsCounting(cols: readonly (typeof COUNTERS)[number][]) {
+  const name = cols.join(",");
+  let table = countingTables.get(name);
+  if (!table) {
+    table = countingTable(cols);
+    countingTables.set(name, table);
+  }
+  return table;
+}
+
 function rollupSql(d: Db, cols: readonly (typeof COUNTERS)[number][], parts: RollupParts): Stmt {
   const dims: SQL[] = [sql`('all', '')`, ...parts.dims.map(({ dim, v }) => sql`(${sql.raw(`'${dim}'`)}, ${v})`)];
-  // Every column in table order (drizzle's INSERT … SELECT names them all): the counted ones
-  // carry the event's value, the rest 0.
+  // The counted columns in table order, as the table this upsert writes names them.
+  const counted = COUNTERS.filter((c) => cols.includes(c));
+  const T = rollupsCounting(counted);
   const values = sql.join(
-    COUNTERS.map((c) => (cols.includes(c) ? sql`${parts.count(c)}` : sql.raw("0"))),
+    counted.map((c) => sql`${parts.count(c)}`),
     sql`, `,
   );
   const set = Object.fromEntries(
-    cols.map((c) => [c, c === "latency_max" ? sql.raw(`MAX("rollups"."${c}", excluded."${c}")`) : sql.raw(`"rollups"."${c}" + excluded."${c}"`)]),
+    counted.map((c) => [c, c === "latency_max" ? sql.raw(`MAX("rollups"."${c}", excluded."${c}")`) : sql.raw(`"rollups"."${c}" + excluded."${c}"`)]),
   );
   return d
-    .insert(R)
+    .insert(T)
     .select(
       sql`SELECT g.column1, g.column2, k.column1, k.column2, ${values}
     FROM (VALUES ('m', ${parts.m}), ('h', ${parts.h})) AS g CROSS JOIN (VALUES ${sql.join(dims, sql`, `)}) AS k
     WHERE k.column2 IS NOT NULL${parts.when ? sql` AND (${parts.when})` : sql``}`,
     )
-    .onConflictDoUpdate({ target: [R.grain, R.bucket, R.dim, R.key], set });
+    .onConflictDoUpdate({ target: [T.grain, T.bucket, T.dim, T.key], set });
 }
 
 /**

@@ -40,7 +40,7 @@ const createSourceRoute = createRoute({
 });
 
 adminRouter.openapi(createSourceRoute, async (c) => {
-  const { json: body } = await readJsonBody(c, 16 * 1024);
+  const { json: body } = await readJsonBody(c.req.raw, 16 * 1024);
   const parsed = CreateSourceSchema.safeParse(body);
   if (!parsed.success) throw new ApiError("validation_failed", "The source is not valid.", zodIssues(parsed.error));
   return c.json(await createSource(c.env, parsed.data, c.get("clock").now()), 201);

@@ -1,4 +1,3 @@
-import type { Context } from "hono";
 import { BodyTooLarge, readBodyBytes } from "../core/body-bytes";
 import { ApiError } from "../core/errors";
 
@@ -7,16 +6,16 @@ import { ApiError } from "../core/errors";
  * content type (415), declared and actual size (413, stops reading past the limit), then
  * JSON syntax (400). Returns the raw text too, for signature checks over exact bytes.
  */
-export async function readJsonBody(c: Context, maxBytes: number): Promise<{ text: string; json: unknown }> {
-  const type = c.req.header("content-type") ?? "";
+export async function readJsonBody(req: Request, maxBytes: number): Promise<{ text: string; json: unknown }> {
+  const type = req.headers.get("content-type") ?? "";
   if (!/^application\/(json|[\w.+-]+\+json)\s*(;|$)/i.test(type)) {
     throw new ApiError("unsupported_media_type", "Send the body as JSON: Content-Type: application/json.");
   }
-  const declared = Number(c.req.header("content-length") ?? "NaN");
+  const declared = Number(req.headers.get("content-length") ?? "NaN");
   if (Number.isFinite(declared) && declared > maxBytes) {
     throw new ApiError("payload_too_large", `The body is ${declared} bytes; the limit is ${maxBytes}.`);
   }
-  const text = await readLimited(c.req.raw, maxBytes);
+  const text = await readLimited(req, maxBytes);
   if (text.trim() === "") throw new ApiError("malformed_json", "The body is empty; send a JSON object.");
   try {
     return { text, json: JSON.parse(text) as unknown };

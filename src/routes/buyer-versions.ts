@@ -151,7 +151,7 @@ const rollbackRoute = createRoute({
 buyerVersionsRouter.openapi(rollbackRoute, async (c) => {
   const { id } = c.req.valid("param");
   const list = knownVersions(c.env, id);
-  const { json: body } = await readJsonBody(c, 4 * 1024);
+  const { json: body } = await readJsonBody(c.req.raw, 4 * 1024);
   const parsed = RollbackBody.safeParse(body);
   if (!parsed.success) throw new ApiError("validation_failed", "The rollback request is not valid.", zodIssues(parsed.error));
   const target = list.find((v) => v.version === parsed.data.version);

@@ -134,7 +134,7 @@ buyersRouter.openapi(resume, async (c) => {
 
 /** The raw lead in the body (`{ "lead": {...} }` or the lead itself), normalized like intake does. */
 async function leadFromBody(c: Context<AppEnv>) {
-  const { json: body } = await readJsonBody(c, 64 * 1024);
+  const { json: body } = await readJsonBody(c.req.raw, 64 * 1024);
   const raw = body !== null && typeof body === "object" && "lead" in body ? (body as { lead: unknown }).lead : body;
   const nowMs = c.get("clock").now();
   const r = normalizeLead(raw, { id: newId("lead", nowMs), sourceId: "src_preview", nowMs, policy: settings(c.env) });

@@ -1,9 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { ApiError } from "../core/errors";
+import type { Clock } from "../core/clock";
+import { ApiError, zodIssues } from "../core/errors";
+import { settings } from "../core/settings";
 import { attemptsOf } from "../db/attempts";
 import { getLead } from "../db/lead-reads";
 import { recordRefusal } from "../db/rollups";
 import { moneyOfLead } from "../db/sales";
+import type { SourceIdentity } from "../db/sources";
 import { timelineOf } from "../db/timeline";
 import { runSyncDelivery } from "../delivery/waterfall";
 import { acceptLead } from "../intake/accept";
@@ -11,7 +14,8 @@ import { LeadAcceptedSchema, LeadDuplicateSchema, LeadSyncResultSchema } from ".
 import { log } from "../observability/log";
 import { redact, redactBody } from "../observability/redact";
 import { readArchivedLead } from "../ops/archive";
-import { sourceAuth } from "./auth";
+import { answerHeaders, errorResponse, requestIdOf } from "./answer";
+import { bearer, sourceAuth, sourceOfKey } from "./auth";
 import { readJsonBody } from "./body";
 import { documentedBody, errors, IdParam, json, newRouter, SOURCE_KEY } from "./openapi";
 
@@ -79,7 +83,15 @@ function neutralOutcome(status: string): string | null {
   return null;
 }
 
-const submitLead = createRoute({
+const SubmitQuery = z.object({ mode: z.enum(["async", "sync"]).optional() });
+const SubmitHeaders = z.object({
+  "idempotency-key": z
+    .string()
+    .regex(/^[\x21-\x7e]{1,255}$/, "1–255 visible ASCII characters")
+    .optional(),
+});
+
+const submitLeadRoute = createRoute({
   method: "post",
   path: "/",
   summary: "Submit a lead",
@@ -89,13 +101,8 @@ const submitLead = createRoute({
     "the same `Idempotency-Key` with a different body is refused with 422.",
   security: SOURCE_KEY,
   request: {
-    query: z.object({ mode: z.enum(["async", "sync"]).optional() }),
-    headers: z.object({
-      "idempotency-key": z
-        .string()
-        .regex(/^[\x21-\x7e]{1,255}$/, "1–255 visible ASCII characters")
-        .optional(),
-    }),
+    query: SubmitQuery,
+    headers: SubmitHeaders,
     body: documentedBody("LeadInput", "The lead as the source has it; every field is normalized (see the LeadInput schema)."),
   },
   responses: {
@@ -133,31 +140,85 @@ async function countRefusal(env: Env, sourceId: string, err: ApiError, nowMs: nu
   }
 }
 
-leadsRouter.openapi(submitLead, async (c) => {
-  const source = c.get("source");
-  if (!source) throw new ApiError("forbidden", "Only a source can submit leads.");
-  const idem = c.req.valid("header")["idempotency-key"];
-  const mode = c.req.valid("query").mode ?? "async";
-  const clock = c.get("clock");
+/** The answer's status and body, as the route documents them; `replayed`: a repeated key or external id, `Idempotent-Replayed: true`. */
+type SubmitAnswer =
+  | { status: 200; body: z.infer<typeof LeadSyncResultSchema> | z.infer<typeof LeadDuplicateSchema>; replayed: boolean }
+  | { status: 202; body: z.infer<typeof LeadAcceptedSchema> | z.infer<typeof LeadSyncResultSchema>; replayed: false };
+
+/** Submits a lead for an authenticated source: what `POST /v1/leads` answers, by the router or the direct entry. */
+async function submitLead(
+  env: Env,
+  clock: Clock,
+  source: SourceIdentity,
+  request: Request,
+  opts: { mode: "async" | "sync"; idempotencyKey: string | undefined },
+): Promise<SubmitAnswer> {
+  const { mode, idempotencyKey } = opts;
   let accepted: Awaited<ReturnType<typeof acceptLead>>;
   try {
-    const { json: body } = await readJsonBody(c, MAX_LEAD_BYTES);
-    accepted = await acceptLead(c.env, clock, source, body, { ...(idem ? { idempotencyKey: idem } : {}), mode });
+    const { json: body } = await readJsonBody(request, MAX_LEAD_BYTES);
+    accepted = await acceptLead(env, clock, source, body, { ...(idempotencyKey ? { idempotencyKey } : {}), mode });
   } catch (err) {
-    if (err instanceof ApiError && err.status >= 400 && err.status < 500 && err.status !== 409) await countRefusal(c.env, source.id, err, clock.now());
+    if (err instanceof ApiError && err.status >= 400 && err.status < 500 && err.status !== 409) await countRefusal(env, source.id, err, clock.now());
     throw err;
   }
 
-  if (!accepted.created) {
-    c.header("Idempotent-Replayed", "true");
-    return c.json({ id: accepted.lead.id, status: accepted.status, duplicate: true as const }, 200);
+  if (!accepted.created) return { status: 200, body: { id: accepted.lead.id, status: accepted.status, duplicate: true as const }, replayed: true };
+  if (mode === "async") {
+    return { status: 202, body: { id: accepted.lead.id, status: accepted.status === "queued" ? ("queued" as const) : ("received" as const) }, replayed: false };
   }
-  if (mode === "async") return c.json({ id: accepted.lead.id, status: accepted.status === "queued" ? ("queued" as const) : ("received" as const) }, 202);
+  const outcome = await runSyncDelivery(env, clock, accepted.lead.id, accepted.leased);
+  if (outcome.status === "queued" || outcome.status === "pending") return { status: 202, body: outcome, replayed: false };
+  return { status: 200, body: outcome, replayed: false };
+}
 
-  const outcome = await runSyncDelivery(c.env, clock, accepted.lead.id, accepted.leased);
-  if (outcome.status === "queued" || outcome.status === "pending") return c.json(outcome, 202);
-  return c.json(outcome, 200);
+leadsRouter.openapi(submitLeadRoute, async (c) => {
+  const source = c.get("source");
+  if (!source) throw new ApiError("forbidden", "Only a source can submit leads.");
+  const answer = await submitLead(c.env, c.get("clock"), source, c.req.raw, {
+    mode: c.req.valid("query").mode ?? "async",
+    idempotencyKey: c.req.valid("header")["idempotency-key"],
+  });
+  if (answer.replayed) c.header("Idempotent-Replayed", "true");
+  return answer.status === 200 ? c.json(answer.body, 200) : c.json(answer.body, 202);
 });
+
+/** The request's query or headers as `schema` reads them, or the router's 400 naming each field (`query.mode`). */
+function validRequestPart<T>(part: "query" | "header", schema: z.ZodType<T>, value: unknown): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw new ApiError(
+      "validation_failed",
+      "The request is not valid.",
+      zodIssues(parsed.error).map((i) => ({ ...i, path: `${part}.${i.path}` })),
+    );
+  }
+  return parsed.data;
+}
+
+/**
+ * `POST /v1/leads` without the router: the Worker's entry sends the one route every lead comes
+ * through straight here, which spares each lead the router's matching and middleware (about
+ * 0.1 ms of the Worker's thread). The same steps in the same order and the same answers as the
+ * route above: request id and settings, the source's key, the query and headers, then the lead.
+ */
+export async function postLeadDirect(request: Request, env: Env, clock: Clock): Promise<Response> {
+  const requestId = requestIdOf(request.headers);
+  try {
+    settings(env);
+    const source = await sourceOfKey(env, bearer(request.headers.get("authorization") ?? undefined), clock.now());
+    const { mode = "async" } = validRequestPart("query", SubmitQuery, { mode: new URL(request.url).searchParams.get("mode") ?? undefined });
+    const { "idempotency-key": idempotencyKey } = validRequestPart("header", SubmitHeaders, {
+      "idempotency-key": request.headers.get("idempotency-key") ?? undefined,
+    });
+    const answer = await submitLead(env, clock, source, request, { mode, idempotencyKey });
+    const headers = answerHeaders(requestId);
+    if (answer.replayed) headers.push(["Idempotent-Replayed", "true"]);
+    return Response.json(answer.body, { status: answer.status, headers });
+  } catch (err) {
+    return errorResponse(err, requestId, { method: request.method, path: "/v1/leads" });
+  }
+}
 
 const getLeadRoute = createRoute({
   method: "get",

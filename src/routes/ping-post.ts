@@ -72,7 +72,7 @@ const pingRoute = createRoute({
 pingPostRouter.openapi(pingRoute, async (c) => {
   const source = c.get("source");
   if (!source) throw new ApiError("forbidden", "Only a source can ping.");
-  const { json: body } = await readJsonBody(c, MAX_BYTES);
+  const { json: body } = await readJsonBody(c.req.raw, MAX_BYTES);
   return c.json(await quotePing(c.env, c.get("clock"), source, body, deferrer(c)), 200);
 });
 
@@ -101,7 +101,7 @@ const postRoute = createRoute({
 pingPostRouter.openapi(postRoute, async (c) => {
   const source = c.get("source");
   if (!source) throw new ApiError("forbidden", "Only a source can post.");
-  const { json: body } = await readJsonBody(c, MAX_BYTES);
+  const { json: body } = await readJsonBody(c.req.raw, MAX_BYTES);
   const out = await acceptPost(c.env, c.get("clock"), source, body);
   return c.json(out, out.status === "queued" || out.status === "pending" ? 202 : 200);
 });

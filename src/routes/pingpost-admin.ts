@@ -31,7 +31,7 @@ const putTerms = createRoute({
 
 sourceTermsRouter.openapi(putTerms, async (c) => {
   const { id } = c.req.valid("param");
-  const { json: body } = await readJsonBody(c, 8 * 1024);
+  const { json: body } = await readJsonBody(c.req.raw, 8 * 1024);
   const parsed = SaleTermsSchema.safeParse(body);
   if (!parsed.success) throw new ApiError("validation_failed", "The terms are not valid.", zodIssues(parsed.error));
   if (!(await setSaleTerms(c.env, id, parsed.data))) throw new ApiError("not_found", `No source ${id}.`);
