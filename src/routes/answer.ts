@@ -34,10 +34,11 @@ function errorJson(
 }
 
 /**
- * The answer to an error, with the answer headers (also when the error came before the
- * middleware that adds them, as a misconfigured Worker's does): an ApiError as the documented error body with its status and
+ * The answer to an error: an ApiError as the documented error body with its status and
  * headers; a misconfigured Worker as 503; a client error the router raised as its 4xx; anything
- * else logged (with the request id the answer quotes) and answered 500 without detail.
+ * else logged (with the request id the answer quotes) and answered 500 without detail. Each
+ * carries the answer headers, also when the error came before the middleware that adds them
+ * (a misconfigured Worker's does).
  */
 export function errorResponse(err: unknown, requestId: string, where: { method: string; path: string }): Response {
   if (err instanceof ApiError) return errorJson(err.code, err.message, requestId, err.status, err.headers, err.issues);

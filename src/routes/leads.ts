@@ -198,9 +198,10 @@ function validRequestPart<T>(part: "query" | "header", schema: z.ZodType<T>, val
 
 /**
  * `POST /v1/leads` without the router: the Worker's entry sends the one route every lead comes
- * through straight here, which spares each lead the router's matching and middleware (about
- * 0.1 ms of the Worker's thread). The same steps in the same order and the same answers as the
- * route above: request id and settings, the source's key, the query and headers, then the lead.
+ * through straight here, which spares each lead the router's matching and middleware (see
+ * README, Benchmark). The same steps in the same order and the same answers as the route above
+ * (test/worker/intake/direct-entry.test.ts compares them): request id and settings, the
+ * source's key, the query and headers, then the lead.
  */
 export async function postLeadDirect(request: Request, env: Env, clock: Clock): Promise<Response> {
   const requestId = requestIdOf(request.headers);
