@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Clock } from "../core/clock";
-import { ApiError, zodIssues } from "../core/errors";
+import { ApiError } from "../core/errors";
 import { settings } from "../core/settings";
 import { attemptsOf } from "../db/attempts";
 import { getLead } from "../db/lead-reads";
@@ -17,7 +17,7 @@ import { readArchivedLead } from "../ops/archive";
 import { answerHeaders, errorResponse, requestIdOf } from "./answer";
 import { bearer, sourceAuth, sourceOfKey } from "./auth";
 import { readJsonBody } from "./body";
-import { documentedBody, errors, IdParam, json, newRouter, SOURCE_KEY } from "./openapi";
+import { documentedBody, errors, IdParam, json, newRouter, SOURCE_KEY, validRequestPart } from "./openapi";
 
 export const MAX_LEAD_BYTES = 64 * 1024;
 
@@ -182,19 +182,6 @@ leadsRouter.openapi(submitLeadRoute, async (c) => {
   if (answer.replayed) c.header("Idempotent-Replayed", "true");
   return answer.status === 200 ? c.json(answer.body, 200) : c.json(answer.body, 202);
 });
-
-/** The request's query or headers as `schema` reads them, or the router's 400 naming each field (`query.mode`). */
-function validRequestPart<T>(part: "query" | "header", schema: z.ZodType<T>, value: unknown): T {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    throw new ApiError(
-      "validation_failed",
-      "The request is not valid.",
-      zodIssues(parsed.error).map((i) => ({ ...i, path: `${part}.${i.path}` })),
-    );
-  }
-  return parsed.data;
-}
 
 /**
  * `POST /v1/leads` without the router: the Worker's entry sends the one route every lead comes

@@ -1,6 +1,7 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
+import type { ZodError } from "zod";
 import type { AppEnv } from "../context";
-import { errorBody, formatPath } from "../core/errors";
+import { ApiError, errorBody, type FieldIssue, formatPath } from "../core/errors";
 import { ErrorSchema } from "../intake/schema";
 
 /** Where a field issue was found, as the error body names it: `query.mode`, `header.idempotency-key`, `params.id`. */
@@ -15,14 +16,28 @@ export function newRouter() {
   return new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (result.success) return undefined;
-      const prefix = TARGET_PREFIX[result.target] ?? result.target;
-      const issues = result.error.issues.map((i) => {
-        const path = formatPath(i.path);
-        return { path: prefix ? (path === "(body)" ? prefix : `${prefix}.${path}`) : path, message: i.message };
-      });
-      return c.json(errorBody("validation_failed", "The request is not valid.", c.get("requestId"), issues), 400);
+      return c.json(errorBody("validation_failed", "The request is not valid.", c.get("requestId"), requestIssues(result.target, result.error)), 400);
     },
   });
+}
+
+/** The issues of a failed validation of one part of the request (`target`: query, header, …), each naming its field. */
+function requestIssues(target: string, error: ZodError): FieldIssue[] {
+  const prefix = TARGET_PREFIX[target] ?? target;
+  return error.issues.map((i) => {
+    const path = formatPath(i.path);
+    return { path: prefix ? (path === "(body)" ? prefix : `${prefix}.${path}`) : path, message: i.message };
+  });
+}
+
+/**
+ * One part of a request read by its route's schema outside the router (the direct lead entry),
+ * or the same 400 the router's validation gives.
+ */
+export function validRequestPart<T>(target: "query" | "header", schema: z.ZodType<T>, value: unknown): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new ApiError("validation_failed", "The request is not valid.", requestIssues(target, parsed.error));
+  return parsed.data;
 }
 
 /** A JSON response (or request body) documented with a zod schema. */
