@@ -5,7 +5,6 @@ import { bucketStart, COUNTERS, type Counts, type CountsDelta, type Dim, emptyCo
 import { allDatabases, type Db, type DbEnv, isoAt, mainDb, type Stmt, schema } from "./client";
 import { compiled } from "./compiled";
 
-const R = schema.rollups;
 const RF = schema.refusalRollups;
 const L = schema.leads;
 
