@@ -195,7 +195,9 @@ export async function postLeadDirect(request: Request, env: Env, clock: Clock): 
   try {
     settings(env);
     const source = await sourceOfKey(env, bearer(request.headers.get("authorization") ?? undefined), clock.now());
-    const { mode = "async" } = validRequestPart("query", SubmitQuery, { mode: new URL(request.url).searchParams.get("mode") ?? undefined });
+    // As the router reads a query: one value as a string, a repeated parameter as the list of its values.
+    const modes = new URL(request.url).searchParams.getAll("mode");
+    const { mode = "async" } = validRequestPart("query", SubmitQuery, { mode: modes.length > 1 ? modes : modes[0] });
     const { "idempotency-key": idempotencyKey } = validRequestPart("header", SubmitHeaders, {
       "idempotency-key": request.headers.get("idempotency-key") ?? undefined,
     });

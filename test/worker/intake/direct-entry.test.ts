@@ -55,6 +55,7 @@ describe("POST /v1/leads: the direct entry answers as the router does", () => {
       ["malformed JSON", { headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: "{ nope" }],
       ["empty body", { headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: "" }],
       ["unknown mode", { ...json(key, sampleLead()), path: "/v1/leads?mode=fast" }],
+      ["mode given twice", { ...json(key, sampleLead()), path: "/v1/leads?mode=sync&mode=async" }],
       ["idempotency key with a space", json(key, sampleLead(), { "idempotency-key": "two words" })],
       // Declared as a client declares it (a Request built in the test has no Content-Length of its own).
       ["too large", json(key, big, { "content-length": String(new TextEncoder().encode(JSON.stringify(big)).length) })],
