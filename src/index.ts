@@ -61,8 +61,9 @@ export default {
     await loadConfigSupport(env);
     // Every lead comes through this one route: it goes straight to its handler (same steps,
     // same answers as through the router), everything else through the HTTP app.
-    if (request.method === "POST" && new URL(request.url).pathname === "/v1/leads") {
-      return (await import("./routes/leads")).postLeadDirect(request, env, systemClock);
+    if (request.method === "POST") {
+      const url = new URL(request.url);
+      if (url.pathname === "/v1/leads") return (await import("./routes/leads")).postLeadDirect(request, url, env, systemClock);
     }
     return (await httpApp()).fetch(request, env, ctx);
   },

@@ -188,15 +188,16 @@ leadsRouter.openapi(submitLeadRoute, async (c) => {
  * through straight here, which spares each lead the router's matching and middleware (see
  * README, Benchmark). The same steps in the same order and the same answers as the route above
  * (test/worker/intake/direct-entry.test.ts compares them): request id and settings, the
- * source's key, the query and headers, then the lead.
+ * source's key, the query and headers, then the lead. `url` is the request's, as the entry
+ * parsed it to pick the route.
  */
-export async function postLeadDirect(request: Request, env: Env, clock: Clock): Promise<Response> {
+export async function postLeadDirect(request: Request, url: URL, env: Env, clock: Clock): Promise<Response> {
   const requestId = requestIdOf(request.headers);
   try {
     settings(env);
     const source = await sourceOfKey(env, bearer(request.headers.get("authorization") ?? undefined), clock.now());
     // As the router reads a query: one value as a string, a repeated parameter as the list of its values.
-    const modes = new URL(request.url).searchParams.getAll("mode");
+    const modes = url.searchParams.getAll("mode");
     const { mode = "async" } = validRequestPart("query", SubmitQuery, { mode: modes.length > 1 ? modes : modes[0] });
     const { "idempotency-key": idempotencyKey } = validRequestPart("header", SubmitHeaders, {
       "idempotency-key": request.headers.get("idempotency-key") ?? undefined,

@@ -100,7 +100,9 @@ describe("POST /v1/leads: the direct entry answers as the router does", () => {
     const src = await newSource("Direct Entry Misconfigured");
     const prod = { ...env, ENVIRONMENT: "production", DEDUPE_HASH_KEY: "" } as Env;
     const post = json(src.apiKey, sampleLead());
-    const a = await seen(await postLeadDirect(new Request(`${BASE}/v1/leads`, init(post, "req-misconfigured")), prod, systemClock));
+    const a = await seen(
+      await postLeadDirect(new Request(`${BASE}/v1/leads`, init(post, "req-misconfigured")), new URL(`${BASE}/v1/leads`), prod, systemClock),
+    );
     const b = await seen(await createApp().request("/v1/leads", init(post, "req-misconfigured"), prod));
     expect(a.status).toBe(503);
     expect(a).toEqual(b);
